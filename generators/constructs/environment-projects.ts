@@ -1,0 +1,56 @@
+import { Construct } from "constructs";
+import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
+import type { Environment } from "../inputs/types.ts";
+import { emit } from "../argo.ts";
+import { names, stageId } from "../naming.ts";
+
+/** The kinds a component folder holds; the workload project allows these and nothing else. */
+export const WORKLOAD_KINDS = [
+  { group: "", kind: "Service" },
+  { group: "argoproj.io", kind: "AnalysisTemplate" },
+  { group: "argoproj.io", kind: "Rollout" },
+] as const;
+
+/** Argo CD's own address for the cluster it runs in. */
+export const IN_CLUSTER = "https://kubernetes.default.svc";
+
+export interface EnvironmentProjectsProps {
+  readonly environment: Environment;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * Two AppProjects per environment, each as narrow as its job:
+ * - `<env>`: this repository only, each region's cluster and stage namespace only, the workload
+ *   kinds only, and Namespace as the single cluster-scoped kind (for CreateNamespace).
+ * - `<env>-bootstrap`: the root Application, which may only create ApplicationSets in Argo CD's namespace.
+ */
+export class EnvironmentProjects extends Construct {
+  constructor(scope: Construct, id: string, props: EnvironmentProjectsProps) {
+    super(scope, id);
+    const s = props.environment.settings;
+    const sourceRepos = [s.repository.url];
+    emit(this, "workloads", new AppProject({
+      metadata: { name: names.project(s.environment), namespace: s.argocd.namespace, labels: props.labels },
+      spec: {
+        description: `BitActor engine in ${s.environment}: one namespace per region`,
+        sourceRepos,
+        destinations: props.environment.regions.map((r) => ({ name: r.cluster.name, namespace: stageId(s.environment, r.region) })),
+        clusterResourceWhitelist: [{ group: "", kind: "Namespace" }],
+        namespaceResourceWhitelist: WORKLOAD_KINDS.map((k) => ({ ...k })),
+        // Anything in our namespaces that git does not declare shows up as a warning in Argo CD.
+        orphanedResources: { warn: true },
+      },
+    }));
+    emit(this, "bootstrap", new AppProject({
+      metadata: { name: names.bootstrapProject(s.environment), namespace: s.argocd.namespace, labels: props.labels },
+      spec: {
+        description: `Root of ${s.environment}: ApplicationSets only`,
+        sourceRepos,
+        destinations: [{ server: IN_CLUSTER, namespace: s.argocd.namespace }],
+        clusterResourceWhitelist: [],
+        namespaceResourceWhitelist: [{ group: "argoproj.io", kind: "ApplicationSet" }],
+      },
+    }));
+  }
+}

@@ -1,0 +1,126 @@
+import { Construct } from "constructs";
+import { AnalysisTemplate } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisTemplate";
+import type { IMetric } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Metric";
+import type { Catalog, Component, RegionSettings } from "../inputs/types.ts";
+import { GateQueries } from "../promql.ts";
+import { loadJobSpec } from "../load-job.ts";
+import { emit } from "../argo.ts";
+import { names } from "../naming.ts";
+
+/** Argument names the Rollout passes (`valueFrom.podTemplateHashValue: Latest`). */
+export const GATE_ARGS = { previewHash: "preview-hash", activeHash: "active-hash" } as const;
+
+export interface LatencyGateProps {
+  readonly catalog: Catalog;
+  readonly componentId: string;
+  readonly component: Component;
+  readonly region: RegionSettings;
+  readonly namespace: string;
+  /** Preview Service name; the load Job targets it. */
+  readonly previewService: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * Conditions that hold only for a one-element, non-NaN result meeting the threshold; everything
+ * else (empty vector, several series, NaN) is a failure, never an error to retry and never a pass.
+ * Argo evaluates both (utils/evaluate): success true → Successful; failure true → Failed.
+ */
+export function atLeast(threshold: number): { successCondition: string; failureCondition: string } {
+  return {
+    successCondition: `len(result) == 1 && !isNaN(result[0]) && result[0] >= ${threshold}`,
+    failureCondition: `len(result) != 1 || isNaN(result[0]) || result[0] < ${threshold}`,
+  };
+}
+
+/**
+ * Limits that make one bad window decisive: `failureLimit: 0` (one failed window fails the run),
+ * `inconclusiveLimit: 0` (an inconclusive window is not waited out), and a query error is retried
+ * at most twice before the run errors. Argo aborts the Rollout on Failed, Error and Inconclusive
+ * runs of pre- and post-promotion analysis alike; errors never count toward `count`.
+ */
+const decisive = { failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 2 } as const;
+
+/**
+ * The pre- and post-promotion AnalysisTemplates of one component: "p99 ≤ budget" judged exactly as
+ * the share of observations in the bucket `le = budget`, several windows in a row, on the pods of
+ * one ReplicaSet only.
+ */
+export class LatencyGate extends Construct {
+  constructor(scope: Construct, id: string, props: LatencyGateProps) {
+    super(scope, id);
+    const { catalog, component: c, componentId, region } = props;
+    const q = catalog.quantile;
+    // p99 for 0.99, p999 for 0.999: the operator reads the quantile in the metric's name.
+    const p = `p${String(Math.round(q * 1000) / 10).replace(".", "")}`;
+    const prometheus = (query: string) => ({
+      prometheus: {
+        address: region.prometheus.address,
+        // A slow Prometheus is an error (retried, then the run errors), never a pass.
+        timeout: region.prometheus.timeoutSeconds,
+        ...(region.prometheus.authentication ? { authentication: region.prometheus.authentication } : {}),
+        query,
+      },
+    });
+    const budget = `${c.budgetNs}ns`;
+
+    // --- pre-promotion: load the preview stack, judge only the preview pods ---
+    const pre = c.prePromotion;
+    const preQ = new GateQueries(catalog, c, { namespace: props.namespace, podTemplateHash: `{{args.${GATE_ARGS.previewHash}}}` }, pre.intervalSeconds);
+    const preTiming = { initialDelay: `${pre.warmupSeconds + pre.intervalSeconds}s`, interval: `${pre.intervalSeconds}s`, count: pre.measurements };
+    const preMetrics: IMetric[] = [
+      {
+        name: `load-open-loop-${pre.ratePerSecond}rps`,
+        ...decisive,
+        provider: { job: { metadata: { labels: props.labels }, spec: loadJobSpec({ catalog, componentId, component: c, previewHost: `${props.previewService}.${props.namespace}.svc.cluster.local` }) } },
+      },
+      {
+        name: `preview-samples-min-${pre.minSamplesPerMeasurement}`,
+        ...preTiming,
+        ...decisive,
+        ...atLeast(pre.minSamplesPerMeasurement),
+        provider: prometheus(preQ.sampleCount()),
+      },
+      {
+        name: `preview-${p}-le-${budget}`,
+        ...preTiming,
+        ...decisive,
+        ...atLeast(q),
+        provider: prometheus(preQ.shareWithinBudget(pre.minSamplesPerMeasurement)),
+      },
+      {
+        name: `preview-${p}-ns-dashboard`,
+        ...preTiming,
+        ...decisive,
+        successCondition: `len(result) == 1 && result[0] <= ${c.budgetNs}`,
+        provider: prometheus(preQ.quantileNs()),
+      },
+    ];
+    emit(this, "pre", new AnalysisTemplate({
+      metadata: { name: names.prePromotionTemplate(componentId), labels: props.labels },
+      spec: {
+        args: [{ name: GATE_ARGS.previewHash }],
+        // The interpolated quantile is shown, never judged: the exact share metric decides.
+        dryRun: [{ metricName: `preview-${p}-ns-dashboard` }],
+        metrics: preMetrics,
+      },
+    }));
+
+    // --- post-promotion: the new active pods under production traffic ---
+    const post = c.postPromotion;
+    const postQ = new GateQueries(catalog, c, { namespace: props.namespace, podTemplateHash: `{{args.${GATE_ARGS.activeHash}}}` }, post.intervalSeconds);
+    const postTiming = { initialDelay: `${post.intervalSeconds}s`, interval: `${post.intervalSeconds}s`, count: post.measurements };
+    emit(this, "post", new AnalysisTemplate({
+      metadata: { name: names.postPromotionTemplate(componentId), labels: props.labels },
+      spec: {
+        args: [{ name: GATE_ARGS.activeHash }],
+        dryRun: [{ metricName: `active-${p}-ns-dashboard` }],
+        metrics: [
+          { name: `active-samples-min-${post.minSamplesPerMeasurement}`, ...postTiming, ...decisive, ...atLeast(post.minSamplesPerMeasurement), provider: prometheus(postQ.sampleCount()) },
+          { name: `active-${p}-le-${budget}`, ...postTiming, ...decisive, ...atLeast(q), provider: prometheus(postQ.shareWithinBudget(post.minSamplesPerMeasurement)) },
+          { name: `active-${p}-ns-dashboard`, ...postTiming, ...decisive, successCondition: `len(result) == 1 && result[0] <= ${c.budgetNs}`, provider: prometheus(postQ.quantileNs()) },
+        ],
+      },
+    }));
+  }
+}

@@ -1,0 +1,72 @@
+import { Construct } from "constructs";
+import { ApplicationSet } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet";
+import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
+import { emit } from "../argo.ts";
+import { LABEL, applicationName, names, paths, stageId } from "../naming.ts";
+
+export interface RegionApplicationSetProps {
+  readonly environment: EnvironmentSettings;
+  readonly region: RegionSettings;
+  /** Component ids deployed in this region, sorted. */
+  readonly components: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** Retry of a failed sync: 10 s, 20 s, 40 s … capped at 3 min, five times (Argo CD's backoff fields). */
+export const SYNC_RETRY = { limit: 5, backoff: { duration: "10s", factor: 2, maxDuration: "3m" } } as const;
+
+/**
+ * One ApplicationSet per environment × region: one Application per component, listed from data
+ * (a list generator, never a directory glob, so a stray folder cannot become an Application).
+ * `missingkey=error` makes a template typo fail instead of rendering an empty string.
+ */
+export class RegionApplicationSet extends Construct {
+  constructor(scope: Construct, id: string, props: RegionApplicationSetProps) {
+    super(scope, id);
+    const env = props.environment.environment;
+    const region = props.region.region;
+    const stage = stageId(env, region);
+    emit(this, "appset", new ApplicationSet({
+      metadata: { name: stage, namespace: props.environment.argocd.namespace, labels: props.labels },
+      spec: {
+        goTemplate: true,
+        goTemplateOptions: ["missingkey=error"],
+        generators: [
+          {
+            list: {
+              elements: props.components.map((component) => ({
+                component,
+                name: applicationName(env, region, component),
+                path: paths.component(env, region, component),
+              })),
+            },
+          },
+        ],
+        template: {
+          metadata: {
+            name: "{{ .name }}",
+            // Labels a progressive sync (RollingSync matchExpressions) or an operator can select on.
+            labels: {
+              ...props.labels,
+              [LABEL.component]: "{{ .component }}",
+            },
+          },
+          spec: {
+            project: names.project(env),
+            source: { repoURL: props.environment.repository.url, targetRevision: props.environment.repository.targetRevision, path: "{{ .path }}" },
+            destination: { name: props.region.cluster.name, namespace: stage },
+            revisionHistoryLimit: 10,
+            syncPolicy: {
+              automated: { prune: true, selfHeal: true },
+              // CreateNamespace: the stage namespace exists as soon as its first component syncs.
+              // PruneLast: removed objects go only after the new ones are healthy.
+              syncOptions: ["CreateNamespace=true", "PruneLast=true"],
+              managedNamespaceMetadata: { labels: { ...props.labels } },
+              retry: SYNC_RETRY,
+            },
+          },
+        },
+      },
+    }));
+  }
+}

@@ -1,0 +1,75 @@
+import { InputValidationError, type InputError } from "./errors.ts";
+import { checkSchema } from "./schema-check.ts";
+import { YamlSource } from "./yaml-source.ts";
+import { checkCatalog, checkEnvironment } from "./semantics.ts";
+import type { Catalog, Environment, EnvironmentSettings, InputFile, RegionSettings, RepositoryModel } from "./types.ts";
+
+/** Where each kind of input lives. Anything else under `engine/` or `environments/` is refused. */
+export const INPUT_LAYOUT = {
+  catalog: "engine/catalog.yaml",
+  environment: /^environments\/([^/]+)\/environment\.yaml$/,
+  region: /^environments\/([^/]+)\/regions\/([^/]+)\.yaml$/,
+} as const;
+
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Parses and validates every input file and returns the model the generators render.
+ * Pure: the caller (a script) reads the files. Throws `InputValidationError` with every error found.
+ */
+export function loadRepository(files: readonly InputFile[]): RepositoryModel {
+  const errors: InputError[] = [];
+  let catalog: Catalog | undefined;
+  let catalogSource: YamlSource | undefined;
+  const envs = new Map<string, { settings?: { value: EnvironmentSettings; source: YamlSource }; regions: { value: RegionSettings; source: YamlSource; stem: string }[] }>();
+  const envOf = (name: string) => envs.get(name) ?? envs.set(name, { regions: [] }).get(name)!;
+
+  for (const file of [...files].sort((a, b) => byId(a.path, b.path))) {
+    const source = YamlSource.parse(file.path, file.text);
+    const envMatch = INPUT_LAYOUT.environment.exec(file.path);
+    const regionMatch = INPUT_LAYOUT.region.exec(file.path);
+    const kind = file.path === INPUT_LAYOUT.catalog ? "catalog" : envMatch ? "environment" : regionMatch ? "region" : undefined;
+    if (!kind) {
+      errors.push({ file: file.path, line: 1, column: 1, field: "", message: `unexpected input file; inputs are ${INPUT_LAYOUT.catalog}, environments/<env>/environment.yaml and environments/<env>/regions/<region>.yaml` });
+      continue;
+    }
+    if (source.errors.length > 0) {
+      errors.push(...source.errors);
+      if (kind !== "catalog") envOf((envMatch ?? regionMatch)![1]!);
+      continue;
+    }
+    const schemaErrors = checkSchema(source, kind);
+    errors.push(...schemaErrors);
+    if (kind === "catalog") {
+      catalogSource = source;
+      if (schemaErrors.length === 0) catalog = source.value as Catalog;
+    } else if (kind === "environment") {
+      const env = envOf(envMatch![1]!);
+      if (schemaErrors.length === 0) env.settings = { value: source.value as EnvironmentSettings, source };
+    } else {
+      const env = envOf(regionMatch![1]!);
+      if (schemaErrors.length === 0) env.regions.push({ value: source.value as RegionSettings, source, stem: regionMatch![2]! });
+    }
+  }
+
+  if (!catalogSource) errors.push({ file: INPUT_LAYOUT.catalog, line: 1, column: 1, field: "", message: "missing: the component catalog is required" });
+  if (catalog && catalogSource) errors.push(...checkCatalog(catalog, catalogSource));
+
+  const environments: Environment[] = [];
+  for (const [name, env] of [...envs].sort(([a], [b]) => byId(a, b))) {
+    const file = `environments/${name}/environment.yaml`;
+    if (!env.settings) {
+      if (!errors.some((e) => e.file === file)) errors.push({ file, line: 1, column: 1, field: "", message: `missing: every environment folder needs environment.yaml` });
+      continue;
+    }
+    if (catalog) errors.push(...checkEnvironment(name, env.settings, env.regions, catalog));
+    environments.push({ settings: env.settings.value, regions: env.regions.map((r) => r.value).sort((a, b) => byId(a.region, b.region)) });
+  }
+  if (envs.size === 0) errors.push({ file: "environments/", line: 1, column: 1, field: "", message: "no environment found: add environments/<env>/environment.yaml" });
+
+  if (errors.length > 0) {
+    errors.sort((a, b) => byId(a.file, b.file) || a.line - b.line || a.column - b.column);
+    throw new InputValidationError(errors);
+  }
+  return { catalog: catalog!, environments };
+}

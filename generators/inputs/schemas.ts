@@ -1,0 +1,199 @@
+/**
+ * JSON Schemas (draft 2020-12 subset, as ajv runs it) for the typed inputs in `types.ts`.
+ * Every object is closed (`additionalProperties: false`) so a misspelled key is an error, not a
+ * silently ignored setting. Ranges name their source where one exists.
+ */
+
+const id = { type: "string", pattern: "^[a-z][a-z0-9-]{0,30}[a-z0-9]$" } as const;
+const positiveInt = { type: "integer", minimum: 1 } as const;
+const seconds = (min: number, max: number) => ({ type: "integer", minimum: min, maximum: max }) as const;
+const digestRef = { type: "string", pattern: "^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+@sha256:[a-f0-9]{64}$" } as const;
+const imageRepo = { type: "string", pattern: "^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+$" } as const;
+// Kubernetes quantity, binary or decimal suffix (k8s.io/apimachinery resource.Quantity).
+const memory = { type: "string", pattern: "^[1-9][0-9]*(Ki|Mi|Gi|Ti)$" } as const;
+const port = {
+  type: "object",
+  additionalProperties: false,
+  required: ["name", "port"],
+  // Port names are IANA_SVC_NAME: at most 15 characters (Kubernetes validation).
+  properties: { name: { type: "string", pattern: "^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$" }, port: { type: "integer", minimum: 1, maximum: 65535 } },
+} as const;
+
+export const catalogSchema = {
+  $id: "catalog",
+  type: "object",
+  additionalProperties: false,
+  required: ["podTemplateHashLabel", "namespaceLabel", "quantile", "loadGenerator", "nodePools", "components"],
+  properties: {
+    podTemplateHashLabel: { type: "string", pattern: "^[a-zA-Z_][a-zA-Z0-9_]*$" },
+    namespaceLabel: { type: "string", pattern: "^[a-zA-Z_][a-zA-Z0-9_]*$" },
+    quantile: { type: "number", exclusiveMinimum: 0.5, exclusiveMaximum: 1 },
+    loadGenerator: {
+      type: "object",
+      additionalProperties: false,
+      required: ["image", "tailSeconds"],
+      properties: { image: digestRef, tailSeconds: seconds(0, 300) },
+    },
+    nodePools: {
+      type: "object",
+      minProperties: 1,
+      propertyNames: id,
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        required: ["description", "instanceTypes"],
+        properties: {
+          description: { type: "string", minLength: 1 },
+          instanceTypes: {
+            type: "object",
+            additionalProperties: false,
+            required: ["aws", "gcp", "azure"],
+            properties: {
+              aws: { type: "string", minLength: 1 },
+              gcp: { type: "string", minLength: 1 },
+              azure: { type: "string", minLength: 1 },
+            },
+          },
+        },
+      },
+    },
+    components: {
+      type: "object",
+      minProperties: 1,
+      propertyNames: id,
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        required: ["description", "image", "budgetNs", "nodePool", "servicePort", "metricsPort", "resources", "metric", "prePromotion", "postPromotion"],
+        properties: {
+          description: { type: "string", minLength: 1 },
+          image: imageRepo,
+          budgetNs: positiveInt,
+          nodePool: id,
+          servicePort: port,
+          metricsPort: port,
+          resources: {
+            type: "object",
+            additionalProperties: false,
+            required: ["cpu", "memory"],
+            // Whole cores: the kubelet's static CPU manager pins only integer CPU requests.
+            properties: { cpu: { type: "integer", minimum: 1, maximum: 192 }, memory },
+          },
+          metric: {
+            type: "object",
+            additionalProperties: false,
+            required: ["name", "bucketsNs"],
+            properties: {
+              name: { type: "string", pattern: "^[a-zA-Z_:][a-zA-Z0-9_:]*_seconds$" },
+              bucketsNs: { type: "array", minItems: 2, items: positiveInt },
+            },
+          },
+          prePromotion: {
+            type: "object",
+            additionalProperties: false,
+            required: ["ratePerSecond", "warmupSeconds", "measurements", "intervalSeconds", "minSamplesPerMeasurement"],
+            properties: {
+              ratePerSecond: positiveInt,
+              warmupSeconds: seconds(0, 600),
+              measurements: { type: "integer", minimum: 2, maximum: 20 },
+              intervalSeconds: seconds(10, 600),
+              minSamplesPerMeasurement: positiveInt,
+            },
+          },
+          postPromotion: {
+            type: "object",
+            additionalProperties: false,
+            required: ["measurements", "intervalSeconds", "minSamplesPerMeasurement"],
+            properties: {
+              measurements: { type: "integer", minimum: 2, maximum: 60 },
+              intervalSeconds: seconds(10, 600),
+              minSamplesPerMeasurement: positiveInt,
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export const environmentSchema = {
+  $id: "environment",
+  type: "object",
+  additionalProperties: false,
+  required: ["environment", "promotion", "repository", "argocd", "scaleDownDelaySeconds", "abortScaleDownDelaySeconds", "progressDeadlineSeconds"],
+  properties: {
+    environment: id,
+    promotion: { enum: ["manual", "automatic"] },
+    repository: {
+      type: "object",
+      additionalProperties: false,
+      required: ["url", "targetRevision"],
+      properties: { url: { type: "string", pattern: "^(https://|ssh://|git@)\\S+$" }, targetRevision: { type: "string", minLength: 1 } },
+    },
+    argocd: { type: "object", additionalProperties: false, required: ["namespace"], properties: { namespace: id } },
+    scaleDownDelaySeconds: seconds(30, 86400),
+    abortScaleDownDelaySeconds: seconds(0, 86400),
+    progressDeadlineSeconds: seconds(60, 86400),
+  },
+} as const;
+
+export const regionSchema = {
+  $id: "region",
+  type: "object",
+  additionalProperties: false,
+  required: ["region", "cloud", "cluster", "zones", "exchanges", "prometheus", "components"],
+  properties: {
+    region: id,
+    cloud: { enum: ["aws", "gcp", "azure"] },
+    cluster: { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", pattern: "^[a-z0-9][a-z0-9-.]{0,62}$" } } },
+    // Three zones: a zone outage leaves two thirds of capacity (issue 5 spreads replicas over them).
+    zones: { type: "array", minItems: 3, uniqueItems: true, items: { type: "string", pattern: "^[a-z0-9-]+$" } },
+    exchanges: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["id", "latencyBudgetUs"],
+        properties: { id: { type: "string", pattern: "^[A-Z][A-Z0-9]{1,15}$" }, latencyBudgetUs: positiveInt },
+      },
+    },
+    prometheus: {
+      type: "object",
+      additionalProperties: false,
+      required: ["address", "timeoutSeconds"],
+      properties: {
+        address: { type: "string", pattern: "^https?://[^\\s/]+(/\\S*)?$" },
+        timeoutSeconds: seconds(1, 60),
+        authentication: {
+          type: "object",
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            sigv4: {
+              type: "object",
+              additionalProperties: false,
+              required: ["region", "roleArn"],
+              properties: { region: id, roleArn: { type: "string", pattern: "^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$" } },
+            },
+          },
+        },
+      },
+    },
+    components: {
+      type: "object",
+      minProperties: 1,
+      propertyNames: id,
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        required: ["version", "digest", "replicas"],
+        properties: {
+          version: { type: "string", pattern: "^[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$" },
+          digest: { type: "string", pattern: "^sha256:[a-f0-9]{64}$" },
+          replicas: { type: "integer", minimum: 1, maximum: 50 },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,87 @@
+import type { InputError } from "./errors.ts";
+import type { YamlSource } from "./yaml-source.ts";
+import type { Catalog, EnvironmentSettings, RegionSettings } from "./types.ts";
+import { minimumSamples, postPromotionSeconds } from "../gate-math.ts";
+
+/** Rules that span fields of the catalog, beyond what its schema can say. */
+export function checkCatalog(catalog: Catalog, src: YamlSource): InputError[] {
+  const errors: InputError[] = [];
+  const pools = Object.keys(catalog.nodePools);
+  const floor = minimumSamples(catalog.quantile);
+  for (const [id, c] of Object.entries(catalog.components)) {
+    const at = (...p: (string | number)[]) => ["components", id, ...p];
+    if (!pools.includes(c.nodePool)) {
+      errors.push(src.error(at("nodePool"), `unknown node pool "${c.nodePool}"; allowed: ${pools.join(", ")}`));
+    }
+    const b = c.metric.bucketsNs;
+    for (let i = 1; i < b.length; i++) {
+      if (b[i]! <= b[i - 1]!) errors.push(src.error(at("metric", "bucketsNs", i), `bucket bounds must be strictly increasing (${b[i]} follows ${b[i - 1]})`));
+    }
+    if (!b.includes(c.budgetNs)) {
+      // The gate counts observations in the bucket le=budget; without that bound it would interpolate.
+      errors.push(src.error(at("budgetNs"), `budget ${c.budgetNs} ns has no matching bucket; add ${c.budgetNs} to metric.bucketsNs (now ${b.join(", ")}) so "p99 ≤ budget" is exact`));
+    }
+    if (c.metricsPort.port === c.servicePort.port || c.metricsPort.name === c.servicePort.name) {
+      errors.push(src.error(at("metricsPort"), `must differ from servicePort in both name and number`));
+    }
+    for (const phase of ["prePromotion", "postPromotion"] as const) {
+      const min = c[phase].minSamplesPerMeasurement;
+      if (min < floor) {
+        errors.push(src.error(at(phase, "minSamplesPerMeasurement"), `must be ≥ ${floor}: with fewer observations the share under budget at quantile ${catalog.quantile} is noise (binomial standard error; see README "The latency gate")`));
+      }
+    }
+    const pre = c.prePromotion;
+    if (pre.minSamplesPerMeasurement > pre.ratePerSecond * pre.intervalSeconds) {
+      errors.push(src.error(at("prePromotion", "minSamplesPerMeasurement"), `${pre.minSamplesPerMeasurement} can never be reached: the load sends ${pre.ratePerSecond}/s × ${pre.intervalSeconds} s = ${pre.ratePerSecond * pre.intervalSeconds} per window`));
+    }
+  }
+  return errors;
+}
+
+/** Rules for one environment: ids match their files, regions are unique, pins name real components. */
+export function checkEnvironment(
+  folder: string,
+  settings: { value: EnvironmentSettings; source: YamlSource },
+  regions: readonly { value: RegionSettings; source: YamlSource; stem: string }[],
+  catalog: Catalog,
+): InputError[] {
+  const errors: InputError[] = [];
+  const env = settings.value;
+  if (env.environment !== folder) {
+    errors.push(settings.source.error(["environment"], `"${env.environment}" must equal its folder name "${folder}" (one id for folder, app names and namespaces)`));
+  }
+  if (regions.length === 0) {
+    errors.push(settings.source.error([], `environment "${folder}" has no regions: add environments/${folder}/regions/<region>.yaml`));
+  }
+  const components = Object.keys(catalog.components);
+  const seen = new Map<string, string>();
+  const deployed = new Set<string>();
+  for (const { value: r, source, stem } of regions) {
+    if (r.region !== stem) errors.push(source.error(["region"], `"${r.region}" must equal the file name "${stem}"`));
+    const first = seen.get(r.region);
+    if (first) errors.push(source.error(["region"], `duplicate region "${r.region}": already defined in ${first}`));
+    else seen.set(r.region, source.file);
+    for (const name of Object.keys(r.components)) {
+      if (!components.includes(name)) errors.push(source.error(["components"], `unknown component "${name}"; allowed: ${components.join(", ")}`, name));
+      else deployed.add(name);
+    }
+    const exchangeIds = r.exchanges.map((x) => x.id);
+    exchangeIds.forEach((x, i) => {
+      if (exchangeIds.indexOf(x) !== i) errors.push(source.error(["exchanges", i, "id"], `duplicate exchange "${x}"`));
+    });
+    // Argo Rollouts signs requests with SigV4 only when the address contains "aps-workspaces"
+    // (metricproviders/prometheus/prometheus.go): otherwise the credentials would be ignored.
+    const amp = r.prometheus.address.includes("aps-workspaces");
+    const sigv4 = r.prometheus.authentication?.sigv4 !== undefined;
+    if (amp && !sigv4) errors.push(source.error(["prometheus", "address"], `an Amazon Managed Prometheus address needs prometheus.authentication.sigv4`));
+    if (sigv4 && !amp) errors.push(source.error(["prometheus", "authentication", "sigv4"], `sigv4 is only used by Argo Rollouts for Amazon Managed Prometheus addresses (containing "aps-workspaces")`));
+  }
+  // The old stack must outlive the post-promotion analysis, or a rollback has nothing to switch back to.
+  for (const name of [...deployed].sort()) {
+    const needed = postPromotionSeconds(catalog.components[name]!) + 60;
+    if (env.scaleDownDelaySeconds < needed) {
+      errors.push(settings.source.error(["scaleDownDelaySeconds"], `must be ≥ ${needed}: ${name}'s post-promotion analysis takes ${needed - 60} s and the old stack must still run to roll back (60 s margin)`));
+    }
+  }
+  return errors;
+}

@@ -1,0 +1,174 @@
+/**
+ * Typed inputs: what people write in `engine/` and `environments/`.
+ * The JSON Schemas in `schemas.ts` validate the same shapes at run time (unknown keys rejected);
+ * `test/inputs.test.ts` checks the committed inputs against both.
+ */
+
+/** Clouds we deploy to. A region names one; node-pool instance types are looked up by it. */
+export type Cloud = "aws" | "gcp" | "azure";
+export const CLOUDS: readonly Cloud[] = ["aws", "gcp", "azure"];
+
+/** A node pool: a class of machines a component runs on, with its instance type on each cloud. */
+export interface NodePool {
+  /** Why this class of machine exists (shown in the README and in review). */
+  readonly description: string;
+  /** Instance type per cloud, e.g. `m7i.metal-24xl` on AWS. The nearest equivalents are data, not code. */
+  readonly instanceTypes: Readonly<Record<Cloud, string>>;
+}
+
+/** Pre-promotion gate: the open-loop load the preview stack receives and how its latency is judged. */
+export interface PrePromotionGate {
+  /** Requests per second the load Job sends to the preview Service, open loop (fixed schedule). */
+  readonly ratePerSecond: number;
+  /** Seconds of load before the first judged window: JIT, caches and connection set-up settle. */
+  readonly warmupSeconds: number;
+  /** Number of judged windows; each must pass (`failureLimit: 0`). */
+  readonly measurements: number;
+  /** Length of one judged window, and the time between two measurements. */
+  readonly intervalSeconds: number;
+  /** Observations a window needs before its share is judged at all; fewer fails the window. */
+  readonly minSamplesPerMeasurement: number;
+}
+
+/** Post-promotion gate: the new active pods under production traffic. */
+export interface PostPromotionGate {
+  /** Number of judged windows after the switch; any failure rolls back. */
+  readonly measurements: number;
+  /** Length of one judged window. */
+  readonly intervalSeconds: number;
+  /** Observations a window needs; fewer fails the window (no traffic is never a pass). */
+  readonly minSamplesPerMeasurement: number;
+}
+
+/** A container port. */
+export interface PortSpec {
+  /** IANA-style port name, referenced by Services (`targetPort`) and probes. */
+  readonly name: string;
+  readonly port: number;
+}
+
+/** One engine component as the architecture defines it. */
+export interface Component {
+  readonly description: string;
+  /** Image repository without tag or digest; regions pin the digest. */
+  readonly image: string;
+  /** p99 latency budget in nanoseconds; must be one of `metric.bucketsNs`. */
+  readonly budgetNs: number;
+  /** Key into `nodePools`. */
+  readonly nodePool: string;
+  /** The port that carries the engine's traffic (the load Job targets it on the preview Service). */
+  readonly servicePort: PortSpec;
+  /** The port that serves `/metrics` and `/healthz`. */
+  readonly metricsPort: PortSpec;
+  /** Guaranteed QoS: requests = limits. CPU is whole cores so the static CPU manager can pin them. */
+  readonly resources: { readonly cpu: number; readonly memory: string };
+  /** The in-process histogram this component exports. */
+  readonly metric: {
+    /** Histogram base name (without `_bucket`/`_count`), in seconds as Prometheus convention asks. */
+    readonly name: string;
+    /** Bucket upper bounds in nanoseconds, strictly increasing; must include `budgetNs`. */
+    readonly bucketsNs: readonly number[];
+  };
+  readonly prePromotion: PrePromotionGate;
+  readonly postPromotion: PostPromotionGate;
+}
+
+/** The load generator the pre-promotion Job runs. */
+export interface LoadGenerator {
+  /** Image pinned by digest (`repo@sha256:...`). */
+  readonly image: string;
+  /** Seconds the Job keeps sending after the last judged window ends, so the last window is full. */
+  readonly tailSeconds: number;
+}
+
+/** `engine/catalog.yaml`. */
+export interface Catalog {
+  /** Label the scrape configuration copies from the pod label `rollouts-pod-template-hash`. */
+  readonly podTemplateHashLabel: string;
+  /** Label that carries the Kubernetes namespace of the scraped pod. */
+  readonly namespaceLabel: string;
+  /** Share of observations that must be at or under the budget: 0.99 means "p99 ≤ budget". */
+  readonly quantile: number;
+  readonly loadGenerator: LoadGenerator;
+  readonly nodePools: Readonly<Record<string, NodePool>>;
+  readonly components: Readonly<Record<string, Component>>;
+}
+
+/** `environments/<env>/environment.yaml`. */
+export interface EnvironmentSettings {
+  /** Environment id; must equal its folder name. */
+  readonly environment: string;
+  /** `manual`: an operator promotes after the pre-promotion gate passed; `automatic`: the gate alone promotes. */
+  readonly promotion: "manual" | "automatic";
+  /** The git repository Argo CD reads this tree from. */
+  readonly repository: { readonly url: string; readonly targetRevision: string };
+  /** Where Argo CD runs (the management cluster). */
+  readonly argocd: { readonly namespace: string };
+  /** Seconds the old (blue) stack keeps running after the switch, so a post-promotion failure can switch back. */
+  readonly scaleDownDelaySeconds: number;
+  /** Seconds the preview stack keeps running after an abort, for inspection. */
+  readonly abortScaleDownDelaySeconds: number;
+  /** Seconds a rollout may make no progress before it is aborted. */
+  readonly progressDeadlineSeconds: number;
+}
+
+/** How Argo Rollouts authenticates to a region's Prometheus. */
+export interface PrometheusAuthentication {
+  /** Amazon Managed Prometheus: SigV4 with the controller's IAM role. */
+  readonly sigv4?: { readonly region: string; readonly roleArn: string };
+}
+
+/** A pinned engine version for one component in one region. */
+export interface ComponentPin {
+  /** Human version, shown as `app.kubernetes.io/version`. */
+  readonly version: string;
+  /** Image digest, `sha256:` + 64 hex digits. What runs is this, never a tag. */
+  readonly digest: string;
+  readonly replicas: number;
+}
+
+/** An exchange this region connects to. */
+export interface Exchange {
+  readonly id: string;
+  /** One-way latency budget from the engine to the exchange, microseconds. */
+  readonly latencyBudgetUs: number;
+}
+
+/** `environments/<env>/regions/<region>.yaml`. */
+export interface RegionSettings {
+  /** Region id; must equal the file name. Used everywhere: folder, app names, namespace. */
+  readonly region: string;
+  readonly cloud: Cloud;
+  /** The cluster as registered in Argo CD (destination name). */
+  readonly cluster: { readonly name: string };
+  readonly zones: readonly string[];
+  readonly exchanges: readonly Exchange[];
+  readonly prometheus: {
+    /** Query address Argo Rollouts' analysis uses. */
+    readonly address: string;
+    /** Seconds before a query counts as an error (never as a success). */
+    readonly timeoutSeconds: number;
+    readonly authentication?: PrometheusAuthentication;
+  };
+  /** Components deployed in this region with their pins. Keys must exist in the catalog. */
+  readonly components: Readonly<Record<string, ComponentPin>>;
+}
+
+/** A validated environment with its regions, sorted by id. */
+export interface Environment {
+  readonly settings: EnvironmentSettings;
+  readonly regions: readonly RegionSettings[];
+}
+
+/** Everything a render needs, validated. */
+export interface RepositoryModel {
+  readonly catalog: Catalog;
+  /** Sorted by id. */
+  readonly environments: readonly Environment[];
+}
+
+/** An input file as read by `scripts/`: its repository-relative path and text. */
+export interface InputFile {
+  readonly path: string;
+  readonly text: string;
+}

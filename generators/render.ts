@@ -1,0 +1,115 @@
+import { App, Chart } from "cdk8s";
+import { stringify } from "yaml";
+import type { Catalog, Environment, RegionSettings, RepositoryModel } from "./inputs/types.ts";
+import { LABEL, MANAGED_BY, PART_OF, paths, stageId } from "./naming.ts";
+import { BlueGreenServices } from "./constructs/blue-green-services.ts";
+import { BlueGreenRollout } from "./constructs/blue-green-rollout.ts";
+import { LatencyGate } from "./constructs/latency-gate.ts";
+import { RegionApplicationSet } from "./constructs/region-application-set.ts";
+import { EnvironmentProjects } from "./constructs/environment-projects.ts";
+import { RootApplication } from "./constructs/root-application.ts";
+import { validateObject } from "./validate/models.ts";
+
+/** The folders a render owns completely: it writes them and deletes what it no longer produces. */
+export const RENDERED_DIRS = ["apps", "applicationsets", "rollouts"] as const;
+
+/** First line of every rendered file; `scripts/` refuses to delete a file without it. */
+export const HEADER = "# Rendered by `npm run render` from engine/ and environments/. Do not edit: change the inputs and render.";
+
+export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
+
+/** One rendered object and the file it goes to. */
+export interface RenderedObject {
+  readonly path: string;
+  readonly object: K8sObject;
+}
+
+/** A rendered object that failed strict validation: a generator bug, never a user's input error. */
+export class RenderValidationError extends Error {
+  constructor(readonly issues: readonly { path: string; field: string; message: string }[]) {
+    super(`${issues.length} rendered object${issues.length === 1 ? "" : "s"} failed validation; nothing was written:\n${issues.map((i) => `  ${i.path}: ${i.field || "(object)"}: ${i.message}`).join("\n")}`);
+    this.name = "RenderValidationError";
+  }
+}
+
+function baseLabels(env: string, region?: RegionSettings): Record<string, string> {
+  return {
+    [LABEL.partOf]: PART_OF,
+    [LABEL.managedBy]: MANAGED_BY,
+    [LABEL.environment]: env,
+    ...(region ? { [LABEL.region]: region.region, [LABEL.cloud]: region.cloud } : {}),
+  };
+}
+
+/** A chart whose objects all go to one folder; names are explicit, so no hash suffixes. */
+class FolderChart extends Chart {
+  constructor(app: App, readonly folder: string, namespace?: string) {
+    super(app, folder.replace(/\//g, "--"), { disableResourceNameHashes: true, ...(namespace ? { namespace } : {}) });
+  }
+}
+
+function componentCharts(app: App, catalog: Catalog, env: Environment, region: RegionSettings): FolderChart[] {
+  const e = env.settings.environment;
+  const namespace = stageId(e, region.region);
+  return Object.keys(region.components).sort().map((componentId) => {
+    const component = catalog.components[componentId]!;
+    const chart = new FolderChart(app, paths.component(e, region.region, componentId), namespace);
+    const labels = { ...baseLabels(e, region), [LABEL.component]: componentId, [LABEL.name]: componentId };
+    const selector = { [LABEL.partOf]: PART_OF, [LABEL.name]: componentId };
+    const services = new BlueGreenServices(chart, "services", { componentId, component, selector, labels });
+    new LatencyGate(chart, "gate", { catalog, componentId, component, region, namespace, previewService: services.previewName, labels });
+    new BlueGreenRollout(chart, "rollout", {
+      catalog, environment: env.settings, region, componentId, component, pin: region.components[componentId]!,
+      selector, labels, activeService: services.activeName, previewService: services.previewName,
+    });
+    return chart;
+  });
+}
+
+/** Builds every object of the repository, in memory. Pure: no I/O. */
+export function renderObjects(model: RepositoryModel): RenderedObject[] {
+  const app = new App();
+  const charts: FolderChart[] = [];
+  for (const env of model.environments) {
+    const e = env.settings.environment;
+    const bootstrap = new FolderChart(app, paths.bootstrap(e));
+    new EnvironmentProjects(bootstrap, "projects", { environment: env, labels: baseLabels(e) });
+    new RootApplication(bootstrap, "root", { environment: env.settings, labels: baseLabels(e) });
+    charts.push(bootstrap);
+    const appsets = new FolderChart(app, paths.applicationSets(e));
+    for (const region of env.regions) {
+      new RegionApplicationSet(appsets, region.region, { environment: env.settings, region, components: Object.keys(region.components).sort(), labels: baseLabels(e, region) });
+      charts.push(...componentCharts(app, model.catalog, env, region));
+    }
+    charts.push(appsets);
+  }
+  const out: RenderedObject[] = [];
+  for (const chart of charts) {
+    for (const object of chart.toJson() as K8sObject[]) {
+      out.push({ path: `${chart.folder}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`, object });
+    }
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** One YAML document with the header; byte-stable for equal input. */
+export function toYaml(object: unknown): string {
+  return `${HEADER}\n${stringify(object, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+}
+
+/**
+ * Renders the repository to `path → file text`, after validating every object strictly.
+ * Throws `RenderValidationError` (listing every bad field of every object) before returning anything.
+ */
+export function renderRepository(model: RepositoryModel): Map<string, string> {
+  const objects = renderObjects(model);
+  const issues: { path: string; field: string; message: string }[] = [];
+  const seen = new Set<string>();
+  for (const { path, object } of objects) {
+    if (seen.has(path)) issues.push({ path, field: "/metadata/name", message: "two objects render to the same file (same kind and name in one folder)" });
+    seen.add(path);
+    for (const i of validateObject(object)) issues.push({ path, field: i.path, message: i.message });
+  }
+  if (issues.length > 0) throw new RenderValidationError(issues);
+  return new Map(objects.map(({ path, object }) => [path, toYaml(object)]));
+}

@@ -1,0 +1,48 @@
+import { AnalysisTemplate } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisTemplate";
+import { Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout";
+import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
+import { ApplicationSet } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet";
+import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
+import { Service } from "kubernetes-models/v1/Service";
+import { strictValidate, type SchemaValidator, type StrictIssue } from "./strict.ts";
+
+/** Every kind the render may emit, with its schema. An object of any other kind is an error. */
+const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator } }>> = {
+  "argoproj.io/v1alpha1/AnalysisTemplate": AnalysisTemplate,
+  "argoproj.io/v1alpha1/Rollout": Rollout,
+  "argoproj.io/v1alpha1/Application": Application,
+  "argoproj.io/v1alpha1/ApplicationSet": ApplicationSet,
+  "argoproj.io/v1alpha1/AppProject": AppProject,
+  "v1/Service": Service,
+};
+
+export const KNOWN_KINDS = Object.keys(MODELS);
+
+/**
+ * Fields the CRD declares but the models' compiled validators lost: kubernetes-models drops object
+ * properties named `description` (the JSON Schema keyword) when it compiles Argo CD's schemas, so
+ * the strict layer would call AppProject's `spec.description` unknown. Each entry is checked here
+ * instead, by type.
+ */
+const LOST_FIELDS: Readonly<Record<string, readonly { path: string; type: "string" }[]>> = {
+  "argoproj.io/v1alpha1/AppProject": [{ path: "/spec/description", type: "string" }],
+};
+
+/** Validates one rendered object against its kind's schema, strict on unknown fields. */
+export function validateObject(obj: { apiVersion?: unknown; kind?: unknown }): StrictIssue[] {
+  const key = `${String(obj.apiVersion)}/${String(obj.kind)}`;
+  const model = MODELS[key];
+  if (!model) return [{ path: "/kind", message: `no schema for ${key}; the render may emit only ${KNOWN_KINDS.join(", ")}` }];
+  const lost = LOST_FIELDS[key] ?? [];
+  const issues: StrictIssue[] = [];
+  for (const i of strictValidate(model.prototype.validate, obj)) {
+    const field = lost.find((f) => f.path === i.path);
+    if (!field) issues.push(i);
+    else if (typeof valueAt(obj, i.path) !== field.type) issues.push({ path: i.path, message: `must be a ${field.type}` });
+  }
+  return issues;
+}
+
+function valueAt(obj: unknown, pointer: string): unknown {
+  return pointer.split("/").slice(1).reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], obj);
+}
