@@ -21,8 +21,8 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
   const errors: InputError[] = [];
   let catalog: Catalog | undefined;
   let catalogSource: YamlSource | undefined;
-  const envs = new Map<string, { settings?: { value: EnvironmentSettings; source: YamlSource }; regions: { value: RegionSettings; source: YamlSource; stem: string }[] }>();
-  const envOf = (name: string) => envs.get(name) ?? envs.set(name, { regions: [] }).get(name)!;
+  const envs = new Map<string, { settings?: { value: EnvironmentSettings; source: YamlSource }; regions: { value: RegionSettings; source: YamlSource; stem: string }[]; regionFiles: number }>();
+  const envOf = (name: string) => envs.get(name) ?? envs.set(name, { regions: [], regionFiles: 0 }).get(name)!;
 
   for (const file of [...files].sort((a, b) => byId(a.path, b.path))) {
     const source = YamlSource.parse(file.path, file.text);
@@ -33,6 +33,7 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
       errors.push({ file: file.path, line: 1, column: 1, field: "", message: `unexpected input file; inputs are ${INPUT_LAYOUT.catalog}, environments/<env>/environment.yaml and environments/<env>/regions/<region>.yaml` });
       continue;
     }
+    if (kind === "region") envOf(regionMatch![1]!).regionFiles++;
     if (source.errors.length > 0) {
       errors.push(...source.errors);
       if (kind !== "catalog") envOf((envMatch ?? regionMatch)![1]!);
@@ -62,7 +63,7 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
       if (!errors.some((e) => e.file === file)) errors.push({ file, line: 1, column: 1, field: "", message: `missing: every environment folder needs environment.yaml` });
       continue;
     }
-    if (catalog) errors.push(...checkEnvironment(name, env.settings, env.regions, catalog));
+    if (catalog) errors.push(...checkEnvironment(name, env.settings, env.regions, env.regionFiles, catalog));
     environments.push({ settings: env.settings.value, regions: env.regions.map((r) => r.value).sort((a, b) => byId(a.region, b.region)) });
   }
   if (envs.size === 0) errors.push({ file: "environments/", line: 1, column: 1, field: "", message: "no environment found: add environments/<env>/environment.yaml" });

@@ -43,6 +43,8 @@ export function checkEnvironment(
   folder: string,
   settings: { value: EnvironmentSettings; source: YamlSource },
   regions: readonly { value: RegionSettings; source: YamlSource; stem: string }[],
+  /** Region files found, valid or not (invalid ones are reported on their own). */
+  regionFiles: number,
   catalog: Catalog,
 ): InputError[] {
   const errors: InputError[] = [];
@@ -50,7 +52,7 @@ export function checkEnvironment(
   if (env.environment !== folder) {
     errors.push(settings.source.error(["environment"], `"${env.environment}" must equal its folder name "${folder}" (one id for folder, app names and namespaces)`));
   }
-  if (regions.length === 0) {
+  if (regionFiles === 0) {
     errors.push(settings.source.error([], `environment "${folder}" has no regions: add environments/${folder}/regions/<region>.yaml`));
   }
   const components = Object.keys(catalog.components);
@@ -74,7 +76,7 @@ export function checkEnvironment(
     const amp = r.prometheus.address.includes("aps-workspaces");
     const sigv4 = r.prometheus.authentication?.sigv4 !== undefined;
     if (amp && !sigv4) errors.push(source.error(["prometheus", "address"], `an Amazon Managed Prometheus address needs prometheus.authentication.sigv4`));
-    if (sigv4 && !amp) errors.push(source.error(["prometheus", "authentication", "sigv4"], `sigv4 is only used by Argo Rollouts for Amazon Managed Prometheus addresses (containing "aps-workspaces")`));
+    if (sigv4 && !amp) errors.push(source.error(["prometheus", "authentication"], `sigv4 is only used by Argo Rollouts for Amazon Managed Prometheus addresses (containing "aps-workspaces")`, "sigv4"));
   }
   // The old stack must outlive the post-promotion analysis, or a rollback has nothing to switch back to.
   for (const name of [...deployed].sort()) {

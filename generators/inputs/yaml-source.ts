@@ -20,7 +20,8 @@ export class YamlSource {
     const lines = new LineCounter();
     // uniqueKeys (the default) turns a repeated key into an error instead of "last one wins".
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    const errors: InputError[] = [...doc.errors, ...doc.warnings].map((e) => {
+    // Only the first syntax error: the parser's later ones are usually echoes of it.
+    const errors: InputError[] = [...doc.errors, ...doc.warnings].slice(0, 1).map((e) => {
       const pos = lines.linePos(e.pos[0]);
       return { file, line: pos.line, column: pos.col, field: "", message: `invalid YAML: ${e.message.split("\n")[0]}` };
     });

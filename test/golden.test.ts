@@ -1,0 +1,76 @@
+// The committed tree is exactly a fresh render; renders are byte-identical; the render owns its
+// folders (stale files removed) but never deletes a file it did not write.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, edit, removeRepo, scratchRepo, treeDigest } from "./helpers/repo.ts";
+import { renderCommand, renderFrom } from "../scripts/lib/run.ts";
+import { readRendered } from "../scripts/lib/tree.ts";
+
+test("the committed tree equals a fresh render", async () => {
+  const committed = await readRendered(ROOT);
+  const fresh = await renderFrom(ROOT);
+  assert.deepEqual([...committed.keys()], [...fresh.keys()]);
+  for (const [p, text] of fresh) assert.equal(committed.get(p), text, `${p} drifted`);
+});
+
+test("two renders are byte-identical and a re-render changes nothing on disk", async () => {
+  const dir = await scratchRepo();
+  try {
+    const first = await renderFrom(dir);
+    const second = await renderFrom(dir);
+    assert.deepEqual(second, first);
+    const before = await treeDigest(dir);
+    const { diff } = await renderCommand(dir);
+    assert.deepEqual(diff, { added: [], changed: [], removed: [] });
+    assert.equal(await treeDigest(dir), before);
+  } finally {
+    await removeRepo(dir);
+  }
+});
+
+test("removing a region deletes its rendered files (so Argo CD prunes it)", async () => {
+  const dir = await scratchRepo();
+  try {
+    await rm(join(dir, "environments/production/regions/eu-west-1.yaml"));
+    const { diff } = await renderCommand(dir);
+    assert.ok(!existsSync(join(dir, "rollouts/production/eu-west-1")));
+    assert.ok(!existsSync(join(dir, "applicationsets/production/applicationset-production-eu-west-1.yaml")));
+    assert.ok(diff.removed.includes("applicationsets/production/applicationset-production-eu-west-1.yaml"));
+    // 5 components × 5 files (Rollout, 2 Services, 2 AnalysisTemplates) + 1 ApplicationSet;
+    // the AppProject loses a destination.
+    assert.equal(diff.removed.length, 26);
+    assert.deepEqual(diff.changed, ["apps/production/appproject-production.yaml"]);
+  } finally {
+    await removeRepo(dir);
+  }
+});
+
+test("adding a region is one data file + render", async () => {
+  const dir = await scratchRepo();
+  try {
+    const src = join(dir, "environments/staging/regions/us-east-1.yaml");
+    const { readFile } = await import("node:fs/promises");
+    await writeFile(join(dir, "environments/staging/regions/us-east-2.yaml"), (await readFile(src, "utf8")).replace("region: us-east-1", "region: us-east-2").replaceAll("us-east-1a", "us-east-2a").replaceAll("us-east-1b", "us-east-2b").replaceAll("us-east-1c", "us-east-2c").replace("aps-workspaces.us-east-1", "aps-workspaces.us-east-2"));
+    const { diff } = await renderCommand(dir);
+    assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/")).length, 25);
+    assert.ok(diff.added.includes("applicationsets/staging/applicationset-staging-us-east-2.yaml"));
+  } finally {
+    await removeRepo(dir);
+  }
+});
+
+test("a file in a rendered folder that the render did not write is never deleted", async () => {
+  const dir = await scratchRepo();
+  try {
+    await mkdir(join(dir, "rollouts/production/notes"), { recursive: true });
+    await writeFile(join(dir, "rollouts/production/notes/README.md"), "hand-written notes\n");
+    const before = await treeDigest(dir);
+    await assert.rejects(renderCommand(dir), /not written by the render[\s\S]*rollouts\/production\/notes\/README\.md/);
+    assert.equal(await treeDigest(dir), before);
+  } finally {
+    await removeRepo(dir);
+  }
+});

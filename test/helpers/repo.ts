@@ -1,0 +1,41 @@
+import { cp, mkdtemp, readFile, writeFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createHash } from "node:crypto";
+import { readRendered } from "../../scripts/lib/tree.ts";
+import { readInputs } from "../../scripts/lib/inputs.ts";
+import { loadRepository } from "../../generators/inputs/load.ts";
+import type { RepositoryModel } from "../../generators/inputs/types.ts";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** A scratch copy of the repository's inputs and rendered tree. */
+export async function scratchRepo(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "bitactor-test-"));
+  for (const d of ["engine", "environments", "apps", "applicationsets", "rollouts"]) await cp(join(ROOT, d), join(dir, d), { recursive: true });
+  return dir;
+}
+
+export async function removeRepo(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** A digest of every rendered file (path and bytes), to prove a tree did not change. */
+export async function treeDigest(dir: string): Promise<string> {
+  const h = createHash("sha256");
+  for (const [p, text] of await readRendered(dir)) h.update(p).update("\0").update(text).update("\0");
+  return h.digest("hex");
+}
+
+export async function edit(dir: string, path: string, change: (text: string) => string): Promise<void> {
+  const file = join(dir, path);
+  await writeFile(file, change(await readFile(file, "utf8")));
+}
+
+let cached: RepositoryModel | undefined;
+/** The committed inputs, loaded once. */
+export async function committedModel(): Promise<RepositoryModel> {
+  cached ??= loadRepository(await readInputs(ROOT));
+  return cached;
+}

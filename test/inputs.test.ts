@@ -1,0 +1,178 @@
+// Broken inputs: each gives a clear error (file:line:column, field, what is allowed) and writes nothing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { ROOT, edit, removeRepo, scratchRepo, treeDigest, committedModel } from "./helpers/repo.ts";
+import { renderCommand } from "../scripts/lib/run.ts";
+import { InputValidationError, type InputError } from "../generators/inputs/errors.ts";
+
+const US_EAST_1 = "environments/production/regions/us-east-1.yaml";
+const CATALOG = "engine/catalog.yaml";
+
+interface Case {
+  readonly name: string;
+  readonly mutate: (dir: string) => Promise<void>;
+  /** Every expected error; `line` is found as the first line containing `lineOf` in the mutated file. */
+  readonly expect: readonly { file: string; field: string; message: RegExp; lineOf?: string; column?: number }[];
+}
+
+const replace = (file: string, from: string, to: string) => (dir: string) =>
+  edit(dir, file, (t) => {
+    assert.ok(t.includes(from), `fixture: ${from} not in ${file}`);
+    return t.replace(from, to);
+  });
+
+const cases: Case[] = [
+  {
+    name: "wrong type",
+    mutate: replace(US_EAST_1, "  order-engine:\n    version: 4.12.0\n    digest:", "  order-engine:\n    version: 4.12\n    digest:"),
+    expect: [{ file: US_EAST_1, field: "/components/order-engine/version", message: /must be of type string \(got 4\.12\)/, lineOf: "version: 4.12\n", column: 14 }],
+  },
+  {
+    name: "unknown key (misspelled)",
+    mutate: replace(US_EAST_1, "    replicas: 3\n  risk-engine:", "    replicas: 3\n    replica: 2\n  risk-engine:"),
+    expect: [{ file: US_EAST_1, field: "/components/order-engine/replica", message: /unknown key "replica"; allowed keys: version, digest, replicas/, lineOf: "replica: 2", column: 5 }],
+  },
+  {
+    name: "duplicate region",
+    mutate: async (dir) => writeFile(join(dir, "environments/production/regions/us-east-1-copy.yaml"), await readFile(join(dir, US_EAST_1), "utf8")),
+    expect: [
+      { file: "environments/production/regions/us-east-1-copy.yaml", field: "/region", message: /"us-east-1" must equal the file name "us-east-1-copy"/, lineOf: "region: us-east-1" },
+      { file: "environments/production/regions/us-east-1.yaml", field: "/region", message: /duplicate region "us-east-1": already defined in environments\/production\/regions\/us-east-1-copy\.yaml/, lineOf: "region: us-east-1" },
+    ],
+  },
+  {
+    name: "budget with no matching bucket",
+    mutate: replace(CATALOG, "budgetNs: 1000\n", "budgetNs: 1200\n"),
+    expect: [{ file: CATALOG, field: "/components/order-engine/budgetNs", message: /budget 1200 ns has no matching bucket; add 1200 to metric\.bucketsNs/, lineOf: "budgetNs: 1200" }],
+  },
+  {
+    name: "unknown component",
+    mutate: replace(US_EAST_1, "  order-engine:\n", "  order-engin:\n"),
+    expect: [{ file: US_EAST_1, field: "/components/order-engin", message: /unknown component "order-engin"; allowed: market-data-handler, order-engine, risk-engine, alpha-calculator, execution-gateway/, lineOf: "order-engin:" }],
+  },
+  {
+    name: "bad YAML (indentation)",
+    mutate: replace(US_EAST_1, "cloud: aws\n", "cloud: aws\n  oops: [\n"),
+    expect: [{ file: US_EAST_1, field: "", message: /^invalid YAML: Nested mappings are not allowed in compact mappings/, lineOf: "cloud: aws", column: 8 }],
+  },
+  {
+    name: "duplicate key in one map",
+    mutate: replace(US_EAST_1, "cloud: aws\n", "cloud: aws\ncloud: gcp\n"),
+    expect: [{ file: US_EAST_1, field: "", message: /invalid YAML: Map keys must be unique/, lineOf: "cloud: gcp" }],
+  },
+  {
+    name: "value outside an enum",
+    mutate: replace(US_EAST_1, "cloud: aws\n", "cloud: oracle\n"),
+    expect: [{ file: US_EAST_1, field: "/cloud", message: /must be one of: "aws", "gcp", "azure" \(got "oracle"\)/, lineOf: "cloud: oracle" }],
+  },
+  {
+    name: "missing required key",
+    mutate: (dir) => edit(dir, US_EAST_1, (t) => t.replace(/\n  order-engine:\n    version: 4\.12\.0\n    digest: sha256:[0-9a-f]+\n/, "\n  order-engine:\n    version: 4.12.0\n")),
+    expect: [{ file: US_EAST_1, field: "/components/order-engine", message: /missing required key "digest"/, lineOf: "    version: 4.12.0\n    replicas" }],
+  },
+  {
+    name: "image digest that is not a digest",
+    mutate: (dir) => edit(dir, US_EAST_1, (t) => t.replace(/digest: sha256:[0-9a-f]+\n    replicas: 3\n  risk-engine/, "digest: latest\n    replicas: 3\n  risk-engine")),
+    expect: [{ file: US_EAST_1, field: "/components/order-engine/digest", message: /must match \^sha256:\[a-f0-9\]\{64\}\$ \(got "latest"\)/, lineOf: "digest: latest" }],
+  },
+  {
+    name: "SigV4 credentials for a Prometheus Argo would not sign for",
+    mutate: replace(US_EAST_1, "address: https://aps-workspaces.us-east-1.amazonaws.com/workspaces/", "address: https://prometheus.example.internal/workspaces/"),
+    expect: [{ file: US_EAST_1, field: "/prometheus/authentication/sigv4", message: /sigv4 is only used by Argo Rollouts for Amazon Managed Prometheus addresses/, lineOf: "    sigv4:" }],
+  },
+  {
+    name: "old stack scaled down before the post-promotion analysis ends",
+    mutate: replace("environments/production/environment.yaml", "scaleDownDelaySeconds: 900", "scaleDownDelaySeconds: 120"),
+    expect: [
+      "alpha-calculator", "execution-gateway", "market-data-handler", "order-engine", "risk-engine",
+    ].map((c) => ({ file: "environments/production/environment.yaml", field: "/scaleDownDelaySeconds", message: new RegExp(`must be ≥ 360: ${c}'s post-promotion analysis takes 300 s`), lineOf: "scaleDownDelaySeconds: 120" })),
+  },
+  {
+    name: "a sample floor the load can never reach",
+    mutate: replace(CATALOG, "      ratePerSecond: 200000\n", "      ratePerSecond: 10000\n"),
+    expect: [{ file: CATALOG, field: "/components/order-engine/prePromotion/minSamplesPerMeasurement", message: /500000 can never be reached: the load sends 10000\/s × 30 s = 300000 per window/ }],
+  },
+  {
+    name: "a sample floor too small to judge a p99",
+    mutate: replace(CATALOG, "      minSamplesPerMeasurement: 50000\n", "      minSamplesPerMeasurement: 500\n"),
+    expect: [{ file: CATALOG, field: "/components/order-engine/postPromotion/minSamplesPerMeasurement", message: /must be ≥ 10000: with fewer observations/ }],
+  },
+  {
+    name: "a file where no input belongs",
+    mutate: async (dir) => writeFile(join(dir, "environments/production/us-east-3.yaml"), "region: us-east-3\n"),
+    expect: [{ file: "environments/production/us-east-3.yaml", field: "", message: /unexpected input file; inputs are engine\/catalog\.yaml, environments\/<env>\/environment\.yaml and environments\/<env>\/regions\/<region>\.yaml/ }],
+  },
+  {
+    name: "every error at once, across files",
+    mutate: async (dir) => {
+      await replace(CATALOG, "budgetNs: 1000\n", "budgetNs: 1200\n")(dir);
+      await replace(US_EAST_1, "cloud: aws\n", "cloud: oracle\n")(dir);
+      await replace("environments/staging/regions/us-east-1.yaml", "replicas: 2\n", "replicas: -1\n")(dir);
+    },
+    expect: [
+      { file: CATALOG, field: "/components/order-engine/budgetNs", message: /no matching bucket/ },
+      { file: "environments/production/regions/us-east-1.yaml", field: "/cloud", message: /must be one of/ },
+      { file: "environments/staging/regions/us-east-1.yaml", field: "/components/market-data-handler/replicas", message: /must be >= 1 \(got -1\)/ },
+    ],
+  },
+];
+
+for (const c of cases) {
+  test(`broken input: ${c.name}`, async () => {
+    const dir = await scratchRepo();
+    try {
+      await c.mutate(dir);
+      const before = await treeDigest(dir);
+      const err = await renderCommand(dir).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof InputValidationError, `expected InputValidationError, got ${String(err)}`);
+      const errors: readonly InputError[] = err.errors;
+      for (const want of c.expect) {
+        const hit = errors.find((e) => e.file === want.file && e.field === want.field && want.message.test(e.message));
+        assert.ok(hit, `no error ${want.file} ${want.field} ${want.message}; got:\n${err.message}`);
+        if (want.lineOf) {
+          const text = await readFile(join(dir, want.file), "utf8");
+          const line = text.slice(0, text.indexOf(want.lineOf)).split("\n").length;
+          assert.equal(hit.line, line, `line of ${want.field}`);
+        }
+        if (want.column) assert.equal(hit.column, want.column);
+      }
+      assert.equal(errors.length, c.expect.length, `exactly the expected errors:\n${err.message}`);
+      assert.equal(await treeDigest(dir), before, "a failed render must not touch the rendered tree");
+    } finally {
+      await removeRepo(dir);
+    }
+  });
+}
+
+test("the render command reports input errors without a stack trace and exits 1", async () => {
+  const dir = await scratchRepo();
+  try {
+    await replace(US_EAST_1, "cloud: aws\n", "cloud: oracle\n")(dir);
+    const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/render.ts")], { cwd: dir, encoding: "utf8" });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^render failed, nothing was written\.\n1 input error:\n  environments\/production\/regions\/us-east-1\.yaml:3:8: \/cloud: must be one of/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  } finally {
+    await removeRepo(dir);
+  }
+});
+
+test("the committed inputs are the six regions of the design brief and a staging region", async () => {
+  const m = await committedModel();
+  const prod = m.environments.find((e) => e.settings.environment === "production")!;
+  assert.deepEqual(prod.regions.map((r) => [r.region, r.cloud, r.exchanges.map((x) => `${x.id}<${x.latencyBudgetUs}µs`).join(",")]), [
+    ["ap-northeast-1", "aws", "TSE<25µs,OSE<25µs"],
+    ["asia-east2", "gcp", "HKEX<30µs"],
+    ["eu-west-1", "aws", "LSE<20µs,EUREX<20µs"],
+    ["southeastasia", "azure", "SGX<35µs"],
+    ["us-east-1", "aws", "NYSE<10µs,NASDAQ<10µs"],
+    ["us-east-2", "aws", "CME<15µs,CBOE<15µs"],
+  ]);
+  assert.ok(m.environments.find((e) => e.settings.environment === "staging")!.regions.length >= 1);
+  assert.deepEqual(Object.fromEntries(Object.entries(m.catalog.components).map(([k, c]) => [k, c.budgetNs])), {
+    "market-data-handler": 500, "order-engine": 1000, "risk-engine": 5000, "alpha-calculator": 10000, "execution-gateway": 2000,
+  });
+});
