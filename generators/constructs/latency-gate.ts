@@ -22,14 +22,14 @@ export interface LatencyGateProps {
 }
 
 /**
- * Conditions that hold only for a one-element, non-NaN result meeting the threshold; everything
- * else (empty vector, several series, NaN) is a failure, never an error to retry and never a pass.
+ * Conditions that hold only for a one-element, finite result meeting the threshold; everything
+ * else (empty vector, several series, NaN, ±Inf) is a failure, never an error to retry and never a pass.
  * Argo evaluates both (utils/evaluate): success true → Successful; failure true → Failed.
  */
 export function atLeast(threshold: number): { successCondition: string; failureCondition: string } {
   return {
-    successCondition: `len(result) == 1 && !isNaN(result[0]) && result[0] >= ${threshold}`,
-    failureCondition: `len(result) != 1 || isNaN(result[0]) || result[0] < ${threshold}`,
+    successCondition: `len(result) == 1 && !isNaN(result[0]) && !isInf(result[0]) && result[0] >= ${threshold}`,
+    failureCondition: `len(result) != 1 || isNaN(result[0]) || isInf(result[0]) || result[0] < ${threshold}`,
   };
 }
 

@@ -1,0 +1,32 @@
+import { execFileSync, spawnSync } from "node:child_process";
+
+/**
+ * External programs the gate tests need. `npm test` (scripts/test.sh) installs or builds them first;
+ * a missing tool is a failure with instructions, never a skipped test.
+ */
+export function requireTool(envVar: string, fallback: string, how: string): string {
+  const path = process.env[envVar] ?? fallback;
+  const r = spawnSync(path, ["--help"], { encoding: "utf8" });
+  if (r.error) throw new Error(`${path} not found (${r.error.message}); ${how}`);
+  return path;
+}
+
+export function promtool(): string {
+  return requireTool("PROMTOOL", "promtool", "install Debian's prometheus package (npm test does this)");
+}
+
+export function argoEval(): string {
+  return requireTool("ARGO_EVAL", "argo-eval", "build tools/argo-eval (npm test does this and sets ARGO_EVAL)");
+}
+
+export interface Measurement {
+  readonly phase: "Successful" | "Failed" | "Inconclusive" | "Error";
+  readonly value: string;
+  readonly message: string;
+}
+
+/** Runs Argo Rollouts' own Prometheus provider and condition evaluation on recorded results. */
+export function evaluateWithArgo(cases: readonly { metric: unknown; vector?: readonly number[]; error?: string }[]): Measurement[] {
+  const input = JSON.stringify(cases.map((c) => ({ metric: c.metric, vector: c.vector?.map((v) => String(v)) ?? [], error: c.error ?? "" })));
+  return JSON.parse(execFileSync(argoEval(), [], { input, encoding: "utf8" })) as Measurement[];
+}
