@@ -182,7 +182,7 @@ test("the known traps are real in Argo's code, and our conditions avoid them", a
   const [failureOnly, unguarded, ours] = evaluateWithArgo([
     { metric: { name: "failure-only", failureCondition: "result[0] < 0.99", provider }, vector: [NaN] },
     { metric: { name: "unguarded", successCondition: "result[0] >= 0.99", provider }, vector: [] },
-    { metric: { name: "ours", ...(await template("order-engine-pre-promotion")).find((m) => m.name === "preview-p99-le-1000ns")!, provider }, vector: [NaN] },
+    { metric: { ...(await template("order-engine-pre-promotion")).find((m) => m.name === "preview-p99-le-1000ns")!, provider }, vector: [NaN] },
   ]);
   assert.equal(failureOnly!.phase, "Successful", "a failureCondition-only gate passes on NaN");
   assert.equal(unguarded!.phase, "Error", "result[0] on an empty vector is an error (retried, not counted)");

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, edit, removeRepo, scratchRepo, treeDigest } from "./helpers/repo.ts";
+import { ROOT, removeRepo, scratchRepo, treeDigest } from "./helpers/repo.ts";
 import { renderCommand, renderFrom } from "../scripts/lib/run.ts";
 import { readRendered } from "../scripts/lib/tree.ts";
 

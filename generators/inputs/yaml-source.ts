@@ -31,7 +31,17 @@ export class YamlSource {
       const pos = lines.linePos(doc.range[2]);
       errors.push({ file, line: pos.line, column: pos.col, field: "", message: "invalid YAML: only one document per file is allowed" });
     }
-    const value = errors.length === 0 ? doc.toJS({ maxAliasCount: 50 }) : undefined;
+    let value: unknown;
+    if (errors.length === 0) {
+      try {
+        value = doc.toJS({ maxAliasCount: 50 });
+      } catch (e) {
+        // e.g. an alias to an anchor that does not exist, or an alias bomb.
+        const alias = /\*[^\s,\]}]+/.exec(text);
+        const pos = lines.linePos(alias?.index ?? 0);
+        errors.push({ file, line: pos.line, column: pos.col, field: "", message: `invalid YAML: ${(e as Error).message}` });
+      }
+    }
     return new YamlSource(file, doc, lines, value, errors);
   }
 

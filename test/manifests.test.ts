@@ -1,0 +1,175 @@
+// What the rendered objects must say, checked over every object of the committed inputs, and the
+// strict validation that catches a misspelled field in a generator.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { committedModel } from "./helpers/repo.ts";
+import { RenderValidationError, renderObjects, renderRepository, type K8sObject } from "../generators/render.ts";
+import { validateObject } from "../generators/validate/models.ts";
+import { leSpellings } from "../generators/le.ts";
+import { postPromotionSeconds } from "../generators/gate-math.ts";
+
+const model = await committedModel();
+const objects = renderObjects(model);
+const ofKind = (kind: string) => objects.filter((o) => o.object.kind === kind);
+type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+test("one object per file, every name explicit (no hash suffixes), paths follow the stage id", () => {
+  assert.equal(new Set(objects.map((o) => o.path)).size, objects.length);
+  for (const { path, object } of objects) {
+    assert.equal(path.split("/").pop(), `${object.kind.toLowerCase()}-${object.metadata.name}.yaml`);
+    assert.doesNotMatch(object.metadata.name, /-c8[0-9a-f]{6,}$/, "cdk8s hash suffix");
+    const m = /^rollouts\/([^/]+)\/([^/]+)\//.exec(path);
+    if (m) assert.equal(object.metadata.namespace, `${m[1]}-${m[2]}`);
+  }
+  // 7 stages × 5 components × 5 objects + 7 ApplicationSets + 2 environments × (2 AppProjects + root)
+  assert.equal(objects.length, 7 * 5 * 5 + 7 + 2 * 3);
+});
+
+test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
+  const rollouts = ofKind("Rollout");
+  assert.equal(rollouts.length, 35);
+  for (const { path, object } of rollouts) {
+    const bg = (object.spec as Any).strategy.blueGreen;
+    const env = model.environments.find((e) => path.startsWith(`rollouts/${e.settings.environment}/`))!.settings;
+    const c = object.metadata.name;
+    assert.equal(bg.autoPromotionSeconds, undefined);
+    assert.equal(bg.autoPromotionEnabled, env.promotion === "automatic", path);
+    assert.equal(bg.activeService, c);
+    assert.equal(bg.previewService, `${c}-preview`);
+    assert.deepEqual(bg.prePromotionAnalysis, { templates: [{ templateName: `${c}-pre-promotion` }], args: [{ name: "preview-hash", valueFrom: { podTemplateHashValue: "Latest" } }] });
+    assert.deepEqual(bg.postPromotionAnalysis, { templates: [{ templateName: `${c}-post-promotion` }], args: [{ name: "active-hash", valueFrom: { podTemplateHashValue: "Latest" } }] });
+    assert.ok(bg.scaleDownDelaySeconds >= postPromotionSeconds(model.catalog.components[c]!) + 60);
+    assert.equal(typeof bg.abortScaleDownDelaySeconds, "number");
+    const container = (object.spec as Any).template.spec.containers[0];
+    assert.match(container.image, /@sha256:[0-9a-f]{64}$/);
+    assert.deepEqual(container.resources.requests, container.resources.limits, "Guaranteed QoS");
+    assert.match(container.resources.requests.cpu, /^[1-9][0-9]*$/, "whole CPUs");
+  }
+});
+
+test("every gate metric is decisive, fails closed and judges one ReplicaSet", () => {
+  for (const { path, object } of ofKind("AnalysisTemplate")) {
+    const spec = object.spec as Any;
+    const component = model.catalog.components[path.split("/")[3]!]!;
+    const pre = object.metadata.name.endsWith("-pre-promotion");
+    const hashArg = pre ? "preview-hash" : "active-hash";
+    assert.deepEqual(spec.args, [{ name: hashArg }]);
+    const dry = new Set((spec.dryRun ?? []).map((d: Any) => d.metricName));
+    for (const m of spec.metrics as Any[]) {
+      assert.equal(m.failureLimit, 0, m.name);
+      assert.equal(m.inconclusiveLimit, 0, m.name);
+      assert.equal(m.consecutiveErrorLimit, 2, m.name);
+      if (m.provider.job) continue;
+      const q: string = m.provider.prometheus.query;
+      assert.ok(q.includes(`rollouts_pod_template_hash="{{args.${hashArg}}}"`), `${m.name} judges only ${hashArg}`);
+      assert.ok(m.provider.prometheus.timeout >= 1);
+      assert.equal(m.count, pre ? component.prePromotion.measurements : component.postPromotion.measurements);
+      if (dry.has(m.name)) {
+        assert.match(q, /^histogram_quantile/);
+        continue;
+      }
+      // A gate needs both conditions: a failureCondition alone passes on NaN.
+      assert.match(m.successCondition, /^len\(result\) == 1 && !isNaN\(result\[0\]\) && !isInf\(result\[0\]\) && result\[0\] >= /);
+      assert.match(m.failureCondition, /^len\(result\) != 1 \|\| isNaN\(result\[0\]\) \|\| isInf\(result\[0\]\) \|\| result\[0\] < /);
+      if (/-le-/.test(m.name)) {
+        for (const s of leSpellings(component.budgetNs)) assert.ok(q.includes(s.replace(/\./g, "\\.")), `${m.name} matches le="${s}"`);
+        assert.ok(m.successCondition.endsWith(`>= ${model.catalog.quantile}`));
+        assert.match(q, /and on\(\)\n\(sum\(increase\(.*_count\{.*\}\[\d+s\]\)\) >= \d+\)$/, "too few samples gives an empty result");
+      }
+    }
+    assert.ok(spec.metrics.some((m: Any) => /-le-\d+ns$/.test(m.name)), "has the exact share metric");
+    if (pre) {
+      const job = spec.metrics.find((m: Any) => m.provider.job);
+      assert.ok(job, "pre-promotion drives load");
+      assert.ok(job.provider.job.spec.template.spec.containers[0].args.includes("--schedule=open-loop"));
+      assert.ok(job.provider.job.spec.template.spec.containers[0].args.some((a: string) => a.startsWith(`--target=${path.split("/")[3]}-preview.`)));
+    }
+  }
+});
+
+test("ApplicationSets: go templates with missingkey=error, a list generator from data, automated sync with retry", () => {
+  const sets = ofKind("ApplicationSet");
+  assert.equal(sets.length, 7);
+  for (const { object } of sets) {
+    const spec = object.spec as Any;
+    assert.equal(spec.goTemplate, true);
+    assert.deepEqual(spec.goTemplateOptions, ["missingkey=error"]);
+    assert.equal(spec.generators.length, 1);
+    assert.deepEqual(Object.keys(spec.generators[0]), ["list"]);
+    for (const el of spec.generators[0].list.elements) {
+      assert.equal(el.name, `${object.metadata.name}-${el.component}`);
+      assert.equal(el.path, `rollouts/${object.metadata.name.replace(/^(staging|production)-/, "$1/")}/${el.component}`);
+    }
+    const sync = spec.template.spec.syncPolicy;
+    assert.deepEqual(sync.automated, { prune: true, selfHeal: true });
+    assert.equal(sync.retry.limit, 5);
+    assert.equal(spec.template.spec.destination.namespace, object.metadata.name);
+    assert.equal(spec.template.metadata.labels["bitactor.io/component"], "{{ .component }}");
+  }
+});
+
+test("AppProjects are narrow: this repo, the environment's clusters and namespaces, the workload kinds", () => {
+  for (const env of model.environments) {
+    const e = env.settings.environment;
+    const p = ofKind("AppProject").find((o) => o.object.metadata.name === e)!.object.spec as Any;
+    assert.deepEqual(p.sourceRepos, [env.settings.repository.url]);
+    assert.deepEqual(p.destinations, env.regions.map((r) => ({ name: r.cluster.name, namespace: `${e}-${r.region}` })));
+    assert.deepEqual(p.clusterResourceWhitelist, [{ group: "", kind: "Namespace" }]);
+    const kinds = new Set(objects.filter((o) => o.path.startsWith(`rollouts/${e}/`)).map((o) => `${o.object.apiVersion.includes("/") ? o.object.apiVersion.split("/")[0] : ""}/${o.object.kind}`));
+    assert.deepEqual(new Set(p.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`)), kinds);
+  }
+});
+
+test("a misspelled field anywhere in a generator's output is rejected by the strict validation", () => {
+  // Every object, every nested key: rename one key and the validator must name that field.
+  const targets: { i: number; path: string[] }[] = [];
+  objects.forEach(({ object }, i) => {
+    const walk = (o: unknown, path: string[]) => {
+      if (Array.isArray(o)) o.forEach((v, j) => walk(v, [...path, String(j)]));
+      else if (o && typeof o === "object") {
+        // Free-form by schema: the list generator's elements, labels and annotations (maps).
+        if (/\/elements\/\d+$|\/(labels|annotations|matchLabels|nodeSelector|selector|limits|requests)$/.test("/" + path.join("/"))) return;
+        for (const [k, v] of Object.entries(o)) {
+          // Top-level apiVersion/kind select the schema; renaming them is "no schema" (tested below).
+          if (path.length > 0 || (k !== "apiVersion" && k !== "kind")) targets.push({ i, path: [...path, k] });
+          walk(v, [...path, k]);
+        }
+      }
+    };
+    walk(object, []);
+  });
+  assert.ok(targets.length > 5000);
+  fc.assert(
+    fc.property(fc.constantFrom(...targets), ({ i, path }) => {
+      const copy = structuredClone(objects[i]!.object) as Any;
+      const parent = path.slice(0, -1).reduce((o, k) => o[k], copy);
+      const key = path.at(-1)!;
+      parent[key + "x"] = parent[key];
+      delete parent[key];
+      const issues = validateObject(copy);
+      const misspelled = "/" + [...path.slice(0, -1), key + "x"].join("/");
+      assert.ok(issues.some((x) => x.path === misspelled || x.path === ""), `${objects[i]!.path}: ${misspelled} not caught: ${JSON.stringify(issues)}`);
+    }),
+    { numRuns: 1500 },
+  );
+  // And every committed object is clean.
+  for (const { path, object } of objects) assert.deepEqual(validateObject(object), [], path);
+});
+
+test("a render whose generator emits a bad object throws before writing, naming file and field", () => {
+  const bad = structuredClone(objects.find((o) => o.object.kind === "Rollout")!.object) as K8sObject & Any;
+  bad.spec.strategy.blueGreen.scaleDownDelaySecond = 30;
+  assert.deepEqual(validateObject(bad), [{ path: "/spec/strategy/blueGreen/scaleDownDelaySecond", message: 'unknown field "scaleDownDelaySecond" (not in the schema)' }]);
+  bad.spec.replicas = "three";
+  assert.ok(validateObject(bad).some((i) => /must be integer/.test(i.message)));
+  // AppProject description: the one field the compiled models lost; still type-checked.
+  const project = structuredClone(ofKind("AppProject")[0]!.object) as Any;
+  project.spec.description = 42;
+  assert.deepEqual(validateObject(project), [{ path: "/spec/description", message: "must be a string" }]);
+  project.spec.descripton = "typo";
+  assert.ok(validateObject(project).some((i) => i.path === "/spec/descripton"));
+  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service" }]);
+  assert.ok(renderRepository(model).size === objects.length);
+  assert.ok(RenderValidationError);
+});
