@@ -71,7 +71,7 @@ test("on disk, a render leaves the tree either untouched or exactly a fresh rend
         if (!ok) assert.equal(await treeDigest(dir), before);
         else assert.deepEqual(await import("../scripts/lib/tree.ts").then((t) => t.readRendered(dir)), await renderFrom(dir));
       }),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
   } finally {
     await removeRepo(dir);
