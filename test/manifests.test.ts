@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { committedModel } from "./helpers/repo.ts";
-import { RenderValidationError, renderObjects, renderRepository, type K8sObject } from "../generators/render.ts";
+import { renderObjects, renderRepository, type K8sObject } from "../generators/render.ts";
 import { validateObject } from "../generators/validate/models.ts";
 import { leSpellings } from "../generators/le.ts";
 import { postPromotionSeconds } from "../generators/gate-math.ts";
@@ -170,6 +170,5 @@ test("a render whose generator emits a bad object throws before writing, naming 
   project.spec.descripton = "typo";
   assert.ok(validateObject(project).some((i) => i.path === "/spec/descripton"));
   assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service" }]);
-  assert.ok(renderRepository(model).size === objects.length);
-  assert.ok(RenderValidationError);
+  assert.equal(renderRepository(model).size, objects.length);
 });
