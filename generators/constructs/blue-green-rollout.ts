@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout";
 import type { Catalog, Component, ComponentPin, EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
-import { names } from "../naming.ts";
+import { LABEL, names } from "../naming.ts";
 import { GATE_ARGS } from "./latency-gate.ts";
 
 export interface BlueGreenRolloutProps {
@@ -36,7 +36,7 @@ export class BlueGreenRollout extends Construct {
     const pool = props.catalog.nodePools[c.nodePool]!;
     const cpu = String(c.resources.cpu);
     emit(this, "rollout", new Rollout({
-      metadata: { name: props.componentId, labels: { ...props.labels, "app.kubernetes.io/version": pin.version } },
+      metadata: { name: props.componentId, labels: { ...props.labels, [LABEL.version]: pin.version } },
       spec: {
         replicas: pin.replicas,
         revisionHistoryLimit: 3,
@@ -45,7 +45,7 @@ export class BlueGreenRollout extends Construct {
         // A stuck release is aborted (old stack keeps serving) instead of waiting forever.
         progressDeadlineAbort: true,
         template: {
-          metadata: { labels: { ...props.selector, "app.kubernetes.io/version": pin.version } },
+          metadata: { labels: { ...props.selector, [LABEL.version]: pin.version } },
           spec: {
             nodeSelector: { [NODE_POOL_KEY]: c.nodePool, "node.kubernetes.io/instance-type": pool.instanceTypes[props.region.cloud] },
             tolerations: [{ key: NODE_POOL_KEY, operator: "Equal", value: c.nodePool, effect: "NoSchedule" }],

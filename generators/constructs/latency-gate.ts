@@ -62,65 +62,42 @@ export class LatencyGate extends Construct {
         query,
       },
     });
-    const budget = `${c.budgetNs}ns`;
+    /**
+     * The three Prometheus metrics of one gate, named for the dashboard: `<who>-samples-min-N`
+     * (enough observations per window), `<who>-p99-le-<budget>ns` (the exact share: decides) and
+     * `<who>-p99-ns-dashboard` (interpolated quantile: dry run, shown, never decides).
+     */
+    const judged = (who: string, hashArg: string, gate: { intervalSeconds: number; measurements: number; minSamplesPerMeasurement: number }, initialDelaySeconds: number) => {
+      const queries = new GateQueries(catalog, c, { namespace: props.namespace, podTemplateHash: `{{args.${hashArg}}}` }, gate.intervalSeconds);
+      const timing = { initialDelay: `${initialDelaySeconds}s`, interval: `${gate.intervalSeconds}s`, count: gate.measurements, ...decisive };
+      const dashboard = `${who}-${p}-ns-dashboard`;
+      const metrics: IMetric[] = [
+        { name: `${who}-samples-min-${gate.minSamplesPerMeasurement}`, ...timing, ...atLeast(gate.minSamplesPerMeasurement), provider: prometheus(queries.sampleCount()) },
+        { name: `${who}-${p}-le-${c.budgetNs}ns`, ...timing, ...atLeast(q), provider: prometheus(queries.shareWithinBudget(gate.minSamplesPerMeasurement)) },
+        { name: dashboard, ...timing, successCondition: `len(result) == 1 && result[0] <= ${c.budgetNs}`, provider: prometheus(queries.quantileNs()) },
+      ];
+      return { metrics, dryRun: [{ metricName: dashboard }] };
+    };
 
-    // --- pre-promotion: load the preview stack, judge only the preview pods ---
+    // Pre-promotion: load the preview stack; judge only the preview pods, after the warm-up.
     const pre = c.prePromotion;
-    const preQ = new GateQueries(catalog, c, { namespace: props.namespace, podTemplateHash: `{{args.${GATE_ARGS.previewHash}}}` }, pre.intervalSeconds);
-    const preTiming = { initialDelay: `${pre.warmupSeconds + pre.intervalSeconds}s`, interval: `${pre.intervalSeconds}s`, count: pre.measurements };
-    const preMetrics: IMetric[] = [
-      {
-        name: `load-open-loop-${pre.ratePerSecond}rps`,
-        ...decisive,
-        provider: { job: { metadata: { labels: props.labels }, spec: loadJobSpec({ catalog, componentId, component: c, previewHost: `${props.previewService}.${props.namespace}.svc.cluster.local` }) } },
-      },
-      {
-        name: `preview-samples-min-${pre.minSamplesPerMeasurement}`,
-        ...preTiming,
-        ...decisive,
-        ...atLeast(pre.minSamplesPerMeasurement),
-        provider: prometheus(preQ.sampleCount()),
-      },
-      {
-        name: `preview-${p}-le-${budget}`,
-        ...preTiming,
-        ...decisive,
-        ...atLeast(q),
-        provider: prometheus(preQ.shareWithinBudget(pre.minSamplesPerMeasurement)),
-      },
-      {
-        name: `preview-${p}-ns-dashboard`,
-        ...preTiming,
-        ...decisive,
-        successCondition: `len(result) == 1 && result[0] <= ${c.budgetNs}`,
-        provider: prometheus(preQ.quantileNs()),
-      },
-    ];
+    const preGate = judged("preview", GATE_ARGS.previewHash, pre, pre.warmupSeconds + pre.intervalSeconds);
+    const load: IMetric = {
+      name: `load-open-loop-${pre.ratePerSecond}rps`,
+      ...decisive,
+      provider: { job: { metadata: { labels: props.labels }, spec: loadJobSpec({ catalog, componentId, component: c, previewHost: `${props.previewService}.${props.namespace}.svc.cluster.local` }) } },
+    };
     emit(this, "pre", new AnalysisTemplate({
       metadata: { name: names.prePromotionTemplate(componentId), labels: props.labels },
-      spec: {
-        args: [{ name: GATE_ARGS.previewHash }],
-        // The interpolated quantile is shown, never judged: the exact share metric decides.
-        dryRun: [{ metricName: `preview-${p}-ns-dashboard` }],
-        metrics: preMetrics,
-      },
+      spec: { args: [{ name: GATE_ARGS.previewHash }], dryRun: preGate.dryRun, metrics: [load, ...preGate.metrics] },
     }));
 
-    // --- post-promotion: the new active pods under production traffic ---
+    // Post-promotion: the new active pods under production traffic, from the first full window.
     const post = c.postPromotion;
-    const postQ = new GateQueries(catalog, c, { namespace: props.namespace, podTemplateHash: `{{args.${GATE_ARGS.activeHash}}}` }, post.intervalSeconds);
-    const postTiming = { initialDelay: `${post.intervalSeconds}s`, interval: `${post.intervalSeconds}s`, count: post.measurements };
+    const postGate = judged("active", GATE_ARGS.activeHash, post, post.intervalSeconds);
     emit(this, "post", new AnalysisTemplate({
       metadata: { name: names.postPromotionTemplate(componentId), labels: props.labels },
-      spec: {
-        args: [{ name: GATE_ARGS.activeHash }],
-        dryRun: [{ metricName: `active-${p}-ns-dashboard` }],
-        metrics: [
-          { name: `active-samples-min-${post.minSamplesPerMeasurement}`, ...postTiming, ...decisive, ...atLeast(post.minSamplesPerMeasurement), provider: prometheus(postQ.sampleCount()) },
-          { name: `active-${p}-le-${budget}`, ...postTiming, ...decisive, ...atLeast(q), provider: prometheus(postQ.shareWithinBudget(post.minSamplesPerMeasurement)) },
-          { name: `active-${p}-ns-dashboard`, ...postTiming, ...decisive, successCondition: `len(result) == 1 && result[0] <= ${c.budgetNs}`, provider: prometheus(postQ.quantileNs()) },
-        ],
-      },
+      spec: { args: [{ name: GATE_ARGS.activeHash }], dryRun: postGate.dryRun, metrics: postGate.metrics },
     }));
   }
 }
