@@ -2,11 +2,12 @@
 // run, as a user runs it) against a floor process that only parses and writes the same YAML; then
 // in-process render time as the number of regions grows tenfold (synthetic regions).
 import { spawnSync } from "node:child_process";
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { readInputs } from "./lib/inputs.ts";
+import { copyRepository } from "./lib/tree.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { renderRepository } from "../generators/render.ts";
 import type { InputFile } from "../generators/inputs/types.ts";
@@ -24,7 +25,7 @@ function timeProcess(args: string[], cwd: string): number {
 
 const scratch = await mkdtemp(join(tmpdir(), "bitactor-bench-"));
 try {
-  for (const d of ["engine", "environments", "apps", "applicationsets", "rollouts"]) await cp(join(root, d), join(scratch, d), { recursive: true });
+  await copyRepository(root, scratch);
   const render: number[] = [];
   const floor: number[] = [];
   for (let i = 0; i < runs; i++) {

@@ -37,22 +37,23 @@ interface Pod {
   readonly under: number;
 }
 
-function series(p: Pod): { series: string; values: string }[] {
+function series(p: Pod, seconds = 60): { series: string; values: string }[] {
   const labels = `namespace="${NS}", rollouts_pod_template_hash="${p.hash}", pod="${p.pod}"`;
   const m = p.metric ?? ORDER;
-  // 61 one-second samples of a counter growing at a constant rate (promtool's a+bxN notation).
+  // seconds+1 one-second samples of a counter growing at a constant rate (promtool's a+bxN notation).
   return [
-    { series: `${m}_count{${labels}}`, values: `0+${p.rate}x60` },
-    { series: `${m}_bucket{${labels}, le="${p.le}"}`, values: `0+${p.under}x60` },
-    { series: `${m}_bucket{${labels}, le="+Inf"}`, values: `0+${p.rate}x60` },
+    { series: `${m}_count{${labels}}`, values: `0+${p.rate}x${seconds}` },
+    { series: `${m}_bucket{${labels}, le="${p.le}"}`, values: `0+${p.under}x${seconds}` },
+    { series: `${m}_bucket{${labels}, le="+Inf"}`, values: `0+${p.rate}x${seconds}` },
   ];
 }
 
 interface Scenario {
   readonly name: string;
   readonly pods: readonly Pod[];
-  /** Expected query results (rounded), `undefined` for an empty vector. */
+  /** Expected sample count in one 30 s window, `undefined` for an empty vector. */
   readonly samples: number | undefined;
+  /** Expected share (rounded) when the pre-promotion floor is met, `undefined` for an empty vector. */
   readonly share: number | undefined;
   readonly passes: boolean;
 }
@@ -98,24 +99,45 @@ const byName = (metrics: IMetric[], prefix: string) => {
   return m;
 };
 
-const forPreview = (q: string) => q.replaceAll("{{args.preview-hash}}", PREVIEW);
+/** The new ReplicaSet's hash in place of the Rollout's argument (pre: preview-hash, post: active-hash). */
+const forRelease = (q: string) => q.replaceAll("{{args.preview-hash}}", PREVIEW).replaceAll("{{args.active-hash}}", PREVIEW);
 
-test("promtool: the rendered pre-promotion PromQL gives the expected share and sample count", async () => {
-  const metrics = await template("order-engine-pre-promotion");
-  const samplesQ = forPreview(byName(metrics, "preview-samples-min-").provider.prometheus!.query!);
-  const shareQ = forPreview(byName(metrics, "preview-p99-le-1000ns").provider.prometheus!.query!);
-  const exp = (v: number | undefined, expr: string) => ({ expr, eval_time: "60s", exp_samples: v === undefined ? [] : [{ labels: "{}", value: v }] });
-  const doc = {
-    rule_files: [],
-    evaluation_interval: "1s",
-    tests: scenarios.map((s) => ({
-      name: s.name,
-      interval: "1s",
-      input_series: s.pods.flatMap(series),
-      // promtool compares floats exactly: compare rounded values (the gate itself is not rounded).
-      promql_expr_test: [exp(s.samples, `round(${samplesQ})`), exp(s.share, `round(${shareQ}, 0.0001)`)],
-    })),
+const GATES = [["order-engine-pre-promotion", "preview"], ["order-engine-post-promotion", "active"]] as const;
+
+/** A gate's rendered metrics and what a scenario must give under its window (30 s pre, 60 s post) and floor. */
+async function gate(name: string, who: string) {
+  const metrics = await template(name);
+  const samples = byName(metrics, `${who}-samples-min-`);
+  const share = byName(metrics, `${who}-p99-le-1000ns`);
+  const samplesQ = forRelease(samples.provider.prometheus!.query!);
+  const floor = Number(samples.name.split("-").pop());
+  const window = Number(/\[(\d+)s\]/.exec(samplesQ)![1]);
+  const expected = (s: Scenario) => {
+    // Counts scale with the window; the share is only reported at or above the template's own floor.
+    const count = s.samples === undefined ? undefined : (s.samples * window) / 30;
+    return { count, share: count !== undefined && count >= floor ? s.share : undefined };
   };
+  return { samples, share, samplesQ, shareQ: forRelease(share.provider.prometheus!.query!), window, expected };
+}
+
+test("promtool: the rendered pre- and post-promotion PromQL give the expected share and sample count", async () => {
+  const tests = [];
+  for (const [name, who] of GATES) {
+    const { samplesQ, shareQ, window, expected } = await gate(name, who);
+    // Evaluate after two full windows of data.
+    const exp = (v: number | undefined, expr: string) => ({ expr, eval_time: `${2 * window}s`, exp_samples: v === undefined ? [] : [{ labels: "{}", value: v }] });
+    for (const s of scenarios) {
+      const { count, share } = expected(s);
+      tests.push({
+        name: `${name}: ${s.name}`,
+        interval: "1s",
+        input_series: s.pods.flatMap((p) => series(p, 2 * window)),
+        // promtool compares floats exactly: compare rounded values (the gate itself is not rounded).
+        promql_expr_test: [exp(count, `round(${samplesQ})`), exp(share, `round(${shareQ}, 0.0001)`)],
+      });
+    }
+  }
+  const doc = { rule_files: [], evaluation_interval: "1s", tests };
   const dir = await mkdtemp(join(tmpdir(), "gate-"));
   try {
     await writeFile(join(dir, "gate.test.yml"), stringify(doc, { lineWidth: 0 }));
@@ -129,7 +151,7 @@ test("promtool: the rendered pre-promotion PromQL gives the expected share and s
 
 test("promtool fails when the gate is wrong (the harness can fail)", async () => {
   const metrics = await template("order-engine-pre-promotion");
-  const shareQ = forPreview(byName(metrics, "preview-p99-le-1000ns").provider.prometheus!.query!);
+  const shareQ = forRelease(byName(metrics, "preview-p99-le-1000ns").provider.prometheus!.query!);
   const dir = await mkdtemp(join(tmpdir(), "gate-"));
   try {
     const doc = { rule_files: [], evaluation_interval: "1s", tests: [{ interval: "1s", input_series: series({ hash: PREVIEW, pod: "p", le: "1e-06", rate: 20000, under: 19400 }), promql_expr_test: [{ expr: `round(${shareQ}, 0.0001)`, eval_time: "60s", exp_samples: [{ labels: "{}", value: 0.995 }] }] }] };
@@ -143,15 +165,13 @@ test("promtool fails when the gate is wrong (the harness can fail)", async () =>
 });
 
 test("Argo's semantics: the rendered conditions promote only the healthy scenarios", async () => {
-  for (const name of ["order-engine-pre-promotion", "order-engine-post-promotion"]) {
-    const metrics = await template(name);
-    const samples = byName(metrics, name.includes("pre") ? "preview-samples-min-" : "active-samples-min-");
-    const share = byName(metrics, name.includes("pre") ? "preview-p99-le-" : "active-p99-le-");
-    // The post-promotion floor is lower: scale the scenario expectation to each template's own floor.
+  for (const [name, who] of GATES) {
+    const { samples, share, expected } = await gate(name, who);
     for (const s of scenarios) {
+      const e = expected(s);
       const [a, b] = evaluateWithArgo([
-        { metric: samples, vector: s.samples === undefined ? [] : [s.samples] },
-        { metric: share, vector: s.share === undefined ? [] : [s.share] },
+        { metric: samples, vector: e.count === undefined ? [] : [e.count] },
+        { metric: share, vector: e.share === undefined ? [] : [e.share] },
       ]);
       const passed = a!.phase === "Successful" && b!.phase === "Successful";
       assert.equal(passed, s.passes, `${name}: ${s.name}: samples ${a!.phase} ${a!.value}, share ${b!.phase} ${b!.value}`);

@@ -2,12 +2,14 @@
 // folders (stale files removed) but never deletes a file it did not write.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { ROOT, removeRepo, scratchRepo, treeDigest } from "./helpers/repo.ts";
 import { renderCommand, renderFrom } from "../scripts/lib/run.ts";
 import { readRendered } from "../scripts/lib/tree.ts";
+import { HEADER } from "../generators/render.ts";
 
 test("the committed tree equals a fresh render", async () => {
   const committed = await readRendered(ROOT);
@@ -52,7 +54,6 @@ test("adding a region is one data file + render", async () => {
   const dir = await scratchRepo();
   try {
     const src = join(dir, "environments/staging/regions/us-east-1.yaml");
-    const { readFile } = await import("node:fs/promises");
     await writeFile(join(dir, "environments/staging/regions/us-east-2.yaml"), (await readFile(src, "utf8")).replace("region: us-east-1", "region: us-east-2").replaceAll("us-east-1a", "us-east-2a").replaceAll("us-east-1b", "us-east-2b").replaceAll("us-east-1c", "us-east-2c").replace("aps-workspaces.us-east-1", "aps-workspaces.us-east-2"));
     const { diff } = await renderCommand(dir);
     assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/")).length, 25);
@@ -70,6 +71,29 @@ test("a file in a rendered folder that the render did not write is never deleted
     const before = await treeDigest(dir);
     await assert.rejects(renderCommand(dir), /not written by the render[\s\S]*rollouts\/production\/notes\/README\.md/);
     assert.equal(await treeDigest(dir), before);
+  } finally {
+    await removeRepo(dir);
+  }
+});
+
+test("npm run check lists every drifted file and exits 1; --diff shows the change", async () => {
+  const dir = await scratchRepo();
+  const check = (...args: string[]) => spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/check.ts"), ...args], { cwd: dir, encoding: "utf8" });
+  try {
+    const clean = check();
+    assert.equal(clean.status, 0, clean.stderr);
+    assert.match(clean.stdout, /the committed tree equals a fresh render \(188 files\)/);
+    const changed = "rollouts/production/us-east-1/order-engine/rollout-order-engine.yaml";
+    const missing = "rollouts/staging/us-east-1/risk-engine/service-risk-engine.yaml";
+    const stale = "rollouts/production/us-east-1/order-engine/service-old.yaml";
+    await writeFile(join(dir, changed), (await readFile(join(dir, changed), "utf8")).replace("replicas: 3", "replicas: 4"));
+    await rm(join(dir, missing));
+    await writeFile(join(dir, stale), `${HEADER}\nkind: Service\n`);
+    const drift = check("--diff");
+    assert.equal(drift.status, 1);
+    assert.match(drift.stderr, /3 rendered file\(s\) drifted/);
+    for (const line of [`missing   ${missing}`, `differs   ${changed}`, `stale     ${stale}`]) assert.ok(drift.stderr.includes(line), line);
+    assert.match(drift.stdout, new RegExp(`--- committed/${changed}\\n\\+\\+\\+ rendered/${changed}[\\s\\S]*-  replicas: 4\\n\\+  replicas: 3`));
   } finally {
     await removeRepo(dir);
   }

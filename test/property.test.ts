@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { ROOT, removeRepo, scratchRepo, treeDigest } from "./helpers/repo.ts";
 import { readInputs } from "../scripts/lib/inputs.ts";
 import { renderCommand, renderFrom } from "../scripts/lib/run.ts";
+import { readRendered } from "../scripts/lib/tree.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { renderRepository } from "../generators/render.ts";
 import { InputValidationError } from "../generators/inputs/errors.ts";
@@ -69,7 +70,7 @@ test("on disk, a render leaves the tree either untouched or exactly a fresh rend
           return false;
         });
         if (!ok) assert.equal(await treeDigest(dir), before);
-        else assert.deepEqual(await import("../scripts/lib/tree.ts").then((t) => t.readRendered(dir)), await renderFrom(dir));
+        else assert.deepEqual(await readRendered(dir), await renderFrom(dir));
       }),
       { numRuns: 15 },
     );

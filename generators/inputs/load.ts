@@ -36,7 +36,8 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
     if (kind === "region") envOf(regionMatch![1]!).regionFiles++;
     if (source.errors.length > 0) {
       errors.push(...source.errors);
-      if (kind !== "catalog") envOf((envMatch ?? regionMatch)![1]!);
+      // Register the environment anyway, so its other files are still checked.
+      if (kind === "environment") envOf(envMatch![1]!);
       continue;
     }
     const schemaErrors = checkSchema(source, kind);

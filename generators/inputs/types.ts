@@ -1,7 +1,7 @@
 /**
  * Typed inputs: what people write in `engine/` and `environments/`.
  * The JSON Schemas in `schemas.ts` validate the same shapes at run time (unknown keys rejected);
- * `test/inputs.test.ts` checks the committed inputs against both.
+ * keep the two in step by hand: a field here without its schema is rejected as an unknown key.
  */
 
 /** Clouds we deploy to. A region names one; node-pool instance types are looked up by it. */

@@ -2,15 +2,20 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { InputFile } from "../../generators/inputs/types.ts";
 
+/** The folders people write; the render reads them. */
+export const INPUT_DIRS = ["engine", "environments"] as const;
+
 /** Every YAML file under `engine/` and `environments/`, as repository-relative paths with text. */
 export async function readInputs(root: string): Promise<InputFile[]> {
   const files: InputFile[] = [];
-  for (const dir of ["engine", "environments"]) {
+  for (const dir of INPUT_DIRS) {
     let entries;
     try {
       entries = await readdir(join(root, dir), { recursive: true, withFileTypes: true });
-    } catch {
-      continue; // a missing folder is reported by the loader as a missing input
+    } catch (e) {
+      // A missing folder is reported by the loader as a missing input; anything else is real.
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw e;
     }
     for (const e of entries) {
       if (!e.isFile() || !/\.ya?ml$/.test(e.name)) continue;

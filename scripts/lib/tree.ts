@@ -1,7 +1,15 @@
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { HEADER, RENDERED_DIRS } from "../../generators/render.ts";
+import { INPUT_DIRS } from "./inputs.ts";
+
+/** Copies a repository's inputs and rendered tree (what a render reads and writes) to `to`. */
+export async function copyRepository(from: string, to: string): Promise<void> {
+  for (const d of [...INPUT_DIRS, ...RENDERED_DIRS]) {
+    if (existsSync(join(from, d))) await cp(join(from, d), join(to, d), { recursive: true });
+  }
+}
 
 /** Every file under the rendered folders of `root`: path → text. */
 export async function readRendered(root: string): Promise<Map<string, string>> {

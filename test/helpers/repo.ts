@@ -1,9 +1,9 @@
-import { cp, mkdtemp, readFile, writeFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
-import { readRendered } from "../../scripts/lib/tree.ts";
+import { copyRepository, readRendered } from "../../scripts/lib/tree.ts";
 import { readInputs } from "../../scripts/lib/inputs.ts";
 import { loadRepository } from "../../generators/inputs/load.ts";
 import type { RepositoryModel } from "../../generators/inputs/types.ts";
@@ -13,7 +13,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** A scratch copy of the repository's inputs and rendered tree. */
 export async function scratchRepo(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "bitactor-test-"));
-  for (const d of ["engine", "environments", "apps", "applicationsets", "rollouts"]) await cp(join(ROOT, d), join(dir, d), { recursive: true });
+  await copyRepository(ROOT, dir);
   return dir;
 }
 
