@@ -41,19 +41,24 @@ function baseLabels(env: string, region?: RegionSettings): Record<string, string
   };
 }
 
-/** A chart whose objects all go to one folder; names are explicit, so no hash suffixes. */
+/**
+ * A chart whose objects all go to one folder; names are explicit, so no hash suffixes. Each chart
+ * gets its own App: cdk8s' `Chart.toJson()` resolves and validates the chart's whole App, so one
+ * shared App would make a render quadratic in the number of folders. Folders never reference
+ * each other, so nothing is lost.
+ */
 class FolderChart extends Chart {
-  constructor(app: App, readonly folder: string, namespace?: string) {
-    super(app, folder.replace(/\//g, "--"), { disableResourceNameHashes: true, ...(namespace ? { namespace } : {}) });
+  constructor(readonly folder: string, namespace?: string) {
+    super(new App(), folder.replace(/\//g, "--"), { disableResourceNameHashes: true, ...(namespace ? { namespace } : {}) });
   }
 }
 
-function componentCharts(app: App, catalog: Catalog, env: Environment, region: RegionSettings): FolderChart[] {
+function componentCharts(catalog: Catalog, env: Environment, region: RegionSettings): FolderChart[] {
   const e = env.settings.environment;
   const namespace = stageId(e, region.region);
   return Object.keys(region.components).sort().map((componentId) => {
     const component = catalog.components[componentId]!;
-    const chart = new FolderChart(app, paths.component(e, region.region, componentId), namespace);
+    const chart = new FolderChart(paths.component(e, region.region, componentId), namespace);
     const labels = { ...baseLabels(e, region), [LABEL.component]: componentId, [LABEL.name]: componentId };
     const selector = { [LABEL.partOf]: PART_OF, [LABEL.name]: componentId };
     const services = new BlueGreenServices(chart, "services", { componentId, component, selector, labels });
@@ -68,18 +73,17 @@ function componentCharts(app: App, catalog: Catalog, env: Environment, region: R
 
 /** Builds every object of the repository, in memory. Pure: no I/O. */
 export function renderObjects(model: RepositoryModel): RenderedObject[] {
-  const app = new App();
   const charts: FolderChart[] = [];
   for (const env of model.environments) {
     const e = env.settings.environment;
-    const bootstrap = new FolderChart(app, paths.bootstrap(e));
+    const bootstrap = new FolderChart(paths.bootstrap(e));
     new EnvironmentProjects(bootstrap, "projects", { environment: env, labels: baseLabels(e) });
     new RootApplication(bootstrap, "root", { environment: env.settings, labels: baseLabels(e) });
     charts.push(bootstrap);
-    const appsets = new FolderChart(app, paths.applicationSets(e));
+    const appsets = new FolderChart(paths.applicationSets(e));
     for (const region of env.regions) {
       new RegionApplicationSet(appsets, region.region, { environment: env.settings, region, components: Object.keys(region.components).sort(), labels: baseLabels(e, region) });
-      charts.push(...componentCharts(app, model.catalog, env, region));
+      charts.push(...componentCharts(model.catalog, env, region));
     }
     charts.push(appsets);
   }
