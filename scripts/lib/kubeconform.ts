@@ -1,0 +1,79 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { crdSchemas, kubernetesSchemas, schemaLocations } from "./kube-schemas.ts";
+import { REPO, cacheDir, crdManifests, hashOf, kubeconform, kubernetesOpenApi, toolVersions } from "./tools.ts";
+
+/**
+ * The offline strict schema layer: generates (once, cached by versions and generator source) the
+ * JSON schemas of Kubernetes and of every CRD we target, then runs kubeconform with `-strict` and
+ * no `-ignore-missing-schemas`, so a kind without a schema is an error, never a skip.
+ */
+
+/** The schema root for the pinned versions; generated on first use. */
+export function schemaRoot(): string {
+  const key = hashOf(
+    readFileSync(join(REPO, "tools", "versions.json"), "utf8"),
+    readFileSync(join(REPO, "scripts", "lib", "kube-schemas.ts"), "utf8"),
+  );
+  const root = join(cacheDir(), `schemas-${key}`);
+  if (existsSync(root)) return root;
+  const openApi = kubernetesOpenApi();
+  const files = [...kubernetesSchemas(openApi.text, toolVersions().kubernetes), ...crdSchemas(crdManifests(), openApi.text)];
+  const tmp = `${root}.tmp-${process.pid}`;
+  try {
+    for (const f of files) {
+      mkdirSync(dirname(join(tmp, f.path)), { recursive: true });
+      writeFileSync(join(tmp, f.path), JSON.stringify(f.schema));
+    }
+    renameSync(tmp, root);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return root;
+}
+
+export interface KubeconformProblem {
+  readonly file: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly status: "invalid" | "error";
+  /** kubeconform's message; for schema violations, one line per field. */
+  readonly message: string;
+}
+
+export interface KubeconformReport {
+  readonly valid: number;
+  readonly problems: readonly KubeconformProblem[];
+}
+
+interface RawReport {
+  resources: { filename: string; kind: string; name: string; status: string; msg: string; validationErrors?: { path: string; msg: string }[] }[];
+  summary: { valid: number; invalid: number; errors: number; skipped: number };
+}
+
+/** Runs kubeconform strictly over files or folders (relative to `cwd`). */
+export function runKubeconform(paths: readonly string[], cwd: string): KubeconformReport {
+  const root = schemaRoot();
+  const args = ["-strict", "-summary", "-output", "json", "-kubernetes-version", toolVersions().kubernetes.replace(/^v/, "")];
+  for (const l of schemaLocations(root)) args.push("-schema-location", l);
+  const r = spawnSync(kubeconform(), [...args, ...paths], { cwd, encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.error) throw r.error;
+  let raw: RawReport;
+  try {
+    raw = JSON.parse(r.stdout) as RawReport;
+  } catch {
+    throw new Error(`kubeconform exited ${r.status} without a report: ${r.stderr || r.stdout}`);
+  }
+  // Skips only happen with -skip or -ignore-missing-schemas, which we never pass: treat one as a bug.
+  if (raw.summary.skipped) throw new Error(`kubeconform skipped ${raw.summary.skipped} resources`);
+  const problems = raw.resources.map((x) => ({
+    file: x.filename,
+    kind: x.kind,
+    name: x.name,
+    status: x.status === "statusInvalid" ? ("invalid" as const) : ("error" as const),
+    message: x.validationErrors?.length ? x.validationErrors.map((e) => `${e.path || "/"}: ${e.msg}`).join("\n") : x.msg,
+  }));
+  if ((r.status === 0) !== (problems.length === 0)) throw new Error(`kubeconform exited ${r.status} but reported ${problems.length} problems`);
+  return { valid: raw.summary.valid, problems };
+}

@@ -1,0 +1,21 @@
+// npm run validate: kubeconform, strict and offline, over the whole rendered tree.
+import { RENDERED_DIRS } from "../generators/render.ts";
+import { runKubeconform } from "./lib/kubeconform.ts";
+import { main } from "./lib/run.ts";
+import { REPO, toolVersions } from "./lib/tools.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+await main(async () => {
+  const dirs = RENDERED_DIRS.filter((d) => existsSync(join(REPO, d)));
+  const report = runKubeconform(dirs, REPO);
+  for (const p of report.problems) {
+    console.log(`REJECTED ${p.file}: ${p.kind}/${p.name} (${p.status})\n${p.message.replace(/^/gm, "  ")}`);
+  }
+  const v = toolVersions();
+  console.log(
+    `kubeconform ${v.kubeconform} -strict, Kubernetes ${v.kubernetes} + ${v.crdSources.map((s) => `${s.module.split("/").slice(1).join("/")} ${s.version}`).join(", ")}: ` +
+      `${report.valid} objects accepted, ${report.problems.length} rejected`,
+  );
+  return report.problems.length ? 1 : 0;
+});
