@@ -1,0 +1,101 @@
+import { request as httpsRequest } from "node:https";
+
+/** The few API calls validation needs, over HTTPS with the server's own CA and a bearer token. */
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+export interface Response {
+  readonly status: number;
+  readonly body: unknown;
+  /** `Warning` headers (deprecations, ignored fields in non-strict modes). */
+  readonly warnings: readonly string[];
+}
+
+export interface ResourceInfo {
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
+export class KubeClient {
+  private readonly discovery = new Map<string, Map<string, ResourceInfo>>();
+
+  constructor(
+    readonly server: string,
+    private readonly token: string,
+    private readonly ca: string,
+  ) {}
+
+  request(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<Response> {
+    const url = new URL(path, this.server);
+    const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(
+        url,
+        {
+          method,
+          ca: this.ca,
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            accept: "application/json",
+            ...(payload === undefined ? {} : { "content-type": contentType }),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            let parsed: unknown = text;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              // plain-text answers (/readyz) stay text
+            }
+            const w = res.headers.warning;
+            resolve({ status: res.statusCode ?? 0, body: parsed, warnings: w === undefined ? [] : ([] as string[]).concat(w) });
+          });
+        },
+      );
+      req.on("error", reject);
+      req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${path}: no answer in 60 s`)));
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
+  /** Plural name and scope of a kind, from the server's discovery (refreshed when a kind is unknown). */
+  async resource(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    let kinds = this.discovery.get(apiVersion);
+    if (!kinds?.has(kind)) {
+      const r = await this.request("GET", apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`);
+      kinds = new Map();
+      if (r.status === 200) {
+        for (const res of (r.body as { resources: { name: string; kind: string; namespaced: boolean }[] }).resources) {
+          if (!res.name.includes("/")) kinds.set(res.kind, { plural: res.name, namespaced: res.namespaced });
+        }
+      }
+      this.discovery.set(apiVersion, kinds);
+    }
+    return kinds.get(kind);
+  }
+
+  /** The collection path of an object's kind, in its namespace when the kind is namespaced. */
+  async collectionPath(obj: KubeObject): Promise<string> {
+    const info = await this.resource(obj.apiVersion, obj.kind);
+    if (!info) throw new Error(`the server does not know ${obj.kind} in ${obj.apiVersion} (is its CRD installed?)`);
+    const base = obj.apiVersion.includes("/") ? `/apis/${obj.apiVersion}` : `/api/${obj.apiVersion}`;
+    return info.namespaced ? `${base}/namespaces/${obj.metadata.namespace ?? "default"}/${info.plural}` : `${base}/${info.plural}`;
+  }
+}
+
+/** The server's own message from a failed call (its Status object), or the raw answer. */
+export function statusMessage(r: Response): string {
+  const b = r.body as { kind?: string; message?: string } | string;
+  if (typeof b === "object" && b?.kind === "Status" && b.message) return b.message;
+  return `HTTP ${r.status}: ${typeof b === "string" ? b : JSON.stringify(b)}`;
+}
