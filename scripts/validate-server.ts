@@ -4,11 +4,11 @@ import { startControlPlane } from "./lib/cluster/control-plane.ts";
 import { describe, dryRunAll, installCrds, parseFiles } from "./lib/cluster/dry-run.ts";
 import { main } from "./lib/run.ts";
 import { readRendered } from "./lib/tree.ts";
-import { REPO, crdManifests, toolVersions } from "./lib/tools.ts";
+import { crdManifests, toolVersions } from "./lib/tools.ts";
 
 await main(async () => {
-  const root = process.argv[2] ?? REPO;
-  const objects = parseFiles(await readRendered(root));
+  const objects = parseFiles(await readRendered(process.cwd()));
+  if (!objects.length) throw new Error(`nothing rendered in ${process.cwd()}: run npm run render first`);
   const crds = parseFiles(new Map(crdManifests().map((m) => [m.source, m.text])));
   const t0 = Date.now();
   const cp = await startControlPlane();

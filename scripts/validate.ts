@@ -2,13 +2,15 @@
 import { RENDERED_DIRS } from "../generators/render.ts";
 import { runKubeconform } from "./lib/kubeconform.ts";
 import { main } from "./lib/run.ts";
-import { REPO, toolVersions } from "./lib/tools.ts";
+import { toolVersions } from "./lib/tools.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 await main(async () => {
-  const dirs = RENDERED_DIRS.filter((d) => existsSync(join(REPO, d)));
-  const report = runKubeconform(dirs, REPO);
+  const root = process.cwd();
+  const dirs = RENDERED_DIRS.filter((d) => existsSync(join(root, d)));
+  if (!dirs.length) throw new Error(`no rendered folders (${RENDERED_DIRS.join(", ")}) in ${root}: run npm run render first`);
+  const report = runKubeconform(dirs, root);
   for (const p of report.problems) {
     console.log(`REJECTED ${p.file}: ${p.kind}/${p.name} (${p.status})\n${p.message.replace(/^/gm, "  ")}`);
   }

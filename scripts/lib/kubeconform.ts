@@ -52,6 +52,15 @@ interface RawReport {
   summary: { valid: number; invalid: number; errors: number; skipped: number };
 }
 
+/**
+ * kubeconform's `validationErrors` stop at the first level ("/spec: validation failed"); its message
+ * has every leaf: "... failed with 'file:///…json#' - at '/spec': additional properties …". One line each.
+ */
+function schemaErrors(msg: string): string {
+  const leaves = msg.split(/ - at '/).slice(1);
+  return leaves.length ? leaves.map((l) => `/${l.replace(/^\//, "").replace(/^([^']*)': /, "$1: ").trim()}`).join("\n") : msg;
+}
+
 /** Runs kubeconform strictly over files or folders (relative to `cwd`). */
 export function runKubeconform(paths: readonly string[], cwd: string): KubeconformReport {
   const root = schemaRoot();
@@ -72,7 +81,7 @@ export function runKubeconform(paths: readonly string[], cwd: string): Kubeconfo
     kind: x.kind,
     name: x.name,
     status: x.status === "statusInvalid" ? ("invalid" as const) : ("error" as const),
-    message: x.validationErrors?.length ? x.validationErrors.map((e) => `${e.path || "/"}: ${e.msg}`).join("\n") : x.msg,
+    message: schemaErrors(x.msg),
   }));
   if ((r.status === 0) !== (problems.length === 0)) throw new Error(`kubeconform exited ${r.status} but reported ${problems.length} problems`);
   return { valid: raw.summary.valid, problems };

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { argoEval as buildArgoEval } from "../../scripts/lib/tools.ts";
 
 /**
  * External programs the gate tests need. `npm test` (scripts/test.sh) installs or builds them first;
@@ -15,8 +16,9 @@ export function promtool(): string {
   return requireTool("PROMTOOL", "promtool", "install Debian's prometheus package (npm test does this)");
 }
 
+/** argo-eval from the tool cache (built on first use, as `npm run setup` does). */
 export function argoEval(): string {
-  return requireTool("ARGO_EVAL", "argo-eval", "build tools/argo-eval (npm test does this and sets ARGO_EVAL)");
+  return buildArgoEval();
 }
 
 export interface Measurement {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeClient } from "./client.ts";
-import { Managed, freePort, waitFor } from "./process.ts";
+import { Managed, freePort, removeOnExit, waitFor } from "./process.ts";
 import { etcd, kubeApiserver } from "../tools.ts";
 
 /**
@@ -24,10 +24,12 @@ export async function startControlPlane(): Promise<ControlPlane> {
   const etcdBin = etcd();
   const apiserverBin = kubeApiserver();
   const dir = mkdtempSync(join(tmpdir(), "bitactor-apiserver-"));
+  const cleanup = removeOnExit(dir);
   const processes: Managed[] = [];
   const stop = async () => {
     for (const p of [...processes].reverse()) await p.stop();
     rmSync(dir, { recursive: true, force: true });
+    cleanup.release();
   };
   try {
     const [clientPort, peerPort, securePort] = [await freePort(), await freePort(), await freePort()];

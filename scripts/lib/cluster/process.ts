@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { openSync, closeSync, readFileSync } from "node:fs";
+import { openSync, closeSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 
 /**
@@ -9,6 +9,13 @@ import { createServer } from "node:net";
  */
 
 const live = new Set<Managed>();
+const scratch = new Set<string>();
+
+/** Deletes `dir` when Node exits, even on Ctrl-C; `release` it once it has been cleaned up normally. */
+export function removeOnExit(dir: string): { release(): void } {
+  scratch.add(dir);
+  return { release: () => scratch.delete(dir) };
+}
 
 export class Managed {
   readonly child: ChildProcess;
@@ -72,13 +79,15 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-process.once("exit", () => {
+function killAll(): void {
   for (const m of live) signalGroup(m.child.pid, "SIGKILL");
-});
-for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  for (const d of scratch) rmSync(d, { recursive: true, force: true });
+}
+process.once("exit", killAll);
+for (const [s, n] of [["SIGINT", 2], ["SIGTERM", 15], ["SIGHUP", 1]] as const) {
   process.once(s, () => {
-    for (const m of live) signalGroup(m.child.pid, "SIGKILL");
-    process.exit(128 + (s === "SIGINT" ? 2 : s === "SIGTERM" ? 15 : 1));
+    killAll();
+    process.exit(128 + n);
   });
 }
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# npm run setup: everything the checks need on a fresh Debian machine. Idempotent; a warm run
+# installs and builds nothing.
+#   Debian: prometheus (promtool), etcd-server (etcd for the throw-away API server)
+#   Go module proxy: argo-eval, kubeconform, kube-apiserver (pinned in tools/), CRD manifests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+missing=()
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+promtool --version >/dev/null
+
+npx tsx scripts/tools.ts

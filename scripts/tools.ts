@@ -1,0 +1,17 @@
+// npm run setup (after the Debian packages): builds or finds every program the checks run, printing
+// where each one is. Go programs are built once per version into ~/.cache/bitactor-gitops.
+import { main } from "./lib/run.ts";
+import { schemaRoot } from "./lib/kubeconform.ts";
+import { argoEval, crdManifests, etcd, kubeApiserver, kubeconform } from "./lib/tools.ts";
+
+await main(async () => {
+  const found: [string, () => string][] = [
+    ["etcd", etcd],
+    ["argo-eval", argoEval],
+    ["kubeconform", kubeconform],
+    ["kube-apiserver", kubeApiserver],
+    ["kubeconform schemas", schemaRoot],
+    ["CRD manifests", () => `${crdManifests().length} files from the Go module cache`],
+  ];
+  for (const [name, get] of found) console.log(`${name.padEnd(20)} ${get()}`);
+});
