@@ -287,8 +287,8 @@ describe("npm run validate / validate:server", () => {
 
       const srv = spawnSync(process.execPath, ["--import", tsx, join(ROOT, "scripts/validate-server.ts")], { cwd: dir, encoding: "utf8" });
       assert.equal(srv.status, 1, srv.stderr);
-      assert.match(srv.stdout, /REJECTED rollouts\/production\/us-east-1\/order-engine\/service-order-engine-preview\.yaml: Service production-us-east-1\/order-engine-preview\n  Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec\.selectr"/);
-      assert.match(srv.stdout, /\d+ objects accepted, 1 rejected/);
+      assert.match(srv.stdout + srv.stderr, /REJECTED rollouts\/production\/us-east-1\/order-engine\/service-order-engine-preview\.yaml: Service production-us-east-1\/order-engine-preview\n  Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec\.selectr"/);
+      assert.match(srv.stdout + srv.stderr, /\d+ objects accepted, 1 rejected/);
       const leftovers = spawnSync("pgrep", ["-f", "bitactor-apiserver-"], { encoding: "utf8" });
       assert.equal(leftovers.stdout.trim(), "", "no etcd or kube-apiserver left running");
     } finally {

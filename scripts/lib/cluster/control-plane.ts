@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeClient } from "./client.ts";
-import { Managed, freePort, removeOnExit, waitFor } from "./process.ts";
+import { Managed, freePorts, removeOnExit, waitFor } from "./process.ts";
 import { etcd, kubeApiserver } from "../tools.ts";
 
 /**
@@ -20,68 +20,79 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
+/** Another program can take a port between our probe and the server's bind; then we try new ones. */
+const PORT_TAKEN = /address already in use/;
+const ATTEMPTS = 3;
+
 export async function startControlPlane(): Promise<ControlPlane> {
   const etcdBin = etcd();
   const apiserverBin = kubeApiserver();
-  const dir = mkdtempSync(join(tmpdir(), "bitactor-apiserver-"));
-  const cleanup = removeOnExit(dir);
-  const processes: Managed[] = [];
-  const stop = async () => {
-    for (const p of [...processes].reverse()) await p.stop();
-    rmSync(dir, { recursive: true, force: true });
-    cleanup.release();
-  };
-  try {
-    const [clientPort, peerPort, securePort] = [await freePort(), await freePort(), await freePort()];
-    const etcdUrl = `http://127.0.0.1:${clientPort}`;
-    const peerUrl = `http://127.0.0.1:${peerPort}`;
-    const etcdProc = new Managed("etcd", etcdBin, [
-      `--data-dir=${join(dir, "etcd")}`,
-      `--listen-client-urls=${etcdUrl}`,
-      `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=default=${peerUrl}`,
-      // Single member on a temp dir: durability buys nothing here and fsync dominates start-up.
-      "--unsafe-no-fsync",
-    ], join(dir, "etcd.log"));
-    processes.push(etcdProc);
-    await waitFor("etcd", async () => (await fetch(`${etcdUrl}/health`)).ok, () => etcdProc.running, () => etcdProc.tail());
-
-    // Service-account tokens need a signing key even though nothing here uses them.
-    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    writeFileSync(join(dir, "sa.key"), privateKey.export({ type: "pkcs1", format: "pem" }));
-    const token = randomBytes(24).toString("hex");
-    writeFileSync(join(dir, "tokens.csv"), `${token},admin,admin,"system:masters"\n`, { mode: 0o600 });
-    const certDir = join(dir, "certs");
-    const api = new Managed("kube-apiserver", apiserverBin, [
-      `--etcd-servers=${etcdUrl}`,
-      "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1",
-      `--secure-port=${securePort}`,
-      `--cert-dir=${certDir}`,
-      `--token-auth-file=${join(dir, "tokens.csv")}`,
-      "--authorization-mode=RBAC",
-      `--service-account-key-file=${join(dir, "sa.key")}`,
-      `--service-account-signing-key-file=${join(dir, "sa.key")}`,
-      "--service-account-issuer=https://kubernetes.default.svc",
-      "--service-cluster-ip-range=10.96.0.0/16",
-      "--profiling=false",
-    ], join(dir, "kube-apiserver.log"));
-    processes.push(api);
-    let client: KubeClient | undefined;
-    await waitFor(
-      "kube-apiserver",
-      async () => {
-        client ??= new KubeClient(`https://127.0.0.1:${securePort}`, token, readFileSync(join(certDir, "apiserver.crt"), "utf8"));
-        return (await client.request("GET", "/readyz")).status === 200;
-      },
-      () => api.running && etcdProc.running,
-      () => `${api.tail()}\n--- etcd ---\n${etcdProc.tail(5)}`,
-    );
-    return { client: client!, dir, processes, stop };
-  } catch (e) {
-    await stop();
-    throw e;
+  for (let attempt = 1; ; attempt++) {
+    const dir = mkdtempSync(join(tmpdir(), "bitactor-apiserver-"));
+    const cleanup = removeOnExit(dir);
+    const processes: Managed[] = [];
+    const stop = async () => {
+      for (const p of [...processes].reverse()) await p.stop();
+      rmSync(dir, { recursive: true, force: true });
+      cleanup.release();
+    };
+    try {
+      return { client: await start(dir, processes, etcdBin, apiserverBin), dir, processes, stop };
+    } catch (e) {
+      const portTaken = processes.some((p) => !p.running && PORT_TAKEN.test(p.tail(40)));
+      await stop();
+      if (!portTaken || attempt === ATTEMPTS) throw e;
+    }
   }
+}
+
+async function start(dir: string, processes: Managed[], etcdBin: string, apiserverBin: string): Promise<KubeClient> {
+  const [clientPort, peerPort, securePort] = await freePorts(3);
+  const etcdUrl = `http://127.0.0.1:${clientPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const etcdProc = new Managed("etcd", etcdBin, [
+    `--data-dir=${join(dir, "etcd")}`,
+    `--listen-client-urls=${etcdUrl}`,
+    `--advertise-client-urls=${etcdUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=default=${peerUrl}`,
+    // Single member on a temp dir: durability buys nothing here and fsync dominates start-up.
+    "--unsafe-no-fsync",
+  ], join(dir, "etcd.log"));
+  processes.push(etcdProc);
+  await waitFor("etcd", async () => (await fetch(`${etcdUrl}/health`)).ok, () => etcdProc.running, () => etcdProc.tail());
+
+  // Service-account tokens need a signing key even though nothing here uses them.
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  writeFileSync(join(dir, "sa.key"), privateKey.export({ type: "pkcs1", format: "pem" }));
+  const token = randomBytes(24).toString("hex");
+  writeFileSync(join(dir, "tokens.csv"), `${token},admin,admin,"system:masters"\n`, { mode: 0o600 });
+  const certDir = join(dir, "certs");
+  const api = new Managed("kube-apiserver", apiserverBin, [
+    `--etcd-servers=${etcdUrl}`,
+    "--bind-address=127.0.0.1",
+    "--advertise-address=127.0.0.1",
+    `--secure-port=${securePort}`,
+    `--cert-dir=${certDir}`,
+    `--token-auth-file=${join(dir, "tokens.csv")}`,
+    "--authorization-mode=RBAC",
+    `--service-account-key-file=${join(dir, "sa.key")}`,
+    `--service-account-signing-key-file=${join(dir, "sa.key")}`,
+    "--service-account-issuer=https://kubernetes.default.svc",
+    "--service-cluster-ip-range=10.96.0.0/16",
+    "--profiling=false",
+  ], join(dir, "kube-apiserver.log"));
+  processes.push(api);
+  let client: KubeClient | undefined;
+  await waitFor(
+    "kube-apiserver",
+    async () => {
+      client ??= new KubeClient(`https://127.0.0.1:${securePort}`, token, readFileSync(join(certDir, "apiserver.crt"), "utf8"));
+      return (await client.request("GET", "/readyz")).status === 200;
+    },
+    () => api.running && etcdProc.running,
+    () => `${api.tail()}\n--- etcd ---\n${etcdProc.tail(5)}`,
+  );
+  return client!;
 }
