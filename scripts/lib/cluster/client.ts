@@ -30,7 +30,22 @@ export class KubeClient {
     private readonly ca: string,
   ) {}
 
-  request(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<Response> {
+  /**
+   * One API call. A connection dropped before any answer (a reused keep-alive socket the server just
+   * closed) is retried twice: every call we make is a read, a dry-run or a create that tolerates 409.
+   */
+  async request(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(method, path, body, contentType);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (attempt === 3 || !(code === "ECONNRESET" || code === "EPIPE" || code === "ECONNREFUSED")) throw e;
+      }
+    }
+  }
+
+  private once(method: string, path: string, body: unknown, contentType: string): Promise<Response> {
     const url = new URL(path, this.server);
     const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
     return new Promise((resolve, reject) => {
