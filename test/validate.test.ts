@@ -4,7 +4,7 @@
 // test pins that it accepts, so the README's table of which layer catches what stays true.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -294,5 +294,22 @@ describe("npm run validate / validate:server", () => {
     } finally {
       await removeRepo(dir);
     }
+  });
+
+  test("Ctrl-C while the API server runs: etcd and kube-apiserver are killed and their temp dir deleted", async () => {
+    const before = new Set(readdirSync(tmpdir()).filter((d) => d.startsWith("bitactor-apiserver-")));
+    const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/validate-server.ts")], { cwd: ROOT, stdio: "ignore" });
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const pgrep = () => spawnSync("pgrep", ["-af", "bitactor-apiserver-"], { encoding: "utf8" }).stdout.trim();
+    const until = async (what: string, ok: () => boolean) => {
+      for (const end = Date.now() + 60_000; !ok(); await new Promise((r) => setTimeout(r, 100))) assert.ok(Date.now() < end, what);
+    };
+    await until("the API server never started", () => /kube-apiserver/.test(pgrep()));
+    child.kill("SIGINT");
+    assert.equal(await exited, 130);
+    // SIGKILL is delivered at exit; give the kernel a moment to reap, then nothing may be left.
+    await until(`left running: ${pgrep()}`, () => pgrep() === "");
+    const left = readdirSync(tmpdir()).filter((d) => d.startsWith("bitactor-apiserver-") && !before.has(d));
+    assert.deepEqual(left, []);
   });
 });
