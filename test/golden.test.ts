@@ -94,6 +94,10 @@ test("npm run check lists every drifted file and exits 1; --diff shows the chang
     assert.match(drift.stderr, /3 rendered file\(s\) drifted/);
     for (const line of [`missing   ${missing}`, `differs   ${changed}`, `stale     ${stale}`]) assert.ok(drift.stderr.includes(line), line);
     assert.match(drift.stdout, new RegExp(`--- committed/${changed}\\n\\+\\+\\+ rendered/${changed}[\\s\\S]*-  replicas: 4\\n\\+  replicas: 3`));
+    // The fresh render is kept for the user to inspect; it must exist, and the test removes it.
+    const kept = /fresh render kept in (\S+)/.exec(drift.stderr)?.[1];
+    assert.ok(kept && (await readFile(join(kept, changed), "utf8")).includes("replicas: 3"));
+    await rm(kept, { recursive: true, force: true });
   } finally {
     await removeRepo(dir);
   }
