@@ -36,6 +36,20 @@ const serviceMonitor = (): KubeObject => ({
   spec: { selector: { matchLabels: { "app.kubernetes.io/name": "order-engine" } }, endpoints: [{ port: "metrics", interval: "1s", scheme: "http" }] },
 });
 
+/** Command lines of live processes started by a control plane (they name its temp dir); "" when none. */
+function controlPlaneProcesses(): string {
+  const out: string[] = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+      if (cmd.includes("bitactor-apiserver-")) out.push(`${pid} ${cmd}`);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out.join("\n");
+}
+
 /** Applies `change` to a copy of `o` and returns it. */
 function broken(o: KubeObject, change: (x: any) => void): KubeObject {
   const copy = structuredClone(o);
@@ -289,8 +303,7 @@ describe("npm run validate / validate:server", () => {
       assert.equal(srv.status, 1, srv.stderr);
       assert.match(srv.stdout + srv.stderr, /REJECTED rollouts\/production\/us-east-1\/order-engine\/service-order-engine-preview\.yaml: Service production-us-east-1\/order-engine-preview\n  Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec\.selectr"/);
       assert.match(srv.stdout + srv.stderr, /\d+ objects accepted, 1 rejected/);
-      const leftovers = spawnSync("pgrep", ["-f", "bitactor-apiserver-"], { encoding: "utf8" });
-      assert.equal(leftovers.stdout.trim(), "", "no etcd or kube-apiserver left running");
+      assert.equal(controlPlaneProcesses(), "", "no etcd or kube-apiserver left running");
     } finally {
       await removeRepo(dir);
     }
@@ -300,15 +313,15 @@ describe("npm run validate / validate:server", () => {
     const before = new Set(readdirSync(tmpdir()).filter((d) => d.startsWith("bitactor-apiserver-")));
     const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/validate-server.ts")], { cwd: ROOT, stdio: "ignore" });
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    const pgrep = () => spawnSync("pgrep", ["-af", "bitactor-apiserver-"], { encoding: "utf8" }).stdout.trim();
+    const running = controlPlaneProcesses;
     const until = async (what: string, ok: () => boolean) => {
       for (const end = Date.now() + 60_000; !ok(); await new Promise((r) => setTimeout(r, 100))) assert.ok(Date.now() < end, what);
     };
-    await until("the API server never started", () => /kube-apiserver/.test(pgrep()));
+    await until("the API server never started", () => /kube-apiserver/.test(running()));
     child.kill("SIGINT");
     assert.equal(await exited, 130);
     // SIGKILL is delivered at exit; give the kernel a moment to reap, then nothing may be left.
-    await until(`left running: ${pgrep()}`, () => pgrep() === "");
+    await until(`left running: ${running()}`, () => running() === "");
     const left = readdirSync(tmpdir()).filter((d) => d.startsWith("bitactor-apiserver-") && !before.has(d));
     assert.deepEqual(left, []);
   });
