@@ -314,14 +314,14 @@ describe("npm run validate / validate:server", () => {
     const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/validate-server.ts")], { cwd: ROOT, stdio: "ignore" });
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     const running = controlPlaneProcesses;
-    const until = async (what: string, ok: () => boolean) => {
-      for (const end = Date.now() + 60_000; !ok(); await new Promise((r) => setTimeout(r, 100))) assert.ok(Date.now() < end, what);
+    const until = async (what: () => string, ok: () => boolean) => {
+      for (const end = Date.now() + 60_000; !ok(); await new Promise((r) => setTimeout(r, 100))) assert.ok(Date.now() < end, what());
     };
-    await until("the API server never started", () => /kube-apiserver/.test(running()));
+    await until(() => "the API server never started", () => /kube-apiserver/.test(running()));
     child.kill("SIGINT");
     assert.equal(await exited, 130);
     // SIGKILL is delivered at exit; give the kernel a moment to reap, then nothing may be left.
-    await until(`left running: ${running()}`, () => running() === "");
+    await until(() => `left running: ${running()}`, () => running() === "");
     const left = readdirSync(tmpdir()).filter((d) => d.startsWith("bitactor-apiserver-") && !before.has(d));
     assert.deepEqual(left, []);
   });
