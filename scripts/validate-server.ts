@@ -1,15 +1,16 @@
 // npm run validate:server: a real kube-apiserver on loopback, the CRDs of the controllers we target,
 // then a strict server-side dry-run of every rendered object. Leaves no process or file behind.
 import { startControlPlane } from "./lib/cluster/control-plane.ts";
-import { describe, dryRunAll, installCrds, parseFiles } from "./lib/cluster/dry-run.ts";
+import { describe, dryRunAll, installCrds } from "./lib/cluster/dry-run.ts";
+import { parseFiles, targetCrds } from "./lib/objects.ts";
 import { main } from "./lib/run.ts";
 import { readRendered } from "./lib/tree.ts";
-import { crdManifests, toolVersions } from "./lib/tools.ts";
+import { toolVersions } from "./lib/tools.ts";
 
 await main(async () => {
   const objects = parseFiles(await readRendered(process.cwd()));
   if (!objects.length) throw new Error(`nothing rendered in ${process.cwd()}: run npm run render first`);
-  const crds = parseFiles(new Map(crdManifests().map((m) => [m.source, m.text])));
+  const crds = targetCrds();
   const t0 = Date.now();
   const cp = await startControlPlane();
   try {

@@ -1,4 +1,4 @@
-import { parseAllDocuments } from "yaml";
+import type { KubeObject } from "./objects.ts";
 
 /**
  * Strict JSON schemas for kubeconform, generated from the same sources the API server uses:
@@ -16,7 +16,7 @@ import { parseAllDocuments } from "yaml";
  */
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type Obj = { [k: string]: Json };
+export type Obj = { [k: string]: Json };
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
@@ -95,51 +95,46 @@ export interface SchemaFile {
 }
 
 /** One schema per kind of Kubernetes' OpenAPI v2 document (`x-kubernetes-group-version-kind`). */
-export function kubernetesSchemas(openApiV2: string, version: string): SchemaFile[] {
-  const doc = JSON.parse(openApiV2) as { definitions: Obj };
+export function kubernetesSchemas(definitions: Obj, version: string): SchemaFile[] {
   const files: SchemaFile[] = [];
-  for (const def of Object.values(doc.definitions)) {
+  for (const def of Object.values(definitions)) {
     if (!isObj(def) || !Array.isArray(def["x-kubernetes-group-version-kind"])) continue;
     for (const gvk of def["x-kubernetes-group-version-kind"] as { group: string; version: string; kind: string }[]) {
       const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
       const body = strictify(def) as Obj;
       const schema = pinKind(body, apiVersion, gvk.kind);
-      schema.definitions = closure(schema, doc.definitions);
+      schema.definitions = closure(schema, definitions);
       files.push({ path: `${version}-standalone-strict/${gvk.kind.toLowerCase()}${kindSuffix(apiVersion)}.json`, schema });
     }
   }
   return files;
 }
 
-interface Crd {
-  kind: string;
-  spec: { group: string; names: { kind: string }; versions: { name: string; served: boolean; schema?: { openAPIV3Schema?: Obj } }[] };
+interface CrdSpec {
+  group: string;
+  names: { kind: string };
+  versions: { name: string; served: boolean; schema?: { openAPIV3Schema?: Obj } }[];
 }
 
 /**
  * One schema per served version of each CRD. `metadata` is checked against Kubernetes' ObjectMeta,
  * as the API server does (a CRD schema only says `type: object` there).
  */
-export function crdSchemas(manifests: readonly { source: string; text: string }[], openApiV2: string): SchemaFile[] {
-  const k8s = JSON.parse(openApiV2) as { definitions: Obj };
+export function crdSchemas(crds: readonly { file: string; object: KubeObject }[], definitions: Obj): SchemaFile[] {
   const files: SchemaFile[] = [];
-  for (const m of manifests) {
-    for (const d of parseAllDocuments(m.text)) {
-      if (d.errors.length) throw new Error(`${m.source}: ${d.errors[0]!.message}`);
-      const crd = d.toJS() as Crd | null;
-      if (!crd || crd.kind !== "CustomResourceDefinition") continue;
-      for (const v of crd.spec.versions) {
-        if (!v.served) continue;
-        const raw = v.schema?.openAPIV3Schema;
-        if (!raw) throw new Error(`${m.source}: ${crd.spec.names.kind} ${v.name} has no openAPIV3Schema`);
-        const apiVersion = `${crd.spec.group}/${v.name}`;
-        const body = strictify(raw) as Obj;
-        const props = isObj(body.properties) ? body.properties : {};
-        const schema = pinKind({ ...body, properties: { ...props, metadata: { $ref: `${REF}${OBJECT_META}` } } }, apiVersion, crd.spec.names.kind);
-        schema.additionalProperties = false;
-        schema.definitions = closure({ $ref: `${REF}${OBJECT_META}` }, k8s.definitions);
-        files.push({ path: `crds/${crd.spec.group}/${crd.spec.names.kind.toLowerCase()}_${v.name}.json`, schema });
-      }
+  const metadata = closure({ $ref: `${REF}${OBJECT_META}` }, definitions);
+  for (const { file, object } of crds) {
+    const spec = object.spec as CrdSpec;
+    for (const v of spec.versions) {
+      if (!v.served) continue;
+      const raw = v.schema?.openAPIV3Schema;
+      if (!raw) throw new Error(`${file}: ${spec.names.kind} ${v.name} has no openAPIV3Schema`);
+      const body = strictify(raw) as Obj;
+      const props = isObj(body.properties) ? body.properties : {};
+      const schema = pinKind({ ...body, properties: { ...props, metadata: { $ref: `${REF}${OBJECT_META}` } } }, `${spec.group}/${v.name}`, spec.names.kind);
+      schema.additionalProperties = false;
+      schema.definitions = metadata;
+      files.push({ path: `crds/${spec.group}/${spec.names.kind.toLowerCase()}_${v.name}.json`, schema });
     }
   }
   return files;

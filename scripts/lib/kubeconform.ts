@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { crdSchemas, kubernetesSchemas, schemaLocations } from "./kube-schemas.ts";
-import { REPO, cacheDir, crdManifests, hashOf, kubeconform, kubernetesOpenApi, toolVersions } from "./tools.ts";
+import { targetCrds } from "./objects.ts";
+import { REPO, cacheDir, hashOf, kubeconform, kubernetesDefinitions, toolVersions } from "./tools.ts";
 
 /**
  * The offline strict schema layer: generates (once, cached by versions and generator source) the
@@ -18,8 +19,8 @@ export function schemaRoot(): string {
   );
   const root = join(cacheDir(), `schemas-${key}`);
   if (existsSync(root)) return root;
-  const openApi = kubernetesOpenApi();
-  const files = [...kubernetesSchemas(openApi.text, toolVersions().kubernetes), ...crdSchemas(crdManifests(), openApi.text)];
+  const definitions = kubernetesDefinitions();
+  const files = [...kubernetesSchemas(definitions, toolVersions().kubernetes), ...crdSchemas(targetCrds(), definitions)];
   const tmp = `${root}.tmp-${process.pid}`;
   try {
     for (const f of files) {

@@ -137,9 +137,9 @@ export function crdManifests(): { source: string; text: string }[] {
   });
 }
 
-/** Kubernetes' own OpenAPI v2 document for the pinned version, from the k8s.io/kubernetes module. */
-export function kubernetesOpenApi(): { source: string; text: string } {
+/** The definitions of Kubernetes' own OpenAPI v2 document for the pinned version (k8s.io/kubernetes module). */
+export function kubernetesDefinitions(): Record<string, never> {
   const v = toolVersions().kubernetes;
-  const f = "api/openapi-spec/swagger.json";
-  return { source: `k8s.io/kubernetes@${v}/${f}`, text: readFileSync(join(moduleDir("k8s.io/kubernetes", v), f), "utf8") };
+  const text = readFileSync(join(moduleDir("k8s.io/kubernetes", v), "api/openapi-spec/swagger.json"), "utf8");
+  return (JSON.parse(text) as { definitions: Record<string, never> }).definitions;
 }

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { argoEval as buildArgoEval } from "../../scripts/lib/tools.ts";
+import { argoEval } from "../../scripts/lib/tools.ts";
 
 /**
  * External programs the gate tests need. `npm test` (scripts/test.sh) installs or builds them first;
@@ -14,11 +14,6 @@ export function requireTool(envVar: string, fallback: string, how: string): stri
 
 export function promtool(): string {
   return requireTool("PROMTOOL", "promtool", "install Debian's prometheus package (npm test does this)");
-}
-
-/** argo-eval from the tool cache (built on first use, as `npm run setup` does). */
-export function argoEval(): string {
-  return buildArgoEval();
 }
 
 export interface Measurement {

@@ -1,13 +1,7 @@
 import { request as httpsRequest } from "node:https";
+import type { KubeObject } from "../objects.ts";
 
 /** The few API calls validation needs, over HTTPS with the server's own CA and a bearer token. */
-
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name?: string; namespace?: string; [k: string]: unknown };
-  [k: string]: unknown;
-}
 
 export interface Response {
   readonly status: number;

@@ -1,5 +1,5 @@
-import { parseAllDocuments } from "yaml";
-import { statusMessage, type KubeClient, type KubeObject } from "./client.ts";
+import { statusMessage, type KubeClient } from "./client.ts";
+import { isCrd, type KubeObject, type Located } from "../objects.ts";
 import { waitFor } from "./process.ts";
 
 /**
@@ -7,12 +7,6 @@ import { waitFor } from "./process.ts";
  * with strict field validation (unknown or duplicate fields are errors), defaults it, runs its
  * validation (built-in rules, CRD OpenAPI schema and CEL rules) and admission, and stores nothing.
  */
-
-export interface Located {
-  /** Rendered file the object came from. */
-  readonly file: string;
-  readonly object: KubeObject;
-}
 
 export interface Verdict extends Located {
   readonly accepted: boolean;
@@ -22,27 +16,11 @@ export interface Verdict extends Located {
 }
 
 export const STRICT_DRY_RUN = "dryRun=All&fieldValidation=Strict&fieldManager=bitactor-validate";
-const CRD = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
 
 export function describe(o: KubeObject): string {
   const ns = o.metadata?.namespace ? `${o.metadata.namespace}/` : "";
   return `${o.kind} ${ns}${o.metadata?.name ?? "(no name)"}`;
 }
-
-/** Every YAML document of each file, in file order. */
-export function parseFiles(files: ReadonlyMap<string, string>): Located[] {
-  const out: Located[] = [];
-  for (const [file, text] of files) {
-    for (const d of parseAllDocuments(text)) {
-      if (d.errors.length) throw new Error(`${file}: ${d.errors[0]!.message}`);
-      const object = d.toJS() as KubeObject | null;
-      if (object) out.push({ file, object });
-    }
-  }
-  return out;
-}
-
-const isCrd = (o: KubeObject) => o.apiVersion === CRD.apiVersion && o.kind === CRD.kind;
 
 /** Creates CRDs for real and waits until each is Established and served by discovery. */
 export async function installCrds(client: KubeClient, crds: readonly Located[]): Promise<void> {
@@ -95,8 +73,10 @@ export async function dryRunAll(client: KubeClient, objects: readonly Located[])
   const rest = objects.filter((o) => !namespaces.includes(o) && !crds.includes(o));
 
   for (const n of namespaces) verdicts.push(await dryRun(client, n));
-  for (const c of crds) verdicts.push(await dryRun(client, c));
-  await installCrds(client, crds.filter((c) => verdicts.find((v) => v.object === c.object)?.accepted));
+  const crdVerdicts = [];
+  for (const c of crds) crdVerdicts.push(await dryRun(client, c));
+  verdicts.push(...crdVerdicts);
+  await installCrds(client, crdVerdicts.filter((v) => v.accepted));
 
   const needed = new Set<string>();
   for (const o of rest) {
