@@ -5,7 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
@@ -345,6 +345,24 @@ describe("npm run validate / validate:server", () => {
       assert.equal(Number(all), Number(seen) + 1);
     } finally {
       await removeRepo(dir);
+    }
+  });
+
+  test("validate:server refuses to start without etcd, or with an etcd older than Kubernetes 1.28 supports", () => {
+    const bin = mkdtempSync(join(tmpdir(), "bitactor-path-"));
+    try {
+      // A PATH with only go (for the CRD modules): no etcd at all, then a fake etcd 3.4.21.
+      symlinkSync(spawnSync("sh", ["-c", "command -v go"], { encoding: "utf8" }).stdout.trim(), join(bin, "go"));
+      const run = () => spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/validate-server.ts")], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: bin } });
+      const missing = run();
+      assert.equal(missing.status, 1);
+      assert.match(missing.stderr, /etcd not found: install Debian's etcd-server package \(npm run setup does this\)/);
+      writeFileSync(join(bin, "etcd"), "#!/bin/sh\necho 'etcd Version: 3.4.21'\n", { mode: 0o755 });
+      const old = run();
+      assert.equal(old.status, 1);
+      assert.match(old.stderr, /etcd 3\.4\.21 is older than 3\.4\.22, the minimum for Kubernetes v1\.28\.15/);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
     }
   });
 
