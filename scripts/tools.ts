@@ -1,8 +1,8 @@
 // npm run setup (after the Debian packages): builds or finds every program the checks run, printing
-// where each one is. Go programs are built once per version into ~/.cache/bitactor-gitops.
+// where each one is (validation and the e2e). Go programs are built once per version into ~/.cache/bitactor-gitops.
 import { main } from "./lib/run.ts";
 import { schemaRoot } from "./lib/kubeconform.ts";
-import { argoEval, crdManifests, etcd, kubeApiserver, kubeconform } from "./lib/tools.ts";
+import { argoEval, crdManifests, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kubeconform, kwok, rolloutsController } from "./lib/tools.ts";
 
 await main(async () => {
   const found: [string, () => string][] = [
@@ -10,6 +10,10 @@ await main(async () => {
     ["argo-eval", argoEval],
     ["kubeconform", kubeconform],
     ["kube-apiserver", kubeApiserver],
+    ["kube-controller-manager", kubeControllerManager],
+    ["kube-scheduler", kubeScheduler],
+    ["kwok", kwok],
+    ["rollouts-controller", rolloutsController],
     ["kubeconform schemas", schemaRoot],
     ["CRD manifests", () => `${crdManifests().length} files from the Go module cache`],
   ];

@@ -156,7 +156,12 @@ test("the Go modules build the versions tools/versions.json names", () => {
   assert.ok(replaces.length > 20);
   for (const [, mod, ver] of replaces) assert.equal(ver, staging, mod);
   const rollouts = v.crdSources.find((s) => s.module === "github.com/argoproj/argo-rollouts")!;
-  assert.match(readFileSync(join(ROOT, "tools/argo-eval/go.mod"), "utf8"), new RegExp(`github\\.com/argoproj/argo-rollouts ${rollouts.version}\\b`));
+  // The evaluator the gate tests use and the controller the e2e runs are the version whose CRDs we validate against.
+  for (const mod of ["tools/argo-eval/go.mod", "tools/rollouts/go.mod"]) {
+    assert.match(readFileSync(join(ROOT, mod), "utf8"), new RegExp(`github\\.com/argoproj/argo-rollouts ${rollouts.version}\\b`), mod);
+  }
+  // The e2e's scheduler and controller manager come from the same module as the API server.
+  assert.match(readFileSync(join(ROOT, "tools/kube/tools.go"), "utf8"), /"k8s\.io\/kubernetes\/cmd\/kube-controller-manager"[\s\S]*"k8s\.io\/kubernetes\/cmd\/kube-scheduler"/);
 });
 
 describe("schema generation", () => {

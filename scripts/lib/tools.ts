@@ -25,6 +25,7 @@ export interface CrdSource {
 export interface ToolVersions {
   readonly kubernetes: string;
   readonly kubeconform: string;
+  readonly kwok: string;
   readonly etcd: { readonly debianPackage: string; readonly minimum: string };
   readonly crdSources: readonly CrdSource[];
 }
@@ -66,33 +67,78 @@ function cached(name: string, key: string, build: (out: string) => void): string
   return out;
 }
 
-function goBuild(name: string, moduleDir: string, pkg: string, sources: readonly string[]): string {
-  const key = hashOf(goVersion(), pkg, ...sources.map((f) => readFileSync(join(moduleDir, f), "utf8")));
+function goBuild(name: string, moduleDir: string, pkg: string, sources: readonly string[], ldflags: readonly string[] = []): string {
+  const key = hashOf(goVersion(), pkg, ...ldflags, ...sources.map((f) => readFileSync(join(moduleDir, f), "utf8")));
   return cached(name, key, (out) => {
-    execFileSync("go", ["build", "-trimpath", "-ldflags=-s -w", "-o", out, pkg], { cwd: moduleDir, stdio: ["ignore", "inherit", "inherit"] });
+    execFileSync("go", ["build", "-trimpath", `-ldflags=-s -w ${ldflags.join(" ")}`, "-o", out, pkg], { cwd: moduleDir, stdio: ["ignore", "inherit", "inherit"] });
   });
+}
+
+/**
+ * The version stamps Kubernetes' own release build sets (hack/lib/version.sh). Without them the
+ * programs report major/minor "" and clients that parse /version fail (Argo Rollouts' controller
+ * exits with `strconv.Atoi: parsing ""`).
+ */
+function kubernetesVersionFlags(): string[] {
+  const v = toolVersions().kubernetes;
+  const [major, minor] = v.replace(/^v/, "").split(".");
+  return ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"].flatMap((pkg) => [
+    `-X ${pkg}.gitVersion=${v}`,
+    `-X ${pkg}.gitMajor=${major}`,
+    `-X ${pkg}.gitMinor=${minor}`,
+    `-X ${pkg}.gitTreeState=clean`,
+  ]);
+}
+
+function kubernetesCommand(name: string): string {
+  return goBuild(name, join(REPO, "tools", "kube"), `k8s.io/kubernetes/cmd/${name}`, ["go.mod", "go.sum"], kubernetesVersionFlags());
 }
 
 /** kube-apiserver at the Kubernetes version pinned by tools/kube/go.mod. */
 export function kubeApiserver(): string {
-  return goBuild("kube-apiserver", join(REPO, "tools", "kube"), "k8s.io/kubernetes/cmd/kube-apiserver", ["go.mod", "go.sum"]);
+  return kubernetesCommand("kube-apiserver");
 }
 
-/** kubeconform at the version in tools/versions.json. */
-export function kubeconform(): string {
-  const v = toolVersions().kubeconform;
-  return cached("kubeconform", hashOf(goVersion(), v), (out) => {
+/** kube-controller-manager (ReplicaSets, Jobs, service accounts, garbage collection) for npm run e2e. */
+export function kubeControllerManager(): string {
+  return kubernetesCommand("kube-controller-manager");
+}
+
+/** kube-scheduler: places the e2e's pods on kwok's fake nodes by the rendered nodeSelector and tolerations. */
+export function kubeScheduler(): string {
+  return kubernetesCommand("kube-scheduler");
+}
+
+/** The Argo Rollouts controller at the version we target, pinned by tools/rollouts/go.mod. */
+export function rolloutsController(): string {
+  const v = toolVersions().crdSources.find((c) => c.module === "github.com/argoproj/argo-rollouts")!.version;
+  // The stamp Argo's Makefile sets; the controller logs it at start-up.
+  return goBuild("rollouts-controller", join(REPO, "tools", "rollouts"), "github.com/argoproj/argo-rollouts/cmd/rollouts-controller", ["go.mod", "go.sum"], [
+    `-X github.com/argoproj/argo-rollouts/utils/version.version=${v}`,
+  ]);
+}
+
+/** `go install module/cmd@version` into the cache: for commands whose own go.mod builds as is. */
+function goInstall(name: string, pkg: string, version: string): string {
+  return cached(name, hashOf(goVersion(), pkg, version), (out) => {
     const bin = `${out}.d`;
     try {
-      execFileSync("go", ["install", `github.com/yannh/kubeconform/cmd/kubeconform@${v}`], {
-        env: { ...process.env, GOBIN: bin },
-        stdio: ["ignore", "inherit", "inherit"],
-      });
-      renameSync(join(bin, "kubeconform"), out);
+      execFileSync("go", ["install", `${pkg}@${version}`], { env: { ...process.env, GOBIN: bin }, stdio: ["ignore", "inherit", "inherit"] });
+      renameSync(join(bin, name), out);
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
   });
+}
+
+/** kubeconform at the version in tools/versions.json. */
+export function kubeconform(): string {
+  return goInstall("kubeconform", "github.com/yannh/kubeconform/cmd/kubeconform", toolVersions().kubeconform);
+}
+
+/** kwok at the version in tools/versions.json: fake nodes, and a kubelet-like pod lifecycle driven by stages. */
+export function kwok(): string {
+  return goInstall("kwok", "sigs.k8s.io/kwok/cmd/kwok", toolVersions().kwok);
 }
 
 /** argo-eval: Argo Rollouts' own analysis code, pinned by tools/argo-eval/go.mod. */

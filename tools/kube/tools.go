@@ -1,8 +1,12 @@
 //go:build tools
 
-// Package tools pins the Kubernetes commands this repository builds (see scripts/tools.sh).
+// Package tools pins the Kubernetes commands this repository builds (scripts/lib/tools.ts):
+// the API server for npm run validate:server, and the scheduler and controller manager that
+// npm run e2e adds to it.
 package tools
 
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 )
