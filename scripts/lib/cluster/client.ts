@@ -77,6 +77,40 @@ export class KubeClient {
     });
   }
 
+  /**
+   * Streams a watch (`path` must carry `watch=1`): `onEvent` gets every change the server reports,
+   * in order, so a state that lasted only an instant is still seen. Ends on `stop()` or when the
+   * server closes the stream (`onEnd`).
+   */
+  watch(path: string, onEvent: (type: string, object: KubeObject) => void, onEnd: (why: string) => void = () => {}): { stop(): void } {
+    const url = new URL(path, this.server);
+    let buffered = "";
+    const req = httpsRequest(url, { method: "GET", ca: this.ca, headers: { authorization: `Bearer ${this.token}`, accept: "application/json" } }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        onEnd(`watch ${path}: HTTP ${res.statusCode}`);
+        return;
+      }
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        buffered += chunk;
+        let nl: number;
+        while ((nl = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          if (line.trim()) {
+            const ev = JSON.parse(line) as { type: string; object: KubeObject };
+            onEvent(ev.type, ev.object);
+          }
+        }
+      });
+      res.on("end", () => onEnd("closed by the server"));
+    });
+    req.on("error", (e) => onEnd(e.message));
+    req.end();
+    return { stop: () => req.destroy() };
+  }
+
   /** Plural name and scope of a kind, from the server's discovery (refreshed when a kind is unknown). */
   async resource(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
     let kinds = this.discovery.get(apiVersion);

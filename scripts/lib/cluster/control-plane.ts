@@ -17,6 +17,12 @@ export interface ControlPlane {
   /** Where etcd data, keys and logs live until `stop()`. */
   readonly dir: string;
   readonly processes: readonly Managed[];
+  /** A kubeconfig with the admin token and the server's CA, for other programs that join this cluster. */
+  readonly kubeconfig: string;
+  /** The admin token in a file (for programs that take a credentials file, such as Prometheus). */
+  readonly tokenFile: string;
+  /** The API server's self-signed serving certificate, to trust as CA. */
+  readonly caFile: string;
   stop(): Promise<void>;
 }
 
@@ -37,7 +43,8 @@ export async function startControlPlane(): Promise<ControlPlane> {
       cleanup.release();
     };
     try {
-      return { client: await start(dir, processes, etcdBin, apiserverBin), dir, processes, stop };
+      const client = await start(dir, processes, etcdBin, apiserverBin);
+      return { client, dir, processes, stop, ...writeCredentials(dir, client) };
     } catch (e) {
       const portTaken = processes.some((p) => !p.running && PORT_TAKEN.test(p.tail(40)));
       await stop();
@@ -68,6 +75,7 @@ async function start(dir: string, processes: Managed[], etcdBin: string, apiserv
   writeFileSync(join(dir, "sa.key"), privateKey.export({ type: "pkcs1", format: "pem" }));
   const token = randomBytes(24).toString("hex");
   writeFileSync(join(dir, "tokens.csv"), `${token},admin,admin,"system:masters"\n`, { mode: 0o600 });
+  writeFileSync(join(dir, "token"), token, { mode: 0o600 });
   const certDir = join(dir, "certs");
   const api = new Managed("kube-apiserver", apiserverBin, [
     `--etcd-servers=${etcdUrl}`,
@@ -95,4 +103,20 @@ async function start(dir: string, processes: Managed[], etcdBin: string, apiserv
     () => `${api.tail()}\n--- etcd ---\n${etcdProc.tail(5)}`,
   );
   return client!;
+}
+
+function writeCredentials(dir: string, client: KubeClient): { kubeconfig: string; tokenFile: string; caFile: string } {
+  const caFile = join(dir, "certs", "apiserver.crt");
+  const tokenFile = join(dir, "token");
+  const kubeconfig = join(dir, "kubeconfig");
+  const config = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "local", cluster: { server: client.server, "certificate-authority": caFile } }],
+    users: [{ name: "admin", user: { tokenFile } }],
+    contexts: [{ name: "local", context: { cluster: "local", user: "admin" } }],
+    "current-context": "local",
+  };
+  writeFileSync(kubeconfig, JSON.stringify(config, null, 2), { mode: 0o600 });
+  return { kubeconfig, tokenFile, caFile };
 }
