@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # npm run setup: everything the checks need on a fresh Debian machine. Idempotent; a warm run
 # installs and builds nothing.
-#   Debian: prometheus (promtool), etcd-server (etcd for the throw-away API server)
-#   Go module proxy: argo-eval, kubeconform, kube-apiserver (pinned in tools/), CRD manifests
+#   Debian: prometheus (promtool; the e2e's Prometheus), etcd-server (etcd for throw-away API servers)
+#   Go module proxy: argo-eval, kubeconform, kube-apiserver, and for the e2e kube-scheduler,
+#   kube-controller-manager, kwok and Argo Rollouts' controller (pinned in tools/); CRD manifests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +12,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 missing=()
-command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+{ command -v promtool && command -v prometheus; } >/dev/null 2>&1 || missing+=(prometheus)
 command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
@@ -19,5 +20,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 promtool --version >/dev/null
+prometheus --version >/dev/null
 
 npx tsx scripts/tools.ts

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (npm test). Installs what it needs on a fresh machine (scripts/setup.sh), then
-# runs: type check, kubeconform over the rendered tree, a real API server's dry-run of it, the test
-# suite (node's test runner), and the drift check.
+# runs: type check, kubeconform over the rendered tree, a real API server's dry-run of it, the gate
+# end to end with the real Argo Rollouts controller (npm run e2e), the test suite (node's test
+# runner), and the drift check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,5 +10,6 @@ bash scripts/setup.sh
 npx tsc --noEmit -p .
 npx tsx scripts/validate.ts
 npx tsx scripts/validate-server.ts
+npx tsx scripts/e2e.ts
 node --import tsx --test --test-reporter=spec test/*.test.ts
 npx tsx scripts/check.ts

@@ -1,0 +1,176 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { startControlPlane, type ControlPlane } from "../cluster/control-plane.ts";
+import { installCrds } from "../cluster/dry-run.ts";
+import { Managed, freePorts, waitFor } from "../cluster/process.ts";
+import { statusMessage } from "../cluster/client.ts";
+import { targetCrds } from "../objects.ts";
+import { REPO, kubeControllerManager, kubeScheduler, kwok, rolloutsController } from "../tools.ts";
+import { sdLabel, type FixtureConfig } from "./fixture.ts";
+
+/**
+ * One throw-away cluster for one e2e scenario, every program real and on loopback: etcd and
+ * kube-apiserver (the validation issue's control plane), kube-scheduler, kube-controller-manager,
+ * kwok (fake nodes and a kubelet-like pod lifecycle), the Argo Rollouts controller, Prometheus
+ * (Debian) scraping the latency fixture every second, and the fixture itself.
+ */
+
+/** A fake node kwok manages. */
+export interface FakeNode {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly { key: string; value?: string; effect: string }[];
+  readonly capacity: Readonly<Record<string, string>>;
+}
+
+export interface ScrapeTarget {
+  /** Namespace whose pods Prometheus discovers. */
+  readonly namespace: string;
+  /** Pod label that selects the component's pods, and its value. */
+  readonly podLabel: readonly [string, string];
+  /** Name of the container port that serves metrics. */
+  readonly metricsPortName: string;
+  /** Prometheus target labels the gate's queries rely on (engine/catalog.yaml). */
+  readonly namespaceLabel: string;
+  readonly podTemplateHashLabel: string;
+}
+
+export interface E2eCluster {
+  readonly cp: ControlPlane;
+  /** Base URL of this cluster's Prometheus (what the AnalysisTemplates are pointed at). */
+  readonly prometheusUrl: string;
+  readonly prometheus: Managed;
+  readonly rollouts: Managed;
+  readonly fixture: Managed;
+  stop(): Promise<void>;
+}
+
+/**
+ * Prometheus configuration: targets from the fixture's HTTP SD (Kubernetes SD's labels; Debian's
+ * Prometheus has no Kubernetes SD), relabelled as prometheus-operator's monitors do.
+ */
+export function prometheusConfig(t: ScrapeTarget, fixtureAddress: string): unknown {
+  const meta = (label: string) => `__meta_kubernetes_pod_label_${sdLabel(label)}`;
+  return {
+    // 1 s: the interval issue 7's monitors use; a 30 s analysis window then holds ~30 samples per series.
+    global: { scrape_interval: "1s", scrape_timeout: "1s", evaluation_interval: "1s" },
+    scrape_configs: [
+      {
+        job_name: "engine",
+        http_sd_configs: [{ url: `http://${fixtureAddress}/targets`, refresh_interval: "1s" }],
+        relabel_configs: [
+          { source_labels: ["__meta_kubernetes_namespace"], regex: t.namespace, action: "keep" },
+          { source_labels: [meta(t.podLabel[0])], regex: t.podLabel[1], action: "keep" },
+          { source_labels: ["__meta_kubernetes_pod_container_port_name"], regex: t.metricsPortName, action: "keep" },
+          { source_labels: ["__meta_kubernetes_pod_name"], target_label: "__param_pod" },
+          // What prometheus-operator's PodMonitor/ServiceMonitor attach, and what the gate selects on.
+          { source_labels: ["__meta_kubernetes_namespace"], target_label: t.namespaceLabel },
+          { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
+          { source_labels: [meta("rollouts-pod-template-hash")], target_label: t.podTemplateHashLabel },
+        ],
+      },
+    ],
+  };
+}
+
+export async function startE2eCluster(opts: {
+  readonly name: string;
+  readonly nodes: readonly FakeNode[];
+  readonly scrape: ScrapeTarget;
+  readonly fixture: Omit<FixtureConfig, "server" | "token" | "ca">;
+}): Promise<E2eCluster> {
+  const bins = { scheduler: kubeScheduler(), kcm: kubeControllerManager(), kwok: kwok(), rollouts: rolloutsController() };
+  const cp = await startControlPlane();
+  const extra: Managed[] = [];
+  const stop = async () => {
+    for (const p of [...extra].reverse()) await p.stop();
+    await cp.stop();
+  };
+  try {
+    const dir = cp.dir;
+    const kc = cp.kubeconfig;
+    const [schedPort, kcmPort, kwokPort, roMetrics, roHealth, promPort, fixturePort] = await freePorts(7);
+    const start = (name: string, bin: string, args: string[]) => {
+      const m = new Managed(`${opts.name}/${name}`, bin, args, join(dir, `${name}.log`));
+      extra.push(m);
+      return m;
+    };
+    const served = ["--bind-address=127.0.0.1", `--authentication-kubeconfig=${kc}`, `--authorization-kubeconfig=${kc}`];
+    start("kube-scheduler", bins.scheduler, [`--kubeconfig=${kc}`, "--leader-elect=false", `--secure-port=${schedPort}`, `--cert-dir=${join(dir, "scheduler-certs")}`, ...served]);
+    start("kube-controller-manager", bins.kcm, [
+      `--kubeconfig=${kc}`,
+      "--leader-elect=false",
+      // Only what a Rollout's life needs: ReplicaSets make pods, Jobs run the analysis load,
+      // service accounts must exist before a pod is admitted, owners' deletions cascade, and node
+      // lifecycle lifts the not-ready taint admission puts on every new node once kwok reports it Ready.
+      "--controllers=replicaset,job,serviceaccount,garbagecollector,namespace,nodelifecycle",
+      `--secure-port=${kcmPort}`,
+      `--cert-dir=${join(dir, "kcm-certs")}`,
+      ...served,
+    ]);
+    start("kwok", bins.kwok, [
+      `--kubeconfig=${kc}`,
+      `--config=${join(REPO, "scripts", "lib", "e2e", "kwok-stages.yaml")}`,
+      "--manage-all-nodes=false",
+      "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+      // Renew node Leases as a kubelet does. kwok only defaults this (to 40 s) when its config file
+      // holds a KwokConfiguration; ours holds Stages only, and without leases kube-controller-manager
+      // marks every node NotReady after its 40 s grace period and every pod unready with it.
+      "--node-lease-duration-seconds=40",
+      `--server-address=127.0.0.1:${kwokPort}`,
+    ]);
+    const rollouts = start("rollouts-controller", bins.rollouts, [`--kubeconfig=${kc}`, "--leader-elect=false", `--metricsPort=${roMetrics}`, `--healthzPort=${roHealth}`]);
+
+    // CRDs first: the Rollouts controller waits for them, and nothing else can be applied before.
+    await installCrds(cp.client, targetCrds().filter((c) => (c.object.spec as { group: string }).group === "argoproj.io"));
+    for (const n of opts.nodes) {
+      const r = await cp.client.request("POST", "/api/v1/nodes", {
+        apiVersion: "v1",
+        kind: "Node",
+        metadata: { name: n.name, labels: { "kubernetes.io/hostname": n.name, ...n.labels }, annotations: { "kwok.x-k8s.io/node": "fake" } },
+        spec: { taints: n.taints },
+        status: { capacity: n.capacity, allocatable: n.capacity },
+      });
+      if (r.status !== 201) throw new Error(`creating node ${n.name}: ${statusMessage(r)}`);
+    }
+
+    const fixtureCfg: FixtureConfig = { ...opts.fixture, server: cp.client.server, token: readFileSync(cp.tokenFile, "utf8"), ca: readFileSync(cp.caFile, "utf8") };
+    const fixture = start("latency-fixture", process.execPath, [
+      "--import",
+      "tsx",
+      join(REPO, "scripts", "lib", "e2e", "fixture-main.ts"),
+      String(fixturePort),
+      Buffer.from(JSON.stringify(fixtureCfg)).toString("base64"),
+    ]);
+    mkdirSync(join(dir, "prometheus"));
+    writeFileSync(join(dir, "prometheus.yml"), stringify(prometheusConfig(opts.scrape, `127.0.0.1:${fixturePort}`)));
+    const prometheus = start("prometheus", "prometheus", [
+      `--config.file=${join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(dir, "prometheus")}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+      "--storage.tsdb.retention.time=1h",
+    ]);
+    const prometheusUrl = `http://127.0.0.1:${promPort}`;
+
+    const alive = () => extra.every((p) => p.running);
+    const whoDied = () => extra.filter((p) => !p.running).map((p) => `--- ${p.name} ---\n${p.tail()}`).join("\n") || "(all running)";
+    await waitFor(`${opts.name}: Prometheus`, async () => (await fetch(`${prometheusUrl}/-/ready`)).ok, alive, whoDied);
+    await waitFor(`${opts.name}: latency fixture`, async () => (await fetch(`http://127.0.0.1:${fixturePort}/healthz`)).ok, alive, whoDied);
+    await waitFor(`${opts.name}: Argo Rollouts controller`, async () => (await fetch(`http://127.0.0.1:${roHealth}/healthz`)).ok, alive, whoDied);
+    await waitFor(
+      `${opts.name}: kwok nodes Ready`,
+      async () => {
+        const r = await cp.client.request("GET", "/api/v1/nodes");
+        const items = (r.body as { items: { status?: { conditions?: { type: string; status: string }[] } }[] }).items;
+        return items.length === opts.nodes.length && items.every((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+      },
+      alive,
+      whoDied,
+    );
+    return { cp, prometheusUrl, prometheus, rollouts, fixture, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

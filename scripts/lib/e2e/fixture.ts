@@ -1,0 +1,199 @@
+import { createServer, type Server } from "node:http";
+import { KubeClient } from "../cluster/client.ts";
+import { Histogram, type Latency, type LeSpelling } from "./latency.ts";
+
+/**
+ * The e2e's stand-in for the engine and its load generator: it serves the engine's metric contract
+ * (a latency histogram per pod) for the pods that exist in the cluster, and makes those histograms
+ * grow only where traffic really flows:
+ *   - production traffic goes to the pods the active Service selects (Argo Rollouts edits that
+ *     selector, so traffic follows its decisions);
+ *   - a Running load-generator pod sends `--rate` requests/s to the Service named in its `--target`
+ *     (the loadgen's CLI contract, engine/catalog.yaml), spread over the pods that Service selects.
+ * It is also Prometheus' service discovery: Debian's Prometheus is built without Kubernetes service
+ * discovery, so `/targets` (Prometheus HTTP SD) lists the pods the API server has, with the same
+ * `__meta_kubernetes_pod_*` labels Kubernetes SD would give. Prometheus' relabelling then attaches
+ * namespace, pod and rollouts-pod-template-hash exactly as prometheus-operator's monitors do, and
+ * scrapes `/metrics?pod=<name>` here (pod IPs are kwok's fakes).
+ */
+
+export interface FixtureBehaviour {
+  /** Latency of pods running any image other than the release's. */
+  readonly stable: Latency;
+  /** The image of the release under test. */
+  readonly releaseImage: string;
+  /** Latency of release pods while the active Service does not select them (the preview). */
+  readonly releasePreview: Latency;
+  /** Latency of release pods once the active Service selects them (under production traffic). */
+  readonly releaseActive: Latency;
+  /** Production requests per second, spread over the pods the active Service selects. */
+  readonly productionRatePerSecond: number;
+  /** Share of the load generator's requests that reach their target (0 = all lost on the way). */
+  readonly loadReach: number;
+  /** How `le` is written. */
+  readonly le: LeSpelling;
+}
+
+export interface FixtureConfig {
+  readonly server: string;
+  readonly token: string;
+  readonly ca: string;
+  readonly namespace: string;
+  /** Labels that select the component's pods (the Rollout's selector). */
+  readonly podSelector: Readonly<Record<string, string>>;
+  /** Labels of the analysis load Job's pods. */
+  readonly loadPodSelector: Readonly<Record<string, string>>;
+  readonly activeService: string;
+  readonly metric: string;
+  readonly boundsNs: readonly number[];
+  readonly behaviour: FixtureBehaviour;
+}
+
+interface Pod {
+  metadata: { name: string; namespace: string; labels?: Record<string, string> };
+  spec: { containers: { name: string; image: string; args?: string[]; ports?: { name?: string; containerPort: number }[] }[] };
+  status?: { phase?: string; conditions?: { type: string; status: string }[] };
+}
+interface Service {
+  metadata: { name: string };
+  spec: { selector?: Record<string, string> };
+}
+
+const matches = (labels: Record<string, string> | undefined, selector: Readonly<Record<string, string>>): boolean =>
+  Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+const ready = (p: Pod): boolean => p.status?.phase === "Running" && (p.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+const arg = (p: Pod, name: string): string | undefined =>
+  p.spec.containers.flatMap((c) => c.args ?? []).find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+/** Kubernetes SD's label-name sanitising: every character outside [a-zA-Z0-9_] becomes "_". */
+export const sdLabel = (name: string): string => name.replace(/[^a-zA-Z0-9_]/g, "_");
+
+/**
+ * Prometheus HTTP SD target groups for `pods`, labelled as Kubernetes SD (role pod) labels them:
+ * one target per container port, all served by `address` (this fixture) and told apart by pod.
+ */
+export function targetGroups(pods: readonly Pod[], address: string): { targets: string[]; labels: Record<string, string> }[] {
+  return pods.flatMap((p) =>
+    p.spec.containers.flatMap((c) =>
+      (c.ports ?? []).map((port) => ({
+        targets: [address],
+        labels: {
+          __meta_kubernetes_namespace: p.metadata.namespace,
+          __meta_kubernetes_pod_name: p.metadata.name,
+          __meta_kubernetes_pod_phase: p.status?.phase ?? "",
+          __meta_kubernetes_pod_ready: String(ready(p)),
+          __meta_kubernetes_pod_container_name: c.name,
+          __meta_kubernetes_pod_container_port_name: port.name ?? "",
+          __meta_kubernetes_pod_container_port_number: String(port.containerPort),
+          ...Object.fromEntries(Object.entries(p.metadata.labels ?? {}).map(([k, v]) => [`__meta_kubernetes_pod_label_${sdLabel(k)}`, v])),
+        },
+      })),
+    ),
+  );
+}
+
+/** Requests/s each pod receives right now, and which latency it shows. Pure: the traffic model. */
+export function trafficNow(pods: readonly Pod[], services: readonly Service[], cfg: FixtureConfig): Map<string, { rate: number; latency: Latency }> {
+  const b = cfg.behaviour;
+  const engine = pods.filter((p) => matches(p.metadata.labels, cfg.podSelector) && ready(p));
+  const selectedBy = (svc: Service | undefined) => (svc?.spec.selector ? engine.filter((p) => matches(p.metadata.labels, svc.spec.selector!)) : []);
+  const active = selectedBy(services.find((s) => s.metadata.name === cfg.activeService));
+  const rate = new Map<string, number>(engine.map((p) => [p.metadata.name, 0]));
+  for (const p of active) rate.set(p.metadata.name, rate.get(p.metadata.name)! + b.productionRatePerSecond / active.length);
+  for (const load of pods.filter((p) => matches(p.metadata.labels, cfg.loadPodSelector) && p.status?.phase === "Running")) {
+    // --target=<service>.<namespace>.svc.cluster.local:<port>
+    const [svcName, ns] = (arg(load, "target") ?? "").split(".");
+    const targets = ns === cfg.namespace ? selectedBy(services.find((s) => s.metadata.name === svcName)) : [];
+    const loadRate = Number(arg(load, "rate") ?? 0) * b.loadReach;
+    for (const p of targets) rate.set(p.metadata.name, rate.get(p.metadata.name)! + loadRate / targets.length);
+  }
+  const activeNames = new Set(active.map((p) => p.metadata.name));
+  return new Map(
+    engine.map((p) => {
+      const release = p.spec.containers.some((c) => c.image === b.releaseImage);
+      const latency = !release ? b.stable : activeNames.has(p.metadata.name) ? b.releaseActive : b.releasePreview;
+      return [p.metadata.name, { rate: rate.get(p.metadata.name)!, latency }];
+    }),
+  );
+}
+
+export class LatencyFixture {
+  private readonly client: KubeClient;
+  private readonly histograms = new Map<string, Histogram>();
+  private last = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  private server: Server | undefined;
+  private pods: Pod[] = [];
+  private address = "";
+  /** The last error talking to the API server (logged, never fatal: traffic just pauses). */
+  lastError = "";
+
+  constructor(private readonly cfg: FixtureConfig) {
+    this.client = new KubeClient(cfg.server, cfg.token, cfg.ca);
+  }
+
+  private histogram(pod: string): Histogram {
+    let h = this.histograms.get(pod);
+    if (!h) this.histograms.set(pod, (h = new Histogram(this.cfg.boundsNs)));
+    return h;
+  }
+
+  /** Advances every pod's histogram by the traffic it received since the last tick. */
+  async tick(): Promise<void> {
+    const ns = this.cfg.namespace;
+    const [pods, svcs] = await Promise.all([
+      this.client.request("GET", `/api/v1/namespaces/${ns}/pods`),
+      this.client.request("GET", `/api/v1/namespaces/${ns}/services`),
+    ]);
+    if (pods.status !== 200 || svcs.status !== 200) throw new Error(`listing pods/services: HTTP ${pods.status}/${svcs.status}`);
+    const now = Date.now();
+    const seconds = (now - this.last) / 1000;
+    this.last = now;
+    this.pods = (pods.body as { items: Pod[] }).items;
+    const traffic = trafficNow(this.pods, (svcs.body as { items: Service[] }).items, this.cfg);
+    for (const [pod, t] of traffic) this.histogram(pod).observe(t.rate * seconds, t.latency);
+  }
+
+  async start(port: number, tickMs = 250): Promise<void> {
+    this.address = `127.0.0.1:${port}`;
+    const loop = async () => {
+      try {
+        await this.tick();
+        this.lastError = "";
+      } catch (e) {
+        this.lastError = (e as Error).message;
+        console.error(`fixture: ${this.lastError}`);
+      }
+      this.timer = setTimeout(loop, tickMs);
+    };
+    await loop();
+    this.server = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://fixture");
+      if (url.pathname === "/healthz") {
+        res.end("ok\n");
+        return;
+      }
+      if (url.pathname === "/targets") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(targetGroups(this.pods, this.address)));
+        return;
+      }
+      const pod = url.searchParams.get("pod");
+      if (url.pathname !== "/metrics" || !pod) {
+        res.writeHead(404).end("GET /metrics?pod=<name>, /targets or /healthz\n");
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      res.end(this.histogram(pod).exposition(this.cfg.metric, this.cfg.behaviour.le));
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once("error", reject);
+      this.server!.listen(port, "127.0.0.1", resolve);
+    });
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
+  }
+}

@@ -1,0 +1,162 @@
+import { createHash } from "node:crypto";
+import { readFile, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { KubeObject, Located } from "../objects.ts";
+import { parseFiles } from "../objects.ts";
+import { readInputs } from "../inputs.ts";
+import { loadRepository } from "../../../generators/inputs/load.ts";
+import { LABEL, paths, stageId } from "../../../generators/naming.ts";
+import type { Component, RegionSettings } from "../../../generators/inputs/types.ts";
+import type { FakeNode, ScrapeTarget } from "./cluster.ts";
+
+/** The rendered objects of one component in one region, exactly as committed, and what the e2e needs to know about them. */
+export interface Release {
+  readonly environment: string;
+  readonly region: RegionSettings;
+  readonly componentName: string;
+  readonly component: Component;
+  readonly namespace: string;
+  /** Every rendered object of the component's folder, in file order. */
+  readonly objects: readonly Located[];
+  readonly rollout: KubeObject;
+  readonly activeService: string;
+  readonly previewService: string;
+  readonly scrape: ScrapeTarget;
+}
+
+interface RolloutShape {
+  spec: {
+    selector: { matchLabels: Record<string, string> };
+    replicas: number;
+    strategy: { blueGreen: { activeService: string; previewService: string } };
+    template: {
+      spec: {
+        containers: { image: string; resources?: { requests?: Record<string, string> } }[];
+        nodeSelector?: Record<string, string>;
+        tolerations?: { key?: string; operator?: string; value?: string; effect?: string }[];
+      };
+    };
+  };
+}
+export const rolloutSpec = (o: KubeObject) => (o as unknown as RolloutShape).spec;
+
+export async function loadRelease(root: string, environment: string, regionName: string, componentName: string): Promise<Release> {
+  const model = loadRepository(await readInputs(root));
+  const env = model.environments.find((e) => e.settings.environment === environment);
+  const region = env?.regions.find((r) => r.region === regionName);
+  const component = model.catalog.components[componentName];
+  if (!env || !region || !component) {
+    const known = model.environments.flatMap((e) => e.regions.map((r) => `${e.settings.environment}/${r.region}`));
+    throw new Error(`no rendered ${environment}/${regionName}/${componentName}: environments are ${known.join(", ")}; components are ${Object.keys(model.catalog.components).join(", ")}`);
+  }
+  const dir = paths.component(environment, regionName, componentName);
+  const files = new Map<string, string>();
+  for (const f of (await readdir(join(root, dir))).sort()) files.set(`${dir}/${f}`, await readFile(join(root, dir, f), "utf8"));
+  const objects = parseFiles(files);
+  const rollout = objects.find((o) => o.object.kind === "Rollout")?.object;
+  if (!rollout) throw new Error(`${dir} holds no Rollout: run npm run render`);
+  const bg = rolloutSpec(rollout).strategy.blueGreen;
+  return {
+    environment,
+    region,
+    componentName,
+    component,
+    namespace: stageId(environment, regionName),
+    objects,
+    rollout,
+    activeService: bg.activeService,
+    previewService: bg.previewService,
+    scrape: {
+      namespace: stageId(environment, regionName),
+      podLabel: [LABEL.name, componentName],
+      metricsPortName: component.metricsPort.name,
+      namespaceLabel: model.catalog.namespaceLabel,
+      podTemplateHashLabel: model.catalog.podTemplateHashLabel,
+    },
+  };
+}
+
+/**
+ * The only change the e2e makes to rendered objects: every Prometheus provider of the analysis
+ * templates queries this cluster's Prometheus. The address's cloud credentials (AWS SigV4 for
+ * Amazon Managed Prometheus) belong to that address and go with it. Returns the changed paths.
+ */
+export function pointAtPrometheus(objects: readonly Located[], url: string): { objects: Located[]; changed: string[] } {
+  const changed: string[] = [];
+  const out = objects.map(({ file, object }) => {
+    const copy = structuredClone(object);
+    if (copy.kind === "AnalysisTemplate") {
+      const metrics = (copy.spec as { metrics: { name: string; provider: { prometheus?: Record<string, unknown> } }[] }).metrics;
+      for (const m of metrics) {
+        const p = m.provider.prometheus;
+        if (!p) continue;
+        p.address = url;
+        changed.push(`${file}: metric ${m.name}: prometheus.address`);
+        if ("authentication" in p) {
+          delete p.authentication;
+          changed.push(`${file}: metric ${m.name}: prometheus.authentication (removed)`);
+        }
+      }
+    }
+    return { file, object: copy };
+  });
+  return { objects: out, changed };
+}
+
+/** Image of the release under test: the rendered image with another digest (what a version bump renders). */
+export function releaseImage(rendered: string, tag: string): string {
+  const repo = rendered.split("@")[0]!;
+  return `${repo}@sha256:${createHash("sha256").update(`bitactor-e2e-release:${tag}`).digest("hex")}`;
+}
+
+/** Resource quantity in base units (cores or bytes), enough for node sizing. */
+function quantity(q: string): number {
+  const m = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|Ti)?$/.exec(q);
+  if (!m) throw new Error(`unsupported quantity ${q}`);
+  const unit = { m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 }[m[2] as "m"] ?? 1;
+  return Number(m[1]) * unit;
+}
+function requests(spec: { containers: { resources?: { requests?: Record<string, string> } }[] }): { cpu: number; memory: number } {
+  let cpu = 0;
+  let memory = 0;
+  for (const c of spec.containers) {
+    cpu += quantity(c.resources?.requests?.cpu ?? "0");
+    memory += quantity(c.resources?.requests?.memory ?? "0");
+  }
+  return { cpu, memory };
+}
+
+/**
+ * Fake nodes for the release, derived from the rendered objects (so their scheduling rules are what
+ * is exercised): one node per zone of the region carrying the Rollout's nodeSelector labels and the
+ * taints its tolerations accept, each with room for one blue and one green pod per replica it may
+ * hold; plus an untainted node sized for the analysis load Job.
+ */
+export function fakeNodes(release: Release): FakeNode[] {
+  const spec = rolloutSpec(release.rollout);
+  const pod = requests(spec.template.spec);
+  const zones = release.region.zones;
+  const perZone = Math.ceil(spec.replicas / zones.length);
+  const taints = (spec.template.spec.tolerations ?? [])
+    .filter((t) => t.key && t.effect)
+    .map((t) => ({ key: t.key!, ...(t.operator === "Exists" ? {} : { value: t.value ?? "" }), effect: t.effect! }));
+  const engine = zones.map((zone, i) => ({
+    name: `${release.componentName}-${i}`,
+    labels: { ...(spec.template.spec.nodeSelector ?? {}), "topology.kubernetes.io/zone": zone },
+    taints,
+    capacity: { cpu: String(2 * perZone * pod.cpu), memory: String(2 * perZone * pod.memory), pods: "110" },
+  }));
+  const load = release.objects
+    .filter((o) => o.object.kind === "AnalysisTemplate")
+    .flatMap((o) => (o.object.spec as { metrics: { provider: { job?: { spec: { template: { spec: { containers: { resources?: { requests?: Record<string, string> } }[] } } } } } }[] }).metrics)
+    .map((m) => m.provider.job)
+    .filter((j) => j !== undefined)
+    .map((j) => requests(j.spec.template.spec));
+  const loadNode = {
+    name: "load-0",
+    labels: { "topology.kubernetes.io/zone": zones[0]! },
+    taints: [],
+    capacity: { cpu: String(Math.max(1, ...load.map((l) => l.cpu)) * 2), memory: String(Math.max(2 ** 30, ...load.map((l) => l.memory)) * 2), pods: "110" },
+  };
+  return [...engine, loadNode];
+}

@@ -1,0 +1,30 @@
+import type { Observation } from "./run-scenario.ts";
+
+const cell = (s: string) => s.replace(/\|/g, "\\|");
+
+/** One line for an AnalysisRun: phase and Argo's own message. */
+export const analysisText = (a: { phase: string; message: string } | undefined): string => (a ? `${a.phase}${a.message ? `: ${a.message}` : ""}` : "-");
+
+/** The e2e's result as a Markdown table (readable in a terminal and pasteable into a review). */
+export function resultTable(observations: readonly Observation[]): string {
+  const rows = observations.map((o) => [
+    o.scenario.title,
+    o.scenario.expectedText,
+    o.decision + (o.problems.length ? " ✗" : " ✓"),
+    o.seconds === null ? "-" : o.seconds.toFixed(0),
+    analysisText(o.prePromotion),
+    analysisText(o.postPromotion),
+  ]);
+  const head = ["scenario", "expected", "observed", "s to decision", "pre-promotion AnalysisRun", "post-promotion AnalysisRun"];
+  return [head, head.map(() => "---"), ...rows].map((r) => `| ${r.map(cell).join(" | ")} |`).join("\n");
+}
+
+/** Every mismatch, with the evidence a reader needs to see why. */
+export function mismatchReport(observations: readonly Observation[]): string {
+  return observations
+    .filter((o) => o.problems.length)
+    .map((o) => `MISMATCH ${o.scenario.id}:\n${o.problems.map((p) => `  - ${p}`).join("\n")}\n  active Service hashes after the release: ${o.activeHashes.join(" → ") || "(unchanged)"} (old ${o.oldHash}, release ${o.newHash || "?"})\n${o.diagnostics.replace(/^/gm, "    ")}`)
+    .join("\n\n");
+}
+
+export const passed = (observations: readonly Observation[]): boolean => observations.every((o) => o.problems.length === 0);

@@ -1,0 +1,229 @@
+import type { KubeClient } from "../cluster/client.ts";
+import { statusMessage } from "../cluster/client.ts";
+import { describe } from "../cluster/dry-run.ts";
+import { waitFor } from "../cluster/process.ts";
+import type { KubeObject } from "../objects.ts";
+import { startE2eCluster, type E2eCluster } from "./cluster.ts";
+import { fakeNodes, pointAtPrometheus, releaseImage, rolloutSpec, type Release } from "./release.ts";
+import { defaultBehaviour, type AnalysisExpectation, type Decision, type Scenario } from "./scenarios.ts";
+
+/** What one scenario showed. */
+export interface Observation {
+  readonly scenario: Scenario;
+  readonly decision: Decision;
+  /** Seconds from the release (image change accepted) to the decision; null when undecided. */
+  readonly seconds: number | null;
+  /** Every pod-template hash the active Service selected after the release, in order. */
+  readonly activeHashes: readonly string[];
+  readonly oldHash: string;
+  readonly newHash: string;
+  readonly prePromotion?: { phase: string; message: string };
+  readonly postPromotion?: { phase: string; message: string };
+  /** Each way the observation differs from the scenario's expectation (empty: as expected). */
+  readonly problems: readonly string[];
+  /** Controller log tail and Rollout status, kept for a mismatch report. */
+  readonly diagnostics: string;
+}
+
+const HASH = "rollouts-pod-template-hash";
+/** Argo Rollouts' own `kubectl argo rollouts promote` patch (pkg/kubectl-argo-rollouts/cmd/promote, v1.9.1). */
+const PROMOTE_PATCH = { status: { pauseConditions: null } };
+/** A scenario that has not decided this long after the release is reported undecided. */
+const DECISION_DEADLINE_S = 480;
+const POLL_MS = 500;
+
+interface RolloutStatus {
+  abort?: boolean;
+  currentPodHash?: string;
+  stableRS?: string;
+  phase?: string;
+  message?: string;
+  pauseConditions?: { reason: string }[];
+  conditions?: { type: string; status: string; message?: string }[];
+}
+interface AnalysisRun extends KubeObject {
+  status?: { phase?: string; message?: string; metricResults?: { name: string; measurements?: unknown[] }[] };
+}
+
+async function must(client: KubeClient, method: string, path: string, body?: unknown, contentType?: string): Promise<unknown> {
+  const r = await client.request(method, path, body, contentType);
+  if (r.status < 200 || r.status > 299) throw new Error(`${method} ${path}: ${statusMessage(r)}`);
+  return r.body;
+}
+
+export function checkAnalysis(what: string, want: AnalysisExpectation | undefined, got: { phase: string; message: string } | undefined): string[] {
+  if (!want) return [];
+  if (!got) return [`${what}: no AnalysisRun (expected ${want.phase})`];
+  const out: string[] = [];
+  if (got.phase !== want.phase) out.push(`${what}: phase ${got.phase}, expected ${want.phase}`);
+  if (!want.message.test(got.message)) out.push(`${what}: message ${JSON.stringify(got.message)} does not match ${want.message}`);
+  return out;
+}
+
+/** Compares what happened with what the scenario expects. Pure, so the report logic is tested without a cluster. */
+export function judge(s: Scenario, o: Omit<Observation, "problems" | "scenario" | "diagnostics">): string[] {
+  const problems: string[] = [];
+  if (!s.accept.includes(o.decision)) problems.push(`decision "${o.decision}", expected ${s.accept.map((d) => `"${d}"`).join(" or ")}`);
+  if (s.neverActive && o.activeHashes.includes(o.newHash)) problems.push(`the active Service selected the release (${o.newHash}) although it must never be promoted`);
+  problems.push(...checkAnalysis("pre-promotion AnalysisRun", s.prePromotion, o.prePromotion));
+  problems.push(...checkAnalysis("post-promotion AnalysisRun", s.postPromotion, o.postPromotion));
+  return problems;
+}
+
+export async function runScenario(s: Scenario, release: Release, log: (line: string) => void): Promise<Observation> {
+  const spec = rolloutSpec(release.rollout);
+  const budget = release.component.budgetNs;
+  const newImage = releaseImage(spec.template.spec.containers[0]!.image, s.id);
+  const loadLabels = release.objects
+    .filter((o) => o.object.kind === "AnalysisTemplate")
+    .flatMap((o) => (o.object.spec as { metrics: { provider: { job?: { spec: { template: { metadata?: { labels?: Record<string, string> } } } } } }[] }).metrics)
+    .map((m) => m.provider.job?.spec.template.metadata?.labels)
+    .find((l) => l !== undefined);
+  const prometheusMetrics = new Set(
+    release.objects
+      .filter((o) => o.object.kind === "AnalysisTemplate")
+      .flatMap((o) => (o.object.spec as { metrics: { name: string; provider: { prometheus?: unknown } }[] }).metrics)
+      .filter((m) => m.provider.prometheus)
+      .map((m) => m.name),
+  );
+  if (!loadLabels) throw new Error(`${release.namespace}: the pre-promotion template has no load Job with pod labels`);
+
+  const cluster: E2eCluster = await startE2eCluster({
+    name: s.id,
+    nodes: fakeNodes(release),
+    scrape: release.scrape,
+    fixture: {
+      namespace: release.namespace,
+      podSelector: spec.selector.matchLabels,
+      loadPodSelector: loadLabels,
+      activeService: release.activeService,
+      metric: release.component.metric.name,
+      boundsNs: release.component.metric.bucketsNs,
+      behaviour: { ...defaultBehaviour(budget), ...s.behaviour(budget), releaseImage: newImage },
+    },
+  });
+  const client = cluster.cp.client;
+  const ns = release.namespace;
+  const rolloutPath = `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/${release.rollout.metadata.name}`;
+  const svcPath = `/api/v1/namespaces/${ns}/services/${release.activeService}`;
+  let watch: { stop(): void } | undefined;
+  try {
+    await must(client, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+    await waitFor(`${s.id}: default ServiceAccount`, async () => (await client.request("GET", `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200, () => true, () => "kube-controller-manager did not create it");
+    for (const { file, object } of pointAtPrometheus(release.objects, cluster.prometheusUrl).objects) {
+      const r = await client.request("POST", `${await client.collectionPath(object)}?fieldValidation=Strict`, object);
+      if (r.status !== 201) throw new Error(`${file}: ${describe(object)} was refused: ${statusMessage(r)}`);
+    }
+
+    // The first revision is never analysed (Argo Rollouts): it only has to become stable.
+    let oldHash = "";
+    await waitFor(
+      `${s.id}: first revision stable`,
+      async () => {
+        const st = ((await must(client, "GET", rolloutPath)) as { status?: RolloutStatus }).status ?? {};
+        const svc = (await must(client, "GET", svcPath)) as { spec: { selector: Record<string, string> } };
+        oldHash = st.stableRS ?? "";
+        return st.phase === "Healthy" && oldHash !== "" && svc.spec.selector[HASH] === oldHash;
+      },
+      () => cluster.rollouts.running,
+      () => cluster.rollouts.tail(),
+      120_000,
+    );
+
+    // Every change of the active Service from here on, so a selector that moved for an instant is seen.
+    const svc = (await must(client, "GET", svcPath)) as KubeObject & { metadata: { resourceVersion: string } };
+    const activeHashes: { hash: string; at: number }[] = [];
+    let watchEnded = "";
+    watch = client.watch(
+      `/api/v1/namespaces/${ns}/services?watch=1&fieldSelector=metadata.name%3D${release.activeService}&resourceVersion=${svc.metadata.resourceVersion}`,
+      (_type, obj) => {
+        const hash = (obj as unknown as { spec: { selector?: Record<string, string> } }).spec.selector?.[HASH] ?? "";
+        if (activeHashes.at(-1)?.hash !== hash) activeHashes.push({ hash, at: Date.now() });
+      },
+      (why) => (watchEnded = why),
+    );
+
+    await must(client, "PATCH", rolloutPath, [{ op: "replace", path: "/spec/template/spec/containers/0/image", value: newImage }], "application/json-patch+json");
+    const t0 = Date.now();
+    log(`${s.id}: released ${newImage.split("@")[1]!.slice(0, 19)}… over ${oldHash}`);
+
+    let newHash = "";
+    let decision: Decision = "undecided";
+    let decidedAt: number | null = null;
+    let outageDone = false;
+    const runs = async (type: string): Promise<AnalysisRun[]> =>
+      newHash
+        ? ((await must(client, "GET", `/apis/argoproj.io/v1alpha1/namespaces/${ns}/analysisruns?labelSelector=rollout-type%3D${type},${HASH}%3D${newHash}`)) as { items: AnalysisRun[] }).items
+        : [];
+    const terminal = (ar: AnalysisRun | undefined) => ["Successful", "Failed", "Error", "Inconclusive"].includes(ar?.status?.phase ?? "");
+
+    while (Date.now() - t0 < DECISION_DEADLINE_S * 1000) {
+      if (watchEnded) throw new Error(`${s.id}: the Service watch ended: ${watchEnded}`);
+      const st = ((await must(client, "GET", rolloutPath)) as { status?: RolloutStatus }).status ?? {};
+      if (st.currentPodHash && st.currentPodHash !== oldHash) newHash = st.currentPodHash;
+      // The operator of a manual production promotion, as eager as possible: promote the moment the
+      // Rollout offers it. The gate, not the operator, must decide.
+      if (st.pauseConditions?.some((c) => c.reason === "BlueGreenPause")) {
+        await must(client, "PATCH", `${rolloutPath}/status`, PROMOTE_PATCH, "application/merge-patch+json");
+        log(`${s.id}: operator promoted at ${((Date.now() - t0) / 1000).toFixed(0)} s (the Rollout was paused after its analysis)`);
+      }
+      if (s.prometheusOutage && !outageDone) {
+        const pre = (await runs("PrePromotion"))[0];
+        if (pre?.status?.metricResults?.some((m) => prometheusMetrics.has(m.name) && (m.measurements?.length ?? 0) > 0)) {
+          await cluster.prometheus.stop();
+          outageDone = true;
+          log(`${s.id}: Prometheus stopped at ${((Date.now() - t0) / 1000).toFixed(0)} s, after the first measurement`);
+        }
+      }
+      const promotedAt = newHash ? activeHashes.find((h) => h.hash === newHash)?.at : undefined;
+      const rolledBackAt = promotedAt ? activeHashes.find((h) => h.at >= promotedAt && h.hash === oldHash)?.at : undefined;
+      if (rolledBackAt) {
+        [decision, decidedAt] = ["rolled back", rolledBackAt];
+        break;
+      }
+      if (st.abort && !promotedAt) {
+        [decision, decidedAt] = ["aborted", Date.now()];
+        break;
+      }
+      // Promoted: at once, or (post-promotion scenarios) once the post-promotion analysis passed too.
+      if (promotedAt && (!s.watchPostPromotion || (await runs("PostPromotion"))[0]?.status?.phase === "Successful")) {
+        [decision, decidedAt] = ["promoted", promotedAt];
+        break;
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+
+    // The AnalysisRuns are terminal before Argo acts on them; allow the status write to land.
+    const settle = async (type: string, wanted: boolean) => {
+      if (!wanted) return undefined;
+      let ar: AnalysisRun | undefined;
+      const end = Date.now() + 15_000;
+      do {
+        ar = (await runs(type))[0];
+        if (terminal(ar)) break;
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      } while (Date.now() < end);
+      return ar ? { phase: ar.status?.phase ?? "(none)", message: ar.status?.message ?? "" } : undefined;
+    };
+    const prePromotion = await settle("PrePromotion", true);
+    const postPromotion = await settle("PostPromotion", s.postPromotion !== undefined);
+    const finalStatus = ((await must(client, "GET", rolloutPath)) as { status?: RolloutStatus }).status ?? {};
+    const observed = {
+      decision,
+      seconds: decidedAt === null ? null : (decidedAt - t0) / 1000,
+      activeHashes: activeHashes.map((h) => h.hash),
+      oldHash,
+      newHash,
+      prePromotion,
+      postPromotion,
+    };
+    const problems = judge(s, observed);
+    const diagnostics = problems.length
+      ? `Rollout status: ${JSON.stringify({ phase: finalStatus.phase, message: finalStatus.message, abort: finalStatus.abort, conditions: finalStatus.conditions })}\n--- rollouts-controller ---\n${cluster.rollouts.tail(30)}\n--- fixture ---\n${cluster.fixture.tail(5)}`
+      : "";
+    return { scenario: s, ...observed, problems, diagnostics };
+  } finally {
+    watch?.stop();
+    await cluster.stop();
+  }
+}

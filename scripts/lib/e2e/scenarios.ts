@@ -1,0 +1,161 @@
+import type { FixtureBehaviour } from "./fixture.ts";
+import type { Latency } from "./latency.ts";
+
+/**
+ * What npm run e2e proves (issue 4): each row is run on its own fresh cluster, against the rendered
+ * manifests of one production region, with the real Argo Rollouts controller deciding. The budget
+ * is the component's (1 µs for the order engine, design brief "Latency budgets"); latencies below
+ * are stated relative to it so the table holds for any component.
+ */
+
+/** What the release ends as, seen from the active Service and the Rollout. */
+export type Decision = "promoted" | "aborted" | "rolled back" | "undecided";
+
+export interface AnalysisExpectation {
+  readonly phase: "Successful" | "Failed" | "Error" | "Inconclusive";
+  /** The AnalysisRun's own status.message must match (Argo writes it; Successful runs have none). */
+  readonly message: RegExp;
+}
+
+export interface Scenario {
+  readonly id: string;
+  /** The row as the issue words it. */
+  readonly title: string;
+  /** What the table prints as expected. */
+  readonly expectedText: string;
+  /** Decisions that satisfy the expectation. */
+  readonly accept: readonly Decision[];
+  /** The release may never be selected by the active Service (checked on every Service change). */
+  readonly neverActive: boolean;
+  /** Keep watching after promotion until the post-promotion analysis decides. */
+  readonly watchPostPromotion: boolean;
+  readonly behaviour: (budgetNs: number) => Partial<FixtureBehaviour>;
+  /** Stop Prometheus once the pre-promotion analysis has taken its first measurement. */
+  readonly prometheusOutage?: boolean;
+  readonly prePromotion: AnalysisExpectation;
+  readonly postPromotion?: AnalysisExpectation;
+}
+
+/** Log-normal latency with a 40 %-of-budget median and one pinned point (see latency.ts). */
+export const latency = (budgetNs: number, pinNs: number, quantile = 0.99): Latency => ({ medianNs: budgetNs * 0.4, pin: { ns: pinNs, quantile } });
+export const healthy = (budgetNs: number) => latency(budgetNs, budgetNs * 0.7);
+export const regressed = (budgetNs: number) => latency(budgetNs, budgetNs * 1.3);
+
+/** Production traffic on the active pods: far above the post-promotion floor, as in trading hours. */
+export const PRODUCTION_RATE_PER_SECOND = 20_000;
+
+export const defaultBehaviour = (budgetNs: number): Omit<FixtureBehaviour, "releaseImage"> => ({
+  stable: healthy(budgetNs),
+  releasePreview: healthy(budgetNs),
+  releaseActive: healthy(budgetNs),
+  productionRatePerSecond: PRODUCTION_RATE_PER_SECOND,
+  loadReach: 1,
+  le: "go",
+});
+
+const SUCCESSFUL: AnalysisExpectation = { phase: "Successful", message: /^$/ };
+const failed = (metric: RegExp): AnalysisExpectation => ({
+  phase: "Failed",
+  message: new RegExp(`^Metric "${metric.source}" assessed Failed due to failed \\(1\\) > failureLimit \\(0\\)$`),
+});
+const PREVIEW_P99 = failed(/preview-p99-le-\d+ns/);
+const PREVIEW_TOO_FEW = failed(/preview-(samples-min-\d+|p99-le-\d+ns)/);
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: "healthy",
+    title: "healthy: p99 ≈ 0.7 × budget",
+    expectedText: "promoted",
+    accept: ["promoted"],
+    neverActive: false,
+    watchPostPromotion: false,
+    behaviour: () => ({}),
+    prePromotion: SUCCESSFUL,
+  },
+  {
+    id: "regressed",
+    title: "regressed: p99 ≈ 1.3 × budget",
+    expectedText: "aborted, active never leaves the old hash",
+    accept: ["aborted"],
+    neverActive: true,
+    watchPostPromotion: false,
+    behaviour: (b) => ({ releasePreview: regressed(b), releaseActive: regressed(b) }),
+    prePromotion: PREVIEW_P99,
+  },
+  {
+    id: "borderline",
+    title: "borderline: 98.9 % of samples ≤ budget",
+    expectedText: "aborted",
+    accept: ["aborted"],
+    neverActive: true,
+    watchPostPromotion: false,
+    behaviour: (b) => ({ releasePreview: latency(b, b, 0.989), releaseActive: latency(b, b, 0.989) }),
+    prePromotion: PREVIEW_P99,
+  },
+  {
+    id: "no-traffic",
+    title: "preview receives no traffic",
+    expectedText: "never promoted",
+    accept: ["aborted", "undecided"],
+    neverActive: true,
+    watchPostPromotion: false,
+    behaviour: () => ({ loadReach: 0 }),
+    prePromotion: PREVIEW_TOO_FEW,
+  },
+  {
+    id: "too-few-samples",
+    title: "preview has too few samples",
+    expectedText: "never promoted",
+    accept: ["aborted", "undecided"],
+    neverActive: true,
+    watchPostPromotion: false,
+    // 5 % of the load arrives: 10 000/s, about 300 000 per 30 s window against a 500 000 floor.
+    behaviour: () => ({ loadReach: 0.05 }),
+    prePromotion: PREVIEW_TOO_FEW,
+  },
+  {
+    id: "prometheus-down",
+    title: "Prometheus stopped during analysis",
+    expectedText: "never promoted",
+    accept: ["aborted", "undecided"],
+    neverActive: true,
+    watchPostPromotion: false,
+    behaviour: () => ({}),
+    prometheusOutage: true,
+    prePromotion: {
+      phase: "Error",
+      message: /^Metric "preview-[a-z0-9-]+" assessed Error due to consecutiveErrors \(3\) > consecutiveErrorLimit \(2\): "Error Message: .*connection refused"$/,
+    },
+  },
+  {
+    id: "post-promotion-regression",
+    title: "healthy before promotion, regressed after",
+    expectedText: "rolled back to the old hash",
+    accept: ["rolled back"],
+    neverActive: false,
+    watchPostPromotion: true,
+    behaviour: (b) => ({ releaseActive: regressed(b) }),
+    prePromotion: SUCCESSFUL,
+    postPromotion: failed(/active-p99-le-\d+ns/),
+  },
+  {
+    id: "le-javascript-healthy",
+    title: "le spelled 0.000001 (JavaScript), healthy",
+    expectedText: "promoted (same as healthy)",
+    accept: ["promoted"],
+    neverActive: false,
+    watchPostPromotion: false,
+    behaviour: () => ({ le: "javascript" }),
+    prePromotion: SUCCESSFUL,
+  },
+  {
+    id: "le-javascript-regressed",
+    title: "le spelled 0.000001 (JavaScript), regressed",
+    expectedText: "aborted (same as regressed)",
+    accept: ["aborted"],
+    neverActive: true,
+    watchPostPromotion: false,
+    behaviour: (b) => ({ le: "javascript", releasePreview: regressed(b), releaseActive: regressed(b) }),
+    prePromotion: PREVIEW_P99,
+  },
+];

@@ -1,0 +1,245 @@
+// The e2e's own parts (issue 4), without a cluster: the latency fixture's distributions and
+// histograms, its traffic model and service discovery, the Prometheus configuration (checked by
+// promtool), the one change made to rendered manifests, the fake nodes, and the verdict logic
+// that turns an observation into a pass or a mismatch. npm run e2e runs the real thing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { stringify } from "yaml";
+import { Histogram, leText, quantileNs, shareAtMost, type Latency } from "../scripts/lib/e2e/latency.ts";
+import { targetGroups, trafficNow, type FixtureConfig } from "../scripts/lib/e2e/fixture.ts";
+import { prometheusConfig } from "../scripts/lib/e2e/cluster.ts";
+import { fakeNodes, loadRelease, pointAtPrometheus, releaseImage, rolloutSpec } from "../scripts/lib/e2e/release.ts";
+import { SCENARIOS, defaultBehaviour, healthy, latency, regressed } from "../scripts/lib/e2e/scenarios.ts";
+import { judge } from "../scripts/lib/e2e/run-scenario.ts";
+import { passed, resultTable } from "../scripts/lib/e2e/report.ts";
+import { ROOT } from "./helpers/repo.ts";
+
+const release = await loadRelease(ROOT, "production", "us-east-1", "order-engine");
+const BUDGET = release.component.budgetNs;
+
+test("the scenario latencies sit where the issue's table puts them, relative to the 1 µs budget", () => {
+  assert.equal(BUDGET, 1000);
+  assert.equal(Math.round(quantileNs(healthy(BUDGET), 0.99)), 700);
+  assert.equal(Math.round(quantileNs(regressed(BUDGET), 0.99)), 1300);
+  // The gate's question is the share at le = budget: ≥ 0.99 passes.
+  assert.ok(shareAtMost(healthy(BUDGET), BUDGET) > 0.999);
+  assert.ok(shareAtMost(regressed(BUDGET), BUDGET) < 0.97);
+  assert.equal(shareAtMost(latency(BUDGET, BUDGET, 0.989), BUDGET).toFixed(4), "0.9890");
+});
+
+test("property: a pinned latency passes through its pin, for any median, pin and quantile", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 50, max: 5000 }), fc.double({ min: 1.05, max: 20, noNaN: true }), fc.double({ min: 0.6, max: 0.9999, noNaN: true }), (median, ratio, q) => {
+      const l: Latency = { medianNs: median, pin: { ns: median * ratio, quantile: q } };
+      assert.ok(Math.abs(shareAtMost(l, median * ratio) - q) < 1e-6);
+      assert.ok(Math.abs(quantileNs(l, q) / (median * ratio) - 1) < 1e-6);
+    }),
+  );
+});
+
+test("a pin below the median is refused with what is wrong", () => {
+  assert.throws(() => shareAtMost({ medianNs: 500, pin: { ns: 400, quantile: 0.99 } }, 1000), /latency pin 400 ns at q=0.99 must lie above the median 500 ns/);
+});
+
+test("the histogram writes le as each client library does: Go 1e-06, JavaScript 0.000001", () => {
+  assert.equal(leText(1e-6, "go"), "1e-06");
+  assert.equal(leText(1e-6, "javascript"), "0.000001");
+  const h = new Histogram([500, 1000]);
+  h.observe(1000, healthy(1000));
+  assert.match(h.exposition("m_seconds", "go"), /^m_seconds_bucket\{le="1e-06"\} \d+$/m);
+  assert.match(h.exposition("m_seconds", "javascript"), /^m_seconds_bucket\{le="0.000001"\} \d+$/m);
+  assert.match(h.exposition("m_seconds", "go"), /^# TYPE m_seconds histogram$/m);
+});
+
+test("property: buckets stay cumulative and monotone whatever the traffic and latency changes", () => {
+  const lat = fc.constantFrom(healthy(BUDGET), regressed(BUDGET), latency(BUDGET, BUDGET, 0.989));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.double({ min: 0, max: 1e6, noNaN: true }), lat), { maxLength: 20 }), (batches) => {
+      const h = new Histogram(release.component.metric.bucketsNs);
+      let previous: number[] = [];
+      for (const [count, l] of batches) {
+        h.observe(count, l);
+        const values = [...h.exposition("m", "go").matchAll(/^m_(?:bucket\{le="[^"]+"\}|count) (\d+)$/gm)].map((m) => Number(m[1]));
+        const buckets = values.slice(0, -1);
+        buckets.forEach((v, i) => i > 0 && assert.ok(v >= buckets[i - 1]!, "cumulative"));
+        assert.equal(buckets.at(-1), values.at(-1), "+Inf equals _count");
+        previous.forEach((v, i) => assert.ok(values[i]! >= v, "counters never go down"));
+        previous = values;
+      }
+    }),
+  );
+});
+
+// --- the traffic model -------------------------------------------------------------------------
+const NS = release.namespace;
+const pod = (name: string, hash: string, image: string, extra: Partial<{ phase: string; ready: boolean; labels: Record<string, string>; args: string[] }> = {}) => ({
+  metadata: { name, namespace: NS, labels: extra.labels ?? { ...rolloutSpec(release.rollout).selector.matchLabels, "rollouts-pod-template-hash": hash } },
+  spec: { containers: [{ name: "c", image, args: extra.args, ports: [{ name: "metrics", containerPort: 9090 }] }] },
+  status: { phase: extra.phase ?? "Running", conditions: [{ type: "Ready", status: extra.ready === false ? "False" : "True" }] },
+});
+const svc = (name: string, hash: string) => ({ metadata: { name }, spec: { selector: { ...rolloutSpec(release.rollout).selector.matchLabels, "rollouts-pod-template-hash": hash } } });
+const OLD = "registry/engine@sha256:old";
+const NEW = "registry/engine@sha256:new";
+const cfg = (overrides: Partial<FixtureConfig["behaviour"]> = {}): FixtureConfig => ({
+  server: "",
+  token: "",
+  ca: "",
+  namespace: NS,
+  podSelector: rolloutSpec(release.rollout).selector.matchLabels,
+  loadPodSelector: { "bitactor.io/role": "analysis-load" },
+  activeService: release.activeService,
+  metric: "m",
+  boundsNs: [1000],
+  behaviour: { ...defaultBehaviour(BUDGET), releaseImage: NEW, ...overrides },
+});
+const loadPod = (target: string, phase = "Running") =>
+  pod("load-x", "", "loadgen", { phase, labels: { "bitactor.io/role": "analysis-load" }, args: [`--target=${target}`, "--rate=200000", "--duration=165s"] });
+const blueGreen = [pod("a1", "old", OLD), pod("a2", "old", OLD), pod("p1", "new", NEW), pod("p2", "new", NEW)];
+const services = [svc(release.activeService, "old"), svc(release.previewService, "new")];
+const previewTarget = `${release.previewService}.${NS}.svc.cluster.local:9000`;
+
+test("production traffic reaches only the pods the active Service selects", () => {
+  const t = trafficNow(blueGreen, services, cfg());
+  assert.deepEqual(Object.fromEntries([...t].map(([k, v]) => [k, v.rate])), { a1: 10_000, a2: 10_000, p1: 0, p2: 0 });
+});
+
+test("the load generator's --rate reaches the Service its --target names, scaled by the scenario's reach", () => {
+  const t = trafficNow([...blueGreen, loadPod(previewTarget)], services, cfg());
+  assert.equal(t.get("p1")!.rate, 100_000);
+  assert.equal(t.get("a1")!.rate, 10_000);
+  assert.equal(trafficNow([...blueGreen, loadPod(previewTarget)], services, cfg({ loadReach: 0.05 })).get("p1")!.rate, 5_000);
+  assert.equal(trafficNow([...blueGreen, loadPod(previewTarget)], services, cfg({ loadReach: 0 })).get("p1")!.rate, 0);
+  // A finished load pod, or a target in another namespace, sends nothing.
+  assert.equal(trafficNow([...blueGreen, loadPod(previewTarget, "Succeeded")], services, cfg()).get("p1")!.rate, 0);
+  assert.equal(trafficNow([...blueGreen, loadPod(`${release.previewService}.elsewhere.svc.cluster.local:9000`)], services, cfg()).get("p1")!.rate, 0);
+  // Unready pods receive nothing and are not reported.
+  assert.equal(trafficNow([pod("u", "new", NEW, { ready: false }), loadPod(previewTarget)], services, cfg()).has("u"), false);
+});
+
+test("release pods show their preview latency until the active Service selects them", () => {
+  const b = cfg({ releasePreview: healthy(BUDGET), releaseActive: regressed(BUDGET) });
+  assert.deepEqual(trafficNow(blueGreen, services, b).get("p1")!.latency, healthy(BUDGET));
+  const promoted = [svc(release.activeService, "new"), svc(release.previewService, "new")];
+  assert.deepEqual(trafficNow(blueGreen, promoted, b).get("p1")!.latency, regressed(BUDGET));
+  assert.deepEqual(trafficNow(blueGreen, promoted, b).get("a1")!.latency, b.behaviour.stable);
+});
+
+test("service discovery gives Kubernetes SD's labels, one target per container port", () => {
+  const groups = targetGroups([pod("p1", "abc", NEW)], "127.0.0.1:1");
+  assert.equal(groups.length, 1);
+  assert.deepEqual(groups[0]!.targets, ["127.0.0.1:1"]);
+  assert.equal(groups[0]!.labels.__meta_kubernetes_pod_label_rollouts_pod_template_hash, "abc");
+  assert.equal(groups[0]!.labels.__meta_kubernetes_pod_label_app_kubernetes_io_name, release.componentName);
+  assert.equal(groups[0]!.labels.__meta_kubernetes_pod_container_port_name, "metrics");
+});
+
+test("promtool accepts the e2e's Prometheus configuration, and its relabelling yields the gate's labels", () => {
+  const dir = mkdtempSync(join(tmpdir(), "bitactor-e2e-prom-"));
+  try {
+    const config = prometheusConfig(release.scrape, "127.0.0.1:9") as { scrape_configs: { relabel_configs: { target_label?: string }[] }[] };
+    writeFileSync(join(dir, "prometheus.yml"), stringify(config));
+    const r = spawnSync("promtool", ["check", "config", join(dir, "prometheus.yml")], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const targets = config.scrape_configs[0]!.relabel_configs.map((c) => c.target_label).filter(Boolean);
+    assert.deepEqual(targets, ["__param_pod", "namespace", "pod", "rollouts_pod_template_hash"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// --- what the e2e changes in the rendered manifests --------------------------------------------
+test("only the Prometheus providers change: address, and the cloud credentials that belong to it", () => {
+  const before = structuredClone(release.objects);
+  const { objects, changed } = pointAtPrometheus(release.objects, "http://127.0.0.1:1");
+  assert.deepEqual(release.objects, before, "the rendered objects are not modified in place");
+  const strip = (o: unknown) =>
+    JSON.parse(JSON.stringify(o), (k, v) => (k === "prometheus" ? { ...v, address: "X", authentication: undefined } : v));
+  assert.deepEqual(strip(objects), strip(release.objects), "nothing else differs");
+  const metrics = objects.flatMap((o) => (o.object.kind === "AnalysisTemplate" ? (o.object.spec as { metrics: { provider: { prometheus?: { address: string; authentication?: unknown } } }[] }).metrics : []));
+  const prom = metrics.filter((m) => m.provider.prometheus);
+  assert.ok(prom.length >= 4);
+  for (const m of prom) {
+    assert.equal(m.provider.prometheus!.address, "http://127.0.0.1:1");
+    assert.equal(m.provider.prometheus!.authentication, undefined);
+  }
+  assert.equal(changed.filter((c) => c.endsWith("prometheus.address")).length, prom.length);
+});
+
+test("the release image is the rendered repository with another digest", () => {
+  const rendered = rolloutSpec(release.rollout).template.spec.containers[0]!.image;
+  const img = releaseImage(rendered, "healthy");
+  assert.equal(img.split("@")[0], rendered.split("@")[0]);
+  assert.match(img, /@sha256:[0-9a-f]{64}$/);
+  assert.notEqual(img, rendered);
+  assert.notEqual(releaseImage(rendered, "regressed"), img);
+});
+
+test("fake nodes carry the Rollout's nodeSelector and the taints it tolerates, one per zone, plus an untainted load node", () => {
+  const spec = rolloutSpec(release.rollout).template.spec;
+  const nodes = fakeNodes(release);
+  const engine = nodes.filter((n) => n.taints.length);
+  assert.deepEqual(engine.map((n) => n.labels["topology.kubernetes.io/zone"]), release.region.zones);
+  for (const n of engine) {
+    for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) assert.equal(n.labels[k], v);
+    assert.deepEqual(n.taints, spec.tolerations!.map((t) => ({ key: t.key, value: t.value, effect: t.effect })));
+    assert.ok(Number(n.capacity.cpu) >= 2 * 16, "room for a blue and a green pod");
+  }
+  assert.deepEqual(nodes.filter((n) => !n.taints.length).map((n) => n.name), ["load-0"]);
+});
+
+// --- verdicts ----------------------------------------------------------------------------------
+const byId = (id: string) => SCENARIOS.find((s) => s.id === id)!;
+const ok = { phase: "Successful", message: "" };
+const p99Failed = { phase: "Failed", message: 'Metric "preview-p99-le-1000ns" assessed Failed due to failed (1) > failureLimit (0)' };
+
+test("the scenario table covers the issue's rows, with unique ids and coherent expectations", () => {
+  const ids = SCENARIOS.map((s) => s.id);
+  assert.equal(new Set(ids).size, ids.length);
+  assert.deepEqual(ids, ["healthy", "regressed", "borderline", "no-traffic", "too-few-samples", "prometheus-down", "post-promotion-regression", "le-javascript-healthy", "le-javascript-regressed"]);
+  for (const s of SCENARIOS) {
+    assert.ok(s.accept.length > 0);
+    if (s.neverActive) assert.ok(!s.accept.includes("promoted") && !s.accept.includes("rolled back"), s.id);
+  }
+});
+
+test("a matching observation passes; each kind of difference is a named mismatch", () => {
+  const base = { decision: "promoted" as const, seconds: 170, activeHashes: ["new"], oldHash: "old", newHash: "new", prePromotion: ok };
+  assert.deepEqual(judge(byId("healthy"), base), []);
+  assert.deepEqual(judge(byId("healthy"), { ...base, decision: "aborted" }), ['decision "aborted", expected "promoted"']);
+  assert.match(judge(byId("healthy"), { ...base, prePromotion: p99Failed }).join("\n"), /phase Failed, expected Successful/);
+
+  const aborted = { decision: "aborted" as const, seconds: 62, activeHashes: [], oldHash: "old", newHash: "new", prePromotion: p99Failed };
+  assert.deepEqual(judge(byId("regressed"), aborted), []);
+  // Aborted in the end but the new hash was active for a moment: a gate that let it through.
+  assert.match(judge(byId("regressed"), { ...aborted, activeHashes: ["new", "old"] }).join("\n"), /selected the release \(new\) although it must never be promoted/);
+  // The right phase for the wrong reason is a mismatch too.
+  const samples = { phase: "Failed", message: 'Metric "preview-samples-min-500000" assessed Failed due to failed (1) > failureLimit (0)' };
+  assert.match(judge(byId("regressed"), { ...aborted, prePromotion: samples }).join("\n"), /message .* does not match/);
+  assert.deepEqual(judge(byId("no-traffic"), { ...aborted, prePromotion: samples }), []);
+  assert.match(judge(byId("no-traffic"), { ...aborted, prePromotion: undefined }).join("\n"), /no AnalysisRun/);
+
+  const rolledBack = { decision: "rolled back" as const, seconds: 240, activeHashes: ["new", "old"], oldHash: "old", newHash: "new", prePromotion: ok, postPromotion: { phase: "Failed", message: 'Metric "active-p99-le-1000ns" assessed Failed due to failed (1) > failureLimit (0)' } };
+  assert.deepEqual(judge(byId("post-promotion-regression"), rolledBack), []);
+  assert.match(judge(byId("post-promotion-regression"), { ...rolledBack, postPromotion: undefined }).join("\n"), /post-promotion AnalysisRun: no AnalysisRun/);
+});
+
+test("the table has one row per scenario and the run fails on any mismatch", () => {
+  const o = (id: string, problems: string[]) => ({ scenario: byId(id), decision: "aborted" as const, seconds: 61.4, activeHashes: [], oldHash: "a", newHash: "b", prePromotion: p99Failed, problems, diagnostics: "" });
+  const good = [o("regressed", []), o("borderline", [])];
+  const table = resultTable(good).split("\n");
+  assert.equal(table.length, 2 + good.length);
+  assert.match(table[2]!, /^\| regressed: p99 ≈ 1.3 × budget \| aborted, active never leaves the old hash \| aborted ✓ \| 61 \| Failed: Metric "preview-p99-le-1000ns" assessed Failed/);
+  assert.equal(passed(good), true);
+  assert.equal(passed([...good, o("healthy", ['decision "aborted", expected "promoted"'])]), false);
+});
+
+test("npm run e2e refuses an unknown scenario and names the known ones", () => {
+  const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/e2e.ts"), "--only", "healthy,nope"], { encoding: "utf8" });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /unknown scenario nope: choose from healthy, regressed, borderline/);
+});
