@@ -4,8 +4,8 @@
 // that turns an observation into a pass or a mismatch. npm run e2e runs the real thing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -14,10 +14,11 @@ import { Histogram, leText, quantileNs, shareAtMost, type Latency } from "../scr
 import { targetGroups, trafficNow, type FixtureConfig } from "../scripts/lib/e2e/fixture.ts";
 import { prometheusConfig } from "../scripts/lib/e2e/cluster.ts";
 import { fakeNodes, loadRelease, pointAtPrometheus, releaseImage, rolloutSpec } from "../scripts/lib/e2e/release.ts";
-import { SCENARIOS, defaultBehaviour, healthy, latency, regressed } from "../scripts/lib/e2e/scenarios.ts";
+import { SCENARIOS, defaultBehaviour, healthy, latency, naiveGate, regressed } from "../scripts/lib/e2e/scenarios.ts";
 import { judge } from "../scripts/lib/e2e/run-scenario.ts";
 import { passed, resultTable } from "../scripts/lib/e2e/report.ts";
 import { ROOT } from "./helpers/repo.ts";
+import { descendants, stillRunning, type Proc } from "./helpers/processes.ts";
 
 const release = await loadRelease(ROOT, "production", "us-east-1", "order-engine");
 const BUDGET = release.component.budgetNs;
@@ -170,6 +171,22 @@ test("only the Prometheus providers change: address, and the cloud credentials t
   assert.equal(changed.filter((c) => c.endsWith("prometheus.address")).length, prom.length);
 });
 
+test("only the control scenario changes a template, into the naive gate the design brief warns against", () => {
+  assert.deepEqual(SCENARIOS.filter((s) => s.mutate).map((s) => s.id), ["control-naive-gate"]);
+  const { objects, changed } = naiveGate(release.objects);
+  assert.equal(changed.length, 1);
+  const pre = objects.find((o) => o.object.metadata.name === `${release.componentName}-pre-promotion`)!.object.spec as { metrics: { name: string; provider: { job?: unknown; prometheus?: { query: string } }; successCondition?: string; failureCondition?: string }[]; dryRun?: unknown };
+  assert.deepEqual(pre.metrics.map((m) => m.name), ["load-open-loop-200000rps", "preview-p99-le-1000ns"]);
+  const p99 = pre.metrics[1]!;
+  assert.equal(p99.successCondition, undefined);
+  assert.equal(p99.failureCondition, "result[0] < 0.99");
+  assert.doesNotMatch(p99.provider.prometheus!.query, /and on\(\)/);
+  assert.match(p99.provider.prometheus!.query, /le=~/);
+  // Everything else is as rendered.
+  const others = (l: typeof objects) => l.filter((o) => !o.object.metadata.name!.endsWith("-pre-promotion"));
+  assert.deepEqual(others(objects), others(release.objects as typeof objects));
+});
+
 test("the release image is the rendered repository with another digest", () => {
   const rendered = rolloutSpec(release.rollout).template.spec.containers[0]!.image;
   const img = releaseImage(rendered, "healthy");
@@ -200,7 +217,7 @@ const p99Failed = { phase: "Failed", message: 'Metric "preview-p99-le-1000ns" as
 test("the scenario table covers the issue's rows, with unique ids and coherent expectations", () => {
   const ids = SCENARIOS.map((s) => s.id);
   assert.equal(new Set(ids).size, ids.length);
-  assert.deepEqual(ids, ["healthy", "regressed", "borderline", "no-traffic", "too-few-samples", "prometheus-down", "post-promotion-regression", "le-javascript-healthy", "le-javascript-regressed"]);
+  assert.deepEqual(ids, ["healthy", "regressed", "borderline", "no-traffic", "too-few-samples", "prometheus-down", "post-promotion-regression", "le-javascript-healthy", "le-javascript-regressed", "control-naive-gate"]);
   for (const s of SCENARIOS) {
     assert.ok(s.accept.length > 0);
     if (s.neverActive) assert.ok(!s.accept.includes("promoted") && !s.accept.includes("rolled back"), s.id);
@@ -242,4 +259,25 @@ test("npm run e2e refuses an unknown scenario and names the known ones", () => {
   const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/e2e.ts"), "--only", "healthy,nope"], { encoding: "utf8" });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /unknown scenario nope: choose from healthy, regressed, borderline/);
+});
+
+test("Ctrl-C during a scenario: every program of its cluster is killed and its temp dir deleted", async () => {
+  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/e2e.ts"), "--only", "healthy"], { cwd: ROOT, stdio: "ignore" });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const until = async (what: () => string, ok: () => boolean) => {
+    for (const end = Date.now() + 90_000; !ok(); await new Promise((r) => setTimeout(r, 100))) assert.ok(Date.now() < end, what());
+  };
+  // Wait for the last programs a cluster starts, so there is one of each to leave behind.
+  const programs = ["etcd", "kube-apiserver", "kube-scheduler", "kube-controller-manager", "kwok", "rollouts-controller", "fixture-main", "prometheus"];
+  let started: Proc[] = [];
+  await until(
+    () => `not all started: ${started.map((p) => p.cmd).join("\n")}`,
+    () => ((started = descendants(child.pid!)), programs.every((name) => started.some((p) => p.cmd.includes(name)))),
+  );
+  const dirs = new Set(started.flatMap((p) => p.cmd.match(/\/[^ ]*\/bitactor-apiserver-[^/ ]+/g) ?? []));
+  assert.ok(dirs.size === 1, `one cluster dir: ${[...dirs].join(", ")}`);
+  child.kill("SIGINT");
+  assert.equal(await exited, 130);
+  await until(() => `left running: ${stillRunning(started)}`, () => stillRunning(started) === "");
+  for (const d of dirs) assert.equal(existsSync(d), false, `${d} was left`);
 });

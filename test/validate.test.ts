@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
+import { orphanedControlPlaneProcesses, descendants, stillRunning, type Proc } from "./helpers/processes.ts";
 import { ROOT, edit, removeRepo, scratchRepo } from "./helpers/repo.ts";
 import { crdSchemas, kindSuffix, kubernetesSchemas } from "../scripts/lib/kube-schemas.ts";
 import { runKubeconform } from "../scripts/lib/kubeconform.ts";
@@ -42,20 +43,6 @@ const serviceMonitor = (): KubeObject => ({
   metadata: { name: "order-engine", namespace: "production-us-east-1" },
   spec: { selector: { matchLabels: { "app.kubernetes.io/name": "order-engine" } }, endpoints: [{ port: "metrics", interval: "1s", scheme: "http" }] },
 });
-
-/** Command lines of live processes started by a control plane (they name its temp dir); "" when none. */
-function controlPlaneProcesses(): string {
-  const out: string[] = [];
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
-      if (cmd.includes("bitactor-apiserver-")) out.push(`${pid} ${cmd}`);
-    } catch {
-      // exited while we looked
-    }
-  }
-  return out.join("\n");
-}
 
 /** Applies `change` to a copy of `o` and returns it. */
 function broken(o: KubeObject, change: (x: any) => void): KubeObject {
@@ -332,7 +319,7 @@ describe("npm run validate / validate:server", () => {
       assert.match(srv.stdout + srv.stderr, /REJECTED rollouts\/production\/us-east-1\/order-engine\/service-order-engine-preview\.yaml: Service production-us-east-1\/order-engine-preview\n  Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec\.selectr"/);
       assert.match(srv.stdout, /^WARNING  apps\/flowschema-deprecated\.yaml: FlowSchema bitactor-deprecated: 299 - "flowcontrol\.apiserver\.k8s\.io\/v1beta2 FlowSchema is deprecated/m);
       assert.match(srv.stdout + srv.stderr, /\d+ objects accepted, 1 rejected/);
-      assert.equal(controlPlaneProcesses(), "", "no etcd or kube-apiserver left running");
+      assert.equal(orphanedControlPlaneProcesses(), "", "no etcd or kube-apiserver left running");
     } finally {
       await removeRepo(dir);
     }
@@ -372,18 +359,20 @@ describe("npm run validate / validate:server", () => {
   });
 
   test("Ctrl-C while the API server runs: etcd and kube-apiserver are killed and their temp dir deleted", async () => {
-    const before = new Set(readdirSync(tmpdir()).filter((d) => d.startsWith("bitactor-apiserver-")));
     const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/validate-server.ts")], { cwd: ROOT, stdio: "ignore" });
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     const until = async (what: () => string, ok: () => boolean) => {
       for (const end = Date.now() + 60_000; !ok(); await new Promise((r) => setTimeout(r, 100))) assert.ok(Date.now() < end, what());
     };
-    await until(() => "the API server never started", () => /kube-apiserver/.test(controlPlaneProcesses()));
+    // Only this run's processes (descendants of the CLI), so another run on the machine cannot interfere.
+    let started: Proc[] = [];
+    await until(() => "the API server never started", () => ((started = descendants(child.pid!)), started.some((p) => p.cmd.includes("kube-apiserver"))));
+    const dirs = new Set(started.flatMap((p) => p.cmd.match(/\/[^ ]*\/bitactor-apiserver-[^/ ]+/g) ?? []));
+    assert.equal(dirs.size, 1);
     child.kill("SIGINT");
     assert.equal(await exited, 130);
     // SIGKILL is delivered at exit; give the kernel a moment to reap, then nothing may be left.
-    await until(() => `left running: ${controlPlaneProcesses()}`, () => controlPlaneProcesses() === "");
-    const left = readdirSync(tmpdir()).filter((d) => d.startsWith("bitactor-apiserver-") && !before.has(d));
-    assert.deepEqual(left, []);
+    await until(() => `left running: ${stillRunning(started)}`, () => stillRunning(started) === "");
+    for (const d of dirs) assert.equal(existsSync(d), false, `${d} was left`);
   });
 });

@@ -136,13 +136,8 @@ export async function startE2eCluster(opts: {
     }
 
     const fixtureCfg: FixtureConfig = { ...opts.fixture, server: cp.client.server, token: readFileSync(cp.tokenFile, "utf8"), ca: readFileSync(cp.caFile, "utf8") };
-    const fixture = start("latency-fixture", process.execPath, [
-      "--import",
-      "tsx",
-      join(REPO, "scripts", "lib", "e2e", "fixture-main.ts"),
-      String(fixturePort),
-      Buffer.from(JSON.stringify(fixtureCfg)).toString("base64"),
-    ]);
+    writeFileSync(join(dir, "fixture.json"), JSON.stringify(fixtureCfg), { mode: 0o600 });
+    const fixture = start("latency-fixture", process.execPath, ["--import", "tsx", join(REPO, "scripts", "lib", "e2e", "fixture-main.ts"), String(fixturePort), join(dir, "fixture.json")]);
     mkdirSync(join(dir, "prometheus"));
     writeFileSync(join(dir, "prometheus.yml"), stringify(prometheusConfig(opts.scrape, `127.0.0.1:${fixturePort}`)));
     const prometheus = start("prometheus", "prometheus", [

@@ -1,9 +1,11 @@
 // The latency fixture as its own process (spawned by npm run e2e, one per scenario cluster):
-//   node --import tsx scripts/lib/e2e/fixture-main.ts <port> <base64 JSON FixtureConfig>
+//   node --import tsx scripts/lib/e2e/fixture-main.ts <port> <FixtureConfig JSON file>
+// The configuration holds the cluster's admin token, so it comes in a 0600 file, not on the command line.
+import { readFileSync } from "node:fs";
 import { LatencyFixture, type FixtureConfig } from "./fixture.ts";
 
-const [port, encoded] = process.argv.slice(2);
-const cfg = JSON.parse(Buffer.from(encoded ?? "", "base64").toString("utf8")) as FixtureConfig;
+const [port, configFile] = process.argv.slice(2);
+const cfg = JSON.parse(readFileSync(configFile!, "utf8")) as FixtureConfig;
 const fixture = new LatencyFixture(cfg);
 await fixture.start(Number(port));
 console.log(`latency fixture for ${cfg.namespace} on 127.0.0.1:${port}`);

@@ -110,7 +110,10 @@ export async function runScenario(s: Scenario, release: Release, log: (line: str
   try {
     await must(client, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
     await waitFor(`${s.id}: default ServiceAccount`, async () => (await client.request("GET", `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200, () => true, () => "kube-controller-manager did not create it");
-    for (const { file, object } of pointAtPrometheus(release.objects, cluster.prometheusUrl).objects) {
+    const pointed = pointAtPrometheus(release.objects, cluster.prometheusUrl).objects;
+    const applied = s.mutate ? s.mutate(pointed) : { objects: pointed, changed: [] };
+    for (const c of applied.changed) log(`${s.id}: CONTROL, changed on purpose: ${c}`);
+    for (const { file, object } of applied.objects) {
       const r = await client.request("POST", `${await client.collectionPath(object)}?fieldValidation=Strict`, object);
       if (r.status !== 201) throw new Error(`${file}: ${describe(object)} was refused: ${statusMessage(r)}`);
     }

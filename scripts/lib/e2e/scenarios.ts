@@ -1,3 +1,4 @@
+import type { Located } from "../objects.ts";
 import type { FixtureBehaviour } from "./fixture.ts";
 import type { Latency } from "./latency.ts";
 
@@ -34,6 +35,42 @@ export interface Scenario {
   readonly prometheusOutage?: boolean;
   readonly prePromotion: AnalysisExpectation;
   readonly postPromotion?: AnalysisExpectation;
+  /**
+   * Control scenarios only: a deliberate change to the rendered objects, to show the e2e sees what
+   * an unsafe template would let through. Returns the changed objects and what was changed.
+   */
+  readonly mutate?: (objects: readonly Located[]) => { objects: Located[]; changed: string[] };
+}
+
+interface PromMetric {
+  name: string;
+  provider: { prometheus?: { query: string } };
+  successCondition?: string;
+  failureCondition?: string;
+}
+
+/**
+ * The gate as it is often written, and as the design brief warns against: one p99 metric whose query
+ * has no sample floor and whose only condition is a failureCondition. With no samples the ratio is
+ * NaN, `NaN < 0.99` is false, and a metric that did not fail is Successful.
+ */
+export function naiveGate(objects: readonly Located[]): { objects: Located[]; changed: string[] } {
+  const changed: string[] = [];
+  const out = objects.map(({ file, object }) => {
+    const copy = structuredClone(object);
+    const spec = copy.spec as { metrics?: PromMetric[]; dryRun?: unknown };
+    if (copy.kind !== "AnalysisTemplate" || !copy.metadata.name?.endsWith("-pre-promotion")) return { file, object: copy };
+    const p99 = spec.metrics!.find((m) => m.provider.prometheus && /-p99-le-/.test(m.name))!;
+    // Keep only the ratio: drop the "and on() (samples >= floor)" guard.
+    p99.provider.prometheus!.query = p99.provider.prometheus!.query.split(/\n\s*and on\(\)/)[0]!;
+    delete p99.successCondition;
+    p99.failureCondition = "result[0] < 0.99";
+    spec.metrics = spec.metrics!.filter((m) => !m.provider.prometheus || m === p99);
+    delete spec.dryRun;
+    changed.push(`${file}: only ${p99.name} and the load Job remain; its query has no sample floor; its only condition is failureCondition "result[0] < 0.99"`);
+    return { file, object: copy };
+  });
+  return { objects: out, changed };
 }
 
 /** Log-normal latency with a 40 %-of-budget median and one pinned point (see latency.ts). */
@@ -157,5 +194,18 @@ export const SCENARIOS: readonly Scenario[] = [
     watchPostPromotion: false,
     behaviour: (b) => ({ le: "javascript", releasePreview: regressed(b), releaseActive: regressed(b) }),
     prePromotion: PREVIEW_P99,
+  },
+  {
+    // Not a property of our templates: proof that the e2e can see a bad promotion. The same
+    // "no traffic" release is promoted once the gate is written the naive way.
+    id: "control-naive-gate",
+    title: "control: naive gate (failure-only condition, no sample floor), preview receives no traffic",
+    expectedText: "promoted: the trap is real and the e2e sees it",
+    accept: ["promoted"],
+    neverActive: false,
+    watchPostPromotion: false,
+    behaviour: () => ({ loadReach: 0 }),
+    mutate: naiveGate,
+    prePromotion: SUCCESSFUL,
   },
 ];
