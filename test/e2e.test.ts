@@ -14,10 +14,10 @@ import { Histogram, leText, quantileNs, shareAtMost, type Latency } from "../scr
 import { targetGroups, trafficNow, type FixtureConfig } from "../scripts/lib/e2e/fixture.ts";
 import { prometheusConfig } from "../scripts/lib/e2e/cluster.ts";
 import { fakeNodes, loadRelease, pointAtPrometheus, releaseImage, rolloutSpec } from "../scripts/lib/e2e/release.ts";
-import { SCENARIOS, defaultBehaviour, healthy, latency, naiveGate, regressed } from "../scripts/lib/e2e/scenarios.ts";
+import { SCENARIOS, defaultBehaviour, halfTheFloor, healthy, latency, naiveGate, productionRate, regressed } from "../scripts/lib/e2e/scenarios.ts";
 import { judge } from "../scripts/lib/e2e/run-scenario.ts";
 import { passed, resultTable } from "../scripts/lib/e2e/report.ts";
-import { ROOT } from "./helpers/repo.ts";
+import { ROOT, committedModel } from "./helpers/repo.ts";
 import { descendants, stillRunning, type Proc } from "./helpers/processes.ts";
 
 const release = await loadRelease(ROOT, "production", "us-east-1", "order-engine");
@@ -96,7 +96,7 @@ const cfg = (overrides: Partial<FixtureConfig["behaviour"]> = {}): FixtureConfig
   activeService: release.activeService,
   metric: "m",
   boundsNs: [1000],
-  behaviour: { ...defaultBehaviour(BUDGET), releaseImage: NEW, ...overrides },
+  behaviour: { ...defaultBehaviour(release.component), releaseImage: NEW, ...overrides },
 });
 const loadPod = (target: string, phase = "Running") =>
   pod("load-x", "", "loadgen", { phase, labels: { "bitactor.io/role": "analysis-load" }, args: [`--target=${target}`, "--rate=200000", "--duration=165s"] });
@@ -107,6 +107,7 @@ const previewTarget = `${release.previewService}.${NS}.svc.cluster.local:9000`;
 test("production traffic reaches only the pods the active Service selects", () => {
   const t = trafficNow(blueGreen, services, cfg());
   assert.deepEqual(Object.fromEntries([...t].map(([k, v]) => [k, v.rate])), { a1: 10_000, a2: 10_000, p1: 0, p2: 0 });
+  assert.equal(productionRate(release.component), 20_000, "24 × the order engine's 50 000 samples per 60 s");
 });
 
 test("the load generator's --rate reaches the Service its --target names, scaled by the scenario's reach", () => {
@@ -185,6 +186,17 @@ test("only the control scenario changes a template, into the naive gate the desi
   // Everything else is as rendered.
   const others = (l: typeof objects) => l.filter((o) => !o.object.metadata.name!.endsWith("-pre-promotion"));
   assert.deepEqual(others(objects), others(release.objects as typeof objects));
+});
+
+test("the traffic scenarios sit on the right side of every component's sample floors", async () => {
+  for (const [name, c] of Object.entries((await committedModel()).catalog.components)) {
+    const pre = c.prePromotion;
+    // Full load clears the pre-promotion floor; "too few samples" delivers half of it.
+    assert.ok(pre.ratePerSecond * pre.intervalSeconds >= 2 * pre.minSamplesPerMeasurement, name);
+    assert.ok(Math.abs(halfTheFloor(c) * pre.ratePerSecond * pre.intervalSeconds - pre.minSamplesPerMeasurement / 2) < 1e-6, name);
+    // Production traffic clears the post-promotion floor many times over.
+    assert.ok(productionRate(c) * c.postPromotion.intervalSeconds >= 10 * c.postPromotion.minSamplesPerMeasurement, name);
+  }
 });
 
 test("the release image is the rendered repository with another digest", () => {

@@ -72,7 +72,6 @@ export function judge(s: Scenario, o: Omit<Observation, "problems" | "scenario" 
 
 export async function runScenario(s: Scenario, release: Release, log: (line: string) => void): Promise<Observation> {
   const spec = rolloutSpec(release.rollout);
-  const budget = release.component.budgetNs;
   const newImage = releaseImage(spec.template.spec.containers[0]!.image, s.id);
   const loadLabels = release.objects
     .filter((o) => o.object.kind === "AnalysisTemplate")
@@ -99,7 +98,7 @@ export async function runScenario(s: Scenario, release: Release, log: (line: str
       activeService: release.activeService,
       metric: release.component.metric.name,
       boundsNs: release.component.metric.bucketsNs,
-      behaviour: { ...defaultBehaviour(budget), ...s.behaviour(budget), releaseImage: newImage },
+      behaviour: { ...defaultBehaviour(release.component), ...s.behaviour(release.component), releaseImage: newImage },
     },
   });
   const client = cluster.cp.client;

@@ -1,4 +1,5 @@
 import type { Located } from "../objects.ts";
+import type { Component } from "../../../generators/inputs/types.ts";
 import type { FixtureBehaviour } from "./fixture.ts";
 import type { Latency } from "./latency.ts";
 
@@ -30,7 +31,8 @@ export interface Scenario {
   readonly neverActive: boolean;
   /** Keep watching after promotion until the post-promotion analysis decides. */
   readonly watchPostPromotion: boolean;
-  readonly behaviour: (budgetNs: number) => Partial<FixtureBehaviour>;
+  /** How the fixture behaves, from the component's data (budget, load rate, sample floors). */
+  readonly behaviour: (c: Component) => Partial<FixtureBehaviour>;
   /** Stop Prometheus once the pre-promotion analysis has taken its first measurement. */
   readonly prometheusOutage?: boolean;
   readonly prePromotion: AnalysisExpectation;
@@ -78,14 +80,22 @@ export const latency = (budgetNs: number, pinNs: number, quantile = 0.99): Laten
 export const healthy = (budgetNs: number) => latency(budgetNs, budgetNs * 0.7);
 export const regressed = (budgetNs: number) => latency(budgetNs, budgetNs * 1.3);
 
-/** Production traffic on the active pods: far above the post-promotion floor, as in trading hours. */
-export const PRODUCTION_RATE_PER_SECOND = 20_000;
+/**
+ * Production traffic on the active pods, as a multiple of the post-promotion sample floor's rate
+ * (engine/catalog.yaml): trading hours, far above the floor (20 000/s for the order engine).
+ */
+export const PRODUCTION_FLOOR_MULTIPLE = 24;
+export const productionRate = (c: Component): number => (PRODUCTION_FLOOR_MULTIPLE * c.postPromotion.minSamplesPerMeasurement) / c.postPromotion.intervalSeconds;
 
-export const defaultBehaviour = (budgetNs: number): Omit<FixtureBehaviour, "releaseImage"> => ({
-  stable: healthy(budgetNs),
-  releasePreview: healthy(budgetNs),
-  releaseActive: healthy(budgetNs),
-  productionRatePerSecond: PRODUCTION_RATE_PER_SECOND,
+/** Share of the load that must arrive for half the pre-promotion sample floor per window: clearly too few. */
+export const halfTheFloor = (c: Component): number =>
+  c.prePromotion.minSamplesPerMeasurement / 2 / (c.prePromotion.ratePerSecond * c.prePromotion.intervalSeconds);
+
+export const defaultBehaviour = (c: Component): Omit<FixtureBehaviour, "releaseImage"> => ({
+  stable: healthy(c.budgetNs),
+  releasePreview: healthy(c.budgetNs),
+  releaseActive: healthy(c.budgetNs),
+  productionRatePerSecond: productionRate(c),
   loadReach: 1,
   le: "go",
 });
@@ -116,7 +126,7 @@ export const SCENARIOS: readonly Scenario[] = [
     accept: ["aborted"],
     neverActive: true,
     watchPostPromotion: false,
-    behaviour: (b) => ({ releasePreview: regressed(b), releaseActive: regressed(b) }),
+    behaviour: ({ budgetNs: b }) => ({ releasePreview: regressed(b), releaseActive: regressed(b) }),
     prePromotion: PREVIEW_P99,
   },
   {
@@ -126,7 +136,7 @@ export const SCENARIOS: readonly Scenario[] = [
     accept: ["aborted"],
     neverActive: true,
     watchPostPromotion: false,
-    behaviour: (b) => ({ releasePreview: latency(b, b, 0.989), releaseActive: latency(b, b, 0.989) }),
+    behaviour: ({ budgetNs: b }) => ({ releasePreview: latency(b, b, 0.989), releaseActive: latency(b, b, 0.989) }),
     prePromotion: PREVIEW_P99,
   },
   {
@@ -146,8 +156,8 @@ export const SCENARIOS: readonly Scenario[] = [
     accept: ["aborted", "undecided"],
     neverActive: true,
     watchPostPromotion: false,
-    // 5 % of the load arrives: 10 000/s, about 300 000 per 30 s window against a 500 000 floor.
-    behaviour: () => ({ loadReach: 0.05 }),
+    // Half the floor arrives per window (order engine: 4.2 % of 200 000/s, 250 000 per 30 s against 500 000).
+    behaviour: (c) => ({ loadReach: halfTheFloor(c) }),
     prePromotion: PREVIEW_TOO_FEW,
   },
   {
@@ -171,7 +181,7 @@ export const SCENARIOS: readonly Scenario[] = [
     accept: ["rolled back"],
     neverActive: false,
     watchPostPromotion: true,
-    behaviour: (b) => ({ releaseActive: regressed(b) }),
+    behaviour: ({ budgetNs: b }) => ({ releaseActive: regressed(b) }),
     prePromotion: SUCCESSFUL,
     postPromotion: failed(/active-p99-le-\d+ns/),
   },
@@ -192,7 +202,7 @@ export const SCENARIOS: readonly Scenario[] = [
     accept: ["aborted"],
     neverActive: true,
     watchPostPromotion: false,
-    behaviour: (b) => ({ le: "javascript", releasePreview: regressed(b), releaseActive: regressed(b) }),
+    behaviour: ({ budgetNs: b }) => ({ le: "javascript", releasePreview: regressed(b), releaseActive: regressed(b) }),
     prePromotion: PREVIEW_P99,
   },
   {
