@@ -18,7 +18,7 @@ import { SCENARIOS, defaultBehaviour, halfTheFloor, healthy, latency, naiveGate,
 import { judge } from "../scripts/lib/e2e/run-scenario.ts";
 import { passed, resultTable } from "../scripts/lib/e2e/report.ts";
 import { ROOT, committedModel } from "./helpers/repo.ts";
-import { descendants, stillRunning, type Proc } from "./helpers/processes.ts";
+import { descendants, stillRunning, until, type Proc } from "./helpers/processes.ts";
 
 const release = await loadRelease(ROOT, "production", "us-east-1", "order-engine");
 const BUDGET = release.component.budgetNs;
@@ -276,9 +276,6 @@ test("npm run e2e refuses an unknown scenario and names the known ones", () => {
 test("Ctrl-C during a scenario: every program of its cluster is killed and its temp dir deleted", async () => {
   const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/e2e.ts"), "--only", "healthy"], { cwd: ROOT, stdio: "ignore" });
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  const until = async (what: () => string, ok: () => boolean) => {
-    for (const end = Date.now() + 90_000; !ok(); await new Promise((r) => setTimeout(r, 100))) assert.ok(Date.now() < end, what());
-  };
   // Wait for the last programs a cluster starts, so there is one of each to leave behind.
   const programs = ["etcd", "kube-apiserver", "kube-scheduler", "kube-controller-manager", "kwok", "rollouts-controller", "fixture-main", "prometheus"];
   let started: Proc[] = [];

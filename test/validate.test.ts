@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { orphanedControlPlaneProcesses, descendants, stillRunning, type Proc } from "./helpers/processes.ts";
+import { orphanedControlPlaneProcesses, descendants, stillRunning, until, type Proc } from "./helpers/processes.ts";
 import { ROOT, edit, removeRepo, scratchRepo } from "./helpers/repo.ts";
 import { crdSchemas, kindSuffix, kubernetesSchemas } from "../scripts/lib/kube-schemas.ts";
 import { runKubeconform } from "../scripts/lib/kubeconform.ts";
@@ -361,9 +361,6 @@ describe("npm run validate / validate:server", () => {
   test("Ctrl-C while the API server runs: etcd and kube-apiserver are killed and their temp dir deleted", async () => {
     const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/validate-server.ts")], { cwd: ROOT, stdio: "ignore" });
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    const until = async (what: () => string, ok: () => boolean) => {
-      for (const end = Date.now() + 60_000; !ok(); await new Promise((r) => setTimeout(r, 100))) assert.ok(Date.now() < end, what());
-    };
     // Only this run's processes (descendants of the CLI), so another run on the machine cannot interfere.
     let started: Proc[] = [];
     await until(() => "the API server never started", () => ((started = descendants(child.pid!)), started.some((p) => p.cmd.includes("kube-apiserver"))));

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 
 /** A live process: pid and command line (read from /proc, so no tool is needed). */
@@ -58,4 +59,9 @@ export function orphanedControlPlaneProcesses(): string {
     .filter(([, p]) => (p.cmd.match(/\/[^ ]*\/bitactor-apiserver-[^/ ]+/g) ?? []).some((dir) => !existsSync(dir)))
     .map(([pid, p]) => `${pid} ${p.cmd}`)
     .join("\n");
+}
+
+/** Polls `ok` every 100 ms; fails with `what()` after `timeoutMs`. */
+export async function until(what: () => string, ok: () => boolean, timeoutMs = 90_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !ok(); await new Promise((r) => setTimeout(r, 100))) assert.ok(Date.now() < end, what());
 }

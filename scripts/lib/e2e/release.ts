@@ -40,6 +40,21 @@ interface RolloutShape {
 }
 export const rolloutSpec = (o: KubeObject) => (o as unknown as RolloutShape).spec;
 
+type Requests = { resources?: { requests?: Record<string, string> } };
+/** The fields of an Argo Rollouts analysis metric the e2e reads. */
+export interface AnalysisMetric {
+  name: string;
+  provider: {
+    prometheus?: Record<string, unknown>;
+    job?: { spec: { template: { metadata?: { labels?: Record<string, string> }; spec: { containers: Requests[] } } } };
+  };
+}
+
+/** Every metric of every AnalysisTemplate among `objects`. */
+export function analysisMetrics(objects: readonly Located[]): AnalysisMetric[] {
+  return objects.filter((o) => o.object.kind === "AnalysisTemplate").flatMap((o) => (o.object.spec as { metrics: AnalysisMetric[] }).metrics);
+}
+
 export async function loadRelease(root: string, environment: string, regionName: string, componentName: string): Promise<Release> {
   const model = loadRepository(await readInputs(root));
   const env = model.environments.find((e) => e.settings.environment === environment);
@@ -86,8 +101,7 @@ export function pointAtPrometheus(objects: readonly Located[], url: string): { o
   const out = objects.map(({ file, object }) => {
     const copy = structuredClone(object);
     if (copy.kind === "AnalysisTemplate") {
-      const metrics = (copy.spec as { metrics: { name: string; provider: { prometheus?: Record<string, unknown> } }[] }).metrics;
-      for (const m of metrics) {
+      for (const m of analysisMetrics([{ file, object: copy }])) {
         const p = m.provider.prometheus;
         if (!p) continue;
         p.address = url;
@@ -116,7 +130,7 @@ function quantity(q: string): number {
   const unit = { m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 }[m[2] as "m"] ?? 1;
   return Number(m[1]) * unit;
 }
-function requests(spec: { containers: { resources?: { requests?: Record<string, string> } }[] }): { cpu: number; memory: number } {
+function requests(spec: { containers: Requests[] }): { cpu: number; memory: number } {
   let cpu = 0;
   let memory = 0;
   for (const c of spec.containers) {
@@ -146,12 +160,7 @@ export function fakeNodes(release: Release): FakeNode[] {
     taints,
     capacity: { cpu: String(2 * perZone * pod.cpu), memory: String(2 * perZone * pod.memory), pods: "110" },
   }));
-  const load = release.objects
-    .filter((o) => o.object.kind === "AnalysisTemplate")
-    .flatMap((o) => (o.object.spec as { metrics: { provider: { job?: { spec: { template: { spec: { containers: { resources?: { requests?: Record<string, string> } }[] } } } } } }[] }).metrics)
-    .map((m) => m.provider.job)
-    .filter((j) => j !== undefined)
-    .map((j) => requests(j.spec.template.spec));
+  const load = analysisMetrics(release.objects).flatMap((m) => (m.provider.job ? [requests(m.provider.job.spec.template.spec)] : []));
   const loadNode = {
     name: "load-0",
     labels: { "topology.kubernetes.io/zone": zones[0]! },

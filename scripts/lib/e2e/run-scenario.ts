@@ -4,7 +4,7 @@ import { describe } from "../cluster/dry-run.ts";
 import { waitFor } from "../cluster/process.ts";
 import type { KubeObject } from "../objects.ts";
 import { startE2eCluster, type E2eCluster } from "./cluster.ts";
-import { fakeNodes, pointAtPrometheus, releaseImage, rolloutSpec, type Release } from "./release.ts";
+import { analysisMetrics, fakeNodes, pointAtPrometheus, releaseImage, rolloutSpec, type Release } from "./release.ts";
 import { defaultBehaviour, type AnalysisExpectation, type Decision, type Scenario } from "./scenarios.ts";
 
 /** What one scenario showed. */
@@ -73,18 +73,9 @@ export function judge(s: Scenario, o: Omit<Observation, "problems" | "scenario" 
 export async function runScenario(s: Scenario, release: Release, log: (line: string) => void): Promise<Observation> {
   const spec = rolloutSpec(release.rollout);
   const newImage = releaseImage(spec.template.spec.containers[0]!.image, s.id);
-  const loadLabels = release.objects
-    .filter((o) => o.object.kind === "AnalysisTemplate")
-    .flatMap((o) => (o.object.spec as { metrics: { provider: { job?: { spec: { template: { metadata?: { labels?: Record<string, string> } } } } } }[] }).metrics)
-    .map((m) => m.provider.job?.spec.template.metadata?.labels)
-    .find((l) => l !== undefined);
-  const prometheusMetrics = new Set(
-    release.objects
-      .filter((o) => o.object.kind === "AnalysisTemplate")
-      .flatMap((o) => (o.object.spec as { metrics: { name: string; provider: { prometheus?: unknown } }[] }).metrics)
-      .filter((m) => m.provider.prometheus)
-      .map((m) => m.name),
-  );
+  const metrics = analysisMetrics(release.objects);
+  const loadLabels = metrics.map((m) => m.provider.job?.spec.template.metadata?.labels).find((l) => l !== undefined);
+  const prometheusMetrics = new Set(metrics.filter((m) => m.provider.prometheus).map((m) => m.name));
   if (!loadLabels) throw new Error(`${release.namespace}: the pre-promotion template has no load Job with pod labels`);
 
   const cluster: E2eCluster = await startE2eCluster({
