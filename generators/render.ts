@@ -5,6 +5,7 @@ import { LABEL, MANAGED_BY, PART_OF, paths, stageId } from "./naming.ts";
 import { BlueGreenServices } from "./constructs/blue-green-services.ts";
 import { BlueGreenRollout } from "./constructs/blue-green-rollout.ts";
 import { LatencyGate } from "./constructs/latency-gate.ts";
+import { ComponentPodMonitor } from "./constructs/pod-monitor.ts";
 import { RegionApplicationSet } from "./constructs/region-application-set.ts";
 import { EnvironmentProjects } from "./constructs/environment-projects.ts";
 import { RootApplication } from "./constructs/root-application.ts";
@@ -62,6 +63,7 @@ function componentCharts(catalog: Catalog, env: Environment, region: RegionSetti
     const labels = { ...baseLabels(e, region), [LABEL.component]: componentId, [LABEL.name]: componentId };
     const selector = { [LABEL.partOf]: PART_OF, [LABEL.name]: componentId };
     const services = new BlueGreenServices(chart, "services", { componentId, component, selector, labels });
+    new ComponentPodMonitor(chart, "monitor", { catalog, componentId, component, selector, labels });
     new LatencyGate(chart, "gate", { catalog, componentId, component, region, namespace, previewService: services.previewName, labels });
     new BlueGreenRollout(chart, "rollout", {
       catalog, environment: env.settings, region, componentId, component, pin: region.components[componentId]!,

@@ -140,15 +140,17 @@ test("service discovery gives Kubernetes SD's labels, one target per container p
   assert.equal(groups[0]!.labels.__meta_kubernetes_pod_container_port_name, "metrics");
 });
 
-test("promtool accepts the e2e's Prometheus configuration, and its relabelling yields the gate's labels", () => {
+test("promtool accepts the scrape configuration derived from the rendered PodMonitor; its relabelling yields the gate's labels", () => {
   const dir = mkdtempSync(join(tmpdir(), "bitactor-e2e-prom-"));
   try {
-    const config = prometheusConfig(release.scrape, "127.0.0.1:9") as { scrape_configs: { relabel_configs: { target_label?: string }[] }[] };
+    const config = prometheusConfig(release.podMonitor, "127.0.0.1:9") as { scrape_configs: { scrape_interval: string; relabel_configs: { target_label?: string }[] }[] };
     writeFileSync(join(dir, "prometheus.yml"), stringify(config));
     const r = spawnSync("promtool", ["check", "config", join(dir, "prometheus.yml")], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const targets = config.scrape_configs[0]!.relabel_configs.map((c) => c.target_label).filter(Boolean);
-    assert.deepEqual(targets, ["__param_pod", "namespace", "pod", "rollouts_pod_template_hash"]);
+    // prometheus-operator's own labels, then the PodMonitor's relabelings, then the e2e's address rules.
+    assert.deepEqual(targets, ["namespace", "container", "pod", "job", "endpoint", "rollouts_pod_template_hash", "namespace", "__param_pod", "__address__"]);
+    assert.equal(config.scrape_configs[0]!.scrape_interval, "1s");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

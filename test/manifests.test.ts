@@ -22,8 +22,8 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
     const m = /^rollouts\/([^/]+)\/([^/]+)\//.exec(path);
     if (m) assert.equal(object.metadata.namespace, `${m[1]}-${m[2]}`);
   }
-  // 7 stages × 5 components × 5 objects + 7 ApplicationSets + 2 environments × (2 AppProjects + root)
-  assert.equal(objects.length, 7 * 5 * 5 + 7 + 2 * 3);
+  // 7 stages × 5 components × 6 objects + 7 ApplicationSets + 2 environments × (2 AppProjects + root)
+  assert.equal(objects.length, 7 * 5 * 6 + 7 + 2 * 3);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -109,6 +109,31 @@ test("ApplicationSets: go templates with missingkey=error, a list generator from
   }
 });
 
+test("every component has a PodMonitor: all its pods, blue and green, every scrape interval, the gate's labels", () => {
+  const monitors = ofKind("PodMonitor");
+  assert.equal(monitors.length, ofKind("Rollout").length);
+  for (const { path, object } of monitors) {
+    const folder = path.slice(0, path.lastIndexOf("/"));
+    const rollout = objects.find((o) => o.path.startsWith(`${folder}/rollout-`))!.object.spec as Any;
+    const c = model.catalog.components[object.metadata.name]!;
+    const spec = object.spec as Any;
+    // The Rollout's selector has no pod-template hash, so both ReplicaSets' pods are scraped.
+    assert.deepEqual(spec.selector, { matchLabels: rollout.selector.matchLabels }, path);
+    assert.equal(spec.podMetricsEndpoints.length, 1);
+    const ep = spec.podMetricsEndpoints[0];
+    assert.equal(ep.port, c.metricsPort.name);
+    assert.equal(ep.interval, `${model.catalog.scrapeIntervalSeconds}s`);
+    assert.equal(ep.interval, "1s", "issue 7: 1 s scraping");
+    assert.equal(ep.scrapeTimeout, ep.interval);
+    assert.ok(rollout.template.spec.containers[0].ports.some((p: Any) => p.name === ep.port), "the port exists on the pods");
+    // The labels the gate's queries select on are written from the pod and its namespace.
+    assert.deepEqual(ep.relabelings, [
+      { sourceLabels: ["__meta_kubernetes_pod_label_rollouts_pod_template_hash"], targetLabel: model.catalog.podTemplateHashLabel, action: "replace" },
+      { sourceLabels: ["__meta_kubernetes_namespace"], targetLabel: model.catalog.namespaceLabel, action: "replace" },
+    ]);
+  }
+});
+
 test("AppProjects are narrow: this repo, the environment's clusters and namespaces, the workload kinds", () => {
   for (const env of model.environments) {
     const e = env.settings.environment;
@@ -169,6 +194,6 @@ test("a render whose generator emits a bad object throws before writing, naming 
   assert.deepEqual(validateObject(project), [{ path: "/spec/description", message: "must be a string" }]);
   project.spec.descripton = "typo";
   assert.ok(validateObject(project).some((i) => i.path === "/spec/descripton"));
-  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service" }]);
+  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service, monitoring.coreos.com/v1/PodMonitor" }]);
   assert.equal(renderRepository(model).size, objects.length);
 });

@@ -9,6 +9,7 @@ export const WORKLOAD_KINDS = [
   { group: "", kind: "Service" },
   { group: "argoproj.io", kind: "AnalysisTemplate" },
   { group: "argoproj.io", kind: "Rollout" },
+  { group: "monitoring.coreos.com", kind: "PodMonitor" },
 ] as const;
 
 /** Argo CD's own address for the cluster it runs in. */

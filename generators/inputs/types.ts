@@ -87,6 +87,8 @@ export interface Catalog {
   readonly podTemplateHashLabel: string;
   /** Label that carries the Kubernetes namespace of the scraped pod. */
   readonly namespaceLabel: string;
+  /** How often Prometheus scrapes every component's pods (each component's PodMonitor). */
+  readonly scrapeIntervalSeconds: number;
   /** Share of observations that must be at or under the budget: 0.99 means "p99 ≤ budget". */
   readonly quantile: number;
   readonly loadGenerator: LoadGenerator;

@@ -4,6 +4,7 @@ import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/App
 import { ApplicationSet } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet";
 import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
 import { Service } from "kubernetes-models/v1/Service";
+import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { strictValidate, type SchemaValidator, type StrictIssue } from "./strict.ts";
 
 /** Every kind the render may emit, with its schema. An object of any other kind is an error. */
@@ -14,6 +15,7 @@ const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator }
   "argoproj.io/v1alpha1/ApplicationSet": ApplicationSet,
   "argoproj.io/v1alpha1/AppProject": AppProject,
   "v1/Service": Service,
+  "monitoring.coreos.com/v1/PodMonitor": PodMonitor,
 };
 
 export const KNOWN_KINDS = Object.keys(MODELS);

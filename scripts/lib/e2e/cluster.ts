@@ -24,16 +24,20 @@ export interface FakeNode {
   readonly capacity: Readonly<Record<string, string>>;
 }
 
-export interface ScrapeTarget {
-  /** Namespace whose pods Prometheus discovers. */
-  readonly namespace: string;
-  /** Pod label that selects the component's pods, and its value. */
-  readonly podLabel: readonly [string, string];
-  /** Name of the container port that serves metrics. */
-  readonly metricsPortName: string;
-  /** Prometheus target labels the gate's queries rely on (engine/catalog.yaml). */
-  readonly namespaceLabel: string;
-  readonly podTemplateHashLabel: string;
+/** The fields of a rendered prometheus-operator PodMonitor that shape its scrape configuration. */
+export interface PodMonitorShape {
+  metadata: { name?: string; namespace?: string };
+  spec: {
+    selector: { matchLabels?: Record<string, string> };
+    podTargetLabels?: string[];
+    podMetricsEndpoints: {
+      port?: string;
+      path?: string;
+      interval?: string;
+      scrapeTimeout?: string;
+      relabelings?: { sourceLabels?: string[]; targetLabel?: string; action?: string; regex?: string; replacement?: string; separator?: string }[];
+    }[];
+  };
 }
 
 export interface E2eCluster {
@@ -47,37 +51,58 @@ export interface E2eCluster {
 }
 
 /**
- * Prometheus configuration: targets from the fixture's HTTP SD (Kubernetes SD's labels; Debian's
- * Prometheus has no Kubernetes SD), relabelled as prometheus-operator's monitors do.
+ * The scrape configuration prometheus-operator v0.93.0 generates for a rendered PodMonitor
+ * (pkg/prometheus/promcfg.go, generatePodMonitorConfig), for the parts our PodMonitors use: drop
+ * finished pods, keep the selector's pods and the endpoint's port, add namespace/container/pod,
+ * podTargetLabels, job and endpoint, then the endpoint's own relabelings. Targets come from the
+ * fixture's HTTP SD (Kubernetes SD's labels; Debian's Prometheus has no Kubernetes SD), and the
+ * address is the fixture's, as pod IPs are kwok's fakes: those two rules come last and touch no label.
  */
-export function prometheusConfig(t: ScrapeTarget, fixtureAddress: string): unknown {
-  const meta = (label: string) => `__meta_kubernetes_pod_label_${sdLabel(label)}`;
+export function prometheusConfig(monitor: PodMonitorShape, fixtureAddress: string): unknown {
+  const { name, namespace } = monitor.metadata;
+  const label = (k: string) => `__meta_kubernetes_pod_label_${sdLabel(k)}`;
   return {
-    // 1 s: the interval issue 7's monitors use; a 30 s analysis window then holds ~30 samples per series.
-    global: { scrape_interval: "1s", scrape_timeout: "1s", evaluation_interval: "1s" },
-    scrape_configs: [
-      {
-        job_name: "engine",
-        http_sd_configs: [{ url: `http://${fixtureAddress}/targets`, refresh_interval: "1s" }],
-        relabel_configs: [
-          { source_labels: ["__meta_kubernetes_namespace"], regex: t.namespace, action: "keep" },
-          { source_labels: [meta(t.podLabel[0])], regex: t.podLabel[1], action: "keep" },
-          { source_labels: ["__meta_kubernetes_pod_container_port_name"], regex: t.metricsPortName, action: "keep" },
-          { source_labels: ["__meta_kubernetes_pod_name"], target_label: "__param_pod" },
-          // What prometheus-operator's PodMonitor/ServiceMonitor attach, and what the gate selects on.
-          { source_labels: ["__meta_kubernetes_namespace"], target_label: t.namespaceLabel },
-          { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
-          { source_labels: [meta("rollouts-pod-template-hash")], target_label: t.podTemplateHashLabel },
-        ],
-      },
-    ],
+    global: { evaluation_interval: "1s" },
+    scrape_configs: monitor.spec.podMetricsEndpoints.map((ep, i) => ({
+      job_name: `podMonitor/${namespace}/${name}/${i}`,
+      ...(ep.interval ? { scrape_interval: ep.interval } : {}),
+      ...(ep.scrapeTimeout ? { scrape_timeout: ep.scrapeTimeout } : {}),
+      metrics_path: ep.path ?? "/metrics",
+      http_sd_configs: [{ url: `http://${fixtureAddress}/targets`, refresh_interval: "1s" }],
+      relabel_configs: [
+        { source_labels: ["__meta_kubernetes_pod_phase"], regex: "(Failed|Succeeded)", action: "drop" },
+        ...Object.entries(monitor.spec.selector.matchLabels ?? {}).sort().map(([k, v]) => ({
+          source_labels: [label(k), `__meta_kubernetes_pod_labelpresent_${sdLabel(k)}`],
+          regex: `(${v});true`,
+          action: "keep",
+        })),
+        ...(ep.port ? [{ source_labels: ["__meta_kubernetes_pod_container_port_name"], regex: ep.port, action: "keep" }] : []),
+        { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
+        { source_labels: ["__meta_kubernetes_pod_container_name"], target_label: "container" },
+        { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
+        ...(monitor.spec.podTargetLabels ?? []).map((l) => ({ source_labels: [label(l)], target_label: sdLabel(l), regex: "(.+)", replacement: "${1}" })),
+        { target_label: "job", replacement: `${namespace}/${name}` },
+        ...(ep.port ? [{ target_label: "endpoint", replacement: ep.port }] : []),
+        ...(ep.relabelings ?? []).map((r) => ({
+          ...(r.sourceLabels ? { source_labels: r.sourceLabels } : {}),
+          ...(r.targetLabel ? { target_label: r.targetLabel } : {}),
+          ...(r.action ? { action: r.action.toLowerCase() } : {}),
+          ...(r.regex !== undefined ? { regex: r.regex } : {}),
+          ...(r.replacement !== undefined ? { replacement: r.replacement } : {}),
+          ...(r.separator !== undefined ? { separator: r.separator } : {}),
+        })),
+        { source_labels: ["__meta_kubernetes_pod_name"], target_label: "__param_pod" },
+        { target_label: "__address__", replacement: fixtureAddress },
+      ],
+    })),
   };
 }
 
 export async function startE2eCluster(opts: {
   readonly name: string;
   readonly nodes: readonly FakeNode[];
-  readonly scrape: ScrapeTarget;
+  /** The component's rendered PodMonitor: Prometheus scrapes as prometheus-operator would configure it. */
+  readonly podMonitor: PodMonitorShape;
   readonly fixture: Omit<FixtureConfig, "server" | "token" | "ca">;
 }): Promise<E2eCluster> {
   const bins = { scheduler: kubeScheduler(), kcm: kubeControllerManager(), kwok: kwok(), rollouts: rolloutsController() };
@@ -122,8 +147,9 @@ export async function startE2eCluster(opts: {
     ]);
     const rollouts = start("rollouts-controller", bins.rollouts, [`--kubeconfig=${kc}`, "--leader-elect=false", `--metricsPort=${roMetrics}`, `--healthzPort=${roHealth}`]);
 
-    // CRDs first: the Rollouts controller waits for them, and nothing else can be applied before.
-    await installCrds(cp.client, targetCrds().filter((c) => (c.object.spec as { group: string }).group === "argoproj.io"));
+    // CRDs first (Argo Rollouts' and prometheus-operator's: a component folder holds a PodMonitor):
+    // the Rollouts controller waits for them, and nothing else can be applied before.
+    await installCrds(cp.client, targetCrds());
     for (const n of opts.nodes) {
       const r = await cp.client.request("POST", "/api/v1/nodes", {
         apiVersion: "v1",
@@ -139,7 +165,7 @@ export async function startE2eCluster(opts: {
     writeFileSync(join(dir, "fixture.json"), JSON.stringify(fixtureCfg), { mode: 0o600 });
     const fixture = start("latency-fixture", process.execPath, ["--import", "tsx", join(REPO, "scripts", "lib", "e2e", "fixture-main.ts"), String(fixturePort), join(dir, "fixture.json")]);
     mkdirSync(join(dir, "prometheus"));
-    writeFileSync(join(dir, "prometheus.yml"), stringify(prometheusConfig(opts.scrape, `127.0.0.1:${fixturePort}`)));
+    writeFileSync(join(dir, "prometheus.yml"), stringify(prometheusConfig(opts.podMonitor, `127.0.0.1:${fixturePort}`)));
     const prometheus = start("prometheus", "prometheus", [
       `--config.file=${join(dir, "prometheus.yml")}`,
       `--storage.tsdb.path=${join(dir, "prometheus")}`,

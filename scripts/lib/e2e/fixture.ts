@@ -86,6 +86,7 @@ export function targetGroups(pods: readonly Pod[], address: string): { targets: 
           __meta_kubernetes_pod_container_port_name: port.name ?? "",
           __meta_kubernetes_pod_container_port_number: String(port.containerPort),
           ...Object.fromEntries(Object.entries(p.metadata.labels ?? {}).map(([k, v]) => [`__meta_kubernetes_pod_label_${sdLabel(k)}`, v])),
+          ...Object.fromEntries(Object.keys(p.metadata.labels ?? {}).map((k) => [`__meta_kubernetes_pod_labelpresent_${sdLabel(k)}`, "true"])),
         },
       })),
     ),

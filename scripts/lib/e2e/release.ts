@@ -5,9 +5,9 @@ import type { KubeObject, Located } from "../objects.ts";
 import { parseFiles } from "../objects.ts";
 import { readInputs } from "../inputs.ts";
 import { loadRepository } from "../../../generators/inputs/load.ts";
-import { LABEL, paths, stageId } from "../../../generators/naming.ts";
+import { paths, stageId } from "../../../generators/naming.ts";
 import type { Component, RegionSettings } from "../../../generators/inputs/types.ts";
-import type { FakeNode, ScrapeTarget } from "./cluster.ts";
+import type { FakeNode, PodMonitorShape } from "./cluster.ts";
 
 /** The rendered objects of one component in one region, exactly as committed, and what the e2e needs to know about them. */
 export interface Release {
@@ -21,7 +21,8 @@ export interface Release {
   readonly rollout: KubeObject;
   readonly activeService: string;
   readonly previewService: string;
-  readonly scrape: ScrapeTarget;
+  /** The component's rendered PodMonitor. */
+  readonly podMonitor: PodMonitorShape;
 }
 
 interface RolloutShape {
@@ -70,6 +71,8 @@ export async function loadRelease(root: string, environment: string, regionName:
   const objects = parseFiles(files);
   const rollout = objects.find((o) => o.object.kind === "Rollout")?.object;
   if (!rollout) throw new Error(`${dir} holds no Rollout: run npm run render`);
+  const podMonitor = objects.find((o) => o.object.kind === "PodMonitor")?.object as unknown as PodMonitorShape | undefined;
+  if (!podMonitor) throw new Error(`${dir} holds no PodMonitor: run npm run render`);
   const bg = rolloutSpec(rollout).strategy.blueGreen;
   return {
     environment,
@@ -81,13 +84,7 @@ export async function loadRelease(root: string, environment: string, regionName:
     rollout,
     activeService: bg.activeService,
     previewService: bg.previewService,
-    scrape: {
-      namespace: stageId(environment, regionName),
-      podLabel: [LABEL.name, componentName],
-      metricsPortName: component.metricsPort.name,
-      namespaceLabel: model.catalog.namespaceLabel,
-      podTemplateHashLabel: model.catalog.podTemplateHashLabel,
-    },
+    podMonitor,
   };
 }
 

@@ -81,7 +81,7 @@ export async function runScenario(s: Scenario, release: Release, log: (line: str
   const cluster: E2eCluster = await startE2eCluster({
     name: s.id,
     nodes: fakeNodes(release),
-    scrape: release.scrape,
+    podMonitor: release.podMonitor,
     fixture: {
       namespace: release.namespace,
       podSelector: spec.selector.matchLabels,
