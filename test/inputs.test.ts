@@ -69,6 +69,11 @@ const cases: Case[] = [
     expect: [{ file: US_EAST_1, field: "/cloud", message: /must be one of: "aws", "gcp", "azure" \(got "oracle"\)/, lineOf: "cloud: oracle" }],
   },
   {
+    name: "scrape interval the gate's windows cannot use",
+    mutate: replace(CATALOG, "scrapeIntervalSeconds: 1\n", "scrapeIntervalSeconds: 60\n"),
+    expect: [{ file: CATALOG, field: "/scrapeIntervalSeconds", message: /must be <= 15 \(got 60\)/, lineOf: "scrapeIntervalSeconds: 60" }],
+  },
+  {
     name: "missing required key",
     mutate: (dir) => edit(dir, US_EAST_1, (t) => t.replace(/\n  order-engine:\n    version: 4\.12\.0\n    digest: sha256:[0-9a-f]+\n/, "\n  order-engine:\n    version: 4.12.0\n")),
     expect: [{ file: US_EAST_1, field: "/components/order-engine", message: /missing required key "digest"/, lineOf: "    version: 4.12.0\n    replicas" }],
