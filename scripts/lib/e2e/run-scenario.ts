@@ -5,7 +5,7 @@ import { waitFor } from "../cluster/process.ts";
 import type { KubeObject } from "../objects.ts";
 import { startE2eCluster, type E2eCluster } from "./cluster.ts";
 import { analysisMetrics, fakeNodes, pointAtPrometheus, releaseImage, rolloutSpec, type Release } from "./release.ts";
-import { defaultBehaviour, type AnalysisExpectation, type Decision, type Scenario } from "./scenarios.ts";
+import { defaultBehaviour, mustNeverBeActive, type AnalysisExpectation, type Decision, type Scenario } from "./scenarios.ts";
 
 /** What one scenario showed. */
 export interface Observation {
@@ -64,7 +64,7 @@ export function checkAnalysis(what: string, want: AnalysisExpectation | undefine
 export function judge(s: Scenario, o: Omit<Observation, "problems" | "scenario" | "diagnostics">): string[] {
   const problems: string[] = [];
   if (!s.accept.includes(o.decision)) problems.push(`decision "${o.decision}", expected ${s.accept.map((d) => `"${d}"`).join(" or ")}`);
-  if (s.neverActive && o.activeHashes.includes(o.newHash)) problems.push(`the active Service selected the release (${o.newHash}) although it must never be promoted`);
+  if (mustNeverBeActive(s) && o.activeHashes.includes(o.newHash)) problems.push(`the active Service selected the release (${o.newHash}) although it must never be promoted`);
   problems.push(...checkAnalysis("pre-promotion AnalysisRun", s.prePromotion, o.prePromotion));
   problems.push(...checkAnalysis("post-promotion AnalysisRun", s.postPromotion, o.postPromotion));
   return problems;
@@ -178,8 +178,8 @@ export async function runScenario(s: Scenario, release: Release, log: (line: str
         [decision, decidedAt] = ["aborted", Date.now()];
         break;
       }
-      // Promoted: at once, or (post-promotion scenarios) once the post-promotion analysis passed too.
-      if (promotedAt && (!s.watchPostPromotion || (await runs("PostPromotion"))[0]?.status?.phase === "Successful")) {
+      // Promoted: at once, or, when the scenario judges the post-promotion analysis, once it passed too.
+      if (promotedAt && (!s.postPromotion || (await runs("PostPromotion"))[0]?.status?.phase === "Successful")) {
         [decision, decidedAt] = ["promoted", promotedAt];
         break;
       }

@@ -27,10 +27,6 @@ export interface Scenario {
   readonly expectedText: string;
   /** Decisions that satisfy the expectation. */
   readonly accept: readonly Decision[];
-  /** The release may never be selected by the active Service (checked on every Service change). */
-  readonly neverActive: boolean;
-  /** Keep watching after promotion until the post-promotion analysis decides. */
-  readonly watchPostPromotion: boolean;
   /** How the fixture behaves, from the component's data (budget, load rate, sample floors). */
   readonly behaviour: (c: Component) => Partial<FixtureBehaviour>;
   /** Stop Prometheus once the pre-promotion analysis has taken its first measurement. */
@@ -75,6 +71,9 @@ export function naiveGate(objects: readonly Located[]): { objects: Located[]; ch
   return { objects: out, changed };
 }
 
+/** A release that may never be promoted may never be selected by the active Service, not even for an instant. */
+export const mustNeverBeActive = (s: Scenario): boolean => !s.accept.includes("promoted") && !s.accept.includes("rolled back");
+
 /** Log-normal latency with a 40 %-of-budget median and one pinned point (see latency.ts). */
 export const latency = (budgetNs: number, pinNs: number, quantile = 0.99): Latency => ({ medianNs: budgetNs * 0.4, pin: { ns: pinNs, quantile } });
 export const healthy = (budgetNs: number) => latency(budgetNs, budgetNs * 0.7);
@@ -114,8 +113,6 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "healthy: p99 ≈ 0.7 × budget",
     expectedText: "promoted",
     accept: ["promoted"],
-    neverActive: false,
-    watchPostPromotion: false,
     behaviour: () => ({}),
     prePromotion: SUCCESSFUL,
   },
@@ -124,8 +121,6 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "regressed: p99 ≈ 1.3 × budget",
     expectedText: "aborted, active never leaves the old hash",
     accept: ["aborted"],
-    neverActive: true,
-    watchPostPromotion: false,
     behaviour: ({ budgetNs: b }) => ({ releasePreview: regressed(b), releaseActive: regressed(b) }),
     prePromotion: PREVIEW_P99,
   },
@@ -134,8 +129,6 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "borderline: 98.9 % of samples ≤ budget",
     expectedText: "aborted",
     accept: ["aborted"],
-    neverActive: true,
-    watchPostPromotion: false,
     behaviour: ({ budgetNs: b }) => ({ releasePreview: latency(b, b, 0.989), releaseActive: latency(b, b, 0.989) }),
     prePromotion: PREVIEW_P99,
   },
@@ -144,8 +137,6 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "preview receives no traffic",
     expectedText: "never promoted",
     accept: ["aborted", "undecided"],
-    neverActive: true,
-    watchPostPromotion: false,
     behaviour: () => ({ loadReach: 0 }),
     prePromotion: PREVIEW_TOO_FEW,
   },
@@ -154,8 +145,6 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "preview has too few samples",
     expectedText: "never promoted",
     accept: ["aborted", "undecided"],
-    neverActive: true,
-    watchPostPromotion: false,
     // Half the floor arrives per window (order engine: 4.2 % of 200 000/s, 250 000 per 30 s against 500 000).
     behaviour: (c) => ({ loadReach: halfTheFloor(c) }),
     prePromotion: PREVIEW_TOO_FEW,
@@ -165,8 +154,6 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "Prometheus stopped during analysis",
     expectedText: "never promoted",
     accept: ["aborted", "undecided"],
-    neverActive: true,
-    watchPostPromotion: false,
     behaviour: () => ({}),
     prometheusOutage: true,
     prePromotion: {
@@ -179,8 +166,6 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "healthy before promotion, regressed after",
     expectedText: "rolled back to the old hash",
     accept: ["rolled back"],
-    neverActive: false,
-    watchPostPromotion: true,
     behaviour: ({ budgetNs: b }) => ({ releaseActive: regressed(b) }),
     prePromotion: SUCCESSFUL,
     postPromotion: failed(/active-p99-le-\d+ns/),
@@ -190,8 +175,6 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "le spelled 0.000001 (JavaScript), healthy",
     expectedText: "promoted (same as healthy)",
     accept: ["promoted"],
-    neverActive: false,
-    watchPostPromotion: false,
     behaviour: () => ({ le: "javascript" }),
     prePromotion: SUCCESSFUL,
   },
@@ -200,8 +183,6 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "le spelled 0.000001 (JavaScript), regressed",
     expectedText: "aborted (same as regressed)",
     accept: ["aborted"],
-    neverActive: true,
-    watchPostPromotion: false,
     behaviour: ({ budgetNs: b }) => ({ le: "javascript", releasePreview: regressed(b), releaseActive: regressed(b) }),
     prePromotion: PREVIEW_P99,
   },
@@ -212,8 +193,6 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "control: naive gate (failure-only condition, no sample floor), preview receives no traffic",
     expectedText: "promoted: the trap is real and the e2e sees it",
     accept: ["promoted"],
-    neverActive: false,
-    watchPostPromotion: false,
     behaviour: () => ({ loadReach: 0 }),
     mutate: naiveGate,
     prePromotion: SUCCESSFUL,
