@@ -7,7 +7,8 @@ import { Managed, freePorts, waitFor } from "../cluster/process.ts";
 import { statusMessage } from "../cluster/client.ts";
 import { targetCrds } from "../objects.ts";
 import { REPO, kubeControllerManager, kubeScheduler, kwok, rolloutsController } from "../tools.ts";
-import { sdLabel, type FixtureConfig } from "./fixture.ts";
+import { sanitize } from "../../../generators/constructs/pod-monitor.ts";
+import type { FixtureConfig } from "./fixture.ts";
 
 /**
  * One throw-away cluster for one e2e scenario, every program real and on loopback: etcd and
@@ -60,7 +61,7 @@ export interface E2eCluster {
  */
 export function prometheusConfig(monitor: PodMonitorShape, fixtureAddress: string): unknown {
   const { name, namespace } = monitor.metadata;
-  const label = (k: string) => `__meta_kubernetes_pod_label_${sdLabel(k)}`;
+  const label = (k: string) => `__meta_kubernetes_pod_label_${sanitize(k)}`;
   return {
     global: { evaluation_interval: "1s" },
     scrape_configs: monitor.spec.podMetricsEndpoints.map((ep, i) => ({
@@ -72,7 +73,7 @@ export function prometheusConfig(monitor: PodMonitorShape, fixtureAddress: strin
       relabel_configs: [
         { source_labels: ["__meta_kubernetes_pod_phase"], regex: "(Failed|Succeeded)", action: "drop" },
         ...Object.entries(monitor.spec.selector.matchLabels ?? {}).sort().map(([k, v]) => ({
-          source_labels: [label(k), `__meta_kubernetes_pod_labelpresent_${sdLabel(k)}`],
+          source_labels: [label(k), `__meta_kubernetes_pod_labelpresent_${sanitize(k)}`],
           regex: `(${v});true`,
           action: "keep",
         })),
@@ -80,7 +81,7 @@ export function prometheusConfig(monitor: PodMonitorShape, fixtureAddress: strin
         { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
         { source_labels: ["__meta_kubernetes_pod_container_name"], target_label: "container" },
         { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
-        ...(monitor.spec.podTargetLabels ?? []).map((l) => ({ source_labels: [label(l)], target_label: sdLabel(l), regex: "(.+)", replacement: "${1}" })),
+        ...(monitor.spec.podTargetLabels ?? []).map((l) => ({ source_labels: [label(l)], target_label: sanitize(l), regex: "(.+)", replacement: "${1}" })),
         { target_label: "job", replacement: `${namespace}/${name}` },
         ...(ep.port ? [{ target_label: "endpoint", replacement: ep.port }] : []),
         ...(ep.relabelings ?? []).map((r) => ({

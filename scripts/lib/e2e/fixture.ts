@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { KubeClient } from "../cluster/client.ts";
+import { sanitize } from "../../../generators/constructs/pod-monitor.ts";
 import { Histogram, type Latency, type LeSpelling } from "./latency.ts";
 
 /**
@@ -65,9 +66,6 @@ const ready = (p: Pod): boolean => p.status?.phase === "Running" && (p.status.co
 const arg = (p: Pod, name: string): string | undefined =>
   p.spec.containers.flatMap((c) => c.args ?? []).find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
-/** Kubernetes SD's label-name sanitising: every character outside [a-zA-Z0-9_] becomes "_". */
-export const sdLabel = (name: string): string => name.replace(/[^a-zA-Z0-9_]/g, "_");
-
 /**
  * Prometheus HTTP SD target groups for `pods`, labelled as Kubernetes SD (role pod) labels them:
  * one target per container port, all served by `address` (this fixture) and told apart by pod.
@@ -85,8 +83,8 @@ export function targetGroups(pods: readonly Pod[], address: string): { targets: 
           __meta_kubernetes_pod_container_name: c.name,
           __meta_kubernetes_pod_container_port_name: port.name ?? "",
           __meta_kubernetes_pod_container_port_number: String(port.containerPort),
-          ...Object.fromEntries(Object.entries(p.metadata.labels ?? {}).map(([k, v]) => [`__meta_kubernetes_pod_label_${sdLabel(k)}`, v])),
-          ...Object.fromEntries(Object.keys(p.metadata.labels ?? {}).map((k) => [`__meta_kubernetes_pod_labelpresent_${sdLabel(k)}`, "true"])),
+          ...Object.fromEntries(Object.entries(p.metadata.labels ?? {}).map(([k, v]) => [`__meta_kubernetes_pod_label_${sanitize(k)}`, v])),
+          ...Object.fromEntries(Object.keys(p.metadata.labels ?? {}).map((k) => [`__meta_kubernetes_pod_labelpresent_${sanitize(k)}`, "true"])),
         },
       })),
     ),

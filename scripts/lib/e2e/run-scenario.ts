@@ -3,6 +3,7 @@ import { statusMessage } from "../cluster/client.ts";
 import { describe } from "../cluster/dry-run.ts";
 import { waitFor } from "../cluster/process.ts";
 import type { KubeObject } from "../objects.ts";
+import { POD_TEMPLATE_HASH_LABEL } from "../../../generators/constructs/pod-monitor.ts";
 import { startE2eCluster, type E2eCluster } from "./cluster.ts";
 import { analysisMetrics, fakeNodes, pointAtPrometheus, releaseImage, rolloutSpec, type Release } from "./release.ts";
 import { defaultBehaviour, mustNeverBeActive, type AnalysisExpectation, type Decision, type Scenario } from "./scenarios.ts";
@@ -25,7 +26,7 @@ export interface Observation {
   readonly diagnostics: string;
 }
 
-const HASH = "rollouts-pod-template-hash";
+const HASH = POD_TEMPLATE_HASH_LABEL;
 /** Argo Rollouts' own `kubectl argo rollouts promote` patch (pkg/kubectl-argo-rollouts/cmd/promote, v1.9.1). */
 const PROMOTE_PATCH = { status: { pauseConditions: null } };
 /** A scenario that has not decided this long after the release is reported undecided. */
