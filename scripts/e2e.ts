@@ -10,6 +10,7 @@ import { REPO } from "./lib/tools.ts";
 import { loadRelease, pointAtPrometheus } from "./lib/e2e/release.ts";
 import { SCENARIOS } from "./lib/e2e/scenarios.ts";
 import { runScenario, type Observation } from "./lib/e2e/run-scenario.ts";
+import { e2ePrograms } from "./lib/e2e/cluster.ts";
 import { mismatchReport, passed, resultTable } from "./lib/e2e/report.ts";
 
 /** Cluster start-ups are CPU-bound (Go programs initialising); spacing them keeps 2 cores responsive. */
@@ -30,6 +31,7 @@ await main(async () => {
   if (unknown.length) throw new Error(`unknown scenario ${unknown.join(", ")}: choose from ${SCENARIOS.map((s) => s.id).join(", ")}`);
   const scenarios = SCENARIOS.filter((s) => !wanted || wanted.includes(s.id));
 
+  const programs = e2ePrograms();
   const started = Date.now();
   const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
   log(`${scenarios.length} scenarios on ${release.namespace}/${release.componentName}: budget ${release.component.budgetNs} ns, rendered manifests unchanged except:`);
@@ -39,7 +41,7 @@ await main(async () => {
     scenarios.map(async (s, i) => {
       await new Promise((r) => setTimeout(r, i * STAGGER_MS));
       log(`${s.id}: starting its cluster`);
-      const o = await runScenario(s, release, log);
+      const o = await runScenario(s, release, programs, log);
       log(`${s.id}: ${o.decision}${o.seconds === null ? "" : ` after ${o.seconds.toFixed(0)} s`}${o.problems.length ? " (MISMATCH)" : ""}`);
       return o;
     }),

@@ -5,8 +5,8 @@ import { startControlPlane, type ControlPlane } from "../cluster/control-plane.t
 import { installCrds } from "../cluster/dry-run.ts";
 import { Managed, freePorts, waitFor } from "../cluster/process.ts";
 import { statusMessage } from "../cluster/client.ts";
-import { targetCrds } from "../objects.ts";
-import { REPO, kubeControllerManager, kubeScheduler, kwok, rolloutsController } from "../tools.ts";
+import { targetCrds, type Located } from "../objects.ts";
+import { REPO, kubeControllerManager, kubeScheduler, kwok, moduleDir, rolloutsController, toolVersions } from "../tools.ts";
 import { sanitize } from "../../../generators/constructs/pod-monitor.ts";
 import type { FixtureConfig } from "./fixture.ts";
 
@@ -38,6 +38,31 @@ export interface PodMonitorShape {
       scrapeTimeout?: string;
       relabelings?: { sourceLabels?: string[]; targetLabel?: string; action?: string; regex?: string; replacement?: string; separator?: string }[];
     }[];
+  };
+}
+
+/** What every e2e cluster runs, found or built once per run (not once per scenario). */
+export interface E2ePrograms {
+  readonly scheduler: string;
+  readonly controllerManager: string;
+  readonly kwok: string;
+  readonly rollouts: string;
+  /** The CRDs of every controller we target (tools/versions.json). */
+  readonly crds: readonly Located[];
+  /** kwok's stages: its own pod-ready and pod-delete, and our pod-complete (kwok-pod-complete.yaml). */
+  readonly kwokStages: string;
+}
+
+export function e2ePrograms(): E2ePrograms {
+  const fast = join(moduleDir("sigs.k8s.io/kwok", toolVersions().kwok), "kustomize", "stage", "pod", "fast");
+  const stages = [join(fast, "pod-ready.yaml"), join(fast, "pod-delete.yaml"), join(REPO, "scripts", "lib", "e2e", "kwok-pod-complete.yaml")];
+  return {
+    scheduler: kubeScheduler(),
+    controllerManager: kubeControllerManager(),
+    kwok: kwok(),
+    rollouts: rolloutsController(),
+    crds: targetCrds(),
+    kwokStages: stages.map((f) => readFileSync(f, "utf8").trim()).join("\n---\n") + "\n",
   };
 }
 
@@ -99,14 +124,13 @@ export function prometheusConfig(monitor: PodMonitorShape, fixtureAddress: strin
   };
 }
 
-export async function startE2eCluster(opts: {
+export async function startE2eCluster(programs: E2ePrograms, opts: {
   readonly name: string;
   readonly nodes: readonly FakeNode[];
   /** The component's rendered PodMonitor: Prometheus scrapes as prometheus-operator would configure it. */
   readonly podMonitor: PodMonitorShape;
   readonly fixture: Omit<FixtureConfig, "server" | "token" | "ca">;
 }): Promise<E2eCluster> {
-  const bins = { scheduler: kubeScheduler(), kcm: kubeControllerManager(), kwok: kwok(), rollouts: rolloutsController() };
   const cp = await startControlPlane();
   const extra: Managed[] = [];
   const stop = async () => {
@@ -123,8 +147,8 @@ export async function startE2eCluster(opts: {
       return m;
     };
     const served = ["--bind-address=127.0.0.1", `--authentication-kubeconfig=${kc}`, `--authorization-kubeconfig=${kc}`];
-    start("kube-scheduler", bins.scheduler, [`--kubeconfig=${kc}`, "--leader-elect=false", `--secure-port=${schedPort}`, `--cert-dir=${join(dir, "scheduler-certs")}`, ...served]);
-    start("kube-controller-manager", bins.kcm, [
+    start("kube-scheduler", programs.scheduler, [`--kubeconfig=${kc}`, "--leader-elect=false", `--secure-port=${schedPort}`, `--cert-dir=${join(dir, "scheduler-certs")}`, ...served]);
+    start("kube-controller-manager", programs.controllerManager, [
       `--kubeconfig=${kc}`,
       "--leader-elect=false",
       // Only what a Rollout's life needs: ReplicaSets make pods, Jobs run the analysis load,
@@ -135,9 +159,10 @@ export async function startE2eCluster(opts: {
       `--cert-dir=${join(dir, "kcm-certs")}`,
       ...served,
     ]);
-    start("kwok", bins.kwok, [
+    writeFileSync(join(dir, "kwok-stages.yaml"), programs.kwokStages);
+    start("kwok", programs.kwok, [
       `--kubeconfig=${kc}`,
-      `--config=${join(REPO, "scripts", "lib", "e2e", "kwok-stages.yaml")}`,
+      `--config=${join(dir, "kwok-stages.yaml")}`,
       "--manage-all-nodes=false",
       "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
       // Renew node Leases as a kubelet does. kwok only defaults this (to 40 s) when its config file
@@ -146,11 +171,11 @@ export async function startE2eCluster(opts: {
       "--node-lease-duration-seconds=40",
       `--server-address=127.0.0.1:${kwokPort}`,
     ]);
-    const rollouts = start("rollouts-controller", bins.rollouts, [`--kubeconfig=${kc}`, "--leader-elect=false", `--metricsPort=${roMetrics}`, `--healthzPort=${roHealth}`]);
+    const rollouts = start("rollouts-controller", programs.rollouts, [`--kubeconfig=${kc}`, "--leader-elect=false", `--metricsPort=${roMetrics}`, `--healthzPort=${roHealth}`]);
 
     // CRDs first (Argo Rollouts' and prometheus-operator's: a component folder holds a PodMonitor):
     // the Rollouts controller waits for them, and nothing else can be applied before.
-    await installCrds(cp.client, targetCrds());
+    await installCrds(cp.client, programs.crds);
     for (const n of opts.nodes) {
       const r = await cp.client.request("POST", "/api/v1/nodes", {
         apiVersion: "v1",

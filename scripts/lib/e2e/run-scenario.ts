@@ -4,7 +4,7 @@ import { describe } from "../cluster/dry-run.ts";
 import { waitFor } from "../cluster/process.ts";
 import type { KubeObject } from "../objects.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../generators/constructs/pod-monitor.ts";
-import { startE2eCluster, type E2eCluster } from "./cluster.ts";
+import { startE2eCluster, type E2eCluster, type E2ePrograms } from "./cluster.ts";
 import { analysisMetrics, fakeNodes, pointAtPrometheus, releaseImage, rolloutSpec, type Release } from "./release.ts";
 import { defaultBehaviour, mustNeverBeActive, type AnalysisExpectation, type Decision, type Scenario } from "./scenarios.ts";
 
@@ -52,7 +52,7 @@ async function must(client: KubeClient, method: string, path: string, body?: unk
   return r.body;
 }
 
-export function checkAnalysis(what: string, want: AnalysisExpectation | undefined, got: { phase: string; message: string } | undefined): string[] {
+function checkAnalysis(what: string, want: AnalysisExpectation | undefined, got: { phase: string; message: string } | undefined): string[] {
   if (!want) return [];
   if (!got) return [`${what}: no AnalysisRun (expected ${want.phase})`];
   const out: string[] = [];
@@ -71,7 +71,7 @@ export function judge(s: Scenario, o: Omit<Observation, "problems" | "scenario" 
   return problems;
 }
 
-export async function runScenario(s: Scenario, release: Release, log: (line: string) => void): Promise<Observation> {
+export async function runScenario(s: Scenario, release: Release, programs: E2ePrograms, log: (line: string) => void): Promise<Observation> {
   const spec = rolloutSpec(release.rollout);
   const newImage = releaseImage(spec.template.spec.containers[0]!.image, s.id);
   const metrics = analysisMetrics(release.objects);
@@ -79,7 +79,7 @@ export async function runScenario(s: Scenario, release: Release, log: (line: str
   const prometheusMetrics = new Set(metrics.filter((m) => m.provider.prometheus).map((m) => m.name));
   if (!loadLabels) throw new Error(`${release.namespace}: the pre-promotion template has no load Job with pod labels`);
 
-  const cluster: E2eCluster = await startE2eCluster({
+  const cluster: E2eCluster = await startE2eCluster(programs, {
     name: s.id,
     nodes: fakeNodes(release),
     podMonitor: release.podMonitor,
