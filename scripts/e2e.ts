@@ -6,6 +6,7 @@
 //   npm run e2e [-- --environment production --region us-east-1 --component order-engine --only healthy,regressed]
 import { parseArgs } from "node:util";
 import { main } from "./lib/run.ts";
+import { runningProcesses } from "./lib/cluster/process.ts";
 import { REPO } from "./lib/tools.ts";
 import { loadRelease, pointAtPrometheus } from "./lib/e2e/release.ts";
 import { SCENARIOS } from "./lib/e2e/scenarios.ts";
@@ -53,6 +54,9 @@ await main(async () => {
   console.log(`\n${resultTable(observations)}\n`);
   const mismatches = mismatchReport(observations);
   if (mismatches) console.log(mismatches + "\n");
+  // Every scenario stops its cluster; a program still running here would outlive the run.
+  const leftover = runningProcesses();
+  if (leftover.length) failures.push(`still running after every scenario ended: ${leftover.join(", ")}`);
   for (const f of failures) console.log(f);
   const ok = passed(observations) && failures.length === 0;
   console.log(`e2e: ${observations.filter((o) => !o.problems.length).length} scenarios as expected, ${observations.filter((o) => o.problems.length).length + failures.length} not (${((Date.now() - started) / 1000).toFixed(0)} s)`);

@@ -70,6 +70,11 @@ export class Managed {
   }
 }
 
+/** Names of the managed processes still running (empty once every cluster has been stopped). */
+export function runningProcesses(): string[] {
+  return [...live].map((m) => `${m.name} (pid ${m.child.pid})`);
+}
+
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
   try {
