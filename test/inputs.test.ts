@@ -74,6 +74,41 @@ const cases: Case[] = [
     expect: [{ file: CATALOG, field: "/scrapeIntervalSeconds", message: /must be <= 15 \(got 60\)/, lineOf: "scrapeIntervalSeconds: 60" }],
   },
   {
+    name: "business gauges exported by a component that does not exist",
+    mutate: replace(CATALOG, "exporter: risk-engine", "exporter: risk-enigne"),
+    expect: [{ file: CATALOG, field: "/businessMetrics/exporter", message: /unknown component "risk-enigne"; allowed: market-data-handler, order-engine/, lineOf: "exporter: risk-enigne" }],
+  },
+  {
+    name: "two metric labels with one name",
+    mutate: replace(CATALOG, "venueLabel: venue", "venueLabel: namespace"),
+    expect: [{ file: CATALOG, field: "/venueLabel", message: /"namespace" is already namespaceLabel; every label needs its own name/, lineOf: "venueLabel: namespace" }],
+  },
+  {
+    name: "a burn-rate alert whose short window is not shorter than its long one",
+    mutate: replace(CATALOG, "longWindow: 1h, shortWindow: 5m", "longWindow: 1h, shortWindow: 2h"),
+    expect: [{ file: CATALOG, field: "/slo/burnRateAlerts/0/shortWindow", message: /2h must be shorter than longWindow 1h/, lineOf: "shortWindow: 2h" }],
+  },
+  {
+    name: "a burn-rate window that is not a Prometheus duration",
+    mutate: replace(CATALOG, "longWindow: 6h", "longWindow: 6 hours"),
+    expect: [{ file: CATALOG, field: "/slo/burnRateAlerts/1/longWindow", message: /must match/, lineOf: "longWindow: 6 hours" }],
+  },
+  {
+    name: "a latency SLO of 100 % (no error budget to burn)",
+    mutate: replace(CATALOG, "latencyObjective: 0.999", "latencyObjective: 1"),
+    expect: [{ file: CATALOG, field: "/slo/latencyObjective", message: /must be < 1/, lineOf: "latencyObjective: 1" }],
+  },
+  {
+    name: "a component without its events and errors counters",
+    mutate: (dir) => edit(dir, CATALOG, (t) => t.replace(/    counters:\n      events: bitactor_order_engine_orders_total\n      errors: bitactor_order_engine_errors_total\n      eventUnit: orders\n/, "")),
+    expect: [{ file: CATALOG, field: "/components/order-engine", message: /missing required key "counters"/, lineOf: "    description: Matches and manages orders" }],
+  },
+  {
+    name: "a Grafana address without TLS",
+    mutate: replace(US_EAST_1, "url: https://grafana.bitactor-prod-use1", "url: http://grafana.bitactor-prod-use1"),
+    expect: [{ file: US_EAST_1, field: "/grafana/url", message: /must match/, lineOf: "url: http://grafana" }],
+  },
+  {
     name: "missing required key",
     mutate: (dir) => edit(dir, US_EAST_1, (t) => t.replace(/\n  order-engine:\n    version: 4\.12\.0\n    digest: sha256:[0-9a-f]+\n/, "\n  order-engine:\n    version: 4.12.0\n")),
     expect: [{ file: US_EAST_1, field: "/components/order-engine", message: /missing required key "digest"/, lineOf: "    version: 4.12.0\n    replicas" }],

@@ -2,6 +2,7 @@ import type { InputError } from "./errors.ts";
 import type { YamlSource } from "./yaml-source.ts";
 import type { Catalog, EnvironmentSettings, RegionSettings } from "./types.ts";
 import { minimumSamples, postPromotionSeconds } from "../gate-math.ts";
+import { SHARED } from "../naming.ts";
 
 /** Rules that span fields of the catalog, beyond what its schema can say. */
 export function checkCatalog(catalog: Catalog, src: YamlSource): InputError[] {
@@ -35,7 +36,35 @@ export function checkCatalog(catalog: Catalog, src: YamlSource): InputError[] {
       errors.push(src.error(at("prePromotion", "minSamplesPerMeasurement"), `${pre.minSamplesPerMeasurement} can never be reached: the load sends ${pre.ratePerSecond}/s × ${pre.intervalSeconds} s = ${pre.ratePerSecond * pre.intervalSeconds} per window`));
     }
   }
+  if (catalog.components[SHARED]) {
+    errors.push(src.error(["components", SHARED], `"${SHARED}" is reserved: rollouts/<env>/<region>/${SHARED}/ holds the stage's shared objects (the OpenTelemetry Collector)`, SHARED));
+  }
+  const exporter = catalog.businessMetrics.exporter;
+  if (!catalog.components[exporter]) {
+    errors.push(src.error(["businessMetrics", "exporter"], `unknown component "${exporter}"; allowed: ${Object.keys(catalog.components).join(", ")}`));
+  }
+  // Each label is written by a different relabelling or client; two uses of one name would mix them.
+  const labels = ["podTemplateHashLabel", "namespaceLabel", "roleLabel", "venueLabel", "symbolLabel"] as const;
+  labels.forEach((key, i) => {
+    const clash = labels.slice(0, i).find((other) => catalog[other] === catalog[key]);
+    if (clash) errors.push(src.error([key], `"${catalog[key]}" is already ${clash}; every label needs its own name`));
+  });
+  catalog.slo.burnRateAlerts.forEach((a, i) => {
+    if (durationSeconds(a.shortWindow) >= durationSeconds(a.longWindow)) {
+      errors.push(src.error(["slo", "burnRateAlerts", i, "shortWindow"], `${a.shortWindow} must be shorter than longWindow ${a.longWindow} (SRE Workbook: the short window is about 1/12 of the long one)`));
+    }
+    if (durationSeconds(a.longWindow) > catalog.slo.periodDays * 86400) {
+      errors.push(src.error(["slo", "burnRateAlerts", i, "longWindow"], `${a.longWindow} is longer than the SLO period (${catalog.slo.periodDays}d)`));
+    }
+  });
   return errors;
+}
+
+/** Seconds in a Prometheus duration of the form the schema allows (`5m`, `1h`, `3d`). */
+export function durationSeconds(d: string): number {
+  const unit = { m: 60, h: 3600, d: 86400 }[d.slice(-1)];
+  if (unit === undefined) throw new Error(`not a duration in m, h or d: ${d}`);
+  return Number(d.slice(0, -1)) * unit;
 }
 
 /** Rules for one environment: ids match their files, regions are unique, pins name real components. */

@@ -69,8 +69,82 @@ export interface Component {
     /** Bucket upper bounds in nanoseconds, strictly increasing; must include `budgetNs`. */
     readonly bucketsNs: readonly number[];
   };
+  /** Counters every pod exports from start (at 0): the availability SLI and the flow dashboards read them. */
+  readonly counters: {
+    /** Events handled (orders, messages, ...), labelled by `Catalog.venueLabel`. */
+    readonly events: string;
+    /** Events the component failed to handle; availability = 1 − errors / events. */
+    readonly errors: string;
+    /** What one event is, plural ("orders"): dashboard titles and axis units. */
+    readonly eventUnit: string;
+  };
   readonly prePromotion: PrePromotionGate;
   readonly postPromotion: PostPromotionGate;
+}
+
+/** A multiwindow burn-rate alert (Google SRE Workbook, "Alerting on SLOs", table 5-8). */
+export interface BurnRateAlert {
+  /** `page` wakes someone; `ticket` is handled in working hours. */
+  readonly severity: "page" | "ticket";
+  /** Prometheus duration of the long window, e.g. `1h`. */
+  readonly longWindow: string;
+  /** Prometheus duration of the short window that lets the alert reset, e.g. `5m`. */
+  readonly shortWindow: string;
+  /** How many times faster than the objective allows the budget must burn in both windows. */
+  readonly burnRate: number;
+}
+
+/** Service level objectives shared by every component. */
+export interface Slo {
+  /** Rolling period the objectives and the error budget refer to. */
+  readonly periodDays: number;
+  /** Share of observations at or under the component's budget. */
+  readonly latencyObjective: number;
+  /** Share of events handled without error. */
+  readonly availabilityObjective: number;
+  readonly burnRateAlerts: readonly BurnRateAlert[];
+}
+
+/** Alerts on the active pods besides the SLO burn rates. */
+export interface AlertSettings {
+  /** Window of the share-under-budget the p99 alert judges. */
+  readonly latencyWindowSeconds: number;
+  /** How long the share must stay under `quantile` before the alert pages. */
+  readonly latencyForSeconds: number;
+  /** The p99 alert judges only at ≥ this share of the post-promotion floor rate. */
+  readonly minRateShareOfFloor: number;
+  /** How long active pods may be unscrapeable before it pages. */
+  readonly scrapeDownForSeconds: number;
+}
+
+/** The engine's tracing: SDK head sampling and the per-region OpenTelemetry Collector. */
+export interface Tracing {
+  /** Share of traces the engine's SDK samples when a trace starts (parentbased_traceidratio). */
+  readonly headSamplingRatio: number;
+  /** The SDK batch span processor's queue bound (OTEL_BSP_MAX_QUEUE_SIZE); full means drop, never block. */
+  readonly sdkMaxQueueSize: number;
+  readonly collector: {
+    /** Image pinned by digest. */
+    readonly image: string;
+    readonly replicas: number;
+    /** Guaranteed QoS: requests = limits. */
+    readonly resources: { readonly cpu: number; readonly memory: string };
+    /** Seconds the tail sampler waits for a trace's spans before deciding. */
+    readonly decisionWaitSeconds: number;
+    /** Traces the tail sampler holds in memory. */
+    readonly maxTraces: number;
+    /** Percent of ordinary (fast, successful) traces kept. */
+    readonly baselinePercent: number;
+  };
+}
+
+/** Business gauges (by `Catalog.symbolLabel`) for the trading dashboard. */
+export interface BusinessMetrics {
+  /** Component that exports them; the trading dashboard is rendered in its folder. */
+  readonly exporter: string;
+  readonly pnl: string;
+  readonly positionValue: string;
+  readonly riskExposure: string;
 }
 
 /** The load generator the pre-promotion Job runs. */
@@ -91,6 +165,16 @@ export interface Catalog {
   readonly scrapeIntervalSeconds: number;
   /** Share of observations that must be at or under the budget: 0.99 means "p99 ≤ budget". */
   readonly quantile: number;
+  /** Label the scrape configuration copies from Argo Rollouts' active/preview pod label. */
+  readonly roleLabel: string;
+  /** Label of the events/errors counters naming the venue (an exchange id). */
+  readonly venueLabel: string;
+  /** Label of the business gauges naming the instrument. */
+  readonly symbolLabel: string;
+  readonly slo: Slo;
+  readonly alerts: AlertSettings;
+  readonly businessMetrics: BusinessMetrics;
+  readonly tracing: Tracing;
   readonly loadGenerator: LoadGenerator;
   readonly nodePools: Readonly<Record<string, NodePool>>;
   readonly components: Readonly<Record<string, Component>>;
@@ -152,6 +236,10 @@ export interface RegionSettings {
     readonly timeoutSeconds: number;
     readonly authentication?: PrometheusAuthentication;
   };
+  /** The tracing backend the region's collector exports to (OTLP/gRPC `host:port`). */
+  readonly tracing: { readonly endpoint: string; readonly tls: boolean };
+  /** The region's Grafana; Argo CD links its dashboards. */
+  readonly grafana: { readonly url: string };
   /** Components deployed in this region with their pins. Keys must exist in the catalog. */
   readonly components: Readonly<Record<string, ComponentPin>>;
 }
