@@ -23,7 +23,8 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
     if (m) assert.equal(object.metadata.namespace, `${m[1]}-${m[2]}`);
   }
   // 7 stages × 5 components × 6 objects + 7 ApplicationSets + 2 environments × (2 AppProjects + root)
-  assert.equal(objects.length, 7 * 5 * 6 + 7 + 2 * 3);
+  // 7 stages × (5 components × 8 objects + a trading dashboard + 3 collector objects), 7 ApplicationSets, 2 × 3 bootstrap objects.
+  assert.equal(objects.length, 7 * (5 * 8 + 1 + 3) + 7 + 2 * 3);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -129,6 +130,8 @@ test("every component has a PodMonitor: all its pods, blue and green, every scra
     // The labels the gate's queries select on are written from the pod and its namespace.
     assert.deepEqual(ep.relabelings, [
       { sourceLabels: ["__meta_kubernetes_pod_label_rollouts_pod_template_hash"], targetLabel: model.catalog.podTemplateHashLabel, action: "replace" },
+      // Argo Rollouts' ephemeral active/preview label, so alerts judge production pods only.
+      { sourceLabels: ["__meta_kubernetes_pod_label_bitactor_io_rollout_role"], targetLabel: model.catalog.roleLabel, action: "replace" },
       { sourceLabels: ["__meta_kubernetes_namespace"], targetLabel: model.catalog.namespaceLabel, action: "replace" },
     ]);
   }
@@ -153,8 +156,8 @@ test("a misspelled field anywhere in a generator's output is rejected by the str
     const walk = (o: unknown, path: string[]) => {
       if (Array.isArray(o)) o.forEach((v, j) => walk(v, [...path, String(j)]));
       else if (o && typeof o === "object") {
-        // Free-form by schema: the list generator's elements, labels and annotations (maps).
-        if (/\/elements\/\d+$|\/(labels|annotations|matchLabels|nodeSelector|selector|limits|requests)$/.test("/" + path.join("/"))) return;
+        // Free-form by schema: the list generator's elements, labels and annotations, a ConfigMap's data (maps).
+        if (/\/elements\/\d+$|\/(labels|annotations|matchLabels|nodeSelector|selector|limits|requests)$|^\/data$/.test("/" + path.join("/"))) return;
         for (const [k, v] of Object.entries(o)) {
           // Top-level apiVersion/kind select the schema; renaming them is "no schema" (tested below).
           if (path.length > 0 || (k !== "apiVersion" && k !== "kind")) targets.push({ i, path: [...path, k] });
@@ -194,6 +197,39 @@ test("a render whose generator emits a bad object throws before writing, naming 
   assert.deepEqual(validateObject(project), [{ path: "/spec/description", message: "must be a string" }]);
   project.spec.descripton = "typo";
   assert.ok(validateObject(project).some((i) => i.path === "/spec/descripton"));
-  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service, monitoring.coreos.com/v1/PodMonitor" }]);
+  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service, v1/ConfigMap, apps/v1/Deployment, monitoring.coreos.com/v1/PodMonitor, monitoring.coreos.com/v1/PrometheusRule" }]);
   assert.equal(renderRepository(model).size, objects.length);
+});
+
+test("Rollouts label active and preview pods (Argo's ephemeral metadata) and link their dashboard", () => {
+  for (const { path, object } of ofKind("Rollout")) {
+    const bg = (object.spec as Any).strategy.blueGreen;
+    assert.deepEqual(bg.activeMetadata, { labels: { "bitactor.io/rollout-role": "active" } }, path);
+    assert.deepEqual(bg.previewMetadata, { labels: { "bitactor.io/rollout-role": "preview" } }, path);
+    // Ephemeral labels are not part of the pod template, so adding them changes no pod-template hash.
+    assert.equal((object.spec as Any).template.metadata.labels["bitactor.io/rollout-role"], undefined, path);
+    assert.match((object.metadata as Any).annotations["link.argocd.argoproj.io/dashboard"], /^Latency and SLO\|https:\/\/grafana\.[a-z0-9-]+\.bitactor\.internal\/d\/bitactor-[a-z-]+\?var-namespace=[a-z0-9-]+$/, path);
+  }
+});
+
+test("every component has a PrometheusRule reading only its own stage, with the catalog's objectives and burn rates", () => {
+  const rules = ofKind("PrometheusRule");
+  assert.equal(rules.length, ofKind("Rollout").length);
+  for (const { path, object } of rules) {
+    const ns = object.metadata.namespace!;
+    const groups = (object.spec as Any).groups as { name: string; interval: string; rules: Any[] }[];
+    assert.deepEqual(groups.map((g) => g.name), ["latency", "slo", "alerts"].map((g) => `${object.metadata.name}.${g}`), path);
+    for (const r of groups.flatMap((g) => g.rules)) {
+      // Every selector of every rule is scoped to the stage's namespace.
+      for (const sel of r.expr.match(/\{[^}]*\}/g) ?? []) assert.ok(sel.includes(`namespace="${ns}"`), `${path}: ${sel}`);
+      if (r.alert) assert.ok(["page", "ticket"].includes(r.labels.severity), `${path}: ${r.alert}`);
+      // Judged on active pods only: the p99 and absence alerts select them, the burn-rate alerts read SLO records that do.
+      if ((r.alert && !/BurnRate$/.test(r.alert)) || r.record?.startsWith("bitactor:slo_")) assert.match(r.expr, /rollout_role="active"/, `${path}: ${r.alert ?? r.record} judges active pods only`);
+      if (r.alert && /BurnRate$/.test(r.alert)) assert.match(r.expr, /^bitactor:slo_/, path);
+    }
+    const alerts = groups[2]!.rules;
+    const burn = alerts.filter((r) => r.alert === "BitActorLatencySLOBurnRate");
+    assert.deepEqual(burn.map((r) => [r.labels.severity, r.labels.long_window, r.labels.short_window, Number(r.labels.burn_rate)]), model.catalog.slo.burnRateAlerts.map((b) => [b.severity, b.longWindow, b.shortWindow, b.burnRate]));
+    for (const r of burn) assert.ok(r.expr.includes(`> (${r.labels.burn_rate} * (1 - ${model.catalog.slo.latencyObjective}))`), path);
+  }
 });

@@ -2,8 +2,9 @@ import { Construct } from "constructs";
 import { Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout";
 import type { Catalog, Component, ComponentPin, EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
-import { LABEL, names } from "../naming.ts";
+import { LABEL, ROLE, ROLE_POD_LABEL, argoCdLink, dashboards, names, stageId } from "../naming.ts";
 import { GATE_ARGS } from "./latency-gate.ts";
+import { sdkEnvironment } from "../otel-config.ts";
 
 export interface BlueGreenRolloutProps {
   readonly catalog: Catalog;
@@ -17,6 +18,8 @@ export interface BlueGreenRolloutProps {
   readonly labels: Readonly<Record<string, string>>;
   readonly activeService: string;
   readonly previewService: string;
+  /** The stage's OpenTelemetry Collector Service the engine's SDK exports spans to. */
+  readonly collectorHost: string;
 }
 
 /** Node label and taint key that tie a component to its node pool. */
@@ -36,7 +39,14 @@ export class BlueGreenRollout extends Construct {
     const pool = props.catalog.nodePools[c.nodePool]!;
     const cpu = String(c.resources.cpu);
     emit(this, "rollout", new Rollout({
-      metadata: { name: props.componentId, labels: { ...props.labels, [LABEL.version]: pin.version } },
+      metadata: {
+        name: props.componentId,
+        labels: { ...props.labels, [LABEL.version]: pin.version },
+        // Argo CD shows this link on the Rollout's node, next to the release it is judging.
+        annotations: {
+          [argoCdLink.dashboard]: argoCdLink.value("Latency and SLO", dashboards.url(props.region.grafana.url, dashboards.componentUid(props.componentId), stageId(env.environment, props.region.region))),
+        },
+      },
       spec: {
         replicas: pin.replicas,
         revisionHistoryLimit: 3,
@@ -53,6 +63,8 @@ export class BlueGreenRollout extends Construct {
               {
                 name: props.componentId,
                 image: `${c.image}@${pin.digest}`,
+                // Tracing: head-sampled in the SDK, exported off the hot path through a bounded queue.
+                env: sdkEnvironment(props.catalog, { componentId: props.componentId, collectorHost: props.collectorHost, environment: env.environment, region: props.region }),
                 ports: [
                   { name: c.servicePort.name, containerPort: c.servicePort.port, protocol: "TCP" },
                   { name: c.metricsPort.name, containerPort: c.metricsPort.port, protocol: "TCP" },
@@ -75,6 +87,10 @@ export class BlueGreenRollout extends Construct {
             autoPromotionEnabled: env.promotion === "automatic",
             scaleDownDelaySeconds: env.scaleDownDelaySeconds,
             abortScaleDownDelaySeconds: env.abortScaleDownDelaySeconds,
+            // Ephemeral pod labels Argo moves when the roles switch; the PodMonitor copies them, so
+            // alerts and SLOs judge production pods and never a preview under the gate's load.
+            activeMetadata: { labels: { [ROLE_POD_LABEL]: ROLE.active } },
+            previewMetadata: { labels: { [ROLE_POD_LABEL]: ROLE.preview } },
             prePromotionAnalysis: {
               templates: [{ templateName: names.prePromotionTemplate(props.componentId) }],
               args: [{ name: GATE_ARGS.previewHash, valueFrom: { podTemplateHashValue: "Latest" } }],

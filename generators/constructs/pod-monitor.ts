@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import type { Catalog, Component } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
+import { ROLE_POD_LABEL, names } from "../naming.ts";
 
 /** The pod label Argo Rollouts puts on every pod of a ReplicaSet (argo-rollouts v1alpha1.DefaultRolloutUniqueLabelKey). */
 export const POD_TEMPLATE_HASH_LABEL = "rollouts-pod-template-hash";
@@ -20,9 +21,11 @@ export interface ComponentPodMonitorProps {
  * green alike, so a PodMonitor rather than a ServiceMonitor, whose Service would select one side)
  * on its metrics port every `catalog.scrapeIntervalSeconds`, and copies the pod's
  * `rollouts-pod-template-hash` label onto every series, so the gate and the dashboards can tell
- * the preview from the active pods. The operator itself adds `namespace`, `pod` and `container`
- * (pkg/prometheus/promcfg.go, generatePodMonitorConfig); the catalog names the labels the gate's
- * queries use, and the relabelings below write exactly those.
+ * the preview from the active pods, and Argo Rollouts' active/preview pod label (blue/green ephemeral
+ * metadata), so alerts and SLOs can judge only the pods that take production traffic. The operator
+ * itself adds `namespace`, `pod` and `container` (pkg/prometheus/promcfg.go,
+ * generatePodMonitorConfig); the catalog names the labels the queries use, and the relabelings
+ * below write exactly those.
  */
 export class ComponentPodMonitor extends Construct {
   constructor(scope: Construct, id: string, props: ComponentPodMonitorProps) {
@@ -32,7 +35,7 @@ export class ComponentPodMonitor extends Construct {
       this,
       "monitor",
       new PodMonitor({
-        metadata: { name: props.componentId, labels: { ...props.labels } },
+        metadata: { name: names.monitor(props.componentId), labels: { ...props.labels } },
         spec: {
           selector: { matchLabels: { ...props.selector } },
           podMetricsEndpoints: [
@@ -44,6 +47,7 @@ export class ComponentPodMonitor extends Construct {
               scrapeTimeout: interval,
               relabelings: [
                 { sourceLabels: [`__meta_kubernetes_pod_label_${sanitize(POD_TEMPLATE_HASH_LABEL)}`], targetLabel: props.catalog.podTemplateHashLabel, action: "replace" },
+                { sourceLabels: [`__meta_kubernetes_pod_label_${sanitize(ROLE_POD_LABEL)}`], targetLabel: props.catalog.roleLabel, action: "replace" },
                 { sourceLabels: ["__meta_kubernetes_namespace"], targetLabel: props.catalog.namespaceLabel, action: "replace" },
               ],
             },
