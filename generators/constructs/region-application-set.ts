@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { ApplicationSet } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet";
 import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
-import { LABEL, applicationName, names, paths, stageId } from "../naming.ts";
+import { LABEL, SHARED, applicationName, argoCdLink, dashboards, names, paths, stageId } from "../naming.ts";
 
 export interface RegionApplicationSetProps {
   readonly environment: EnvironmentSettings;
@@ -16,7 +16,8 @@ export interface RegionApplicationSetProps {
 export const SYNC_RETRY = { limit: 5, backoff: { duration: "10s", factor: 2, maxDuration: "3m" } } as const;
 
 /**
- * One ApplicationSet per environment × region: one Application per component, listed from data
+ * One ApplicationSet per environment × region: one Application per component, and one for the
+ * stage's shared objects, listed from data
  * (a list generator, never a directory glob, so a stray folder cannot become an Application).
  * `missingkey=error` makes a template typo fail instead of rendering an empty string.
  */
@@ -34,17 +35,32 @@ export class RegionApplicationSet extends Construct {
         generators: [
           {
             list: {
-              elements: props.components.map((component) => ({
-                component,
-                name: applicationName(env, region, component),
-                path: paths.component(env, region, component),
-              })),
+              elements: [
+                ...props.components.map((component) => ({
+                  component,
+                  name: applicationName(env, region, component),
+                  path: paths.component(env, region, component),
+                  dashboard: dashboards.url(props.region.grafana.url, dashboards.componentUid(component), stage),
+                })),
+                // The stage's shared objects (the OpenTelemetry Collector): its own Application.
+                {
+                  component: SHARED,
+                  name: applicationName(env, region, SHARED),
+                  path: paths.shared(env, region),
+                  dashboard: dashboards.url(props.region.grafana.url, dashboards.tradingUid, stage),
+                },
+              ],
             },
           },
         ],
         template: {
           metadata: {
             name: "{{ .name }}",
+            // One click from the Application to its Grafana dashboards.
+            annotations: {
+              [argoCdLink.dashboard]: argoCdLink.value("Latency and SLO", "{{ .dashboard }}"),
+              [argoCdLink.trading]: argoCdLink.value("Trading", dashboards.url(props.region.grafana.url, dashboards.tradingUid, stage)),
+            },
             // Labels a progressive sync (RollingSync matchExpressions) or an operator can select on.
             labels: {
               ...props.labels,

@@ -4,6 +4,9 @@ import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/App
 import { ApplicationSet } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet";
 import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
 import { Service } from "kubernetes-models/v1/Service";
+import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { strictValidate, type SchemaValidator, type StrictIssue } from "./strict.ts";
 
@@ -15,7 +18,10 @@ const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator }
   "argoproj.io/v1alpha1/ApplicationSet": ApplicationSet,
   "argoproj.io/v1alpha1/AppProject": AppProject,
   "v1/Service": Service,
+  "v1/ConfigMap": ConfigMap,
+  "apps/v1/Deployment": Deployment,
   "monitoring.coreos.com/v1/PodMonitor": PodMonitor,
+  "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
 };
 
 export const KNOWN_KINDS = Object.keys(MODELS);

@@ -1,0 +1,122 @@
+import { createServer, type Server } from "node:http";
+import type { Catalog, RegionSettings } from "../../../generators/inputs/types.ts";
+import { POD_TEMPLATE_HASH_LABEL } from "../../../generators/constructs/pod-monitor.ts";
+import type { K8sObject } from "../../../generators/render.ts";
+import { targetGroups } from "../e2e/fixture.ts";
+import { leText, shareAtMost, type Latency, type LeSpelling } from "../e2e/latency.ts";
+
+/**
+ * The engine's whole metric contract (engine/catalog.yaml) for one stage, served for fake pods: per
+ * component, two active pods (one writing `le` as Go does, one as JavaScript does) and one preview
+ * pod, each with its latency histogram, events by venue (the region's exchanges) and errors; the
+ * business gauges' exporter also serves P&L, position value and risk exposure by symbol. Counters
+ * grow with wall time at fixed rates, so `rate()` has data after two scrapes.
+ *
+ * Pods are derived from the rendered Rollouts: their template labels plus Argo Rollouts'
+ * active/preview metadata and a pod-template hash, their container and metrics port. Like the
+ * e2e's fixture it is also Prometheus' HTTP SD (`/targets`), so the rendered PodMonitors' relabelling
+ * is what labels the series.
+ */
+
+export interface FakePod {
+  readonly component: string;
+  readonly role: "active" | "preview";
+  readonly le: LeSpelling;
+  /** Observations (and events) per second. */
+  readonly rate: number;
+  readonly latency: Latency;
+  readonly pod: { metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: { containers: { name: string; image: string; ports: { name?: string; containerPort: number }[] }[] }; status: { phase: string; conditions: { type: string; status: string }[] } };
+}
+
+/** Instruments the business gauges are served for (fixture data, not a trading universe). */
+export const SYMBOLS = ["AAPL", "MSFT", "NVDA"] as const;
+
+/** Share of events that fail on every fake pod: half the availability SLO's budget, so nothing burns. */
+const ERROR_SHARE = 0.00005;
+
+interface RolloutShape {
+  metadata: { name: string; namespace?: string };
+  spec: { template: { metadata: { labels: Record<string, string> }; spec: { containers: { name: string; image: string; ports: { name?: string; containerPort: number }[] }[] } }; strategy: { blueGreen: { activeMetadata?: { labels?: Record<string, string> }; previewMetadata?: { labels?: Record<string, string> } } } };
+}
+
+/** Fake pods for every rendered Rollout of a stage. */
+export function fakePods(catalog: Catalog, rollouts: readonly K8sObject[]): FakePod[] {
+  return rollouts.flatMap((o) => {
+    const r = o as unknown as RolloutShape;
+    const c = catalog.components[r.metadata.name];
+    if (!c) throw new Error(`Rollout ${r.metadata.name} is not a catalog component`);
+    // Healthy: median 40 % of the budget, 99.95 % at or under it (the 99.9 % SLO holds).
+    const latency: Latency = { medianNs: 0.4 * c.budgetNs, pin: { ns: c.budgetNs, quantile: 0.9995 } };
+    const rate = (24 * c.postPromotion.minSamplesPerMeasurement) / c.postPromotion.intervalSeconds;
+    const make = (role: "active" | "preview", hash: string, i: number, le: LeSpelling): FakePod => {
+      const bg = r.spec.strategy.blueGreen;
+      const ephemeral = role === "active" ? bg.activeMetadata?.labels : bg.previewMetadata?.labels;
+      return {
+        component: r.metadata.name,
+        role,
+        le,
+        rate: role === "active" ? rate / 2 : rate * 10,
+        latency,
+        pod: {
+          metadata: {
+            name: `${r.metadata.name}-${hash}-${i}`,
+            namespace: o.metadata.namespace!,
+            labels: { ...r.spec.template.metadata.labels, ...ephemeral, [POD_TEMPLATE_HASH_LABEL]: hash },
+          },
+          spec: { containers: r.spec.template.spec.containers.map((k) => ({ name: k.name, image: k.image, ports: k.ports })) },
+          status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] },
+        },
+      };
+    };
+    return [make("active", "6d5f8b7c9", 1, "go"), make("active", "6d5f8b7c9", 2, "javascript"), make("preview", "7c9d4e5f6", 1, "go")];
+  });
+}
+
+/** The exposition text of one pod at `seconds` since start. */
+export function exposition(catalog: Catalog, region: RegionSettings, p: FakePod, seconds: number): string {
+  const c = catalog.components[p.component]!;
+  const n = p.rate * seconds;
+  const lines: string[] = [];
+  const h = c.metric.name;
+  lines.push(`# TYPE ${h} histogram`);
+  for (const b of c.metric.bucketsNs) lines.push(`${h}_bucket{le="${leText(b / 1e9, p.le)}"} ${Math.floor(n * shareAtMost(p.latency, b))}`);
+  lines.push(`${h}_bucket{le="+Inf"} ${Math.floor(n)}`, `${h}_sum ${(n * p.latency.medianNs) / 1e9}`, `${h}_count ${Math.floor(n)}`);
+  lines.push(`# TYPE ${c.counters.events} counter`);
+  region.exchanges.forEach((x, i) => lines.push(`${c.counters.events}{${catalog.venueLabel}="${x.id}"} ${(n * (i + 1)) / ((region.exchanges.length * (region.exchanges.length + 1)) / 2)}`));
+  lines.push(`# TYPE ${c.counters.errors} counter`, `${c.counters.errors} ${n * ERROR_SHARE}`);
+  const b = catalog.businessMetrics;
+  if (b.exporter === p.component) {
+    for (const [metric, scale] of [[b.pnl, 1e5], [b.positionValue, 1e7], [b.riskExposure, 2e7]] as const) {
+      lines.push(`# TYPE ${metric} gauge`);
+      SYMBOLS.forEach((s, i) => lines.push(`${metric}{${catalog.symbolLabel}="${s}"} ${(scale * (i + 1) * (1 + Math.sin(seconds / 30 + i))).toFixed(2)}`));
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Serves `/targets` (HTTP SD) and `/metrics?pod=<name>` for the pods. */
+export async function serveContract(catalog: Catalog, region: RegionSettings, pods: readonly FakePod[]): Promise<{ address: string; close(): Promise<void> }> {
+  const start = Date.now();
+  let address = "";
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (url.pathname === "/targets") {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify(targetGroups(pods.map((p) => p.pod), address)));
+      return;
+    }
+    const pod = pods.find((p) => p.pod.metadata.name === url.searchParams.get("pod"));
+    if (url.pathname !== "/metrics" || !pod) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    res.setHeader("content-type", "text/plain; version=0.0.4");
+    res.end(exposition(catalog, region, pod, (Date.now() - start) / 1000));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  address = `127.0.0.1:${port}`;
+  return { address, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
