@@ -15,6 +15,14 @@ export const LABEL = {
   component: "bitactor.io/component",
 } as const;
 
+/**
+ * Pod label Argo Rollouts moves between the two stacks of a blue/green Rollout (activeMetadata /
+ * previewMetadata). Argo gives the active value to the stable ReplicaSet, i.e. after the
+ * post-promotion analysis succeeded (rollout/ephemeralmetadata.go, fullyRolledOut).
+ */
+export const ROLE_POD_LABEL = "bitactor.io/rollout-role";
+export const ROLE = { active: "active", preview: "preview" } as const;
+
 export const PART_OF = "bitactor";
 export const MANAGED_BY = "bitactor-gitops";
 
@@ -28,12 +36,37 @@ export function applicationName(environment: string, region: string, component: 
   return `${stageId(environment, region)}-${component}`;
 }
 
+/** Folder name and Application suffix of a stage's objects that belong to no component. */
+export const SHARED = "shared";
+
 export const paths = {
   /** Folder one component's Application syncs. */
   component: (environment: string, region: string, component: string) => `rollouts/${environment}/${region}/${component}`,
+  /** Folder of the stage's shared objects (the OpenTelemetry Collector). */
+  shared: (environment: string, region: string) => `rollouts/${environment}/${region}/${SHARED}`,
   /** Folder the root Application of an environment syncs. */
   applicationSets: (environment: string) => `applicationsets/${environment}`,
   bootstrap: (environment: string) => `apps/${environment}`,
+};
+
+/** Grafana dashboard uids (at most 40 characters, Grafana's limit) and links to them. */
+export const dashboards = {
+  /** One per component: latency heatmap, p99 by ReplicaSet, flow by venue, SLO burn. */
+  componentUid: (component: string) => `bitactor-${component}`.slice(0, 40),
+  /** The trading dashboard: P&L, positions and risk exposure by symbol. */
+  tradingUid: "bitactor-trading",
+  /** A dashboard of a region's Grafana, opened on one stage (its namespace variable). */
+  url: (grafanaUrl: string, uid: string, namespace: string) => `${grafanaUrl.replace(/\/$/, "")}/d/${uid}?var-namespace=${namespace}`,
+};
+
+/**
+ * Argo CD shows an external-link icon for each annotation with this prefix, on Applications and on
+ * any resource in the tree; the value is `title|url` (argo-cd common/common.go, AnnotationKeyLinkPrefix).
+ */
+export const argoCdLink = {
+  dashboard: "link.argocd.argoproj.io/dashboard",
+  trading: "link.argocd.argoproj.io/trading-dashboard",
+  value: (title: string, url: string) => `${title}|${url}`,
 };
 
 export const names = {
@@ -46,4 +79,10 @@ export const names = {
   previewService: (component: string) => `${component}-preview`,
   prePromotionTemplate: (component: string) => `${component}-pre-promotion`,
   postPromotionTemplate: (component: string) => `${component}-post-promotion`,
+  /** PodMonitor, PrometheusRule: named after the component; prometheus-operator's job label is `<namespace>/<PodMonitor name>`. */
+  monitor: (component: string) => component,
+  dashboardConfigMap: (component: string) => `${component}-dashboard`,
+  tradingDashboardConfigMap: "trading-dashboard",
+  /** The stage's OpenTelemetry Collector: Deployment, Service and its configuration's ConfigMap. */
+  otelCollector: "otel-collector",
 };

@@ -1,15 +1,19 @@
 import { App, Chart } from "cdk8s";
 import { stringify } from "yaml";
 import type { Catalog, Environment, RegionSettings, RepositoryModel } from "./inputs/types.ts";
-import { LABEL, MANAGED_BY, PART_OF, paths, stageId } from "./naming.ts";
+import { LABEL, MANAGED_BY, PART_OF, SHARED, paths, stageId } from "./naming.ts";
 import { BlueGreenServices } from "./constructs/blue-green-services.ts";
 import { BlueGreenRollout } from "./constructs/blue-green-rollout.ts";
 import { LatencyGate } from "./constructs/latency-gate.ts";
 import { ComponentPodMonitor } from "./constructs/pod-monitor.ts";
+import { ComponentRules } from "./constructs/component-rules.ts";
+import { ComponentDashboards } from "./constructs/dashboards.ts";
+import { OtelCollector } from "./constructs/otel-collector.ts";
 import { RegionApplicationSet } from "./constructs/region-application-set.ts";
 import { EnvironmentProjects } from "./constructs/environment-projects.ts";
 import { RootApplication } from "./constructs/root-application.ts";
 import { validateObject } from "./validate/models.ts";
+import { dashboardConfigMapIssues } from "./validate/dashboards.ts";
 
 /** The folders a render owns completely: it writes them and deletes what it no longer produces. */
 export const RENDERED_DIRS = ["apps", "applicationsets", "rollouts"] as const;
@@ -54,23 +58,27 @@ class FolderChart extends Chart {
   }
 }
 
-function componentCharts(catalog: Catalog, env: Environment, region: RegionSettings): FolderChart[] {
+function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings): FolderChart[] {
   const e = env.settings.environment;
   const namespace = stageId(e, region.region);
-  return Object.keys(region.components).sort().map((componentId) => {
+  const shared = new FolderChart(paths.shared(e, region.region), namespace);
+  const collector = new OtelCollector(shared, "otel", { catalog, region, labels: { ...baseLabels(e, region), [LABEL.component]: SHARED } });
+  return [shared, ...Object.keys(region.components).sort().map((componentId) => {
     const component = catalog.components[componentId]!;
     const chart = new FolderChart(paths.component(e, region.region, componentId), namespace);
     const labels = { ...baseLabels(e, region), [LABEL.component]: componentId, [LABEL.name]: componentId };
     const selector = { [LABEL.partOf]: PART_OF, [LABEL.name]: componentId };
     const services = new BlueGreenServices(chart, "services", { componentId, component, selector, labels });
     new ComponentPodMonitor(chart, "monitor", { catalog, componentId, component, selector, labels });
+    new ComponentRules(chart, "rules", { catalog, componentId, component, region, namespace, labels });
+    new ComponentDashboards(chart, "dashboards", { catalog, componentId, component, namespace, labels });
     new LatencyGate(chart, "gate", { catalog, componentId, component, region, namespace, previewService: services.previewName, labels });
     new BlueGreenRollout(chart, "rollout", {
       catalog, environment: env.settings, region, componentId, component, pin: region.components[componentId]!,
-      selector, labels, activeService: services.activeName, previewService: services.previewName,
+      selector, labels, activeService: services.activeName, previewService: services.previewName, collectorHost: collector.host,
     });
     return chart;
-  });
+  })];
 }
 
 /** Builds every object of the repository, in memory. Pure: no I/O. */
@@ -85,7 +93,7 @@ export function renderObjects(model: RepositoryModel): RenderedObject[] {
     const appsets = new FolderChart(paths.applicationSets(e));
     for (const region of env.regions) {
       new RegionApplicationSet(appsets, region.region, { environment: env.settings, region, components: Object.keys(region.components).sort(), labels: baseLabels(e, region) });
-      charts.push(...componentCharts(model.catalog, env, region));
+      charts.push(...stageCharts(model.catalog, env, region));
     }
     charts.push(appsets);
   }
@@ -103,19 +111,26 @@ export function toYaml(object: unknown): string {
   return `${HEADER}\n${stringify(object, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }
 
-/**
- * Renders the repository to `path → file text`, after validating every object strictly.
- * Throws `RenderValidationError` (listing every bad field of every object) before returning anything.
- */
-export function renderRepository(model: RepositoryModel): Map<string, string> {
-  const objects = renderObjects(model);
+/** Every problem of rendered objects: strict schema validation, dashboards, two objects in one file. */
+export function renderedObjectIssues(objects: readonly RenderedObject[]): { path: string; field: string; message: string }[] {
   const issues: { path: string; field: string; message: string }[] = [];
   const seen = new Set<string>();
   for (const { path, object } of objects) {
     if (seen.has(path)) issues.push({ path, field: "/metadata/name", message: "two objects render to the same file (same kind and name in one folder)" });
     seen.add(path);
     for (const i of validateObject(object)) issues.push({ path, field: i.path, message: i.message });
+    if (object.kind === "ConfigMap") for (const i of dashboardConfigMapIssues(object)) issues.push({ path, field: i.path, message: i.message });
   }
+  return issues;
+}
+
+/**
+ * Renders the repository to `path → file text`, after validating every object strictly.
+ * Throws `RenderValidationError` (listing every bad field of every object) before returning anything.
+ */
+export function renderRepository(model: RepositoryModel): Map<string, string> {
+  const objects = renderObjects(model);
+  const issues = renderedObjectIssues(objects);
   if (issues.length > 0) throw new RenderValidationError(issues);
   return new Map(objects.map(({ path, object }) => [path, toYaml(object)]));
 }

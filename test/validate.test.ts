@@ -147,6 +147,12 @@ test("the Go modules build the versions tools/versions.json names", () => {
   for (const mod of ["tools/argo-eval/go.mod", "tools/rollouts/go.mod"]) {
     assert.match(readFileSync(join(ROOT, mod), "utf8"), new RegExp(`github\\.com/argoproj/argo-rollouts ${rollouts.version}\\b`), mod);
   }
+  // The collector that validates and runs the rendered configurations is the version the catalog's image names.
+  const otel = readFileSync(join(ROOT, "tools/otelcol/go.mod"), "utf8");
+  for (const mod of ["go.opentelemetry.io/collector/otelcol", "github.com/open-telemetry/opentelemetry-collector-contrib/processor/tailsamplingprocessor"]) {
+    assert.match(otel, new RegExp(`${mod.replace(/\./g, "\\.")} ${v.otelcol.replace(/\./g, "\\.")}$`, "m"), mod);
+  }
+  assert.match(readFileSync(join(ROOT, "engine/catalog.yaml"), "utf8"), new RegExp(`OpenTelemetry Collector ${v.otelcol.replace(/\./g, "\\.")}`));
   // The e2e's scheduler and controller manager come from the same module as the API server.
   assert.match(readFileSync(join(ROOT, "tools/kube/tools.go"), "utf8"), /"k8s\.io\/kubernetes\/cmd\/kube-controller-manager"[\s\S]*"k8s\.io\/kubernetes\/cmd\/kube-scheduler"/);
 });

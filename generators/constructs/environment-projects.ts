@@ -7,9 +7,14 @@ import { names, stageId } from "../naming.ts";
 /** The kinds a component folder holds; the workload project allows these and nothing else. */
 export const WORKLOAD_KINDS = [
   { group: "", kind: "Service" },
+  // Grafana dashboards (the Grafana sidecar loads ConfigMaps labelled grafana_dashboard).
+  { group: "", kind: "ConfigMap" },
+  // The stage's OpenTelemetry Collector.
+  { group: "apps", kind: "Deployment" },
   { group: "argoproj.io", kind: "AnalysisTemplate" },
   { group: "argoproj.io", kind: "Rollout" },
   { group: "monitoring.coreos.com", kind: "PodMonitor" },
+  { group: "monitoring.coreos.com", kind: "PrometheusRule" },
 ] as const;
 
 /** Argo CD's own address for the cluster it runs in. */

@@ -26,6 +26,7 @@ export interface ToolVersions {
   readonly kubernetes: string;
   readonly kubeconform: string;
   readonly kwok: string;
+  readonly otelcol: string;
   readonly etcd: { readonly debianPackage: string; readonly minimum: string };
   readonly crdSources: readonly CrdSource[];
 }
@@ -142,6 +143,11 @@ export function kwok(): string {
 }
 
 /** argo-eval: Argo Rollouts' own analysis code, pinned by tools/argo-eval/go.mod. */
+/** Our OpenTelemetry Collector distribution (tools/otelcol): validates and runs the rendered collector configurations. */
+export function otelcol(): string {
+  return goBuild("otelcol", join(REPO, "tools", "otelcol"), ".", ["go.mod", "go.sum", "main.go"]);
+}
+
 export function argoEval(): string {
   return goBuild("argo-eval", join(REPO, "tools", "argo-eval"), ".", ["go.mod", "go.sum", "main.go"]);
 }
