@@ -149,7 +149,7 @@ test("promtool accepts the scrape configuration derived from the rendered PodMon
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const targets = config.scrape_configs[0]!.relabel_configs.map((c) => c.target_label).filter(Boolean);
     // prometheus-operator's own labels, then the PodMonitor's relabelings, then the e2e's address rules.
-    assert.deepEqual(targets, ["namespace", "container", "pod", "job", "endpoint", "rollouts_pod_template_hash", "namespace", "__param_pod", "__address__"]);
+    assert.deepEqual(targets, ["namespace", "container", "pod", "job", "endpoint", "rollouts_pod_template_hash", "rollout_role", "namespace", "__param_pod", "__address__"]);
     assert.equal(config.scrape_configs[0]!.scrape_interval, "1s");
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -236,13 +236,15 @@ test("the scenario table covers the issue's rows, with unique ids, and every nev
   assert.deepEqual(SCENARIOS.filter(mustNeverBeActive).map((s) => s.id), ["regressed", "borderline", "no-traffic", "too-few-samples", "prometheus-down", "le-javascript-regressed"]);
 });
 
+const monitoring = { oldRoles: ["active", "active", "active"], newRoles: ["preview", "preview", "preview"], alerts: [] };
+
 test("a matching observation passes; each kind of difference is a named mismatch", () => {
-  const base = { decision: "promoted" as const, seconds: 170, activeHashes: ["new"], oldHash: "old", newHash: "new", prePromotion: ok };
+  const base = { decision: "promoted" as const, seconds: 170, activeHashes: ["new"], oldHash: "old", newHash: "new", prePromotion: ok, monitoring };
   assert.deepEqual(judge(byId("healthy"), base), []);
   assert.deepEqual(judge(byId("healthy"), { ...base, decision: "aborted" }), ['decision "aborted", expected "promoted"']);
   assert.match(judge(byId("healthy"), { ...base, prePromotion: p99Failed }).join("\n"), /phase Failed, expected Successful/);
 
-  const aborted = { decision: "aborted" as const, seconds: 62, activeHashes: [], oldHash: "old", newHash: "new", prePromotion: p99Failed };
+  const aborted = { decision: "aborted" as const, seconds: 62, activeHashes: [], oldHash: "old", newHash: "new", prePromotion: p99Failed, monitoring };
   assert.deepEqual(judge(byId("regressed"), aborted), []);
   // Aborted in the end but the new hash was active for a moment: a gate that let it through.
   assert.match(judge(byId("regressed"), { ...aborted, activeHashes: ["new", "old"] }).join("\n"), /selected the release \(new\) although it must never be promoted/);
@@ -252,13 +254,21 @@ test("a matching observation passes; each kind of difference is a named mismatch
   assert.deepEqual(judge(byId("no-traffic"), { ...aborted, prePromotion: samples }), []);
   assert.match(judge(byId("no-traffic"), { ...aborted, prePromotion: undefined }).join("\n"), /no AnalysisRun/);
 
-  const rolledBack = { decision: "rolled back" as const, seconds: 240, activeHashes: ["new", "old"], oldHash: "old", newHash: "new", prePromotion: ok, postPromotion: { phase: "Failed", message: 'Metric "active-p99-le-1000ns" assessed Failed due to failed (1) > failureLimit (0)' } };
+  const rolledBack = { decision: "rolled back" as const, seconds: 240, activeHashes: ["new", "old"], oldHash: "old", newHash: "new", prePromotion: ok, monitoring, postPromotion: { phase: "Failed", message: 'Metric "active-p99-le-1000ns" assessed Failed due to failed (1) > failureLimit (0)' } };
   assert.deepEqual(judge(byId("post-promotion-regression"), rolledBack), []);
   assert.match(judge(byId("post-promotion-regression"), { ...rolledBack, postPromotion: undefined }).join("\n"), /post-promotion AnalysisRun: no AnalysisRun/);
+
+  // Monitoring: the roles Argo gives the pods must reach the series, and a judged release never pages.
+  assert.match(judge(byId("regressed"), { ...aborted, monitoring: { ...monitoring, newRoles: ["(none)", "(none)", "(none)"] } }).join("\n"), /release's pods \(new\) are labelled \[\(none\), \(none\), \(none\)\], expected preview/);
+  assert.match(judge(byId("regressed"), { ...aborted, monitoring: { ...monitoring, oldRoles: [] } }).join("\n"), /stable pods \(old\) are labelled \[\], expected active/);
+  assert.match(judge(byId("regressed"), { ...aborted, monitoring: { ...monitoring, alerts: ["BitActorLatencyOverBudget pending (preview)"] } }).join("\n"), /must not page/);
+  assert.match(judge(byId("regressed"), { ...aborted, monitoring: undefined }).join("\n"), /no observation from Prometheus/);
+  // With Prometheus stopped on purpose there is nothing to observe, and that is expected.
+  assert.deepEqual(judge(byId("prometheus-down"), { ...aborted, monitoring: undefined, prePromotion: { phase: "Error", message: "Metric \"preview-samples-min-500000\" assessed Error due to consecutiveErrors (3) > consecutiveErrorLimit (2): \"Error Message: Post \\\"http://127.0.0.1:1/api/v1/query\\\": dial tcp 127.0.0.1:1: connect: connection refused\"" } }).filter((p) => p.startsWith("monitoring")), []);
 });
 
 test("the table has one row per scenario and the run fails on any mismatch", () => {
-  const o = (id: string, problems: string[]) => ({ scenario: byId(id), decision: "aborted" as const, seconds: 61.4, activeHashes: [], oldHash: "a", newHash: "b", prePromotion: p99Failed, problems, diagnostics: "" });
+  const o = (id: string, problems: string[]) => ({ scenario: byId(id), decision: "aborted" as const, seconds: 61.4, activeHashes: [], oldHash: "a", newHash: "b", prePromotion: p99Failed, monitoring, problems, diagnostics: "" });
   const good = [o("regressed", []), o("borderline", [])];
   const table = resultTable(good).split("\n");
   assert.equal(table.length, 2 + good.length);

@@ -84,11 +84,12 @@ export interface E2eCluster {
  * fixture's HTTP SD (Kubernetes SD's labels; Debian's Prometheus has no Kubernetes SD), and the
  * address is the fixture's, as pod IPs are kwok's fakes: those two rules come last and touch no label.
  */
-export function prometheusConfig(monitor: PodMonitorShape, fixtureAddress: string): unknown {
+export function prometheusConfig(monitor: PodMonitorShape, fixtureAddress: string, ruleFiles: readonly string[] = []): unknown {
   const { name, namespace } = monitor.metadata;
   const label = (k: string) => `__meta_kubernetes_pod_label_${sanitize(k)}`;
   return {
     global: { evaluation_interval: "1s" },
+    ...(ruleFiles.length ? { rule_files: [...ruleFiles] } : {}),
     scrape_configs: monitor.spec.podMetricsEndpoints.map((ep, i) => ({
       job_name: `podMonitor/${namespace}/${name}/${i}`,
       ...(ep.interval ? { scrape_interval: ep.interval } : {}),
@@ -129,6 +130,8 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
   readonly nodes: readonly FakeNode[];
   /** The component's rendered PodMonitor: Prometheus scrapes as prometheus-operator would configure it. */
   readonly podMonitor: PodMonitorShape;
+  /** The component's rendered PrometheusRule groups: Prometheus evaluates them as rendered. */
+  readonly ruleGroups: readonly unknown[];
   readonly fixture: Omit<FixtureConfig, "server" | "token" | "ca">;
 }): Promise<E2eCluster> {
   const cp = await startControlPlane();
@@ -191,7 +194,8 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
     writeFileSync(join(dir, "fixture.json"), JSON.stringify(fixtureCfg), { mode: 0o600 });
     const fixture = start("latency-fixture", process.execPath, ["--import", "tsx", join(REPO, "scripts", "lib", "e2e", "fixture-main.ts"), String(fixturePort), join(dir, "fixture.json")]);
     mkdirSync(join(dir, "prometheus"));
-    writeFileSync(join(dir, "prometheus.yml"), stringify(prometheusConfig(opts.podMonitor, `127.0.0.1:${fixturePort}`)));
+    writeFileSync(join(dir, "rules.yml"), stringify({ groups: opts.ruleGroups }, { lineWidth: 0 }));
+    writeFileSync(join(dir, "prometheus.yml"), stringify(prometheusConfig(opts.podMonitor, `127.0.0.1:${fixturePort}`, [join(dir, "rules.yml")])));
     const prometheus = start("prometheus", "prometheus", [
       `--config.file=${join(dir, "prometheus.yml")}`,
       `--storage.tsdb.path=${join(dir, "prometheus")}`,

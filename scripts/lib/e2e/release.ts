@@ -23,6 +23,10 @@ export interface Release {
   readonly previewService: string;
   /** The component's rendered PodMonitor. */
   readonly podMonitor: PodMonitorShape;
+  /** Series labels the catalog names: the pod-template hash and the active/preview role. */
+  readonly seriesLabels: { readonly hash: string; readonly role: string };
+  /** The rule groups of the component's rendered PrometheusRule (its alerts judge the run too). */
+  readonly ruleGroups: readonly { name: string; rules: { alert?: string; record?: string }[] }[];
 }
 
 interface RolloutShape {
@@ -73,6 +77,8 @@ export async function loadRelease(root: string, environment: string, regionName:
   if (!rollout) throw new Error(`${dir} holds no Rollout: run npm run render`);
   const podMonitor = objects.find((o) => o.object.kind === "PodMonitor")?.object as unknown as PodMonitorShape | undefined;
   if (!podMonitor) throw new Error(`${dir} holds no PodMonitor: run npm run render`);
+  const rule = objects.find((o) => o.object.kind === "PrometheusRule")?.object as { spec: { groups: Release["ruleGroups"] } } | undefined;
+  if (!rule) throw new Error(`${dir} holds no PrometheusRule: run npm run render`);
   const bg = rolloutSpec(rollout).strategy.blueGreen;
   return {
     environment,
@@ -85,6 +91,8 @@ export async function loadRelease(root: string, environment: string, regionName:
     activeService: bg.activeService,
     previewService: bg.previewService,
     podMonitor,
+    ruleGroups: rule.spec.groups,
+    seriesLabels: { hash: model.catalog.podTemplateHashLabel, role: model.catalog.roleLabel },
   };
 }
 

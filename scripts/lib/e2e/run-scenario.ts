@@ -4,6 +4,7 @@ import { describe } from "../cluster/dry-run.ts";
 import { waitFor } from "../cluster/process.ts";
 import type { KubeObject } from "../objects.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../../generators/constructs/pod-monitor.ts";
+import { ALERTS } from "../../../generators/constructs/component-rules.ts";
 import { startE2eCluster, type E2eCluster, type E2ePrograms } from "./cluster.ts";
 import { analysisMetrics, fakeNodes, pointAtPrometheus, releaseImage, rolloutSpec, type Release } from "./release.ts";
 import { defaultBehaviour, mustNeverBeActive, type AnalysisExpectation, type Decision, type Scenario } from "./scenarios.ts";
@@ -20,6 +21,12 @@ export interface Observation {
   readonly newHash: string;
   readonly prePromotion?: { phase: string; message: string };
   readonly postPromotion?: { phase: string; message: string };
+  /**
+   * What the monitoring saw at the decision, through the rendered PodMonitor and PrometheusRule:
+   * the role label of the old and the new pods, and the p99 alerts pending or firing. Absent when
+   * the scenario stops Prometheus.
+   */
+  readonly monitoring?: { readonly oldRoles: readonly string[]; readonly newRoles: readonly string[]; readonly alerts: readonly string[] };
   /** Each way the observation differs from the scenario's expectation (empty: as expected). */
   readonly problems: readonly string[];
   /** Controller log tail and Rollout status, kept for a mismatch report. */
@@ -68,6 +75,17 @@ export function judge(s: Scenario, o: Omit<Observation, "problems" | "scenario" 
   if (mustNeverBeActive(s) && o.activeHashes.includes(o.newHash)) problems.push(`the active Service selected the release (${o.newHash}) although it must never be promoted`);
   problems.push(...checkAnalysis("pre-promotion AnalysisRun", s.prePromotion, o.prePromotion));
   problems.push(...checkAnalysis("post-promotion AnalysisRun", s.postPromotion, o.postPromotion));
+  if (!s.prometheusOutage) {
+    const m = o.monitoring;
+    if (!m) problems.push("monitoring: no observation from Prometheus");
+    else {
+      // Argo keeps the release's pods "preview" until it is fully promoted (post-promotion analysis
+      // passed) and the stable pods "active"; the PodMonitor must carry both into every series.
+      if (m.oldRoles.length === 0 || m.oldRoles.some((r) => r !== "active")) problems.push(`monitoring: the stable pods (${o.oldHash}) are labelled [${m.oldRoles.join(", ")}], expected active`);
+      if (m.newRoles.length === 0 || m.newRoles.some((r) => r !== "preview")) problems.push(`monitoring: the release's pods (${o.newHash}) are labelled [${m.newRoles.join(", ")}], expected preview`);
+      if (m.alerts.length > 0) problems.push(`monitoring: ${m.alerts.join(", ")} pending or firing: a release the gate is judging must not page`);
+    }
+  }
   return problems;
 }
 
@@ -83,6 +101,7 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
     name: s.id,
     nodes: fakeNodes(release),
     podMonitor: release.podMonitor,
+    ruleGroups: release.ruleGroups,
     fixture: {
       namespace: release.namespace,
       podSelector: spec.selector.matchLabels,
@@ -187,6 +206,23 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
 
+    // What monitoring saw at the decision: each ReplicaSet's role label as scraped, and any p99 page.
+    let monitoring: Observation["monitoring"];
+    if (!s.prometheusOutage) {
+      const q = async (expr: string) => {
+        const r = (await (await fetch(`${cluster.prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as { data: { result: { metric: Record<string, string> }[] } };
+        return r.data.result.map((x) => x.metric);
+      };
+      const { hash: hashLabel, role } = release.seriesLabels;
+      const roles = async (hash: string) => (await q(`up{namespace="${ns}", ${hashLabel}="${hash}"}`)).map((m) => m[role] ?? "(none)").sort();
+      monitoring = {
+        oldRoles: await roles(oldHash),
+        newRoles: await roles(newHash),
+        alerts: (await q(`ALERTS{namespace="${ns}", alertname="${ALERTS.latencyOverBudget}"}`)).map((m) => `${m.alertname} ${m.alertstate} (${m[role]})`),
+      };
+      log(`${s.id}: monitoring: stable pods ${monitoring.oldRoles.join("/")}, release pods ${monitoring.newRoles.join("/")}, p99 pages: ${monitoring.alerts.length}`);
+    }
+
     // The AnalysisRuns are terminal before Argo acts on them; allow the status write to land.
     const settle = async (type: string, wanted: boolean) => {
       if (!wanted) return undefined;
@@ -210,6 +246,7 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
       newHash,
       prePromotion,
       postPromotion,
+      monitoring,
     };
     const problems = judge(s, observed);
     const diagnostics = problems.length
