@@ -4,13 +4,13 @@
 // alerts of two components and asserts exactly which alerts fire when.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { stringify } from "yaml";
 import fc from "fast-check";
 import { committedModel } from "./helpers/repo.ts";
+import { withDir } from "./helpers/tmp.ts";
 import { promtool } from "./helpers/tools.ts";
 import { renderObjects, type RenderedObject } from "../generators/render.ts";
 import { ALERTS } from "../generators/constructs/component-rules.ts";
@@ -28,14 +28,6 @@ async function rendered(): Promise<{ model: RepositoryModel; objects: RenderedOb
 
 const rulesOf = (objects: RenderedObject[]) => objects.filter((o) => o.object.kind === "PrometheusRule");
 
-async function withDir<T>(f: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), "rules-"));
-  try {
-    return await f(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 function run(args: string[]) {
   return spawnSync(promtool(), args, { encoding: "utf8", maxBuffer: 64 << 20 });
@@ -46,7 +38,7 @@ test("promtool check rules accepts every rendered rule group (every component, e
   const rules = rulesOf(objects);
   const stages = model.environments.flatMap((e) => e.regions.map((r) => Object.keys(r.components).length)).reduce((a, b) => a + b, 0);
   assert.equal(rules.length, stages, "one PrometheusRule per component per stage");
-  await withDir(async (dir) => {
+  await withDir("rules-", async (dir) => {
     const files: string[] = [];
     for (const [i, r] of rules.entries()) {
       const f = join(dir, `${i}.yml`);
@@ -63,7 +55,7 @@ test("promtool check rules rejects a broken rule (the harness can fail)", async 
   const { objects } = await rendered();
   const spec = structuredClone(rulesOf(objects)[0]!.object.spec) as RuleGroups;
   spec.groups[2]!.rules[0]!.expr = spec.groups[2]!.rules[0]!.expr.replace("< 0.99", "< < 0.99");
-  await withDir(async (dir) => {
+  await withDir("rules-", async (dir) => {
     await writeFile(join(dir, "bad.yml"), stringify({ groups: spec.groups }, { lineWidth: 0 }));
     const out = run(["check", "rules", join(dir, "bad.yml")]);
     assert.notEqual(out.status, 0);
@@ -270,7 +262,7 @@ async function promtoolTests(stagePath: string, componentId: string) {
 }
 
 async function runTests(groups: unknown, tests: unknown[]) {
-  return withDir(async (dir) => {
+  return withDir("rules-", async (dir) => {
     await writeFile(join(dir, "rules.yml"), stringify({ groups }, { lineWidth: 0 }));
     await writeFile(join(dir, "test.yml"), stringify({ rule_files: ["rules.yml"], evaluation_interval: `${STEP_S}s`, tests }, { lineWidth: 0 }));
     return run(["test", "rules", join(dir, "test.yml")]);

@@ -7,12 +7,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { committedModel } from "./helpers/repo.ts";
+import { withDir } from "./helpers/tmp.ts";
 import { renderObjects } from "../generators/render.ts";
 import { otelcol } from "../scripts/lib/tools.ts";
 import { Managed, freePorts, waitFor } from "../scripts/lib/cluster/process.ts";
@@ -24,19 +24,11 @@ const objects = renderObjects(model);
 const configs = objects.filter((o) => o.path.endsWith("/shared/configmap-otel-collector.yaml"));
 const configOf = (path: string): Any => parse((objects.find((o) => o.path === path)!.object as Any).data["config.yaml"]);
 
-async function withDir<T>(f: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), "otelcol-"));
-  try {
-    return await f(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 test("every stage has a collector; every rendered configuration passes otelcol validate", async () => {
   const stages = model.environments.flatMap((e) => e.regions);
   assert.equal(configs.length, stages.length);
-  await withDir(async (dir) => {
+  await withDir("otelcol-", async (dir) => {
     for (const { path } of configs) {
       const f = join(dir, "config.yaml");
       await writeFile(f, stringify(configOf(path)));
@@ -47,7 +39,7 @@ test("every stage has a collector; every rendered configuration passes otelcol v
 });
 
 test("otelcol validate rejects a misspelled key (the check can fail)", async () => {
-  await withDir(async (dir) => {
+  await withDir("otelcol-", async (dir) => {
     const c = configOf(configs[0]!.path);
     c.processors.tail_sampling.num_trace = c.processors.tail_sampling.num_traces;
     delete c.processors.tail_sampling.num_traces;
@@ -97,7 +89,7 @@ function trace(service: string, traceId: string, durationNs: number, error = fal
 const hexId = (i: number, tag: number) => (tag.toString(16).padStart(4, "0") + i.toString(16).padStart(28, "0")).slice(0, 32);
 
 async function runCollector(config: Any, send: (httpPort: number) => Promise<void>, expectTraces: (ids: Set<string>) => boolean): Promise<{ ids: Set<string>; log: string }> {
-  return withDir(async (dir) => {
+  return withDir("otelcol-", async (dir) => {
     const ids = new Set<string>();
     const sink = createServer((req, res) => {
       let body = "";
@@ -169,7 +161,7 @@ test("tail sampling keeps errors and spans over their component's budget, and on
 test("a collector whose over-budget condition does not compile refuses to start (the run can fail)", async () => {
   const config = configOf(configs[0]!.path);
   config.processors.tail_sampling.policies[1].ottl_condition.span[0] = config.processors.tail_sampling.policies[1].ottl_condition.span[0].replace("span.end_time_unix_nano", "span.end_tme");
-  await withDir(async (dir) => {
+  await withDir("otelcol-", async (dir) => {
     await writeFile(join(dir, "config.yaml"), stringify({ ...config, service: { ...config.service, telemetry: { metrics: { level: "none" } } }, receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } } } }));
     const r = spawnSync(otelcol(), [`--config=file:${join(dir, "config.yaml")}`], { encoding: "utf8", timeout: 30_000 });
     assert.notEqual(r.status, 0);
