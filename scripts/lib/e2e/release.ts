@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { RECORD, durationText } from "../../../generators/slo-promql.ts";
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { KubeObject, Located } from "../objects.ts";
@@ -23,6 +24,10 @@ export interface Release {
   readonly previewService: string;
   /** The component's rendered PodMonitor. */
   readonly podMonitor: PodMonitorShape;
+  /** The catalog's quantile: "p99 ≤ budget" means at least this share at or under the budget. */
+  readonly quantile: number;
+  /** The recorded share-under-budget series the p99 alert reads (its window is catalog data). */
+  readonly withinBudgetRecord: string;
   /** Series labels the catalog names: the pod-template hash and the active/preview role. */
   readonly seriesLabels: { readonly hash: string; readonly role: string };
   /** The rule groups of the component's rendered PrometheusRule (its alerts judge the run too). */
@@ -93,6 +98,8 @@ export async function loadRelease(root: string, environment: string, regionName:
     podMonitor,
     ruleGroups: rule.spec.groups,
     seriesLabels: { hash: model.catalog.podTemplateHashLabel, role: model.catalog.roleLabel },
+    quantile: model.catalog.quantile,
+    withinBudgetRecord: RECORD.withinBudget(durationText(model.catalog.alerts.latencyWindowSeconds)),
   };
 }
 

@@ -220,7 +220,9 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
         newRoles: await roles(newHash),
         alerts: (await q(`ALERTS{namespace="${ns}", alertname="${ALERTS.latencyOverBudget}"}`)).map((m) => `${m.alertname} ${m.alertstate} (${m[role]})`),
       };
-      log(`${s.id}: monitoring: stable pods ${monitoring.oldRoles.join("/")}, release pods ${monitoring.newRoles.join("/")}, p99 pages: ${monitoring.alerts.length}`);
+      // What a p99 alert without the role filter would have judged: the preview's own share.
+      const preview = await q(`${release.withinBudgetRecord}{namespace="${ns}", ${role}="preview"} < ${release.quantile}`);
+      log(`${s.id}: monitoring: stable pods ${monitoring.oldRoles.join("/")}, release pods ${monitoring.newRoles.join("/")}, p99 pages: ${monitoring.alerts.length}${preview.length ? " (the preview is under budget share; an alert without the role filter would be pending)" : ""}`);
     }
 
     // The AnalysisRuns are terminal before Argo acts on them; allow the status write to land.
