@@ -109,6 +109,21 @@ const cases: Case[] = [
     expect: [{ file: US_EAST_1, field: "/grafana/url", message: /must match/, lineOf: "url: http://grafana" }],
   },
   {
+    name: "a network flow to a component that does not exist",
+    mutate: replace(CATALOG, "{ from: order-engine, to: risk-engine }", "{ from: order-engine, to: risk-engien }"),
+    expect: [{ file: CATALOG, field: "/flows/1/to", message: /unknown component "risk-engien"/, lineOf: "{ from: order-engine, to: risk-engien }" }],
+  },
+  {
+    name: "an exchange subnet that is not a CIDR",
+    mutate: replace(US_EAST_1, "cidrs: [10.64.1.0/24]", "cidrs: [10.64.1.0/33]"),
+    expect: [{ file: US_EAST_1, field: "/exchanges/0/cidrs/0", message: /must match/, lineOf: "cidrs: [10.64.1.0/33]" }],
+  },
+  {
+    name: "a capability beyond what kernel-bypass networking needs",
+    mutate: replace(CATALOG, "addCapabilities: [IPC_LOCK, NET_RAW]", "addCapabilities: [IPC_LOCK, SYS_ADMIN]"),
+    expect: [{ file: CATALOG, field: "/components/market-data-handler/security/addCapabilities/1", message: /must be one of: "IPC_LOCK", "NET_RAW", "SYS_NICE" \(got "SYS_ADMIN"\)/, lineOf: "addCapabilities: [IPC_LOCK, SYS_ADMIN]" }],
+  },
+  {
     name: "missing required key",
     mutate: (dir) => edit(dir, US_EAST_1, (t) => t.replace(/\n  order-engine:\n    version: 4\.12\.0\n    digest: sha256:[0-9a-f]+\n/, "\n  order-engine:\n    version: 4.12.0\n")),
     expect: [{ file: US_EAST_1, field: "/components/order-engine", message: /missing required key "digest"/, lineOf: "    version: 4.12.0\n    replicas" }],

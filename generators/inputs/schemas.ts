@@ -16,6 +16,9 @@ const metricName = { type: "string", pattern: "^[a-zA-Z_:][a-zA-Z0-9_:]*$" } as 
 const share = { type: "number", exclusiveMinimum: 0.5, exclusiveMaximum: 1 } as const;
 // Prometheus durations in whole minutes, hours or days: what burn-rate windows are written in.
 const window = { type: "string", pattern: "^[1-9][0-9]*(m|h|d)$" } as const;
+// IPv4 CIDR (NetworkPolicy ipBlock).
+const cidr = { type: "string", pattern: "^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}/([0-9]|[12][0-9]|3[0-2])$" } as const;
+const labelMap = { type: "object", minProperties: 1, additionalProperties: { type: "string", pattern: "^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$" }, propertyNames: { pattern: "^([a-z0-9.-]+/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$" } } as const;
 const port = {
   type: "object",
   additionalProperties: false,
@@ -28,7 +31,7 @@ export const catalogSchema = {
   $id: "catalog",
   type: "object",
   additionalProperties: false,
-  required: ["podTemplateHashLabel", "namespaceLabel", "scrapeIntervalSeconds", "quantile", "roleLabel", "venueLabel", "symbolLabel", "slo", "alerts", "tracing", "businessMetrics", "loadGenerator", "nodePools", "components"],
+  required: ["podTemplateHashLabel", "namespaceLabel", "scrapeIntervalSeconds", "quantile", "roleLabel", "venueLabel", "symbolLabel", "slo", "alerts", "tracing", "businessMetrics", "flows", "loadGenerator", "nodePools", "components"],
   properties: {
     podTemplateHashLabel: labelName,
     namespaceLabel: labelName,
@@ -91,6 +94,11 @@ export const catalogSchema = {
         },
       },
     },
+    flows: {
+      type: "array",
+      uniqueItems: true,
+      items: { type: "object", additionalProperties: false, required: ["from", "to"], properties: { from: id, to: id } },
+    },
     businessMetrics: {
       type: "object",
       additionalProperties: false,
@@ -137,12 +145,23 @@ export const catalogSchema = {
       additionalProperties: {
         type: "object",
         additionalProperties: false,
-        required: ["description", "image", "budgetNs", "nodePool", "servicePort", "metricsPort", "resources", "metric", "counters", "prePromotion", "postPromotion"],
+        required: ["description", "image", "budgetNs", "nodePool", "exchangeEgress", "security", "servicePort", "metricsPort", "resources", "metric", "counters", "prePromotion", "postPromotion"],
         properties: {
           description: { type: "string", minLength: 1 },
           image: imageRepo,
           budgetNs: positiveInt,
           nodePool: id,
+          exchangeEgress: { type: "boolean" },
+          security: {
+            type: "object",
+            additionalProperties: false,
+            required: ["addCapabilities"],
+            properties: {
+              // Only what kernel-bypass networking needs; anything broader (SYS_ADMIN, NET_ADMIN ...) is
+              // not an exception this repository grants (issue 6: "the minimal capabilities DPDK needs").
+              addCapabilities: { type: "array", uniqueItems: true, items: { enum: ["IPC_LOCK", "NET_RAW", "SYS_NICE"] } },
+            },
+          },
           servicePort: port,
           metricsPort: port,
           resources: {
@@ -204,7 +223,7 @@ export const environmentSchema = {
   $id: "environment",
   type: "object",
   additionalProperties: false,
-  required: ["environment", "promotion", "repository", "argocd", "scaleDownDelaySeconds", "abortScaleDownDelaySeconds", "progressDeadlineSeconds"],
+  required: ["environment", "promotion", "repository", "argocd", "scaleDownDelaySeconds", "abortScaleDownDelaySeconds", "progressDeadlineSeconds", "monitoring"],
   properties: {
     environment: id,
     promotion: { enum: ["manual", "automatic"] },
@@ -218,6 +237,12 @@ export const environmentSchema = {
     scaleDownDelaySeconds: seconds(30, 86400),
     abortScaleDownDelaySeconds: seconds(0, 86400),
     progressDeadlineSeconds: seconds(60, 86400),
+    monitoring: {
+      type: "object",
+      additionalProperties: false,
+      required: ["namespace", "prometheusPodLabels", "tracingPort"],
+      properties: { namespace: id, prometheusPodLabels: labelMap, tracingPort: { type: "integer", minimum: 1, maximum: 65535 } },
+    },
   },
 } as const;
 
@@ -238,8 +263,13 @@ export const regionSchema = {
       items: {
         type: "object",
         additionalProperties: false,
-        required: ["id", "latencyBudgetUs"],
-        properties: { id: { type: "string", pattern: "^[A-Z][A-Z0-9]{1,15}$" }, latencyBudgetUs: positiveInt },
+        required: ["id", "latencyBudgetUs", "cidrs", "ports"],
+        properties: {
+          id: { type: "string", pattern: "^[A-Z][A-Z0-9]{1,15}$" },
+          latencyBudgetUs: positiveInt,
+          cidrs: { type: "array", minItems: 1, uniqueItems: true, items: cidr },
+          ports: { type: "array", minItems: 1, uniqueItems: true, items: { type: "integer", minimum: 1, maximum: 65535 } },
+        },
       },
     },
     prometheus: {

@@ -39,6 +39,12 @@ export function checkCatalog(catalog: Catalog, src: YamlSource): InputError[] {
   if (catalog.components[SHARED]) {
     errors.push(src.error(["components", SHARED], `"${SHARED}" is reserved: rollouts/<env>/<region>/${SHARED}/ holds the stage's shared objects (the OpenTelemetry Collector)`, SHARED));
   }
+  catalog.flows.forEach((f, i) => {
+    for (const end of ["from", "to"] as const) {
+      if (!catalog.components[f[end]]) errors.push(src.error(["flows", i, end], `unknown component "${f[end]}"; allowed: ${Object.keys(catalog.components).join(", ")}`));
+    }
+    if (f.from === f.to) errors.push(src.error(["flows", i, "to"], `a component does not need a flow to itself`));
+  });
   const exporter = catalog.businessMetrics.exporter;
   if (!catalog.components[exporter]) {
     errors.push(src.error(["businessMetrics", "exporter"], `unknown component "${exporter}"; allowed: ${Object.keys(catalog.components).join(", ")}`));

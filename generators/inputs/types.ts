@@ -56,6 +56,10 @@ export interface Component {
   readonly budgetNs: number;
   /** Key into `nodePools`. */
   readonly nodePool: string;
+  /** Whether its pods connect to the region's exchanges (NetworkPolicy egress to their cidrs and ports). */
+  readonly exchangeEgress: boolean;
+  /** Pod security beyond the restricted profile: the capabilities it adds, each justified in the catalog. */
+  readonly security: { readonly addCapabilities: readonly string[] };
   /** The port that carries the engine's traffic (the load Job targets it on the preview Service). */
   readonly servicePort: PortSpec;
   /** The port that serves `/metrics` and `/healthz`. */
@@ -175,6 +179,8 @@ export interface Catalog {
   readonly alerts: AlertSettings;
   readonly businessMetrics: BusinessMetrics;
   readonly tracing: Tracing;
+  /** The engine's network flows: `from`'s pods may open `to`'s servicePort, nothing else. */
+  readonly flows: readonly { readonly from: string; readonly to: string }[];
   readonly loadGenerator: LoadGenerator;
   readonly nodePools: Readonly<Record<string, NodePool>>;
   readonly components: Readonly<Record<string, Component>>;
@@ -196,6 +202,12 @@ export interface EnvironmentSettings {
   readonly abortScaleDownDelaySeconds: number;
   /** Seconds a rollout may make no progress before it is aborted. */
   readonly progressDeadlineSeconds: number;
+  /** In-cluster monitoring the NetworkPolicies admit: Prometheus scraping, and the tracing backend. */
+  readonly monitoring: {
+    readonly namespace: string;
+    readonly prometheusPodLabels: Readonly<Record<string, string>>;
+    readonly tracingPort: number;
+  };
 }
 
 /** How Argo Rollouts authenticates to a region's Prometheus. */
@@ -218,6 +230,10 @@ export interface Exchange {
   readonly id: string;
   /** One-way latency budget from the engine to the exchange, microseconds. */
   readonly latencyBudgetUs: number;
+  /** The venue's cross-connect subnets: where the gateways and handlers may connect. */
+  readonly cidrs: readonly string[];
+  /** The venue's TCP ports (order entry, recovery). */
+  readonly ports: readonly number[];
 }
 
 /** `environments/<env>/regions/<region>.yaml`. */
