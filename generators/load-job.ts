@@ -1,6 +1,8 @@
 import type { IJobSpec } from "kubernetes-models/batch/v1/JobSpec";
 import type { Catalog, Component } from "./inputs/types.ts";
 import { prePromotionJudgedSeconds } from "./gate-math.ts";
+import { LOAD_POD_LABELS, names } from "./naming.ts";
+import { restrictedContainer, restrictedPod } from "./pod-security.ts";
 
 export interface LoadJobProps {
   readonly catalog: Catalog;
@@ -28,10 +30,13 @@ export function loadJobSpec(p: LoadJobProps): IJobSpec {
     // The Job may never outlive its analysis window by much: 120 s for scheduling and image pull.
     activeDeadlineSeconds: duration + 120,
     template: {
-      metadata: { labels: { "bitactor.io/role": "analysis-load", "bitactor.io/component": p.componentId } },
+      metadata: { labels: LOAD_POD_LABELS(p.componentId) },
       spec: {
         restartPolicy: "Never",
+        // Its own ServiceAccount, bound to nothing and without a token: the load generator never calls the API.
+        serviceAccountName: names.loadServiceAccount(p.componentId),
         automountServiceAccountToken: false,
+        securityContext: restrictedPod(),
         containers: [
           {
             name: "load",
@@ -42,6 +47,7 @@ export function loadJobSpec(p: LoadJobProps): IJobSpec {
               `--duration=${duration}s`,
               "--schedule=open-loop",
             ],
+            securityContext: restrictedContainer(),
             // Guaranteed QoS with whole cores so the generator itself is not throttled mid-run.
             resources: { requests: { cpu: "4", memory: "2Gi" }, limits: { cpu: "4", memory: "2Gi" } },
           },

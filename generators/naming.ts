@@ -24,6 +24,9 @@ export const ROLE_POD_LABEL = "bitactor.io/rollout-role";
 export const ROLE = { active: "active", preview: "preview" } as const;
 
 export const PART_OF = "bitactor";
+
+/** Labels of the analysis load Job's pods (the NetworkPolicies select them). */
+export const LOAD_POD_LABELS = (component: string) => ({ "bitactor.io/role": "analysis-load", "bitactor.io/component": component });
 export const MANAGED_BY = "bitactor-gitops";
 
 /** `production-us-east-1`: namespace and ApplicationSet name. */
@@ -83,6 +86,13 @@ export const names = {
   monitor: (component: string) => component,
   dashboardConfigMap: (component: string) => `${component}-dashboard`,
   tradingDashboardConfigMap: "trading-dashboard",
+  serviceAccount: (component: string) => component,
+  loadServiceAccount: (component: string) => `${component}-load`,
+  /** NetworkPolicies: the namespace's default deny, DNS for every pod, one per component and one per load Job. */
+  defaultDeny: "default-deny",
+  allowDns: "allow-dns",
+  componentPolicy: (component: string) => component,
+  loadPolicy: (component: string) => `${component}-load`,
   /** The stage's OpenTelemetry Collector: Deployment, Service and its configuration's ConfigMap. */
   otelCollector: "otel-collector",
 };

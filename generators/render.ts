@@ -9,6 +9,8 @@ import { ComponentPodMonitor } from "./constructs/pod-monitor.ts";
 import { ComponentRules } from "./constructs/component-rules.ts";
 import { ComponentDashboards } from "./constructs/dashboards.ts";
 import { OtelCollector } from "./constructs/otel-collector.ts";
+import { ComponentNetworkPolicies, StageNetworkPolicies } from "./constructs/network-policies.ts";
+import { ComponentServiceAccounts } from "./constructs/service-accounts.ts";
 import { RegionApplicationSet } from "./constructs/region-application-set.ts";
 import { EnvironmentProjects } from "./constructs/environment-projects.ts";
 import { RootApplication } from "./constructs/root-application.ts";
@@ -62,7 +64,9 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
   const e = env.settings.environment;
   const namespace = stageId(e, region.region);
   const shared = new FolderChart(paths.shared(e, region.region), namespace);
-  const collector = new OtelCollector(shared, "otel", { catalog, region, labels: { ...baseLabels(e, region), [LABEL.component]: SHARED } });
+  const sharedLabels = { ...baseLabels(e, region), [LABEL.component]: SHARED };
+  const collector = new OtelCollector(shared, "otel", { catalog, region, labels: sharedLabels });
+  new StageNetworkPolicies(shared, "network", { environment: env.settings, labels: sharedLabels });
   return [shared, ...Object.keys(region.components).sort().map((componentId) => {
     const component = catalog.components[componentId]!;
     const chart = new FolderChart(paths.component(e, region.region, componentId), namespace);
@@ -70,6 +74,8 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
     const selector = { [LABEL.partOf]: PART_OF, [LABEL.name]: componentId };
     const services = new BlueGreenServices(chart, "services", { componentId, component, selector, labels });
     new ComponentPodMonitor(chart, "monitor", { catalog, componentId, component, selector, labels });
+    new ComponentServiceAccounts(chart, "accounts", { componentId, labels });
+    new ComponentNetworkPolicies(chart, "network", { catalog, environment: env.settings, region, componentId, labels });
     new ComponentRules(chart, "rules", { catalog, componentId, component, region, namespace, labels });
     new ComponentDashboards(chart, "dashboards", { catalog, componentId, component, namespace, labels });
     new LatencyGate(chart, "gate", { catalog, componentId, component, region, namespace, previewService: services.previewName, labels });

@@ -5,6 +5,7 @@ import { emit } from "../argo.ts";
 import { LABEL, ROLE, ROLE_POD_LABEL, argoCdLink, dashboards, names, stageId } from "../naming.ts";
 import { GATE_ARGS } from "./latency-gate.ts";
 import { sdkEnvironment } from "../otel-config.ts";
+import { restrictedContainer, restrictedPod } from "../pod-security.ts";
 
 export interface BlueGreenRolloutProps {
   readonly catalog: Catalog;
@@ -57,6 +58,10 @@ export class BlueGreenRollout extends Construct {
         template: {
           metadata: { labels: { ...props.selector, [LABEL.version]: pin.version } },
           spec: {
+            serviceAccountName: names.serviceAccount(props.componentId),
+            // The engine never calls the Kubernetes API: no token in the pod.
+            automountServiceAccountToken: false,
+            securityContext: restrictedPod(),
             nodeSelector: { [NODE_POOL_KEY]: c.nodePool, "node.kubernetes.io/instance-type": pool.instanceTypes[props.region.cloud] },
             tolerations: [{ key: NODE_POOL_KEY, operator: "Equal", value: c.nodePool, effect: "NoSchedule" }],
             containers: [
@@ -74,10 +79,15 @@ export class BlueGreenRollout extends Construct {
                   requests: { cpu, memory: c.resources.memory },
                   limits: { cpu, memory: c.resources.memory },
                 },
+                // Restricted profile plus only the catalog's justified capabilities.
+                securityContext: restrictedContainer(c.security.addCapabilities),
+                // The root filesystem is read-only; scratch space lives in memory and is bounded.
+                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                 // 1 s is the shortest period Kubernetes allows (probe periodSeconds minimum).
                 readinessProbe: { httpGet: { path: "/healthz", port: c.metricsPort.name }, periodSeconds: 1, failureThreshold: 3 },
               },
             ],
+            volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "256Mi" } }],
           },
         },
         strategy: {

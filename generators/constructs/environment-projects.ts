@@ -7,6 +7,10 @@ import { names, stageId } from "../naming.ts";
 /** The kinds a component folder holds; the workload project allows these and nothing else. */
 export const WORKLOAD_KINDS = [
   { group: "", kind: "Service" },
+  // One per component and per load Job, no token, bound to nothing.
+  { group: "", kind: "ServiceAccount" },
+  // Default deny plus the engine's flows.
+  { group: "networking.k8s.io", kind: "NetworkPolicy" },
   // Grafana dashboards (the Grafana sidecar loads ConfigMaps labelled grafana_dashboard).
   { group: "", kind: "ConfigMap" },
   // The stage's OpenTelemetry Collector.

@@ -4,10 +4,12 @@ import { stringify } from "yaml";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Service } from "kubernetes-models/v1/Service";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import type { Catalog, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { LABEL, PART_OF, names } from "../naming.ts";
 import { OTLP_PORTS, otelCollectorConfig } from "../otel-config.ts";
+import { restrictedContainer, restrictedPod } from "../pod-security.ts";
 
 export interface OtelCollectorProps {
   readonly catalog: Catalog;
@@ -40,6 +42,8 @@ export class OtelCollector extends Construct {
     const selector = { [LABEL.partOf]: PART_OF, [LABEL.name]: name };
     const cpu = String(t.resources.cpu);
     emit(this, "config", new ConfigMap({ metadata: { name, labels }, data: { "config.yaml": config } }));
+    // Its own identity, bound to nothing and without a token: the collector reads no Kubernetes API.
+    emit(this, "account", new ServiceAccount({ metadata: { name, labels }, automountServiceAccountToken: false }));
     emit(this, "service", new Service({
       metadata: { name, labels },
       spec: {
@@ -62,8 +66,9 @@ export class OtelCollector extends Construct {
             annotations: { "bitactor.io/config-sha256": createHash("sha256").update(config).digest("hex") },
           },
           spec: {
+            serviceAccountName: name,
             automountServiceAccountToken: false,
-            securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
+            securityContext: restrictedPod(),
             containers: [
               {
                 name,
@@ -78,7 +83,7 @@ export class OtelCollector extends Construct {
                 resources: { requests: { cpu, memory: t.resources.memory }, limits: { cpu, memory: t.resources.memory } },
                 readinessProbe: { tcpSocket: { port: "otlp-grpc" }, periodSeconds: 5 },
                 livenessProbe: { tcpSocket: { port: "otlp-grpc" }, periodSeconds: 10, failureThreshold: 6 },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                securityContext: restrictedContainer(),
                 volumeMounts: [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }],
               },
             ],

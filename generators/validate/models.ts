@@ -7,6 +7,8 @@ import { Service } from "kubernetes-models/v1/Service";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { strictValidate, type SchemaValidator, type StrictIssue } from "./strict.ts";
 
@@ -20,6 +22,8 @@ const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator }
   "v1/Service": Service,
   "v1/ConfigMap": ConfigMap,
   "apps/v1/Deployment": Deployment,
+  "v1/ServiceAccount": ServiceAccount,
+  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
   "monitoring.coreos.com/v1/PodMonitor": PodMonitor,
   "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
 };
