@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (npm test). Installs what it needs on a fresh machine (scripts/setup.sh), then
-# runs: type check, kubeconform over the rendered tree, a real API server's dry-run of it, the gate
+# runs: type check, kubeconform over the rendered tree, a real API server's dry-run of it, the
+# security policy gate over it (npm run policy), the gate
 # end to end with the real Argo Rollouts controller (npm run e2e), the test suite (node's test
 # runner), and the drift check.
 set -euo pipefail
@@ -10,6 +11,7 @@ bash scripts/setup.sh
 npx tsc --noEmit -p .
 npx tsx scripts/validate.ts
 npx tsx scripts/validate-server.ts
+npx tsx scripts/policy.ts
 npx tsx scripts/e2e.ts
 node --import tsx --test --test-reporter=spec test/*.test.ts
 npx tsx scripts/check.ts

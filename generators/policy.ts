@@ -1,0 +1,167 @@
+import type { Catalog } from "./inputs/types.ts";
+import { LABEL } from "./naming.ts";
+
+/**
+ * The security policy gate (`npm run policy`): rules every rendered object must satisfy, each named
+ * after the check it adopts from the Pod Security Standards (restricted), kube-linter, kube-score or
+ * Polaris. Pure: it takes the parsed objects and the catalog (for the per-component exceptions)
+ * and returns every violation with the file, the object, the field and the rule.
+ */
+
+export interface PolicyObject {
+  readonly path: string;
+  readonly object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: unknown };
+}
+
+export interface Violation {
+  readonly path: string;
+  /** `Kind namespace/name`. */
+  readonly object: string;
+  /** JSON pointer of the offending field. */
+  readonly field: string;
+  readonly rule: string;
+  readonly message: string;
+}
+
+/** Each rule, what it adopts and why. */
+export const RULES = {
+  "image-digest": "every image is pinned by digest (kube-linter latest-tag, Polaris tagNotSpecified): a tag can move under a reviewed manifest",
+  "no-plaintext-secret": "no Secret objects: credentials reach git only sealed (SealedSecret)",
+  "no-credential-value": "no field holds something that looks like a credential (gitleaks-style patterns)",
+  "run-as-non-root": "pods run as a non-root uid (PSS restricted; kube-linter run-as-non-root)",
+  "seccomp-runtime-default": "seccompProfile RuntimeDefault (PSS restricted)",
+  "no-privilege-escalation": "allowPrivilegeEscalation: false (PSS restricted)",
+  "drop-all-capabilities": "capabilities.drop includes ALL (PSS restricted)",
+  "capabilities-from-catalog": "added capabilities are exactly the component's security.addCapabilities in engine/catalog.yaml, none for other pods",
+  "read-only-root-fs": "readOnlyRootFilesystem: true (kube-linter no-read-only-root-fs, Polaris notReadOnlyRootFilesystem)",
+  "no-host-access": "no privileged containers, host namespaces or hostPath volumes (PSS baseline; kube-linter privileged-container, host-network)",
+  "resources-set": "cpu and memory requests and limits on every container (kube-score container-resources)",
+  "own-service-account": "pods name their own ServiceAccount, never default (kube-linter default-service-account)",
+  "no-token-automount": "automountServiceAccountToken: false on every pod (Polaris automountServiceAccountToken)",
+  "default-deny-network": "every namespace with pods has a NetworkPolicy denying all ingress and egress (kube-score networkpolicy-targets-pod)",
+  "network-policy-selects-pod": "every pod is selected by a NetworkPolicy other than the default deny (kube-score networkpolicy-targets-pod)",
+  "readiness-probe": "long-running containers have a readiness probe (kube-linter no-readiness-probe)",
+} as const;
+
+export type RuleId = keyof typeof RULES;
+
+type Json = Record<string, unknown>;
+const isObject = (x: unknown): x is Json => typeof x === "object" && x !== null && !Array.isArray(x);
+
+/** A pod template inside an object, with where it is and whether it runs for good. */
+interface PodTemplate {
+  readonly at: string;
+  readonly labels: Record<string, string>;
+  readonly spec: Json;
+  readonly longRunning: boolean;
+}
+
+function podTemplates(o: PolicyObject["object"]): PodTemplate[] {
+  const spec = o.spec as Json | undefined;
+  const t = spec?.template as Json | undefined;
+  if ((o.kind === "Rollout" || o.kind === "Deployment") && isObject(t)) {
+    return [{ at: "/spec/template", labels: ((t.metadata as Json)?.labels ?? {}) as Record<string, string>, spec: t.spec as Json, longRunning: true }];
+  }
+  if (o.kind === "AnalysisTemplate" && Array.isArray(spec?.metrics)) {
+    return (spec!.metrics as Json[]).flatMap((m, i) => {
+      const job = (m.provider as Json | undefined)?.job as Json | undefined;
+      const jt = (job?.spec as Json | undefined)?.template as Json | undefined;
+      return isObject(jt) ? [{ at: `/spec/metrics/${i}/provider/job/spec/template`, labels: ((jt.metadata as Json)?.labels ?? {}) as Record<string, string>, spec: jt.spec as Json, longRunning: false }] : [];
+    });
+  }
+  return [];
+}
+
+/** Patterns of credentials that must never be in a rendered field (after gitleaks' default rules). */
+export const CREDENTIAL_PATTERNS: readonly { name: string; re: RegExp }[] = [
+  { name: "AWS access key id", re: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/ },
+  { name: "private key", re: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
+  { name: "GitHub token", re: /\bgh[pousr]_[A-Za-z0-9]{36,}\b/ },
+  { name: "Slack token", re: /\bxox[abprs]-[A-Za-z0-9-]{10,}/ },
+  { name: "password in a URL", re: /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i },
+  { name: "secret assignment", re: /\b(password|passwd|secret|api[_-]?key|access[_-]?token)\s*[:=]\s*["']?[^\s"'{$]{6,}/i },
+];
+/** Environment variable names that must take their value from a secret, never a literal. */
+const SECRET_ENV = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|CREDENTIAL|PRIVATE_KEY)/;
+
+function walkStrings(x: unknown, at: string, f: (value: string, at: string) => void): void {
+  if (typeof x === "string") f(x, at);
+  else if (Array.isArray(x)) x.forEach((v, i) => walkStrings(v, `${at}/${i}`, f));
+  else if (isObject(x)) for (const [k, v] of Object.entries(x)) walkStrings(v, `${at}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`, f);
+}
+
+const matches = (labels: Record<string, string>, selector: unknown): boolean => {
+  if (!isObject(selector)) return false;
+  if (Array.isArray(selector.matchExpressions) && selector.matchExpressions.length > 0) return false; // not used by our policies: not matched
+  return Object.entries((selector.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v);
+};
+const isDefaultDeny = (o: PolicyObject["object"]) => {
+  const s = o.spec as Json;
+  const types = (s.policyTypes ?? []) as string[];
+  return isObject(s.podSelector) && Object.keys(s.podSelector).length === 0 && types.includes("Ingress") && types.includes("Egress") && !s.ingress && !s.egress;
+};
+
+export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog): Violation[] {
+  const out: Violation[] = [];
+  const policies = objects.filter((o) => o.object.kind === "NetworkPolicy");
+  const namespacesWithPods = new Map<string, PolicyObject>();
+  for (const { path, object: o } of objects) {
+    const who = `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`.replace(" /", " ");
+    const v = (rule: RuleId, field: string, message: string) => out.push({ path, object: who, field, rule, message });
+
+    if (o.kind === "Secret") v("no-plaintext-secret", "/kind", "a plaintext Secret: seal it (kubeseal) and render a SealedSecret instead");
+    walkStrings(o, "", (value, at) => {
+      for (const p of CREDENTIAL_PATTERNS) if (p.re.test(value)) v("no-credential-value", at, `looks like a ${p.name}`);
+    });
+
+    for (const t of podTemplates(o)) {
+      if (o.metadata.namespace) namespacesWithPods.set(o.metadata.namespace, namespacesWithPods.get(o.metadata.namespace) ?? { path, object: o });
+      const spec = t.spec ?? {};
+      const podSc = (spec.securityContext ?? {}) as Json;
+      const component = catalog.components[t.labels[LABEL.name] ?? ""];
+      const allowedCaps = [...(component?.security.addCapabilities ?? [])].sort();
+      if (spec.hostNetwork || spec.hostPID || spec.hostIPC) v("no-host-access", `${t.at}/spec`, "host namespaces (hostNetwork/hostPID/hostIPC) are not allowed");
+      ((spec.volumes ?? []) as Json[]).forEach((vol, i) => {
+        if (vol.hostPath) v("no-host-access", `${t.at}/spec/volumes/${i}/hostPath`, "hostPath volumes are not allowed");
+      });
+      if (!spec.serviceAccountName || spec.serviceAccountName === "default") v("own-service-account", `${t.at}/spec/serviceAccountName`, "set the pod's own ServiceAccount (not default)");
+      if (spec.automountServiceAccountToken !== false) v("no-token-automount", `${t.at}/spec/automountServiceAccountToken`, "must be false: no BitActor pod calls the Kubernetes API");
+      if (!policies.some((p) => p.object.metadata.namespace === o.metadata.namespace && !isDefaultDeny(p.object) && matches(t.labels, (p.object.spec as Json).podSelector) && Object.keys(((p.object.spec as Json).podSelector as Json) ?? {}).length > 0)) {
+        v("network-policy-selects-pod", `${t.at}/metadata/labels`, `no NetworkPolicy in ${o.metadata.namespace} selects these pods: only the default deny applies`);
+      }
+      ((spec.containers ?? []) as Json[]).forEach((c, i) => {
+        const at = `${t.at}/spec/containers/${i}`;
+        const sc = (c.securityContext ?? {}) as Json;
+        const caps = (sc.capabilities ?? {}) as { drop?: string[]; add?: string[] };
+        const image = String(c.image ?? "");
+        if (!/@sha256:[a-f0-9]{64}$/.test(image)) v("image-digest", `${at}/image`, `"${image}" is not pinned by digest (image@sha256:<64 hex>)`);
+        if (sc.runAsNonRoot !== true && podSc.runAsNonRoot !== true) v("run-as-non-root", `${at}/securityContext/runAsNonRoot`, "must be true (container or pod)");
+        if (sc.runAsUser === 0 || podSc.runAsUser === 0) v("run-as-non-root", `${at}/securityContext/runAsUser`, "uid 0 is root");
+        const seccomp = ((sc.seccompProfile ?? podSc.seccompProfile) as Json | undefined)?.type;
+        if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") v("seccomp-runtime-default", `${at}/securityContext/seccompProfile`, "must be RuntimeDefault (container or pod)");
+        if (sc.allowPrivilegeEscalation !== false) v("no-privilege-escalation", `${at}/securityContext/allowPrivilegeEscalation`, "must be false");
+        if (sc.privileged === true) v("no-host-access", `${at}/securityContext/privileged`, "privileged containers are not allowed");
+        if (!(caps.drop ?? []).includes("ALL")) v("drop-all-capabilities", `${at}/securityContext/capabilities/drop`, "must include ALL");
+        const added = [...(caps.add ?? [])].sort();
+        if (added.join(",") !== allowedCaps.join(",")) {
+          v("capabilities-from-catalog", `${at}/securityContext/capabilities/add`, `adds [${added.join(", ")}]; allowed: [${allowedCaps.join(", ")}]${component ? ` (engine/catalog.yaml components.${t.labels[LABEL.name]}.security)` : " (not an engine component: none)"}`);
+        }
+        if (sc.readOnlyRootFilesystem !== true) v("read-only-root-fs", `${at}/securityContext/readOnlyRootFilesystem`, "must be true; give the container an emptyDir for scratch space");
+        const res = (c.resources ?? {}) as { requests?: Json; limits?: Json };
+        for (const kind of ["requests", "limits"] as const) for (const r of ["cpu", "memory"]) {
+          if (res[kind]?.[r] === undefined) v("resources-set", `${at}/resources/${kind}/${r}`, `${kind}.${r} is missing`);
+        }
+        if (t.longRunning && !c.readinessProbe) v("readiness-probe", `${at}/readinessProbe`, "a long-running container needs a readiness probe");
+        ((c.env ?? []) as Json[]).forEach((e, j) => {
+          if (SECRET_ENV.test(String(e.name)) && e.value !== undefined) v("no-credential-value", `${at}/env/${j}/value`, `${String(e.name)} is a literal; take it from a sealed secret (valueFrom.secretKeyRef)`);
+        });
+      });
+    }
+  }
+  for (const [ns, first] of namespacesWithPods) {
+    if (!policies.some((p) => p.object.metadata.namespace === ns && isDefaultDeny(p.object))) {
+      out.push({ path: first.path, object: `Namespace ${ns}`, field: "", rule: "default-deny-network", message: `no NetworkPolicy in ${ns} denies all ingress and egress by default` });
+    }
+  }
+  return out;
+}

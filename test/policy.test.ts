@@ -1,0 +1,114 @@
+// The security policy gate (generators/policy.ts, `npm run policy`): the committed tree passes every
+// rule; each rule, shown on a real rendered object broken in one place, names the object, the field
+// and the rule; the CLI exits 1 with that line. Also the NetworkPolicies follow the catalog's flows.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { committedModel, removeRepo, scratchRepo, ROOT } from "./helpers/repo.ts";
+import { renderObjects } from "../generators/render.ts";
+import { checkPolicies, RULES, type PolicyObject, type RuleId } from "../generators/policy.ts";
+
+type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const model = await committedModel();
+const objects = renderObjects(model) as unknown as PolicyObject[];
+const find = (path: string) => objects.find((o) => o.path === path)!;
+const OE = "rollouts/production/us-east-1/order-engine";
+const ROLLOUT = `${OE}/rollout-order-engine.yaml`;
+const MDH_ROLLOUT = "rollouts/production/us-east-1/market-data-handler/rollout-market-data-handler.yaml";
+const PRE = `${OE}/analysistemplate-order-engine-pre-promotion.yaml`;
+const COLLECTOR = "rollouts/production/us-east-1/shared/deployment-otel-collector.yaml";
+const container = (o: Any) => o.spec.template.spec.containers[0];
+const loadJob = (o: Any) => o.spec.metrics.find((m: Any) => m.provider.job).provider.job.spec.template;
+
+test("the committed tree passes every rule", () => {
+  assert.deepEqual(checkPolicies(objects, model.catalog), []);
+});
+
+/** One object broken in one place, and the rule and field that must catch it. */
+const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: string; drop?: boolean }[] = [
+  { rule: "image-digest", path: ROLLOUT, mutate: (o) => (container(o).image = "registry.bitactor.internal/engine/order-engine:4.12.0"), field: "/spec/template/spec/containers/0/image" },
+  { rule: "image-digest", path: PRE, mutate: (o) => (loadJob(o).spec.containers[0].image = "registry.bitactor.internal/tools/bitactor-loadgen:latest"), field: "/spec/metrics/0/provider/job/spec/template/spec/containers/0/image" },
+  { rule: "no-plaintext-secret", path: ROLLOUT, mutate: (o) => Object.assign(o, { apiVersion: "v1", kind: "Secret", spec: undefined, data: {} }), field: "/kind" },
+  { rule: "no-credential-value", path: ROLLOUT, mutate: (o) => (o.metadata.annotations.note = "key AKIAIOSFODNN7EXAMPLE"), field: "/metadata/annotations/note" },
+  { rule: "no-credential-value", path: ROLLOUT, mutate: (o) => container(o).env.push({ name: "NYSE_FIX_PASSWORD", value: "hunter22" }), field: "/spec/template/spec/containers/0/env/7/value" },
+  { rule: "no-credential-value", path: COLLECTOR, mutate: (o) => (container(o).args[0] = "--config=https://admin:s3cret@config.internal/x"), field: "/spec/template/spec/containers/0/args/0" },
+  { rule: "run-as-non-root", path: ROLLOUT, mutate: (o) => (delete o.spec.template.spec.securityContext.runAsNonRoot, delete container(o).securityContext.runAsNonRoot), field: "/spec/template/spec/containers/0/securityContext/runAsNonRoot" },
+  { rule: "run-as-non-root", path: COLLECTOR, mutate: (o) => (o.spec.template.spec.securityContext.runAsUser = 0), field: "/spec/template/spec/containers/0/securityContext/runAsUser" },
+  { rule: "seccomp-runtime-default", path: ROLLOUT, mutate: (o) => (o.spec.template.spec.securityContext.seccompProfile = { type: "Unconfined" }), field: "/spec/template/spec/containers/0/securityContext/seccompProfile" },
+  { rule: "no-privilege-escalation", path: PRE, mutate: (o) => (loadJob(o).spec.containers[0].securityContext.allowPrivilegeEscalation = true), field: "/spec/metrics/0/provider/job/spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation" },
+  { rule: "drop-all-capabilities", path: ROLLOUT, mutate: (o) => (container(o).securityContext.capabilities.drop = ["NET_ADMIN"]), field: "/spec/template/spec/containers/0/securityContext/capabilities/drop" },
+  { rule: "capabilities-from-catalog", path: ROLLOUT, mutate: (o) => (container(o).securityContext.capabilities.add = ["NET_RAW"]), field: "/spec/template/spec/containers/0/securityContext/capabilities/add" },
+  { rule: "capabilities-from-catalog", path: MDH_ROLLOUT, mutate: (o) => container(o).securityContext.capabilities.add.push("SYS_ADMIN"), field: "/spec/template/spec/containers/0/securityContext/capabilities/add" },
+  { rule: "read-only-root-fs", path: COLLECTOR, mutate: (o) => (container(o).securityContext.readOnlyRootFilesystem = false), field: "/spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem" },
+  { rule: "no-host-access", path: ROLLOUT, mutate: (o) => (o.spec.template.spec.hostNetwork = true), field: "/spec/template/spec" },
+  { rule: "no-host-access", path: ROLLOUT, mutate: (o) => (container(o).securityContext.privileged = true), field: "/spec/template/spec/containers/0/securityContext/privileged" },
+  { rule: "no-host-access", path: ROLLOUT, mutate: (o) => o.spec.template.spec.volumes.push({ name: "host", hostPath: { path: "/" } }), field: "/spec/template/spec/volumes/1/hostPath" },
+  { rule: "resources-set", path: PRE, mutate: (o) => delete loadJob(o).spec.containers[0].resources.limits.memory, field: "/spec/metrics/0/provider/job/spec/template/spec/containers/0/resources/limits/memory" },
+  { rule: "own-service-account", path: ROLLOUT, mutate: (o) => (o.spec.template.spec.serviceAccountName = "default"), field: "/spec/template/spec/serviceAccountName" },
+  { rule: "no-token-automount", path: PRE, mutate: (o) => delete loadJob(o).spec.automountServiceAccountToken, field: "/spec/metrics/0/provider/job/spec/template/spec/automountServiceAccountToken" },
+  { rule: "network-policy-selects-pod", path: `${OE}/networkpolicy-order-engine.yaml`, mutate: () => undefined, field: "/spec/template/metadata/labels", drop: true },
+  { rule: "readiness-probe", path: COLLECTOR, mutate: (o) => delete container(o).readinessProbe, field: "/spec/template/spec/containers/0/readinessProbe" },
+];
+
+for (const b of broken) {
+  test(`rule ${b.rule} catches: ${b.path.split("/").pop()} ${b.field.split("/").slice(-2).join("/")}`, () => {
+    const target = find(b.path);
+    assert.ok(target, b.path);
+    const copy = structuredClone(target) as Any;
+    b.mutate(copy.object);
+    const changed = b.drop ? objects.filter((o) => o.path !== b.path) : objects.map((o) => (o.path === b.path ? copy : o));
+    const v = checkPolicies(changed, model.catalog);
+    const culprit = b.drop ? ROLLOUT : b.path;
+    assert.ok(v.some((x) => x.rule === b.rule && x.field === b.field && x.path === culprit), `expected ${b.rule} at ${culprit} ${b.field}, got ${JSON.stringify(v, null, 1)}`);
+  });
+}
+
+test("rule default-deny-network catches a namespace without the default deny", () => {
+  const v = checkPolicies(objects.filter((o) => !o.path.endsWith("us-east-1/shared/networkpolicy-default-deny.yaml") || o.path.startsWith("rollouts/staging")), model.catalog);
+  assert.deepEqual(v.map((x) => [x.rule, x.object]), [["default-deny-network", "Namespace production-us-east-1"]]);
+});
+
+test("every rule is exercised by a broken object above", () => {
+  const covered = new Set<string>([...broken.map((b) => b.rule), "default-deny-network"]);
+  assert.deepEqual(Object.keys(RULES).filter((r) => !covered.has(r)), []);
+});
+
+test("npm run policy exits 1 naming the file, the object, the field and the rule", async () => {
+  const dir = await scratchRepo();
+  try {
+    const f = join(dir, ROLLOUT);
+    await writeFile(f, (await readFile(f, "utf8")).replace("readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false"));
+    const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/policy.ts")], { cwd: dir, encoding: "utf8" });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, new RegExp(`^VIOLATION ${ROLLOUT}: Rollout production-us-east-1/order-engine /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem: read-only-root-fs: must be true`, "m"));
+    assert.match(r.stdout, /policy: 489 objects, 16 rules, 1 violation$/m);
+  } finally {
+    await removeRepo(dir);
+  }
+});
+
+test("NetworkPolicies follow the catalog's flows: each service port opens only to its sources and its load Job; exchanges only for exchangeEgress components", () => {
+  for (const env of model.environments) {
+    for (const region of env.regions) {
+      const ns = `${env.settings.environment}-${region.region}`;
+      const base = `rollouts/${env.settings.environment}/${region.region}`;
+      const deny = find(`${base}/shared/networkpolicy-default-deny.yaml`).object as Any;
+      assert.deepEqual(deny.spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+      for (const [id, c] of Object.entries(model.catalog.components)) {
+        const p = find(`${base}/${id}/networkpolicy-${id}.yaml`).object as Any;
+        assert.equal(p.metadata.namespace, ns);
+        const sources = p.spec.ingress[0].from.map((f: Any) => f.podSelector.matchLabels["app.kubernetes.io/name"] ?? `load:${f.podSelector.matchLabels["bitactor.io/component"]}`);
+        assert.deepEqual(sources, [...model.catalog.flows.filter((f) => f.to === id).map((f) => f.from), `load:${id}`], `${base}/${id} ingress`);
+        assert.deepEqual(p.spec.ingress[0].ports, [{ protocol: "TCP", port: c.servicePort.port }]);
+        assert.deepEqual(p.spec.ingress[1].ports, [{ protocol: "TCP", port: c.metricsPort.port }]);
+        const targets = p.spec.egress.filter((e: Any) => e.to[0].podSelector).map((e: Any) => e.to[0].podSelector.matchLabels["app.kubernetes.io/name"]);
+        assert.deepEqual(targets, [...model.catalog.flows.filter((f) => f.from === id).map((f) => f.to), "otel-collector"], `${base}/${id} egress`);
+        const blocks = p.spec.egress.filter((e: Any) => e.to[0].ipBlock).map((e: Any) => e.to.map((t: Any) => t.ipBlock.cidr));
+        assert.deepEqual(blocks, c.exchangeEgress ? region.exchanges.map((x) => x.cidrs) : [], `${base}/${id} exchange egress`);
+      }
+    }
+  }
+});
