@@ -3,6 +3,7 @@ import type { Catalog, Component } from "./inputs/types.ts";
 import { prePromotionJudgedSeconds } from "./gate-math.ts";
 import { LOAD_POD_LABELS, names } from "./naming.ts";
 import { restrictedContainer, restrictedPod } from "./pod-security.ts";
+import { ISTIO } from "./constructs/mesh.ts";
 
 export interface LoadJobProps {
   readonly catalog: Catalog;
@@ -30,7 +31,12 @@ export function loadJobSpec(p: LoadJobProps): IJobSpec {
     // The Job may never outlive its analysis window by much: 120 s for scheduling and image pull.
     activeDeadlineSeconds: duration + 120,
     template: {
-      metadata: { labels: LOAD_POD_LABELS(p.componentId) },
+      metadata: {
+        labels: LOAD_POD_LABELS(p.componentId),
+        // No Istio sidecar: a sidecar never exits, so the Job would never complete (and the load
+        // would pass a proxy the production path does not).
+        annotations: { [ISTIO.inject]: "false" },
+      },
       spec: {
         restartPolicy: "Never",
         // Its own ServiceAccount, bound to nothing and without a token: the load generator never calls the API.

@@ -90,6 +90,8 @@ export const names = {
   loadServiceAccount: (component: string) => `${component}-load`,
   /** NetworkPolicies: the namespace's default deny, DNS for every pod, one per component and one per load Job. */
   defaultDeny: "default-deny",
+  /** The namespace-wide PeerAuthentication (Istio's name for the namespace default). */
+  meshDefault: "default",
   allowDns: "allow-dns",
   componentPolicy: (component: string) => component,
   loadPolicy: (component: string) => `${component}-load`,

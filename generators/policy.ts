@@ -41,6 +41,8 @@ export const RULES = {
   "default-deny-network": "every namespace with pods has a NetworkPolicy denying all ingress and egress (kube-score networkpolicy-targets-pod)",
   "network-policy-selects-pod": "every pod is selected by a NetworkPolicy other than the default deny (kube-score networkpolicy-targets-pod)",
   "readiness-probe": "long-running containers have a readiness probe (kube-linter no-readiness-probe)",
+  "mesh-strict": "every namespace with pods has a namespace-wide Istio PeerAuthentication in STRICT mode (Istio security best practices)",
+  "mesh-bypass-consistent": "a port a pod's sidecar does not intercept is DISABLE in a PeerAuthentication selecting the pod, or STRICT would refuse its plaintext connections",
 } as const;
 
 export type RuleId = keyof typeof RULES;
@@ -52,6 +54,7 @@ const isObject = (x: unknown): x is Json => typeof x === "object" && x !== null 
 interface PodTemplate {
   readonly at: string;
   readonly labels: Record<string, string>;
+  readonly annotations?: Record<string, string>;
   readonly spec: Json;
   readonly longRunning: boolean;
 }
@@ -60,7 +63,8 @@ function podTemplates(o: PolicyObject["object"]): PodTemplate[] {
   const spec = o.spec as Json | undefined;
   const t = spec?.template as Json | undefined;
   if ((o.kind === "Rollout" || o.kind === "Deployment") && isObject(t)) {
-    return [{ at: "/spec/template", labels: ((t.metadata as Json)?.labels ?? {}) as Record<string, string>, spec: t.spec as Json, longRunning: true }];
+    const meta = (t.metadata ?? {}) as Json;
+    return [{ at: "/spec/template", labels: (meta.labels ?? {}) as Record<string, string>, annotations: (meta.annotations ?? {}) as Record<string, string>, spec: t.spec as Json, longRunning: true }];
   }
   if (o.kind === "AnalysisTemplate" && Array.isArray(spec?.metrics)) {
     return (spec!.metrics as Json[]).flatMap((m, i) => {
@@ -95,6 +99,8 @@ const matches = (labels: Record<string, string>, selector: unknown): boolean => 
   if (Array.isArray(selector.matchExpressions) && selector.matchExpressions.length > 0) return false; // not used by our policies: not matched
   return Object.entries((selector.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v);
 };
+const EXCLUDE_INBOUND = "traffic.sidecar.istio.io/excludeInboundPorts";
+
 const isDefaultDeny = (o: PolicyObject["object"]) => {
   const s = o.spec as Json;
   const types = (s.policyTypes ?? []) as string[];
@@ -104,6 +110,7 @@ const isDefaultDeny = (o: PolicyObject["object"]) => {
 export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog): Violation[] {
   const out: Violation[] = [];
   const policies = objects.filter((o) => o.object.kind === "NetworkPolicy");
+  const peers = objects.filter((o) => o.object.kind === "PeerAuthentication");
   const namespacesWithPods = new Map<string, PolicyObject>();
   for (const { path, object: o } of objects) {
     const who = `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`.replace(" /", " ");
@@ -128,6 +135,15 @@ export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog
       if (spec.automountServiceAccountToken !== false) v("no-token-automount", `${t.at}/spec/automountServiceAccountToken`, "must be false: no BitActor pod calls the Kubernetes API");
       if (!policies.some((p) => p.object.metadata.namespace === o.metadata.namespace && !isDefaultDeny(p.object) && matches(t.labels, (p.object.spec as Json).podSelector) && Object.keys(((p.object.spec as Json).podSelector as Json) ?? {}).length > 0)) {
         v("network-policy-selects-pod", `${t.at}/metadata/labels`, `no NetworkPolicy in ${o.metadata.namespace} selects these pods: only the default deny applies`);
+      }
+      const bypassed = String((t.annotations ?? {})[EXCLUDE_INBOUND] ?? "").split(",").filter(Boolean);
+      for (const port of bypassed) {
+        const disabled = peers.some((p) => {
+          const ps = p.object.spec as Json;
+          const mode = ((ps.portLevelMtls as Json | undefined)?.[port] as Json | undefined)?.mode;
+          return p.object.metadata.namespace === o.metadata.namespace && isObject(ps.selector) && matches(t.labels, ps.selector) && mode === "DISABLE";
+        });
+        if (!disabled) v("mesh-bypass-consistent", `${t.at}/metadata/annotations/${EXCLUDE_INBOUND.replace(/\//g, "~1")}`, `port ${port} bypasses the sidecar but no PeerAuthentication selecting these pods sets it to DISABLE`);
       }
       ((spec.containers ?? []) as Json[]).forEach((c, i) => {
         const at = `${t.at}/spec/containers/${i}`;
@@ -162,6 +178,11 @@ export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog
     if (!policies.some((p) => p.object.metadata.namespace === ns && isDefaultDeny(p.object))) {
       out.push({ path: first.path, object: `Namespace ${ns}`, field: "", rule: "default-deny-network", message: `no NetworkPolicy in ${ns} denies all ingress and egress by default` });
     }
+    const strict = peers.some((p) => {
+      const ps = p.object.spec as Json;
+      return p.object.metadata.namespace === ns && !ps.selector && (ps.mtls as Json | undefined)?.mode === "STRICT";
+    });
+    if (!strict) out.push({ path: first.path, object: `Namespace ${ns}`, field: "", rule: "mesh-strict", message: `no namespace-wide PeerAuthentication in ${ns} requires STRICT mTLS` });
   }
   return out;
 }

@@ -11,6 +11,7 @@ import { ComponentDashboards } from "./constructs/dashboards.ts";
 import { OtelCollector } from "./constructs/otel-collector.ts";
 import { ComponentNetworkPolicies, StageNetworkPolicies } from "./constructs/network-policies.ts";
 import { ComponentServiceAccounts } from "./constructs/service-accounts.ts";
+import { ComponentMesh, StageMesh } from "./constructs/mesh.ts";
 import { RegionApplicationSet } from "./constructs/region-application-set.ts";
 import { EnvironmentProjects } from "./constructs/environment-projects.ts";
 import { RootApplication } from "./constructs/root-application.ts";
@@ -67,6 +68,7 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
   const sharedLabels = { ...baseLabels(e, region), [LABEL.component]: SHARED };
   const collector = new OtelCollector(shared, "otel", { catalog, region, labels: sharedLabels });
   new StageNetworkPolicies(shared, "network", { environment: env.settings, labels: sharedLabels });
+  new StageMesh(shared, "mesh", { labels: sharedLabels });
   return [shared, ...Object.keys(region.components).sort().map((componentId) => {
     const component = catalog.components[componentId]!;
     const chart = new FolderChart(paths.component(e, region.region, componentId), namespace);
@@ -76,6 +78,7 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
     new ComponentPodMonitor(chart, "monitor", { catalog, componentId, component, selector, labels });
     new ComponentServiceAccounts(chart, "accounts", { componentId, labels });
     new ComponentNetworkPolicies(chart, "network", { catalog, environment: env.settings, region, componentId, labels });
+    new ComponentMesh(chart, "mesh", { catalog, componentId, labels });
     new ComponentRules(chart, "rules", { catalog, componentId, component, region, namespace, labels });
     new ComponentDashboards(chart, "dashboards", { catalog, componentId, component, namespace, labels });
     new LatencyGate(chart, "gate", { catalog, componentId, component, region, namespace, previewService: services.previewName, labels });

@@ -23,8 +23,8 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
     if (m) assert.equal(object.metadata.namespace, `${m[1]}-${m[2]}`);
   }
   // 7 stages × 5 components × 6 objects + 7 ApplicationSets + 2 environments × (2 AppProjects + root)
-  // 7 stages × (5 components × 12 objects + a trading dashboard + 7 shared objects), 7 ApplicationSets, 2 × 3 bootstrap objects.
-  assert.equal(objects.length, 7 * (5 * 12 + 1 + 7) + 7 + 2 * 3);
+  // 7 stages × (5 components × 13 objects + a trading dashboard + 8 shared objects), 7 ApplicationSets, 2 × 3 bootstrap objects.
+  assert.equal(objects.length, 7 * (5 * 13 + 1 + 8) + 7 + 2 * 3);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -156,8 +156,8 @@ test("a misspelled field anywhere in a generator's output is rejected by the str
     const walk = (o: unknown, path: string[]) => {
       if (Array.isArray(o)) o.forEach((v, j) => walk(v, [...path, String(j)]));
       else if (o && typeof o === "object") {
-        // Free-form by schema: the list generator's elements, labels and annotations, a ConfigMap's data (maps).
-        if (/\/elements\/\d+$|\/(labels|annotations|matchLabels|nodeSelector|selector|limits|requests)$|^\/data$/.test("/" + path.join("/"))) return;
+        // Free-form by schema (maps): the list generator's elements, labels, annotations, a ConfigMap's data, Istio's per-port mTLS.
+        if (/\/elements\/\d+$|\/(labels|annotations|matchLabels|nodeSelector|selector|limits|requests|portLevelMtls)$|^\/data$/.test("/" + path.join("/"))) return;
         for (const [k, v] of Object.entries(o)) {
           // Top-level apiVersion/kind select the schema; renaming them is "no schema" (tested below).
           if (path.length > 0 || (k !== "apiVersion" && k !== "kind")) targets.push({ i, path: [...path, k] });
@@ -197,7 +197,7 @@ test("a render whose generator emits a bad object throws before writing, naming 
   assert.deepEqual(validateObject(project), [{ path: "/spec/description", message: "must be a string" }]);
   project.spec.descripton = "typo";
   assert.ok(validateObject(project).some((i) => i.path === "/spec/descripton"));
-  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service, v1/ConfigMap, apps/v1/Deployment, v1/ServiceAccount, networking.k8s.io/v1/NetworkPolicy, monitoring.coreos.com/v1/PodMonitor, monitoring.coreos.com/v1/PrometheusRule" }]);
+  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service, v1/ConfigMap, apps/v1/Deployment, v1/ServiceAccount, networking.k8s.io/v1/NetworkPolicy, security.istio.io/v1/PeerAuthentication, monitoring.coreos.com/v1/PodMonitor, monitoring.coreos.com/v1/PrometheusRule" }]);
   assert.equal(renderRepository(model).size, objects.length);
 });
 

@@ -24,6 +24,7 @@ const container = (o: Any) => o.spec.template.spec.containers[0];
 const loadJob = (o: Any) => o.spec.metrics.find((m: Any) => m.provider.job).provider.job.spec.template;
 
 test("the committed tree passes every rule", () => {
+  assert.equal(Object.keys(RULES).length, 18);
   assert.deepEqual(checkPolicies(objects, model.catalog), []);
 });
 
@@ -71,8 +72,18 @@ test("rule default-deny-network catches a namespace without the default deny", (
   assert.deepEqual(v.map((x) => [x.rule, x.object]), [["default-deny-network", "Namespace production-us-east-1"]]);
 });
 
+test("rule mesh-strict catches a namespace without STRICT mTLS; mesh-bypass-consistent a bypassed port the mesh still requires mTLS on", () => {
+  const noStrict = objects.map((o) => (o.path === "rollouts/production/us-east-1/shared/peerauthentication-default.yaml" ? { ...o, object: { ...o.object, spec: { mtls: { mode: "PERMISSIVE" } } } } : o));
+  assert.deepEqual(checkPolicies(noStrict, model.catalog).map((x) => [x.rule, x.object]), [["mesh-strict", "Namespace production-us-east-1"]]);
+  const peer = `${OE}/peerauthentication-order-engine.yaml`;
+  const strictPort = objects.map((o) => (o.path === peer ? { ...o, object: { ...o.object, spec: { ...(o.object as Any).spec, portLevelMtls: { 9090: { mode: "PERMISSIVE" } } } } } : o));
+  const v = checkPolicies(strictPort, model.catalog);
+  assert.deepEqual(v.map((x) => [x.rule, x.path, x.field]), [["mesh-bypass-consistent", ROLLOUT, "/spec/template/metadata/annotations/traffic.sidecar.istio.io~1excludeInboundPorts"]]);
+  assert.match(v[0]!.message, /port 9000 bypasses the sidecar/);
+});
+
 test("every rule is exercised by a broken object above", () => {
-  const covered = new Set<string>([...broken.map((b) => b.rule), "default-deny-network"]);
+  const covered = new Set<string>([...broken.map((b) => b.rule), "default-deny-network", "mesh-strict", "mesh-bypass-consistent"]);
   assert.deepEqual(Object.keys(RULES).filter((r) => !covered.has(r)), []);
 });
 
@@ -84,7 +95,7 @@ test("npm run policy exits 1 naming the file, the object, the field and the rule
     const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/policy.ts")], { cwd: dir, encoding: "utf8" });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, new RegExp(`^VIOLATION ${ROLLOUT}: Rollout production-us-east-1/order-engine /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem: read-only-root-fs: must be true`, "m"));
-    assert.match(r.stdout, /policy: 489 objects, 16 rules, 1 violation$/m);
+    assert.match(r.stdout, /policy: 531 objects, 18 rules, 1 violation$/m);
   } finally {
     await removeRepo(dir);
   }

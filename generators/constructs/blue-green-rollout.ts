@@ -6,6 +6,7 @@ import { LABEL, ROLE, ROLE_POD_LABEL, argoCdLink, dashboards, names, stageId } f
 import { GATE_ARGS } from "./latency-gate.ts";
 import { sdkEnvironment } from "../otel-config.ts";
 import { restrictedContainer, restrictedPod } from "../pod-security.ts";
+import { meshAnnotations } from "./mesh.ts";
 
 export interface BlueGreenRolloutProps {
   readonly catalog: Catalog;
@@ -56,7 +57,11 @@ export class BlueGreenRollout extends Construct {
         // A stuck release is aborted (old stack keeps serving) instead of waiting forever.
         progressDeadlineAbort: true,
         template: {
-          metadata: { labels: { ...props.selector, [LABEL.version]: pin.version } },
+          metadata: {
+            labels: { ...props.selector, [LABEL.version]: pin.version },
+            // The hot path bypasses the Istio sidecar (no proxy hop): see constructs/mesh.ts.
+            annotations: meshAnnotations(props.catalog, props.componentId, (id) => props.region.components[id] !== undefined),
+          },
           spec: {
             serviceAccountName: names.serviceAccount(props.componentId),
             // The engine never calls the Kubernetes API: no token in the pod.

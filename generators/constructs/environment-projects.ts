@@ -11,6 +11,8 @@ export const WORKLOAD_KINDS = [
   { group: "", kind: "ServiceAccount" },
   // Default deny plus the engine's flows.
   { group: "networking.k8s.io", kind: "NetworkPolicy" },
+  // Istio mTLS: STRICT per namespace, hot-path ports excluded.
+  { group: "security.istio.io", kind: "PeerAuthentication" },
   // Grafana dashboards (the Grafana sidecar loads ConfigMaps labelled grafana_dashboard).
   { group: "", kind: "ConfigMap" },
   // The stage's OpenTelemetry Collector.

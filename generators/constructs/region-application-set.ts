@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { ApplicationSet } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet";
 import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
+import { ISTIO } from "./mesh.ts";
 import { LABEL, SHARED, applicationName, argoCdLink, dashboards, names, paths, stageId } from "../naming.ts";
 
 export interface RegionApplicationSetProps {
@@ -77,7 +78,8 @@ export class RegionApplicationSet extends Construct {
               // CreateNamespace: the stage namespace exists as soon as its first component syncs.
               // PruneLast: removed objects go only after the new ones are healthy.
               syncOptions: ["CreateNamespace=true", "PruneLast=true"],
-              managedNamespaceMetadata: { labels: { ...props.labels } },
+              // Sidecar injection on: the namespace's PeerAuthentication is STRICT (constructs/mesh.ts).
+              managedNamespaceMetadata: { labels: { ...props.labels, [ISTIO.injectionLabel]: "enabled" } },
               retry: SYNC_RETRY,
             },
           },

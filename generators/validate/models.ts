@@ -7,6 +7,7 @@ import { Service } from "kubernetes-models/v1/Service";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { PeerAuthentication } from "@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
@@ -24,6 +25,7 @@ const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator }
   "apps/v1/Deployment": Deployment,
   "v1/ServiceAccount": ServiceAccount,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
+  "security.istio.io/v1/PeerAuthentication": PeerAuthentication,
   "monitoring.coreos.com/v1/PodMonitor": PodMonitor,
   "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
 };

@@ -1,0 +1,61 @@
+import { Construct } from "constructs";
+import { PeerAuthentication } from "@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication";
+import type { Catalog } from "../inputs/types.ts";
+import { emit } from "../argo.ts";
+import { LABEL, PART_OF, names } from "../naming.ts";
+
+/**
+ * Istio mTLS. The namespace is STRICT: every connection through the mesh must present a workload
+ * certificate. The engine's hot path does not go through the mesh at all: each engine pod's
+ * sidecar lets its service port and its flow targets' service ports bypass Envoy (pod annotations
+ * from `meshAnnotations`), and the component's PeerAuthentication sets that port to DISABLE, so
+ * no proxy hop and no TLS record sits between two engine components. The metrics port is
+ * PERMISSIVE for Prometheus, which runs outside the mesh. README "mTLS" has the trade-off.
+ */
+
+/** Pod annotations of Istio's sidecar injector (istio.io/latest/docs/reference/config/annotations). */
+export const ISTIO = {
+  excludeInbound: "traffic.sidecar.istio.io/excludeInboundPorts",
+  excludeOutbound: "traffic.sidecar.istio.io/excludeOutboundPorts",
+  inject: "sidecar.istio.io/inject",
+  /** Namespace label that turns sidecar injection on. */
+  injectionLabel: "istio-injection",
+} as const;
+
+/** The hot-path ports an engine pod's sidecar must not intercept: its own, and those it sends to. */
+export function meshAnnotations(catalog: Catalog, componentId: string, deployed: (id: string) => boolean): Record<string, string> {
+  const own = catalog.components[componentId]!.servicePort.port;
+  const targets = catalog.flows.filter((f) => f.from === componentId && deployed(f.to)).map((f) => catalog.components[f.to]!.servicePort.port);
+  const out = [...new Set(targets)].sort((a, b) => a - b);
+  return {
+    [ISTIO.excludeInbound]: String(own),
+    ...(out.length ? { [ISTIO.excludeOutbound]: out.join(",") } : {}),
+  };
+}
+
+export class StageMesh extends Construct {
+  constructor(scope: Construct, id: string, props: { readonly labels: Readonly<Record<string, string>> }) {
+    super(scope, id);
+    emit(this, "strict", new PeerAuthentication({ metadata: { name: names.meshDefault, labels: { ...props.labels } }, spec: { mtls: { mode: "STRICT" } } }));
+  }
+}
+
+export class ComponentMesh extends Construct {
+  constructor(scope: Construct, id: string, props: { readonly catalog: Catalog; readonly componentId: string; readonly labels: Readonly<Record<string, string>> }) {
+    super(scope, id);
+    const c = props.catalog.components[props.componentId]!;
+    emit(this, "peer", new PeerAuthentication({
+      metadata: { name: names.componentPolicy(props.componentId), labels: { ...props.labels } },
+      spec: {
+        selector: { matchLabels: { [LABEL.partOf]: PART_OF, [LABEL.name]: props.componentId } },
+        mtls: { mode: "STRICT" },
+        portLevelMtls: {
+          // The hot path: bypasses the sidecar (annotations), so the port must not demand mTLS.
+          [c.servicePort.port]: { mode: "DISABLE" },
+          // Prometheus scrapes from outside the mesh.
+          [c.metricsPort.port]: { mode: "PERMISSIVE" },
+        },
+      },
+    }));
+  }
+}
