@@ -12,6 +12,7 @@ import { OtelCollector } from "./constructs/otel-collector.ts";
 import { ComponentNetworkPolicies, StageNetworkPolicies } from "./constructs/network-policies.ts";
 import { ComponentServiceAccounts } from "./constructs/service-accounts.ts";
 import { ComponentMesh, StageMesh } from "./constructs/mesh.ts";
+import { SealedCredentials } from "./constructs/sealed-credentials.ts";
 import { RegionApplicationSet } from "./constructs/region-application-set.ts";
 import { EnvironmentProjects } from "./constructs/environment-projects.ts";
 import { RootApplication } from "./constructs/root-application.ts";
@@ -79,6 +80,7 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
     new ComponentServiceAccounts(chart, "accounts", { componentId, labels });
     new ComponentNetworkPolicies(chart, "network", { catalog, environment: env.settings, region, componentId, labels });
     new ComponentMesh(chart, "mesh", { catalog, componentId, labels });
+    new SealedCredentials(chart, "credentials", { region, componentId, labels });
     new ComponentRules(chart, "rules", { catalog, componentId, component, region, namespace, labels });
     new ComponentDashboards(chart, "dashboards", { catalog, componentId, component, namespace, labels });
     new LatencyGate(chart, "gate", { catalog, componentId, component, region, namespace, previewService: services.previewName, labels });

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # npm run setup: everything the checks need on a fresh Debian machine. Idempotent; a warm run
 # installs and builds nothing.
-#   Debian: prometheus (promtool; the e2e's Prometheus), etcd-server (etcd for throw-away API servers)
-#   Go module proxy: argo-eval, kubeconform, kube-apiserver, and for the e2e kube-scheduler,
+#   Debian: prometheus (promtool; the e2e's Prometheus), etcd-server (etcd for throw-away API servers),
+#   openssl (throw-away sealing keys in the secret tests)
+#   Go module proxy: argo-eval, otelcol, kubeseal, kubeconform, kube-apiserver, and for the e2e kube-scheduler,
 #   kube-controller-manager, kwok and Argo Rollouts' controller (pinned in tools/); CRD manifests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ fi
 missing=()
 { command -v promtool && command -v prometheus; } >/dev/null 2>&1 || missing+=(prometheus)
 command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
   $sudo_ apt-get update -qq
@@ -21,5 +23,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 promtool --version >/dev/null
 prometheus --version >/dev/null
+openssl version >/dev/null
 
 npx tsx scripts/tools.ts

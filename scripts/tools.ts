@@ -2,13 +2,14 @@
 // where each one is (validation and the e2e). Go programs are built once per version into ~/.cache/bitactor-gitops.
 import { main } from "./lib/run.ts";
 import { schemaRoot } from "./lib/kubeconform.ts";
-import { argoEval, otelcol, crdManifests, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kubeconform, kwok, rolloutsController } from "./lib/tools.ts";
+import { argoEval, otelcol, kubeseal, crdManifests, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kubeconform, kwok, rolloutsController } from "./lib/tools.ts";
 
 await main(async () => {
   const found: [string, () => string][] = [
     ["etcd", etcd],
     ["argo-eval", argoEval],
     ["otelcol", otelcol],
+    ["kubeseal", kubeseal],
     ["kubeconform", kubeconform],
     ["kube-apiserver", kubeApiserver],
     ["kube-controller-manager", kubeControllerManager],

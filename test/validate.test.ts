@@ -153,6 +153,8 @@ test("the Go modules build the versions tools/versions.json names", () => {
     assert.match(otel, new RegExp(`${mod.replace(/\./g, "\\.")} ${v.otelcol.replace(/\./g, "\\.")}$`, "m"), mod);
   }
   assert.match(readFileSync(join(ROOT, "engine/catalog.yaml"), "utf8"), new RegExp(`OpenTelemetry Collector ${v.otelcol.replace(/\./g, "\\.")}`));
+  // kubeseal seals for the controller whose CRD we validate SealedSecrets against.
+  assert.equal(v.crdSources.find((s) => s.module === "github.com/bitnami-labs/sealed-secrets")!.version, v.kubeseal);
   // The e2e's scheduler and controller manager come from the same module as the API server.
   assert.match(readFileSync(join(ROOT, "tools/kube/tools.go"), "utf8"), /"k8s\.io\/kubernetes\/cmd\/kube-controller-manager"[\s\S]*"k8s\.io\/kubernetes\/cmd\/kube-scheduler"/);
 });

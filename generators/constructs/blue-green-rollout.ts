@@ -7,6 +7,7 @@ import { GATE_ARGS } from "./latency-gate.ts";
 import { sdkEnvironment } from "../otel-config.ts";
 import { restrictedContainer, restrictedPod } from "../pod-security.ts";
 import { meshAnnotations } from "./mesh.ts";
+import { credentialEnvironment } from "./sealed-credentials.ts";
 
 export interface BlueGreenRolloutProps {
   readonly catalog: Catalog;
@@ -74,7 +75,11 @@ export class BlueGreenRollout extends Construct {
                 name: props.componentId,
                 image: `${c.image}@${pin.digest}`,
                 // Tracing: head-sampled in the SDK, exported off the hot path through a bounded queue.
-                env: sdkEnvironment(props.catalog, { componentId: props.componentId, collectorHost: props.collectorHost, environment: env.environment, region: props.region }),
+                // and credentials only from the Secrets the sealed-secrets controller unseals in the cluster.
+                env: [
+                  ...sdkEnvironment(props.catalog, { componentId: props.componentId, collectorHost: props.collectorHost, environment: env.environment, region: props.region }),
+                  ...credentialEnvironment(props.region, props.componentId),
+                ],
                 ports: [
                   { name: c.servicePort.name, containerPort: c.servicePort.port, protocol: "TCP" },
                   { name: c.metricsPort.name, containerPort: c.metricsPort.port, protocol: "TCP" },

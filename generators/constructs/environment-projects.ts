@@ -13,6 +13,8 @@ export const WORKLOAD_KINDS = [
   { group: "networking.k8s.io", kind: "NetworkPolicy" },
   // Istio mTLS: STRICT per namespace, hot-path ports excluded.
   { group: "security.istio.io", kind: "PeerAuthentication" },
+  // Credentials: only sealed (the controller creates the Secret in the cluster, never from git).
+  { group: "bitnami.com", kind: "SealedSecret" },
   // Grafana dashboards (the Grafana sidecar loads ConfigMaps labelled grafana_dashboard).
   { group: "", kind: "ConfigMap" },
   // The stage's OpenTelemetry Collector.

@@ -301,6 +301,26 @@ export const regionSchema = {
       // host:port, as the OTLP gRPC exporter takes it (no scheme).
       properties: { endpoint: { type: "string", pattern: "^[a-z0-9]([a-z0-9.-]*[a-z0-9])?:[0-9]{1,5}$" }, tls: { type: "boolean" } },
     },
+    secrets: {
+      type: "object",
+      propertyNames: id,
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        required: ["component", "encryptedData"],
+        properties: {
+          component: id,
+          encryptedData: {
+            type: "object",
+            minProperties: 1,
+            propertyNames: { pattern: "^[A-Z][A-Z0-9_]{0,62}$" },
+            // kubeseal's output: base64 of an RSA-OAEP session key (>= 256 bytes for a 2048-bit key) and the
+            // AES-GCM ciphertext. Anything shorter is not a sealed value (a pasted plaintext, for one).
+            additionalProperties: { type: "string", minLength: 344, pattern: "^[A-Za-z0-9+/]+={0,2}$" },
+          },
+        },
+      },
+    },
     grafana: { type: "object", additionalProperties: false, required: ["url"], properties: { url: { type: "string", pattern: "^https://[^\\s/?#]+(/[^\\s?#]*)?$" } } },
     components: {
       type: "object",

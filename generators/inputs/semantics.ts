@@ -102,6 +102,18 @@ export function checkEnvironment(
       if (!components.includes(name)) errors.push(source.error(["components"], `unknown component "${name}"; allowed: ${components.join(", ")}`, name));
       else deployed.add(name);
     }
+    const envOwner = new Map<string, string>();
+    for (const [name, secret] of Object.entries(r.secrets ?? {})) {
+      if (!r.components[secret.component]) {
+        errors.push(source.error(["secrets", name, "component"], `"${secret.component}" is not deployed in this region; deployed: ${Object.keys(r.components).join(", ")}`));
+      }
+      for (const key of Object.keys(secret.encryptedData)) {
+        // Each key becomes an environment variable of the component's container: one source per name.
+        const owner = envOwner.get(`${secret.component}/${key}`);
+        if (owner) errors.push(source.error(["secrets", name, "encryptedData"], `${secret.component} already gets ${key} from secret "${owner}"`, key));
+        else envOwner.set(`${secret.component}/${key}`, name);
+      }
+    }
     const exchangeIds = r.exchanges.map((x) => x.id);
     exchangeIds.forEach((x, i) => {
       if (exchangeIds.indexOf(x) !== i) errors.push(source.error(["exchanges", i, "id"], `duplicate exchange "${x}"`));

@@ -225,6 +225,14 @@ export interface ComponentPin {
   readonly replicas: number;
 }
 
+/** One sealed credential set of a component. */
+export interface SealedCredential {
+  /** The component whose engine container receives the keys as environment variables. */
+  readonly component: string;
+  /** Environment variable name → ciphertext from kubeseal (strict scope: bound to this namespace and secret name). */
+  readonly encryptedData: Readonly<Record<string, string>>;
+}
+
 /** An exchange this region connects to. */
 export interface Exchange {
   readonly id: string;
@@ -254,6 +262,12 @@ export interface RegionSettings {
   };
   /** The tracing backend the region's collector exports to (OTLP/gRPC `host:port`). */
   readonly tracing: { readonly endpoint: string; readonly tls: boolean };
+  /**
+   * Credentials (exchange sessions, API keys), sealed with the region's sealed-secrets controller
+   * certificate (`npm run seal`): only ciphertext is ever in git. Each becomes a SealedSecret in its
+   * component's folder and environment variables of its engine container.
+   */
+  readonly secrets?: Readonly<Record<string, SealedCredential>>;
   /** The region's Grafana; Argo CD links its dashboards. */
   readonly grafana: { readonly url: string };
   /** Components deployed in this region with their pins. Keys must exist in the catalog. */

@@ -8,6 +8,7 @@ import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitorin
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { PeerAuthentication } from "@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication";
+import { SealedSecret } from "@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1/SealedSecret";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
@@ -26,6 +27,7 @@ const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator }
   "v1/ServiceAccount": ServiceAccount,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
   "security.istio.io/v1/PeerAuthentication": PeerAuthentication,
+  "bitnami.com/v1alpha1/SealedSecret": SealedSecret,
   "monitoring.coreos.com/v1/PodMonitor": PodMonitor,
   "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
 };

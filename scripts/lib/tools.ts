@@ -27,6 +27,7 @@ export interface ToolVersions {
   readonly kubeconform: string;
   readonly kwok: string;
   readonly otelcol: string;
+  readonly kubeseal: string;
   readonly etcd: { readonly debianPackage: string; readonly minimum: string };
   readonly crdSources: readonly CrdSource[];
 }
@@ -130,6 +131,11 @@ function goInstall(name: string, pkg: string, version: string): string {
       rmSync(bin, { recursive: true, force: true });
     }
   });
+}
+
+/** kubeseal at the version in tools/versions.json: seals a value for one region's sealed-secrets controller. */
+export function kubeseal(): string {
+  return goInstall("kubeseal", "github.com/bitnami-labs/sealed-secrets/cmd/kubeseal", toolVersions().kubeseal);
 }
 
 /** kubeconform at the version in tools/versions.json. */
