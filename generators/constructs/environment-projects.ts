@@ -5,6 +5,9 @@ import { emit } from "../argo.ts";
 import { names, stageId } from "../naming.ts";
 
 /** The kinds a component folder holds; the workload project allows these and nothing else. */
+/** Credentials: only sealed (the controller creates the Secret in the cluster, never from git). */
+export const SEALED_SECRET_KIND = { group: "bitnami.com", kind: "SealedSecret" } as const;
+
 export const WORKLOAD_KINDS = [
   { group: "", kind: "Service" },
   // One per component and per load Job, no token, bound to nothing.
@@ -13,8 +16,6 @@ export const WORKLOAD_KINDS = [
   { group: "networking.k8s.io", kind: "NetworkPolicy" },
   // Istio mTLS: STRICT per namespace, hot-path ports excluded.
   { group: "security.istio.io", kind: "PeerAuthentication" },
-  // Credentials: only sealed (the controller creates the Secret in the cluster, never from git).
-  { group: "bitnami.com", kind: "SealedSecret" },
   // Grafana dashboards (the Grafana sidecar loads ConfigMaps labelled grafana_dashboard).
   { group: "", kind: "ConfigMap" },
   // The stage's OpenTelemetry Collector.
@@ -51,7 +52,11 @@ export class EnvironmentProjects extends Construct {
         sourceRepos,
         destinations: props.environment.regions.map((r) => ({ name: r.cluster.name, namespace: stageId(s.environment, r.region) })),
         clusterResourceWhitelist: [{ group: "", kind: "Namespace" }],
-        namespaceResourceWhitelist: WORKLOAD_KINDS.map((k) => ({ ...k })),
+        // Narrowest: SealedSecrets only in an environment that has sealed credentials.
+        namespaceResourceWhitelist: [
+          ...WORKLOAD_KINDS.map((k) => ({ ...k })),
+          ...(props.environment.regions.some((r) => Object.keys(r.secrets ?? {}).length > 0) ? [{ ...SEALED_SECRET_KIND }] : []),
+        ],
         // Anything in our namespaces that git does not declare shows up as a warning in Argo CD.
         orphanedResources: { warn: true },
       },
