@@ -41,6 +41,12 @@ export const RULES = {
   "default-deny-network": "every namespace with pods has a NetworkPolicy denying all ingress and egress (kube-score networkpolicy-targets-pod)",
   "network-policy-selects-pod": "every pod is selected by a NetworkPolicy other than the default deny (kube-score networkpolicy-targets-pod)",
   "readiness-probe": "long-running containers have a readiness probe (kube-linter no-readiness-probe)",
+  "guaranteed-integer-cpu": "engine containers are Guaranteed QoS with whole CPUs (requests = limits for cpu, memory, hugepages) so the kubelet's static CPU manager pins cores",
+  "hugepages-mounted": "a container that requests hugepages mounts an emptyDir of the same page size",
+  "disruption-budget": "every workload with more than one replica has a PodDisruptionBudget allowing at most one disruption (kube-score poddisruptionbudget)",
+  "zone-spread": "workloads with three or more replicas spread over at least three zones: maxSkew 1, DoNotSchedule, minDomains >= 3 (Polaris topologySpreadConstraint)",
+  "host-anti-affinity": "no two pods of a multi-replica workload on one host: required podAntiAffinity on kubernetes.io/hostname (kube-score pod-anti-affinity, required here)",
+  "probes-1s": "engine containers have startup, readiness and liveness probes every 1 s, the shortest period Kubernetes allows",
   "mesh-strict": "every namespace with pods has a namespace-wide Istio PeerAuthentication in STRICT mode (Istio security best practices)",
   "mesh-bypass-consistent": "a port a pod's sidecar does not intercept is DISABLE in a PeerAuthentication selecting the pod, or STRICT would refuse its plaintext connections",
 } as const;
@@ -53,6 +59,8 @@ const isObject = (x: unknown): x is Json => typeof x === "object" && x !== null 
 /** A pod template inside an object, with where it is and whether it runs for good. */
 interface PodTemplate {
   readonly at: string;
+  /** The workload's replicas (undefined for Jobs). */
+  readonly replicas?: number;
   readonly labels: Record<string, string>;
   readonly annotations?: Record<string, string>;
   readonly spec: Json;
@@ -64,7 +72,7 @@ function podTemplates(o: PolicyObject["object"]): PodTemplate[] {
   const t = spec?.template as Json | undefined;
   if ((o.kind === "Rollout" || o.kind === "Deployment") && isObject(t)) {
     const meta = (t.metadata ?? {}) as Json;
-    return [{ at: "/spec/template", labels: (meta.labels ?? {}) as Record<string, string>, annotations: (meta.annotations ?? {}) as Record<string, string>, spec: t.spec as Json, longRunning: true }];
+    return [{ at: "/spec/template", replicas: Number(spec!.replicas ?? 1), labels: (meta.labels ?? {}) as Record<string, string>, annotations: (meta.annotations ?? {}) as Record<string, string>, spec: t.spec as Json, longRunning: true }];
   }
   if (o.kind === "AnalysisTemplate" && Array.isArray(spec?.metrics)) {
     return (spec!.metrics as Json[]).flatMap((m, i) => {
@@ -111,6 +119,7 @@ export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog
   const out: Violation[] = [];
   const policies = objects.filter((o) => o.object.kind === "NetworkPolicy");
   const peers = objects.filter((o) => o.object.kind === "PeerAuthentication");
+  const budgets = objects.filter((o) => o.object.kind === "PodDisruptionBudget");
   const namespacesWithPods = new Map<string, PolicyObject>();
   for (const { path, object: o } of objects) {
     const who = `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`.replace(" /", " ");
@@ -147,8 +156,40 @@ export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog
         });
         if (!disabled) v("mesh-bypass-consistent", `${t.at}/metadata/annotations/${EXCLUDE_INBOUND.replace(/\//g, "~1")}`, `port ${port} bypasses the sidecar but no PeerAuthentication selecting these pods sets it to DISABLE`);
       }
+      const replicas = t.replicas ?? 1;
+      if (t.longRunning && replicas > 1) {
+        const pdb = budgets.find((b) => b.object.metadata.namespace === o.metadata.namespace && matches(t.labels, (b.object.spec as Json).selector));
+        const maxUnavailable = (pdb?.object.spec as Json | undefined)?.maxUnavailable;
+        if (!pdb) v("disruption-budget", `${t.at}/metadata/labels`, "no PodDisruptionBudget selects these pods");
+        else if (maxUnavailable !== 1 && maxUnavailable !== 0) v("disruption-budget", `${t.at}/metadata/labels`, `PodDisruptionBudget ${pdb.object.metadata.name} must set maxUnavailable: 1 (has ${JSON.stringify(maxUnavailable)})`);
+        const anti = (((spec.affinity as Json | undefined)?.podAntiAffinity as Json | undefined)?.requiredDuringSchedulingIgnoredDuringExecution ?? []) as Json[];
+        if (!anti.some((a) => a.topologyKey === "kubernetes.io/hostname" && matches(t.labels, a.labelSelector))) v("host-anti-affinity", `${t.at}/spec/affinity/podAntiAffinity`, "needs a required term on kubernetes.io/hostname selecting these pods");
+      }
+      if (t.longRunning && replicas >= 3) {
+        const spread = ((spec.topologySpreadConstraints ?? []) as Json[]).find((c) => c.topologyKey === "topology.kubernetes.io/zone");
+        if (!spread || spread.maxSkew !== 1 || spread.whenUnsatisfiable !== "DoNotSchedule" || Number(spread.minDomains ?? 0) < 3 || !matches(t.labels, spread.labelSelector)) {
+          v("zone-spread", `${t.at}/spec/topologySpreadConstraints`, "needs topology.kubernetes.io/zone with maxSkew 1, DoNotSchedule, minDomains >= 3, selecting these pods");
+        }
+      }
       ((spec.containers ?? []) as Json[]).forEach((c, i) => {
         const at = `${t.at}/spec/containers/${i}`;
+        if (component && t.longRunning) {
+          const res = (c.resources ?? {}) as { requests?: Record<string, string>; limits?: Record<string, string> };
+          const names = new Set([...Object.keys(res.requests ?? {}), ...Object.keys(res.limits ?? {})]);
+          for (const r of names) {
+            if (res.requests?.[r] !== res.limits?.[r]) v("guaranteed-integer-cpu", `${at}/resources/limits/${r}`, `requests.${r} (${res.requests?.[r]}) must equal limits.${r} (${res.limits?.[r]})`);
+          }
+          if (!/^[1-9][0-9]*$/.test(String(res.requests?.cpu ?? ""))) v("guaranteed-integer-cpu", `${at}/resources/requests/cpu`, `"${res.requests?.cpu}" is not a whole number of CPUs`);
+          for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
+            if ((c[probe] as Json | undefined)?.periodSeconds !== 1) v("probes-1s", `${at}/${probe}`, `needs a ${probe} with periodSeconds 1`);
+          }
+        }
+        const hugepages = Object.keys(((c.resources as Json | undefined)?.requests ?? {}) as Json).filter((r) => r.startsWith("hugepages-"));
+        for (const h of hugepages) {
+          const medium = `HugePages-${h.slice("hugepages-".length)}`;
+          const vols = ((spec.volumes ?? []) as Json[]).filter((vol) => (vol.emptyDir as Json | undefined)?.medium === medium).map((vol) => vol.name);
+          if (!((c.volumeMounts ?? []) as Json[]).some((m) => vols.includes(m.name))) v("hugepages-mounted", `${at}/volumeMounts`, `requests ${h} but mounts no emptyDir with medium ${medium}`);
+        }
         const sc = (c.securityContext ?? {}) as Json;
         const caps = (sc.capabilities ?? {}) as { drop?: string[]; add?: string[] };
         const image = String(c.image ?? "");

@@ -13,6 +13,7 @@ import { ComponentNetworkPolicies, StageNetworkPolicies } from "./constructs/net
 import { ComponentServiceAccounts } from "./constructs/service-accounts.ts";
 import { ComponentMesh, StageMesh } from "./constructs/mesh.ts";
 import { SealedCredentials } from "./constructs/sealed-credentials.ts";
+import { ComponentDisruptionBudget } from "./constructs/disruption-budget.ts";
 import { RegionApplicationSet } from "./constructs/region-application-set.ts";
 import { EnvironmentProjects } from "./constructs/environment-projects.ts";
 import { RootApplication } from "./constructs/root-application.ts";
@@ -81,6 +82,7 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
     new ComponentNetworkPolicies(chart, "network", { catalog, environment: env.settings, region, componentId, labels });
     new ComponentMesh(chart, "mesh", { catalog, componentId, labels });
     new SealedCredentials(chart, "credentials", { region, componentId, labels });
+    new ComponentDisruptionBudget(chart, "disruption", { componentId, selector, labels });
     new ComponentRules(chart, "rules", { catalog, componentId, component, region, namespace, labels });
     new ComponentDashboards(chart, "dashboards", { catalog, componentId, component, namespace, labels });
     new LatencyGate(chart, "gate", { catalog, componentId, component, region, namespace, previewService: services.previewName, labels });

@@ -210,15 +210,21 @@ test("the release image is the rendered repository with another digest", () => {
   assert.notEqual(releaseImage(rendered, "regressed"), img);
 });
 
-test("fake nodes carry the Rollout's nodeSelector and the taints it tolerates, one per zone, plus an untainted load node", () => {
+test("fake nodes carry the Rollout's nodeSelector and the taints it tolerates, one per pod of both stacks round-robin over the zones, plus an untainted load node", () => {
   const spec = rolloutSpec(release.rollout).template.spec;
   const nodes = fakeNodes(release);
   const engine = nodes.filter((n) => n.taints.length);
-  assert.deepEqual(engine.map((n) => n.labels["topology.kubernetes.io/zone"]), release.region.zones);
+  // Required anti-affinity over both stacks: one host per pod, blue and green.
+  const replicas = rolloutSpec(release.rollout).replicas;
+  assert.equal(engine.length, 2 * replicas);
+  assert.deepEqual(engine.map((n) => n.labels["topology.kubernetes.io/zone"]), Array.from({ length: 2 * replicas }, (_, i) => release.region.zones[i % release.region.zones.length]));
+  const requested = spec.containers[0]!.resources!.requests as Record<string, string>;
   for (const n of engine) {
     for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) assert.equal(n.labels[k], v);
     assert.deepEqual(n.taints, spec.tolerations!.map((t) => ({ key: t.key, value: t.value, effect: t.effect })));
-    assert.ok(Number(n.capacity.cpu) >= 2 * 16, "room for a blue and a green pod");
+    assert.equal(Number(n.capacity.cpu), 16, "exactly one pod's cores");
+    assert.equal(Number(n.capacity["hugepages-2Mi"]), 16 * 2 ** 30, "and its hugepages");
+    assert.deepEqual(Object.keys(n.capacity).filter((k) => k !== "pods").sort(), Object.keys(requested).sort());
   }
   assert.deepEqual(nodes.filter((n) => !n.taints.length).map((n) => n.name), ["load-0"]);
 });

@@ -23,8 +23,8 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
     if (m) assert.equal(object.metadata.namespace, `${m[1]}-${m[2]}`);
   }
   // 7 stages × 5 components × 6 objects + 7 ApplicationSets + 2 environments × (2 AppProjects + root)
-  // 7 stages × (5 components × 13 objects + a trading dashboard + 8 shared objects), 7 ApplicationSets, 2 × 3 bootstrap objects.
-  assert.equal(objects.length, 7 * (5 * 13 + 1 + 8) + 7 + 2 * 3);
+  // 7 stages × (5 components × 14 objects + a trading dashboard + 8 shared objects), 7 ApplicationSets, 2 × 3 bootstrap objects.
+  assert.equal(objects.length, 7 * (5 * 14 + 1 + 8) + 7 + 2 * 3);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -197,7 +197,7 @@ test("a render whose generator emits a bad object throws before writing, naming 
   assert.deepEqual(validateObject(project), [{ path: "/spec/description", message: "must be a string" }]);
   project.spec.descripton = "typo";
   assert.ok(validateObject(project).some((i) => i.path === "/spec/descripton"));
-  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service, v1/ConfigMap, apps/v1/Deployment, v1/ServiceAccount, networking.k8s.io/v1/NetworkPolicy, security.istio.io/v1/PeerAuthentication, bitnami.com/v1alpha1/SealedSecret, monitoring.coreos.com/v1/PodMonitor, monitoring.coreos.com/v1/PrometheusRule" }]);
+  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service, v1/ConfigMap, apps/v1/Deployment, v1/ServiceAccount, policy/v1/PodDisruptionBudget, networking.k8s.io/v1/NetworkPolicy, security.istio.io/v1/PeerAuthentication, bitnami.com/v1alpha1/SealedSecret, monitoring.coreos.com/v1/PodMonitor, monitoring.coreos.com/v1/PrometheusRule" }]);
   assert.equal(renderRepository(model).size, objects.length);
 });
 

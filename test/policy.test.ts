@@ -24,12 +24,12 @@ const container = (o: Any) => o.spec.template.spec.containers[0];
 const loadJob = (o: Any) => o.spec.metrics.find((m: Any) => m.provider.job).provider.job.spec.template;
 
 test("the committed tree passes every rule", () => {
-  assert.equal(Object.keys(RULES).length, 18);
+  assert.equal(Object.keys(RULES).length, 24);
   assert.deepEqual(checkPolicies(objects, model.catalog), []);
 });
 
 /** One object broken in one place, and the rule and field that must catch it. */
-const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: string; drop?: boolean }[] = [
+const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: string; drop?: boolean; culprit?: string }[] = [
   { rule: "image-digest", path: ROLLOUT, mutate: (o) => (container(o).image = "registry.bitactor.internal/engine/order-engine:4.12.0"), field: "/spec/template/spec/containers/0/image" },
   { rule: "image-digest", path: PRE, mutate: (o) => (loadJob(o).spec.containers[0].image = "registry.bitactor.internal/tools/bitactor-loadgen:latest"), field: "/spec/metrics/0/provider/job/spec/template/spec/containers/0/image" },
   { rule: "no-plaintext-secret", path: ROLLOUT, mutate: (o) => Object.assign(o, { apiVersion: "v1", kind: "Secret", spec: undefined, data: {} }), field: "/kind" },
@@ -46,12 +46,22 @@ const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: 
   { rule: "read-only-root-fs", path: COLLECTOR, mutate: (o) => (container(o).securityContext.readOnlyRootFilesystem = false), field: "/spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem" },
   { rule: "no-host-access", path: ROLLOUT, mutate: (o) => (o.spec.template.spec.hostNetwork = true), field: "/spec/template/spec" },
   { rule: "no-host-access", path: ROLLOUT, mutate: (o) => (container(o).securityContext.privileged = true), field: "/spec/template/spec/containers/0/securityContext/privileged" },
-  { rule: "no-host-access", path: ROLLOUT, mutate: (o) => o.spec.template.spec.volumes.push({ name: "host", hostPath: { path: "/" } }), field: "/spec/template/spec/volumes/1/hostPath" },
+  { rule: "no-host-access", path: ROLLOUT, mutate: (o) => o.spec.template.spec.volumes.push({ name: "host", hostPath: { path: "/" } }), field: "/spec/template/spec/volumes/2/hostPath" },
   { rule: "resources-set", path: PRE, mutate: (o) => delete loadJob(o).spec.containers[0].resources.limits.memory, field: "/spec/metrics/0/provider/job/spec/template/spec/containers/0/resources/limits/memory" },
   { rule: "own-service-account", path: ROLLOUT, mutate: (o) => (o.spec.template.spec.serviceAccountName = "default"), field: "/spec/template/spec/serviceAccountName" },
   { rule: "no-token-automount", path: PRE, mutate: (o) => delete loadJob(o).spec.automountServiceAccountToken, field: "/spec/metrics/0/provider/job/spec/template/spec/automountServiceAccountToken" },
   { rule: "network-policy-selects-pod", path: `${OE}/networkpolicy-order-engine.yaml`, mutate: () => undefined, field: "/spec/template/metadata/labels", drop: true },
   { rule: "readiness-probe", path: COLLECTOR, mutate: (o) => delete container(o).readinessProbe, field: "/spec/template/spec/containers/0/readinessProbe" },
+  { rule: "guaranteed-integer-cpu", path: ROLLOUT, mutate: (o) => (container(o).resources.limits.cpu = "17"), field: "/spec/template/spec/containers/0/resources/limits/cpu" },
+  { rule: "guaranteed-integer-cpu", path: ROLLOUT, mutate: (o) => (container(o).resources.requests.cpu = container(o).resources.limits.cpu = "15500m"), field: "/spec/template/spec/containers/0/resources/requests/cpu" },
+  { rule: "hugepages-mounted", path: ROLLOUT, mutate: (o) => (container(o).volumeMounts = container(o).volumeMounts.filter((m: Any) => m.name !== "hugepages")), field: "/spec/template/spec/containers/0/volumeMounts" },
+  { rule: "disruption-budget", path: `${OE}/poddisruptionbudget-order-engine.yaml`, mutate: () => undefined, field: "/spec/template/metadata/labels", drop: true },
+  { rule: "disruption-budget", path: `${OE}/poddisruptionbudget-order-engine.yaml`, mutate: (o) => (o.spec.maxUnavailable = 2), field: "/spec/template/metadata/labels", culprit: ROLLOUT },
+  { rule: "zone-spread", path: ROLLOUT, mutate: (o) => delete o.spec.template.spec.topologySpreadConstraints[0].minDomains, field: "/spec/template/spec/topologySpreadConstraints" },
+  { rule: "zone-spread", path: ROLLOUT, mutate: (o) => (o.spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable = "ScheduleAnyway"), field: "/spec/template/spec/topologySpreadConstraints" },
+  { rule: "host-anti-affinity", path: ROLLOUT, mutate: (o) => delete o.spec.template.spec.affinity, field: "/spec/template/spec/affinity/podAntiAffinity" },
+  { rule: "probes-1s", path: ROLLOUT, mutate: (o) => (container(o).livenessProbe.periodSeconds = 10), field: "/spec/template/spec/containers/0/livenessProbe" },
+  { rule: "probes-1s", path: MDH_ROLLOUT, mutate: (o) => delete container(o).startupProbe, field: "/spec/template/spec/containers/0/startupProbe" },
 ];
 
 for (const b of broken) {
@@ -62,7 +72,7 @@ for (const b of broken) {
     b.mutate(copy.object);
     const changed = b.drop ? objects.filter((o) => o.path !== b.path) : objects.map((o) => (o.path === b.path ? copy : o));
     const v = checkPolicies(changed, model.catalog);
-    const culprit = b.drop ? ROLLOUT : b.path;
+    const culprit = b.culprit ?? (b.drop ? ROLLOUT : b.path);
     assert.ok(v.some((x) => x.rule === b.rule && x.field === b.field && x.path === culprit), `expected ${b.rule} at ${culprit} ${b.field}, got ${JSON.stringify(v, null, 1)}`);
   });
 }
@@ -95,7 +105,7 @@ test("npm run policy exits 1 naming the file, the object, the field and the rule
     const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/policy.ts")], { cwd: dir, encoding: "utf8" });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, new RegExp(`^VIOLATION ${ROLLOUT}: Rollout production-us-east-1/order-engine /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem: read-only-root-fs: must be true`, "m"));
-    assert.match(r.stdout, /policy: 531 objects, 18 rules, 1 violation$/m);
+    assert.match(r.stdout, /policy: 566 objects, 24 rules, 1 violation$/m);
   } finally {
     await removeRepo(dir);
   }

@@ -8,6 +8,7 @@ import { sdkEnvironment } from "../otel-config.ts";
 import { restrictedContainer, restrictedPod } from "../pod-security.ts";
 import { meshAnnotations } from "./mesh.ts";
 import { credentialEnvironment } from "./sealed-credentials.ts";
+import { POD_TEMPLATE_HASH_LABEL } from "./pod-monitor.ts";
 
 export interface BlueGreenRolloutProps {
   readonly catalog: Catalog;
@@ -24,6 +25,12 @@ export interface BlueGreenRolloutProps {
   /** The stage's OpenTelemetry Collector Service the engine's SDK exports spans to. */
   readonly collectorHost: string;
 }
+
+/** Well-known node labels (kubernetes.io/docs/reference/labels-annotations-taints). */
+export const ZONE_KEY = "topology.kubernetes.io/zone";
+export const HOST_KEY = "kubernetes.io/hostname";
+/** Seconds a starting engine may take before liveness applies (startup probe × 1 s period). */
+const STARTUP_SECONDS = 120;
 
 /** Node label and taint key that tie a component to its node pool. */
 export const NODE_POOL_KEY = "bitactor.io/node-pool";
@@ -86,18 +93,49 @@ export class BlueGreenRollout extends Construct {
                 ],
                 // requests = limits with whole CPUs: Guaranteed QoS, so the static CPU manager pins cores.
                 resources: {
-                  requests: { cpu, memory: c.resources.memory },
-                  limits: { cpu, memory: c.resources.memory },
+                  requests: { cpu, memory: c.resources.memory, "hugepages-2Mi": c.resources.hugepages2Mi },
+                  limits: { cpu, memory: c.resources.memory, "hugepages-2Mi": c.resources.hugepages2Mi },
                 },
                 // Restricted profile plus only the catalog's justified capabilities.
                 securityContext: restrictedContainer(c.security.addCapabilities),
                 // The root filesystem is read-only; scratch space lives in memory and is bounded.
-                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                volumeMounts: [
+                  { name: "tmp", mountPath: "/tmp" },
+                  { name: "hugepages", mountPath: "/dev/hugepages" },
+                ],
                 // 1 s is the shortest period Kubernetes allows (probe periodSeconds minimum).
-                readinessProbe: { httpGet: { path: "/healthz", port: c.metricsPort.name }, periodSeconds: 1, failureThreshold: 3 },
+                // Sub-second probing does not exist in Kubernetes; the gate's 1 s scrapes and the p99
+                // alert watch latency, the probes only liveness and readiness (README "High availability").
+                startupProbe: { httpGet: { path: "/healthz", port: c.metricsPort.name }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: STARTUP_SECONDS },
+                readinessProbe: { httpGet: { path: "/healthz", port: c.metricsPort.name }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 },
+                livenessProbe: { httpGet: { path: "/healthz", port: c.metricsPort.name }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 5 },
               },
             ],
-            volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "256Mi" } }],
+            volumes: [
+              { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "256Mi" } },
+              { name: "hugepages", emptyDir: { medium: "HugePages-2Mi" } },
+            ],
+            // Every stack (blue and green each) spreads evenly over the region's zones, and at least
+            // over as many zones as the region lists: a zone without capacity leaves pods pending
+            // rather than crowding the others.
+            topologySpreadConstraints: [
+              {
+                maxSkew: 1,
+                topologyKey: ZONE_KEY,
+                whenUnsatisfiable: "DoNotSchedule",
+                minDomains: props.region.zones.length,
+                labelSelector: { matchLabels: { ...props.selector } },
+                matchLabelKeys: [POD_TEMPLATE_HASH_LABEL],
+              },
+            ],
+            // No two pods of the component on one host, across both stacks: a replica lost with its
+            // host is one replica, and a preview under the gate's 10x load never shares caches,
+            // memory bandwidth or a NIC with production.
+            affinity: {
+              podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { ...props.selector } }, topologyKey: HOST_KEY }],
+              },
+            },
           },
         },
         strategy: {

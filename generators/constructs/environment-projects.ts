@@ -14,6 +14,8 @@ export const WORKLOAD_KINDS = [
   { group: "", kind: "ServiceAccount" },
   // Default deny plus the engine's flows.
   { group: "networking.k8s.io", kind: "NetworkPolicy" },
+  // At most one voluntary disruption per component.
+  { group: "policy", kind: "PodDisruptionBudget" },
   // Istio mTLS: STRICT per namespace, hot-path ports excluded.
   { group: "security.istio.io", kind: "PeerAuthentication" },
   // Grafana dashboards (the Grafana sidecar loads ConfigMaps labelled grafana_dashboard).

@@ -167,9 +167,9 @@ export const catalogSchema = {
           resources: {
             type: "object",
             additionalProperties: false,
-            required: ["cpu", "memory"],
+            required: ["cpu", "memory", "hugepages2Mi"],
             // Whole cores: the kubelet's static CPU manager pins only integer CPU requests.
-            properties: { cpu: { type: "integer", minimum: 1, maximum: 192 }, memory },
+            properties: { cpu: { type: "integer", minimum: 1, maximum: 192 }, memory, hugepages2Mi: memory },
           },
           metric: {
             type: "object",

@@ -65,7 +65,12 @@ export interface Component {
   /** The port that serves `/metrics` and `/healthz`. */
   readonly metricsPort: PortSpec;
   /** Guaranteed QoS: requests = limits. CPU is whole cores so the static CPU manager can pin them. */
-  readonly resources: { readonly cpu: number; readonly memory: string };
+  readonly resources: {
+    readonly cpu: number;
+    readonly memory: string;
+    /** 2 MiB hugepages, requested = limit and mounted at /dev/hugepages. */
+    readonly hugepages2Mi: string;
+  };
   /** The in-process histogram this component exports. */
   readonly metric: {
     /** Histogram base name (without `_bucket`/`_count`), in seconds as Prometheus convention asks. */

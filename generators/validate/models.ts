@@ -9,6 +9,7 @@ import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { PeerAuthentication } from "@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication";
 import { SealedSecret } from "@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1/SealedSecret";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
@@ -25,6 +26,7 @@ const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator }
   "v1/ConfigMap": ConfigMap,
   "apps/v1/Deployment": Deployment,
   "v1/ServiceAccount": ServiceAccount,
+  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
   "security.istio.io/v1/PeerAuthentication": PeerAuthentication,
   "bitnami.com/v1alpha1/SealedSecret": SealedSecret,

@@ -142,42 +142,42 @@ function quantity(q: string): number {
   const unit = { m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 }[m[2] as "m"] ?? 1;
   return Number(m[1]) * unit;
 }
-function requests(spec: { containers: Requests[] }): { cpu: number; memory: number } {
-  let cpu = 0;
-  let memory = 0;
+/** Every resource the pod's containers request (cpu, memory, hugepages-2Mi ...), in base units. */
+function requests(spec: { containers: Requests[] }): Record<string, number> {
+  const out: Record<string, number> = { cpu: 0, memory: 0 };
   for (const c of spec.containers) {
-    cpu += quantity(c.resources?.requests?.cpu ?? "0");
-    memory += quantity(c.resources?.requests?.memory ?? "0");
+    for (const [name, q] of Object.entries(c.resources?.requests ?? {})) out[name] = (out[name] ?? 0) + quantity(q as string);
   }
-  return { cpu, memory };
+  return out;
 }
 
 /**
  * Fake nodes for the release, derived from the rendered objects (so their scheduling rules are what
- * is exercised): one node per zone of the region carrying the Rollout's nodeSelector labels and the
- * taints its tolerations accept, each with room for one blue and one green pod per replica it may
- * hold; plus an untainted node sized for the analysis load Job.
+ * is exercised): the Rollout allows one of the component's pods per host (required anti-affinity
+ * across blue and green) spread over the region's zones, so there are two nodes per replica (one
+ * for each stack), round-robin over the zones, each carrying the Rollout's nodeSelector labels and
+ * the taints its tolerations accept and room for exactly one pod of every resource it requests
+ * (hugepages included); plus an untainted node sized for the analysis load Job.
  */
 export function fakeNodes(release: Release): FakeNode[] {
   const spec = rolloutSpec(release.rollout);
   const pod = requests(spec.template.spec);
   const zones = release.region.zones;
-  const perZone = Math.ceil(spec.replicas / zones.length);
   const taints = (spec.template.spec.tolerations ?? [])
     .filter((t) => t.key && t.effect)
     .map((t) => ({ key: t.key!, ...(t.operator === "Exists" ? {} : { value: t.value ?? "" }), effect: t.effect! }));
-  const engine = zones.map((zone, i) => ({
+  const engine = Array.from({ length: 2 * spec.replicas }, (_, i) => ({
     name: `${release.componentName}-${i}`,
-    labels: { ...(spec.template.spec.nodeSelector ?? {}), "topology.kubernetes.io/zone": zone },
+    labels: { ...(spec.template.spec.nodeSelector ?? {}), "topology.kubernetes.io/zone": zones[i % zones.length]! },
     taints,
-    capacity: { cpu: String(2 * perZone * pod.cpu), memory: String(2 * perZone * pod.memory), pods: "110" },
+    capacity: { ...Object.fromEntries(Object.entries(pod).map(([k, v]) => [k, String(v)])), pods: "110" },
   }));
   const load = analysisMetrics(release.objects).flatMap((m) => (m.provider.job ? [requests(m.provider.job.spec.template.spec)] : []));
   const loadNode = {
     name: "load-0",
     labels: { "topology.kubernetes.io/zone": zones[0]! },
     taints: [],
-    capacity: { cpu: String(Math.max(1, ...load.map((l) => l.cpu)) * 2), memory: String(Math.max(2 ** 30, ...load.map((l) => l.memory)) * 2), pods: "110" },
+    capacity: { cpu: String(Math.max(1, ...load.map((l) => l.cpu!)) * 2), memory: String(Math.max(2 ** 30, ...load.map((l) => l.memory!)) * 2), pods: "110" },
   };
   return [...engine, loadNode];
 }
