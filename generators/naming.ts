@@ -93,6 +93,7 @@ export const names = {
   /** The namespace-wide PeerAuthentication (Istio's name for the namespace default). */
   meshDefault: "default",
   allowDns: "allow-dns",
+  allowMeshControlPlane: "allow-istiod",
   componentPolicy: (component: string) => component,
   loadPolicy: (component: string) => `${component}-load`,
   /** The stage's OpenTelemetry Collector: Deployment, Service and its configuration's ConfigMap. */

@@ -1,5 +1,6 @@
 import type { Catalog } from "./inputs/types.ts";
 import { LABEL } from "./naming.ts";
+import { ISTIOD } from "./constructs/mesh.ts";
 
 /**
  * The security policy gate (`npm run policy`): rules every rendered object must satisfy, each named
@@ -48,6 +49,7 @@ export const RULES = {
   "host-anti-affinity": "no two pods of a multi-replica workload on one host: required podAntiAffinity on kubernetes.io/hostname (kube-score pod-anti-affinity, required here)",
   "probes-1s": "engine containers have startup, readiness and liveness probes every 1 s, the shortest period Kubernetes allows",
   "mesh-strict": "every namespace with pods has a namespace-wide Istio PeerAuthentication in STRICT mode (Istio security best practices)",
+  "mesh-control-plane-egress": "in a namespace with STRICT mTLS and a default deny, every pod may reach istiod's xDS port, or no sidecar gets its configuration and no pod becomes ready",
   "mesh-bypass-consistent": "a port a pod's sidecar does not intercept is DISABLE in a PeerAuthentication selecting the pod, or STRICT would refuse its plaintext connections",
 } as const;
 
@@ -226,6 +228,15 @@ export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog
       return p.object.metadata.namespace === ns && !ps.selector && (ps.mtls as Json | undefined)?.mode === "STRICT";
     });
     if (!strict) out.push({ path: first.path, object: `Namespace ${ns}`, field: "", rule: "mesh-strict", message: `no namespace-wide PeerAuthentication in ${ns} requires STRICT mTLS` });
+    const denied = policies.some((p) => p.object.metadata.namespace === ns && isDefaultDeny(p.object));
+    const istiod = policies.some((p) => {
+      const ps = p.object.spec as Json;
+      return p.object.metadata.namespace === ns && isObject(ps.podSelector) && Object.keys(ps.podSelector).length === 0 &&
+        ((ps.egress ?? []) as Json[]).some((e) =>
+          ((e.to ?? []) as Json[]).some((t) => ((t.namespaceSelector as Json | undefined)?.matchLabels as Json | undefined)?.["kubernetes.io/metadata.name"] === ISTIOD.namespace) &&
+          ((e.ports ?? []) as Json[]).some((pt) => pt.port === ISTIOD.xdsPort));
+    });
+    if (strict && denied && !istiod) out.push({ path: first.path, object: `Namespace ${ns}`, field: "", rule: "mesh-control-plane-egress", message: `no NetworkPolicy in ${ns} lets every pod reach istiod (${ISTIOD.namespace}, port ${ISTIOD.xdsPort}): with the default deny no sidecar would start` });
   }
   return out;
 }

@@ -23,8 +23,8 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
     if (m) assert.equal(object.metadata.namespace, `${m[1]}-${m[2]}`);
   }
   // 7 stages × 5 components × 6 objects + 7 ApplicationSets + 2 environments × (2 AppProjects + root)
-  // 7 stages × (5 components × 14 objects + a trading dashboard + 8 shared objects), 7 ApplicationSets, 2 × 3 bootstrap objects.
-  assert.equal(objects.length, 7 * (5 * 14 + 1 + 8) + 7 + 2 * 3);
+  // 7 stages × (5 components × 14 objects + a trading dashboard + 9 shared objects), 7 ApplicationSets, 2 × 3 bootstrap objects.
+  assert.equal(objects.length, 7 * (5 * 14 + 1 + 9) + 7 + 2 * 3);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {

@@ -24,7 +24,7 @@ const container = (o: Any) => o.spec.template.spec.containers[0];
 const loadJob = (o: Any) => o.spec.metrics.find((m: Any) => m.provider.job).provider.job.spec.template;
 
 test("the committed tree passes every rule", () => {
-  assert.equal(Object.keys(RULES).length, 24);
+  assert.equal(Object.keys(RULES).length, 25);
   assert.deepEqual(checkPolicies(objects, model.catalog), []);
 });
 
@@ -92,8 +92,13 @@ test("rule mesh-strict catches a namespace without STRICT mTLS; mesh-bypass-cons
   assert.match(v[0]!.message, /port 9000 bypasses the sidecar/);
 });
 
+test("rule mesh-control-plane-egress catches a default-deny namespace whose sidecars could not reach istiod", () => {
+  const v = checkPolicies(objects.filter((o) => o.path !== "rollouts/production/us-east-1/shared/networkpolicy-allow-istiod.yaml"), model.catalog);
+  assert.deepEqual(v.map((x) => [x.rule, x.object]), [["mesh-control-plane-egress", "Namespace production-us-east-1"]]);
+});
+
 test("every rule is exercised by a broken object above", () => {
-  const covered = new Set<string>([...broken.map((b) => b.rule), "default-deny-network", "mesh-strict", "mesh-bypass-consistent"]);
+  const covered = new Set<string>([...broken.map((b) => b.rule), "default-deny-network", "mesh-strict", "mesh-bypass-consistent", "mesh-control-plane-egress"]);
   assert.deepEqual(Object.keys(RULES).filter((r) => !covered.has(r)), []);
 });
 
@@ -105,7 +110,7 @@ test("npm run policy exits 1 naming the file, the object, the field and the rule
     const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/policy.ts")], { cwd: dir, encoding: "utf8" });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, new RegExp(`^VIOLATION ${ROLLOUT}: Rollout production-us-east-1/order-engine /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem: read-only-root-fs: must be true`, "m"));
-    assert.match(r.stdout, /policy: 566 objects, 24 rules, 1 violation$/m);
+    assert.match(r.stdout, /policy: 573 objects, 25 rules, 1 violation$/m);
   } finally {
     await removeRepo(dir);
   }

@@ -22,6 +22,13 @@ export const ISTIO = {
   injectionLabel: "istio-injection",
 } as const;
 
+/**
+ * Where every sidecar fetches its configuration and workload certificate: istiod's xDS/CA port in
+ * istio-system (Istio's default install: pods labelled app=istiod, port 15012). Without this egress
+ * the namespace's default-deny NetworkPolicy would keep every sidecar, and so every pod, unready.
+ */
+export const ISTIOD = { namespace: "istio-system", podLabels: { app: "istiod" }, xdsPort: 15012 } as const;
+
 /** The hot-path ports an engine pod's sidecar must not intercept: its own, and those it sends to. */
 export function meshAnnotations(catalog: Catalog, componentId: string, deployed: (id: string) => boolean): Record<string, string> {
   const own = catalog.components[componentId]!.servicePort.port;

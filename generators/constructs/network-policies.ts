@@ -5,6 +5,7 @@ import type { Catalog, EnvironmentSettings, RegionSettings } from "../inputs/typ
 import { emit } from "../argo.ts";
 import { LABEL, LOAD_POD_LABELS, PART_OF, names } from "../naming.ts";
 import { OTLP_PORTS } from "../otel-config.ts";
+import { ISTIOD } from "./mesh.ts";
 
 /** Pods of a component (the Rollout's selector) or of the stage's collector. */
 const podsOf = (name: string) => ({ matchLabels: { [LABEL.partOf]: PART_OF, [LABEL.name]: name } });
@@ -25,8 +26,8 @@ export interface StageNetworkPoliciesProps {
 
 /**
  * What holds for every pod of a stage's namespace: deny all traffic in and out unless a policy
- * allows it (policies are additive, so this makes every other one an allow-list), DNS for every
- * pod, and the collector's own flows (spans in from the engine, out to the tracing backend).
+ * allows it (policies are additive, so this makes every other one an allow-list), DNS and the
+ * mesh's control plane for every pod, and the collector's own flows (spans in from the engine, out to the tracing backend).
  */
 export class StageNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: StageNetworkPoliciesProps) {
@@ -37,6 +38,15 @@ export class StageNetworkPolicies extends Construct {
     emit(this, "dns", new NetworkPolicy({
       metadata: { name: names.allowDns, labels },
       spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [DNS], ports: [{ protocol: "UDP" as const, port: 53 }, tcp(53)] }] },
+    }));
+    // Istio sidecars (STRICT mTLS, constructs/mesh.ts) need istiod for configuration and certificates.
+    emit(this, "mesh", new NetworkPolicy({
+      metadata: { name: names.allowMeshControlPlane, labels },
+      spec: {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [{ to: [{ namespaceSelector: namespaceNamed(ISTIOD.namespace), podSelector: { matchLabels: { ...ISTIOD.podLabels } } }], ports: [tcp(ISTIOD.xdsPort)] }],
+      },
     }));
     emit(this, "collector", new NetworkPolicy({
       metadata: { name: names.otelCollector, labels },
