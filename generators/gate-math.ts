@@ -15,6 +15,14 @@ export function prePromotionJudgedSeconds(c: Component): number {
   return p.warmupSeconds + p.measurements * p.intervalSeconds;
 }
 
+/**
+ * Observations per second that just meet the post-promotion sample floor: the rate below which
+ * a window of production traffic is too thin to judge (the p99 alert's floor, the tests' unit).
+ */
+export function postPromotionFloorRate(c: Component): number {
+  return c.postPromotion.minSamplesPerMeasurement / c.postPromotion.intervalSeconds;
+}
+
 /** Seconds the post-promotion analysis takes. */
 export function postPromotionSeconds(c: Component): number {
   return c.postPromotion.measurements * c.postPromotion.intervalSeconds;

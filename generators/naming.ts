@@ -25,6 +25,13 @@ export const ROLE = { active: "active", preview: "preview" } as const;
 
 export const PART_OF = "bitactor";
 
+/**
+ * Labels that select one workload's pods (a component's, both stacks; the collector's): the
+ * Rollout's and Deployment's selector, and what NetworkPolicies, PeerAuthentications, the
+ * PodMonitor and the PodDisruptionBudget select by.
+ */
+export const podSelector = (name: string): Record<string, string> => ({ [LABEL.partOf]: PART_OF, [LABEL.name]: name });
+
 /** Labels of the analysis load Job's pods (the NetworkPolicies select them). */
 export const LOAD_POD_LABELS = (component: string) => ({ "bitactor.io/role": "analysis-load", "bitactor.io/component": component });
 export const MANAGED_BY = "bitactor-gitops";

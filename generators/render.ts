@@ -1,7 +1,7 @@
 import { App, Chart } from "cdk8s";
 import { stringify } from "yaml";
 import type { Catalog, Environment, RegionSettings, RepositoryModel } from "./inputs/types.ts";
-import { LABEL, MANAGED_BY, PART_OF, SHARED, paths, stageId } from "./naming.ts";
+import { LABEL, MANAGED_BY, PART_OF, SHARED, paths, podSelector, stageId } from "./naming.ts";
 import { BlueGreenServices } from "./constructs/blue-green-services.ts";
 import { BlueGreenRollout } from "./constructs/blue-green-rollout.ts";
 import { LatencyGate } from "./constructs/latency-gate.ts";
@@ -75,7 +75,7 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
     const component = catalog.components[componentId]!;
     const chart = new FolderChart(paths.component(e, region.region, componentId), namespace);
     const labels = { ...baseLabels(e, region), [LABEL.component]: componentId, [LABEL.name]: componentId };
-    const selector = { [LABEL.partOf]: PART_OF, [LABEL.name]: componentId };
+    const selector = podSelector(componentId);
     const services = new BlueGreenServices(chart, "services", { componentId, component, selector, labels });
     new ComponentPodMonitor(chart, "monitor", { catalog, componentId, component, selector, labels });
     new ComponentServiceAccounts(chart, "accounts", { componentId, labels });

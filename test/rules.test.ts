@@ -15,6 +15,8 @@ import { promtool } from "./helpers/tools.ts";
 import { renderObjects, type RenderedObject } from "../generators/render.ts";
 import { ALERTS } from "../generators/constructs/component-rules.ts";
 import { goSpelling, jsSpelling } from "../generators/le.ts";
+import { postPromotionFloorRate } from "../generators/gate-math.ts";
+import { PRODUCTION_FLOOR_MULTIPLE, productionRate } from "../scripts/lib/e2e/scenarios.ts";
 import type { Component, RepositoryModel } from "../generators/inputs/types.ts";
 
 const STEP_S = 15;
@@ -173,13 +175,13 @@ const BURN_PAGE_6H = (sli: "latency" | "availability") => `${sli === "latency" ?
 const BURN_TICKET = (sli: "latency" | "availability") => `${sli === "latency" ? ALERTS.latencyBurn : ALERTS.availabilityBurn}/ticket/3d`;
 
 /**
- * Scenarios for a component whose post-promotion floor rate is `floor`/s. Traffic is 24× the floor
- * (as the e2e's production traffic); the shares are chosen against the catalog's objectives:
+ * Scenarios for a component whose post-promotion floor rate is `floor`/s. Traffic is the e2e's
+ * production traffic (PRODUCTION_FLOOR_MULTIPLE, 24 × the floor); the shares are chosen against the catalog's objectives:
  * 99.95 % under budget is healthy for p99 and the 99.9 % SLO; 98 % is a regression (20× the SLO's
  * error rate); 99.0 % is the gate's own boundary (10×).
  */
 function scenarios(floor: number): Scenario[] {
-  const rate = 24 * floor;
+  const rate = PRODUCTION_FLOOR_MULTIPLE * floor;
   const active = (p: Partial<Pod> = {}): Pod => ({ role: "active", hash: "aaaaaaaaa", pod: "c-aaaaaaaaa-1", rate, under: 0.9995, ...p });
   const preview = (p: Partial<Pod> = {}): Pod => ({ role: "preview", hash: "bbbbbbbbb", pod: "c-bbbbbbbbb-1", rate: 10 * rate, under: 0.9, ...p });
   return [
@@ -247,7 +249,7 @@ async function promtoolTests(stagePath: string, componentId: string) {
   assert.ok(rule, `${stagePath}/${componentId}`);
   const c = model.catalog.components[componentId]!;
   const namespace = rule.object.metadata.namespace!;
-  const floor = c.postPromotion.minSamplesPerMeasurement / c.postPromotion.intervalSeconds;
+  const floor = postPromotionFloorRate(c);
   const tests = scenarios(floor).map((s) => ({
     name: s.name,
     interval: `${STEP_S}s`,
@@ -282,7 +284,7 @@ test("promtool test rules: recorded values: share under budget, p99 in ns from m
   const { tests, groups, namespace, c } = await promtoolTests("rollouts/production/us-east-1", "order-engine");
   const healthy = tests[0]!; // two active pods, Go and JavaScript spellings, 60 % NYSE / 40 % NASDAQ on the first
   const sel = `component="order-engine", namespace="${namespace}"`;
-  const rate = 24 * (c.postPromotion.minSamplesPerMeasurement / c.postPromotion.intervalSeconds);
+  const rate = productionRate(c);
   // histogram_quantile's linear interpolation inside the bucket that holds the 99th percentile.
   const shares = cumulative(c.metric.bucketsNs, c.budgetNs, 0.9995);
   const i = shares.findIndex((x) => x >= 0.99);
@@ -341,7 +343,7 @@ test("promtool test rules: the p99 alert's labels and annotations, with the meas
 test("property: over random shares and rates, the p99 alert fires exactly when share < quantile at or above the floor rate, and each burn-rate alert exactly when the error ratio exceeds its threshold", async () => {
   const { model, groups, namespace, c, rule } = await promtoolTests("rollouts/production/us-east-1", "order-engine");
   const { quantile, slo } = model.catalog;
-  const floor = Math.ceil(c.postPromotion.minSamplesPerMeasurement / c.postPromotion.intervalSeconds);
+  const floor = Math.ceil(postPromotionFloorRate(c));
   const cases = fc.sample(
     fc.record({
       under: fc.double({ min: 0.95, max: 1, noNaN: true }),

@@ -5,6 +5,7 @@ import type { Catalog, Component, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { dashboards, names } from "../naming.ts";
 import { ComponentQueries, RECORD, durationText, sloWindows } from "../slo-promql.ts";
+import { postPromotionFloorRate } from "../gate-math.ts";
 
 export interface ComponentRulesProps {
   readonly catalog: Catalog;
@@ -60,7 +61,7 @@ export class ComponentRules extends Construct {
     const latencyWindow = durationText(catalog.alerts.latencyWindowSeconds);
     // The p99 alert judges only with enough traffic for the share to mean something: the
     // post-promotion gate's floor rate (its minimum samples per window / window), times the catalog's share.
-    const floorRate = Math.ceil((catalog.alerts.minRateShareOfFloor * c.postPromotion.minSamplesPerMeasurement) / c.postPromotion.intervalSeconds);
+    const floorRate = Math.ceil(catalog.alerts.minRateShareOfFloor * postPromotionFloorRate(c));
     const windows = sloWindows(catalog);
     const { latencyObjective, availabilityObjective } = catalog.slo;
 

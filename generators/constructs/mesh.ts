@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { PeerAuthentication } from "@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication";
 import type { Catalog } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
-import { LABEL, PART_OF, names } from "../naming.ts";
+import { names, podSelector } from "../naming.ts";
 
 /**
  * Istio mTLS. The namespace is STRICT: every connection through the mesh must present a workload
@@ -54,7 +54,7 @@ export class ComponentMesh extends Construct {
     emit(this, "peer", new PeerAuthentication({
       metadata: { name: names.componentPolicy(props.componentId), labels: { ...props.labels } },
       spec: {
-        selector: { matchLabels: { [LABEL.partOf]: PART_OF, [LABEL.name]: props.componentId } },
+        selector: { matchLabels: podSelector(props.componentId) },
         mtls: { mode: "STRICT" },
         portLevelMtls: {
           // The hot path: bypasses the sidecar (annotations), so the port must not demand mTLS.

@@ -3,12 +3,12 @@ import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPol
 import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer";
 import type { Catalog, EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
-import { LABEL, LOAD_POD_LABELS, PART_OF, names } from "../naming.ts";
+import { LABEL, LOAD_POD_LABELS, PART_OF, names, podSelector } from "../naming.ts";
 import { OTLP_PORTS } from "../otel-config.ts";
 import { ISTIOD } from "./mesh.ts";
 
 /** Pods of a component (the Rollout's selector) or of the stage's collector. */
-const podsOf = (name: string) => ({ matchLabels: { [LABEL.partOf]: PART_OF, [LABEL.name]: name } });
+const podsOf = (name: string) => ({ matchLabels: podSelector(name) });
 /** Every namespace carries this label with its own name (Kubernetes ≥ 1.22). */
 const namespaceNamed = (ns: string) => ({ matchLabels: { "kubernetes.io/metadata.name": ns } });
 const tcp = (port: number) => ({ protocol: "TCP" as const, port });

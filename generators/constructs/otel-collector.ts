@@ -7,7 +7,7 @@ import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import type { Catalog, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
-import { LABEL, PART_OF, names } from "../naming.ts";
+import { LABEL, names, podSelector } from "../naming.ts";
 import { OTLP_PORTS, otelCollectorConfig } from "../otel-config.ts";
 import { restrictedContainer, restrictedPod } from "../pod-security.ts";
 
@@ -39,7 +39,7 @@ export class OtelCollector extends Construct {
     const t = props.catalog.tracing.collector;
     const config = stringify(otelCollectorConfig(props.catalog, props.region), { lineWidth: 0 });
     const labels = { ...props.labels, [LABEL.name]: name };
-    const selector = { [LABEL.partOf]: PART_OF, [LABEL.name]: name };
+    const selector = podSelector(name);
     const cpu = String(t.resources.cpu);
     emit(this, "config", new ConfigMap({ metadata: { name, labels }, data: { "config.yaml": config } }));
     // Its own identity, bound to nothing and without a token: the collector reads no Kubernetes API.

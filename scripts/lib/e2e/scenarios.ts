@@ -1,4 +1,5 @@
 import type { Located } from "../objects.ts";
+import { postPromotionFloorRate } from "../../../generators/gate-math.ts";
 import type { Component } from "../../../generators/inputs/types.ts";
 import type { FixtureBehaviour } from "./fixture.ts";
 import type { Latency } from "./latency.ts";
@@ -84,7 +85,7 @@ export const regressed = (budgetNs: number) => latency(budgetNs, budgetNs * 1.3)
  * (engine/catalog.yaml): trading hours, far above the floor (20 000/s for the order engine).
  */
 export const PRODUCTION_FLOOR_MULTIPLE = 24;
-export const productionRate = (c: Component): number => (PRODUCTION_FLOOR_MULTIPLE * c.postPromotion.minSamplesPerMeasurement) / c.postPromotion.intervalSeconds;
+export const productionRate = (c: Component): number => PRODUCTION_FLOOR_MULTIPLE * postPromotionFloorRate(c);
 
 /** Share of the load that must arrive for half the pre-promotion sample floor per window: clearly too few. */
 export const halfTheFloor = (c: Component): number =>

@@ -3,6 +3,7 @@ import type { Catalog, RegionSettings } from "../../../generators/inputs/types.t
 import { POD_TEMPLATE_HASH_LABEL } from "../../../generators/constructs/pod-monitor.ts";
 import type { K8sObject } from "../../../generators/render.ts";
 import { targetGroups } from "../e2e/fixture.ts";
+import { productionRate } from "../e2e/scenarios.ts";
 import { leText, shareAtMost, type Latency, type LeSpelling } from "../e2e/latency.ts";
 
 /**
@@ -47,7 +48,8 @@ export function fakePods(catalog: Catalog, rollouts: readonly K8sObject[]): Fake
     if (!c) throw new Error(`Rollout ${r.metadata.name} is not a catalog component`);
     // Healthy: median 40 % of the budget, 99.95 % at or under it (the 99.9 % SLO holds).
     const latency: Latency = { medianNs: 0.4 * c.budgetNs, pin: { ns: c.budgetNs, quantile: 0.9995 } };
-    const rate = (24 * c.postPromotion.minSamplesPerMeasurement) / c.postPromotion.intervalSeconds;
+    // Production traffic as the e2e models it (24 × the post-promotion floor rate).
+    const rate = productionRate(c);
     const make = (role: "active" | "preview", hash: string, i: number, le: LeSpelling): FakePod => {
       const bg = r.spec.strategy.blueGreen;
       const ephemeral = role === "active" ? bg.activeMetadata?.labels : bg.previewMetadata?.labels;
