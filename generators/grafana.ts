@@ -35,7 +35,9 @@ export interface DashboardSpec {
   readonly tags: readonly string[];
   /** The stage namespace the dashboard opens on; the `namespace` variable offers the others. */
   readonly namespace: string;
-  /** A recorded or raw series whose `namespace` label values fill the variable. */
+  /** The label that carries the stage (catalog `namespaceLabel`). */
+  readonly namespaceLabel: string;
+  /** A recorded or raw series whose `namespaceLabel` values fill the variable. */
   readonly namespaceSource: string;
   readonly panels: readonly PanelSpec[];
 }
@@ -112,8 +114,8 @@ export function dashboardJson(spec: DashboardSpec): Record<string, unknown> {
           label: "Stage",
           type: "query",
           datasource: DATASOURCE,
-          query: { query: `label_values(${spec.namespaceSource}, namespace)`, refId: "namespace" },
-          definition: `label_values(${spec.namespaceSource}, namespace)`,
+          query: { query: `label_values(${spec.namespaceSource}, ${spec.namespaceLabel})`, refId: "namespace" },
+          definition: `label_values(${spec.namespaceSource}, ${spec.namespaceLabel})`,
           current: { text: spec.namespace, value: spec.namespace },
           refresh: 2,
           sort: 1,

@@ -4,7 +4,7 @@ import type { Catalog, Component } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { dashboards, names } from "../naming.ts";
 import { dashboardJson, type DashboardSpec, type PanelSpec } from "../grafana.ts";
-import { RECORD, durationText, sloWindows } from "../slo-promql.ts";
+import { ComponentQueries, RECORD, durationText, sloWindows } from "../slo-promql.ts";
 import { SIDECAR_LABEL } from "../validate/dashboards.ts";
 
 /**
@@ -24,19 +24,18 @@ export interface ComponentDashboardProps extends DashboardProps {
   readonly component: Component;
 }
 
-/** Selector of a recorded series of a component on the dashboard's chosen stage. */
-const recorded = (name: string, componentId: string, extra = "") => `${name}{component="${componentId}", namespace="$namespace"${extra ? ", " + extra : ""}}`;
-
 /** The dashboard of one component: what an operator watching a release needs on one screen. */
 export function componentDashboard(props: ComponentDashboardProps): DashboardSpec {
   const { catalog, componentId, component: c } = props;
   const active = `${catalog.roleLabel}="active"`;
-  const r = (name: string, extra = "") => recorded(name, componentId, extra);
+  // The rules' own selectors, on the stage the dashboard's variable picks.
+  const q = new ComponentQueries(catalog, componentId, c, "$namespace");
+  const r = (name: string, extra = "") => q.recorded(name, extra);
   const { latencyObjective, availabilityObjective, periodDays } = catalog.slo;
   const windows = sloWindows(catalog);
   const latencyWindow = durationText(catalog.alerts.latencyWindowSeconds);
-  // Error budget left over the SLO period: the average of the 5-minute error ratios over the period
-  // (as Sloth computes its 30-day ratio), against the budget 1 − objective.
+  // Error budget left over the SLO period: the average of the shortest window's error ratios (5 m in
+  // the catalog) over the period, as Sloth computes its 30-day ratio, against the budget 1 − objective.
   const budgetLeft = (record: (w: string) => string, objective: number) =>
     `1 - (sum_over_time(${r(record(windows[0]!))}[${periodDays}d]) / count_over_time(${r(record(windows[0]!))}[${periodDays}d])) / (1 - ${objective})`;
   const panels: PanelSpec[] = [
@@ -126,6 +125,7 @@ export function componentDashboard(props: ComponentDashboardProps): DashboardSpe
     description: `${c.description} Latency against the ${c.budgetNs} ns budget, flow by venue and SLOs.`,
     tags: ["bitactor", componentId],
     namespace: props.namespace,
+    namespaceLabel: props.catalog.namespaceLabel,
     namespaceSource: `${RECORD.observations(latencyWindow)}{component="${componentId}"}`,
     panels,
   };
@@ -141,13 +141,15 @@ export function tradingDashboard(props: DashboardProps): DashboardSpec {
   const { catalog } = props;
   const b = catalog.businessMetrics;
   const sym = catalog.symbolLabel;
-  const gauge = (name: string) => `max by (${sym}) (${name}{namespace="$namespace", ${catalog.roleLabel}="active"})`;
+  const stage = `${catalog.namespaceLabel}="$namespace", ${catalog.roleLabel}="active"`;
+  const gauge = (name: string) => `max by (${sym}) (${name}{${stage}})`;
   return {
     uid: dashboards.tradingUid,
     title: "BitActor / trading",
     description: "Order flow by venue, P&L, positions and risk exposure by symbol.",
     tags: ["bitactor", "trading"],
     namespace: props.namespace,
+    namespaceLabel: props.catalog.namespaceLabel,
     namespaceSource: `${b.pnl}{${catalog.roleLabel}="active"}`,
     panels: [
       {
@@ -156,7 +158,7 @@ export function tradingDashboard(props: DashboardProps): DashboardSpec {
         type: "timeseries",
         unit: "ops",
         width: 24,
-        queries: [{ expr: `sum by (component, ${catalog.venueLabel}) (${RECORD.events}{namespace="$namespace", ${catalog.roleLabel}="active"})`, legendFormat: `{{component}} {{${catalog.venueLabel}}}` }],
+        queries: [{ expr: `sum by (component, ${catalog.venueLabel}) (${RECORD.events}{${stage}})`, legendFormat: `{{component}} {{${catalog.venueLabel}}}` }],
       },
       {
         title: "P&L (USD)",
