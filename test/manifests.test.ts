@@ -223,6 +223,11 @@ test("every component has a PrometheusRule reading only its own stage, with the 
       // Every selector of every rule is scoped to the stage's namespace.
       for (const sel of r.expr.match(/\{[^}]*\}/g) ?? []) assert.ok(sel.includes(`namespace="${ns}"`), `${path}: ${sel}`);
       if (r.alert) assert.ok(["page", "ticket"].includes(r.labels.severity), `${path}: ${r.alert}`);
+      // README: every alert carries a link to its component's dashboard on its stage.
+      if (r.alert) {
+        const region = model.environments.flatMap((e) => e.regions.map((g) => ({ ns: `${e.settings.environment}-${g.region}`, g }))).find((x) => x.ns === ns)!.g;
+        assert.equal(r.annotations.dashboard, `${region.grafana.url}/d/bitactor-${object.metadata.name}?var-namespace=${ns}`, `${path}: ${r.alert}`);
+      }
       // Judged on active pods only: the p99 and absence alerts select them, the burn-rate alerts read SLO records that do.
       if ((r.alert && !/BurnRate$/.test(r.alert)) || r.record?.startsWith("bitactor:slo_")) assert.match(r.expr, /rollout_role="active"/, `${path}: ${r.alert ?? r.record} judges active pods only`);
       if (r.alert && /BurnRate$/.test(r.alert)) assert.match(r.expr, /^bitactor:slo_/, path);

@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { join } from "node:path";
@@ -36,6 +37,14 @@ test("every stage has a collector; every rendered configuration passes otelcol v
       assert.equal(r.status, 0, `${path}: ${r.stderr}`);
     }
   });
+});
+
+test("a changed collector configuration rolls the collector: its pod template carries the configuration's sha256", () => {
+  for (const { path, object } of configs) {
+    const deployment = objects.find((o) => o.path === path.replace("configmap-otel-collector", "deployment-otel-collector"))!.object as Any;
+    const config = (object as Any).data["config.yaml"] as string;
+    assert.equal(deployment.spec.template.metadata.annotations["bitactor.io/config-sha256"], createHash("sha256").update(config).digest("hex"), path);
+  }
 });
 
 test("otelcol validate rejects a misspelled key (the check can fail)", async () => {
