@@ -116,7 +116,7 @@ test("npm run policy exits 1 naming the file, the object, the field and the rule
   }
 });
 
-test("NetworkPolicies follow the catalog's flows: each service port opens only to its sources and its load Job; exchanges only for exchangeEgress components", () => {
+test("NetworkPolicies and the sidecar bypass follow the catalog's flows: each service port opens only to its sources and its load Job; exchanges only for exchangeEgress components", () => {
   for (const env of model.environments) {
     for (const region of env.regions) {
       const ns = `${env.settings.environment}-${region.region}`;
@@ -133,6 +133,11 @@ test("NetworkPolicies follow the catalog's flows: each service port opens only t
         const targets = p.spec.egress.filter((e: Any) => e.to[0].podSelector).map((e: Any) => e.to[0].podSelector.matchLabels["app.kubernetes.io/name"]);
         assert.deepEqual(targets, [...model.catalog.flows.filter((f) => f.from === id).map((f) => f.to), "otel-collector"], `${base}/${id} egress`);
         const blocks = p.spec.egress.filter((e: Any) => e.to[0].ipBlock).map((e: Any) => e.to.map((t: Any) => t.ipBlock.cidr));
+        // The sidecar leaves exactly the hot path alone: its own service port in, its flow targets' out.
+        const ann = (find(`${base}/${id}/rollout-${id}.yaml`).object as Any).spec.template.metadata.annotations;
+        assert.equal(ann["traffic.sidecar.istio.io/excludeInboundPorts"], String(c.servicePort.port));
+        const outPorts = [...new Set(model.catalog.flows.filter((f) => f.from === id).map((f) => model.catalog.components[f.to]!.servicePort.port))].join(",");
+        assert.equal(ann["traffic.sidecar.istio.io/excludeOutboundPorts"], outPorts || undefined, `${base}/${id} outbound bypass`);
         assert.deepEqual(blocks, c.exchangeEgress ? region.exchanges.map((x) => x.cidrs) : [], `${base}/${id} exchange egress`);
       }
     }
