@@ -146,8 +146,13 @@ export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog
       });
       if (!spec.serviceAccountName || spec.serviceAccountName === "default") v("own-service-account", `${t.at}/spec/serviceAccountName`, "set the pod's own ServiceAccount (not default)");
       if (spec.automountServiceAccountToken !== false) v("no-token-automount", `${t.at}/spec/automountServiceAccountToken`, "must be false: no BitActor pod calls the Kubernetes API");
-      if (!policies.some((p) => p.object.metadata.namespace === o.metadata.namespace && !isDefaultDeny(p.object) && matches(t.labels, (p.object.spec as Json).podSelector) && Object.keys(((p.object.spec as Json).podSelector as Json) ?? {}).length > 0)) {
-        v("network-policy-selects-pod", `${t.at}/metadata/labels`, `no NetworkPolicy in ${o.metadata.namespace} selects these pods: only the default deny applies`);
+      // A policy for these pods, not one for the whole namespace (default deny, DNS, istiod select {}).
+      const ownPolicy = policies.some((p) => {
+        const selector = (p.object.spec as Json).podSelector as Json | undefined;
+        return p.object.metadata.namespace === o.metadata.namespace && Object.keys(selector ?? {}).length > 0 && matches(t.labels, selector);
+      });
+      if (!ownPolicy) {
+        v("network-policy-selects-pod", `${t.at}/metadata/labels`, `no NetworkPolicy in ${o.metadata.namespace} selects these pods: only namespace-wide ones apply`);
       }
       const bypassed = String((t.annotations ?? {})[EXCLUDE_INBOUND] ?? "").split(",").filter(Boolean);
       for (const port of bypassed) {
