@@ -36,6 +36,17 @@ export interface Observation {
 const HASH = POD_TEMPLATE_HASH_LABEL;
 /** Argo Rollouts' own `kubectl argo rollouts promote` patch (pkg/kubectl-argo-rollouts/cmd/promote, v1.9.1). */
 const PROMOTE_PATCH = { status: { pauseConditions: null } };
+/**
+ * How long a promoted Rollout may still report phase Paused before the operator nudges it.
+ * Argo Rollouts v1.9.1 can miss a promote that lands while a reconcile is in flight: the
+ * controller's writeBackToInformer puts its older copy over the promote in its informer cache and
+ * nothing wakes it until the 15 min resync (argoproj/argo-rollouts#4694, #4073; fixed upstream by
+ * #4786, not in v1.9.x). Any later change to the Rollout re-syncs the cache, so the runbook's
+ * remedy, and the e2e operator's, is a harmless annotation. A healthy controller reacts within
+ * one reconcile (well under a second here), so 10 s never nudges a controller that is merely slow.
+ */
+const NUDGE_AFTER_MS = 10_000;
+const NUDGE_ANNOTATION = "bitactor.io/promote-nudge";
 /** A scenario that has not decided this long after the release is reported undecided. */
 const DECISION_DEADLINE_S = 480;
 const POLL_MS = 500;
@@ -164,6 +175,8 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
     let decision: Decision = "undecided";
     let decidedAt: number | null = null;
     let outageDone = false;
+    let operatorPromotedAt: number | null = null;
+    let lastNudgeAt = 0;
     const runs = async (type: string): Promise<AnalysisRun[]> =>
       newHash
         ? ((await must(client, "GET", `/apis/argoproj.io/v1alpha1/namespaces/${ns}/analysisruns?labelSelector=rollout-type%3D${type},${HASH}%3D${newHash}`)) as { items: AnalysisRun[] }).items
@@ -178,7 +191,14 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
       // Rollout offers it. The gate, not the operator, must decide.
       if (st.pauseConditions?.some((c) => c.reason === "BlueGreenPause")) {
         await must(client, "PATCH", `${rolloutPath}/status`, PROMOTE_PATCH, "application/merge-patch+json");
+        operatorPromotedAt = lastNudgeAt = Date.now();
         log(`${s.id}: operator promoted at ${((Date.now() - t0) / 1000).toFixed(0)} s (the Rollout was paused after its analysis)`);
+      } else if (operatorPromotedAt !== null && !st.pauseConditions?.length && st.phase === "Paused" && Date.now() - lastNudgeAt > NUDGE_AFTER_MS) {
+        // The promote is stored but the controller still acts on its stale copy (see NUDGE_AFTER_MS).
+        lastNudgeAt = Date.now();
+        const patch = { metadata: { annotations: { [NUDGE_ANNOTATION]: new Date(lastNudgeAt).toISOString() } } };
+        await must(client, "PATCH", rolloutPath, patch, "application/merge-patch+json");
+        log(`${s.id}: operator nudged at ${((lastNudgeAt - t0) / 1000).toFixed(0)} s: promoted ${((lastNudgeAt - operatorPromotedAt) / 1000).toFixed(0)} s ago, still Paused with no pause condition (argo-rollouts#4694)`);
       }
       if (s.prometheusOutage && !outageDone) {
         const pre = (await runs("PrePromotion"))[0];
