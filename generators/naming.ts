@@ -48,12 +48,16 @@ export function applicationName(environment: string, region: string, component: 
 
 /** Folder name and Application suffix of a stage's objects that belong to no component. */
 export const SHARED = "shared";
+/** Folder (and Application suffix) of a stage's node pools; reserved like SHARED. */
+export const NODES = "nodes";
 
 export const paths = {
   /** Folder one component's Application syncs. */
   component: (environment: string, region: string, component: string) => `rollouts/${environment}/${region}/${component}`,
   /** Folder of the stage's shared objects (the OpenTelemetry Collector). */
   shared: (environment: string, region: string) => `rollouts/${environment}/${region}/${SHARED}`,
+  /** Folder of the stage's node pools (Karpenter NodePools and EC2NodeClasses; cluster-scoped). */
+  nodes: (environment: string, region: string) => `rollouts/${environment}/${region}/${NODES}`,
   /** Folder the root Application of an environment syncs. */
   applicationSets: (environment: string) => `applicationsets/${environment}`,
   bootstrap: (environment: string) => `apps/${environment}`,
@@ -84,6 +88,8 @@ export const names = {
   project: (environment: string) => environment,
   /** AppProject of the root Application (may only create ApplicationSets in Argo CD's namespace). */
   bootstrapProject: (environment: string) => `${environment}-bootstrap`,
+  /** AppProject of an environment's node pools (the only kinds it may create: Karpenter's, cluster-scoped). */
+  nodesProject: (environment: string) => `${environment}-nodes`,
   rootApplication: (environment: string) => `${environment}-root`,
   activeService: (component: string) => component,
   previewService: (component: string) => `${component}-preview`,

@@ -1,6 +1,10 @@
 import type { Catalog } from "./inputs/types.ts";
 import { LABEL } from "./naming.ts";
 import { ISTIOD } from "./constructs/mesh.ts";
+import { isObject, matches, podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
+import { NODE_RULES, checkNodePolicies } from "./policy-nodes.ts";
+
+export type { PolicyObject, Violation } from "./policy-objects.ts";
 
 /**
  * The security policy gate (`npm run policy`): rules every rendered object must satisfy, each named
@@ -8,21 +12,6 @@ import { ISTIOD } from "./constructs/mesh.ts";
  * Polaris. Pure: it takes the parsed objects and the catalog (for the per-component exceptions)
  * and returns every violation with the file, the object, the field and the rule.
  */
-
-export interface PolicyObject {
-  readonly path: string;
-  readonly object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: unknown };
-}
-
-export interface Violation {
-  readonly path: string;
-  /** `Kind namespace/name`. */
-  readonly object: string;
-  /** JSON pointer of the offending field. */
-  readonly field: string;
-  readonly rule: string;
-  readonly message: string;
-}
 
 /** Each rule, what it adopts and why. */
 export const RULES = {
@@ -51,40 +40,10 @@ export const RULES = {
   "mesh-strict": "every namespace with pods has a namespace-wide Istio PeerAuthentication in STRICT mode (Istio security best practices)",
   "mesh-control-plane-egress": "in a namespace with STRICT mTLS and a default deny, every pod may reach istiod's xDS port, or no sidecar gets its configuration and no pod becomes ready",
   "mesh-bypass-consistent": "a port a pod's sidecar does not intercept is DISABLE in a PeerAuthentication selecting the pod, or STRICT would refuse its plaintext connections",
+  ...NODE_RULES,
 } as const;
 
 export type RuleId = keyof typeof RULES;
-
-type Json = Record<string, unknown>;
-const isObject = (x: unknown): x is Json => typeof x === "object" && x !== null && !Array.isArray(x);
-
-/** A pod template inside an object, with where it is and whether it runs for good. */
-interface PodTemplate {
-  readonly at: string;
-  /** The workload's replicas (undefined for Jobs). */
-  readonly replicas?: number;
-  readonly labels: Record<string, string>;
-  readonly annotations?: Record<string, string>;
-  readonly spec: Json;
-  readonly longRunning: boolean;
-}
-
-function podTemplates(o: PolicyObject["object"]): PodTemplate[] {
-  const spec = o.spec as Json | undefined;
-  const t = spec?.template as Json | undefined;
-  if ((o.kind === "Rollout" || o.kind === "Deployment") && isObject(t)) {
-    const meta = (t.metadata ?? {}) as Json;
-    return [{ at: "/spec/template", replicas: Number(spec!.replicas ?? 1), labels: (meta.labels ?? {}) as Record<string, string>, annotations: (meta.annotations ?? {}) as Record<string, string>, spec: t.spec as Json, longRunning: true }];
-  }
-  if (o.kind === "AnalysisTemplate" && Array.isArray(spec?.metrics)) {
-    return (spec!.metrics as Json[]).flatMap((m, i) => {
-      const job = (m.provider as Json | undefined)?.job as Json | undefined;
-      const jt = (job?.spec as Json | undefined)?.template as Json | undefined;
-      return isObject(jt) ? [{ at: `/spec/metrics/${i}/provider/job/spec/template`, labels: ((jt.metadata as Json)?.labels ?? {}) as Record<string, string>, spec: jt.spec as Json, longRunning: false }] : [];
-    });
-  }
-  return [];
-}
 
 /** Patterns of credentials that must never be in a rendered field (after gitleaks' default rules). */
 export const CREDENTIAL_PATTERNS: readonly { name: string; re: RegExp }[] = [
@@ -104,11 +63,6 @@ function walkStrings(x: unknown, at: string, f: (value: string, at: string) => v
   else if (isObject(x)) for (const [k, v] of Object.entries(x)) walkStrings(v, `${at}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`, f);
 }
 
-const matches = (labels: Record<string, string>, selector: unknown): boolean => {
-  if (!isObject(selector)) return false;
-  if (Array.isArray(selector.matchExpressions) && selector.matchExpressions.length > 0) return false; // not used by our policies: not matched
-  return Object.entries((selector.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v);
-};
 const EXCLUDE_INBOUND = "traffic.sidecar.istio.io/excludeInboundPorts";
 
 const isDefaultDeny = (o: PolicyObject["object"]) => {
@@ -243,5 +197,6 @@ export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog
     });
     if (strict && denied && !istiod) out.push({ path: first.path, object: `Namespace ${ns}`, field: "", rule: "mesh-control-plane-egress", message: `no NetworkPolicy in ${ns} lets every pod reach istiod (${ISTIOD.namespace}, port ${ISTIOD.xdsPort}): with the default deny no sidecar would start` });
   }
+  out.push(...checkNodePolicies(objects, catalog));
   return out;
 }

@@ -1,7 +1,7 @@
 import { App, Chart } from "cdk8s";
 import { stringify } from "yaml";
 import type { Catalog, Environment, RegionSettings, RepositoryModel } from "./inputs/types.ts";
-import { LABEL, MANAGED_BY, PART_OF, SHARED, paths, podSelector, stageId } from "./naming.ts";
+import { LABEL, MANAGED_BY, NODES, PART_OF, SHARED, paths, podSelector, stageId } from "./naming.ts";
 import { BlueGreenServices } from "./constructs/blue-green-services.ts";
 import { BlueGreenRollout } from "./constructs/blue-green-rollout.ts";
 import { LatencyGate } from "./constructs/latency-gate.ts";
@@ -15,6 +15,8 @@ import { ComponentMesh, StageMesh } from "./constructs/mesh.ts";
 import { SealedCredentials } from "./constructs/sealed-credentials.ts";
 import { ComponentDisruptionBudget } from "./constructs/disruption-budget.ts";
 import { RegionApplicationSet } from "./constructs/region-application-set.ts";
+import { KarpenterNodePools } from "./constructs/karpenter-node-pools.ts";
+import { NODE_PROVISIONER } from "./nodes/provisioners.ts";
 import { EnvironmentProjects } from "./constructs/environment-projects.ts";
 import { RootApplication } from "./constructs/root-application.ts";
 import { validateObject } from "./validate/models.ts";
@@ -71,7 +73,9 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
   const collector = new OtelCollector(shared, "otel", { catalog, region, labels: sharedLabels });
   new StageNetworkPolicies(shared, "network", { environment: env.settings, labels: sharedLabels });
   new StageMesh(shared, "mesh", { labels: sharedLabels });
-  return [shared, ...Object.keys(region.components).sort().map((componentId) => {
+  const nodes = rendersNodes(region) ? [new FolderChart(paths.nodes(e, region.region))] : [];
+  for (const chart of nodes) new KarpenterNodePools(chart, "karpenter", { catalog, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: NODES } });
+  return [shared, ...nodes, ...Object.keys(region.components).sort().map((componentId) => {
     const component = catalog.components[componentId]!;
     const chart = new FolderChart(paths.component(e, region.region, componentId), namespace);
     const labels = { ...baseLabels(e, region), [LABEL.component]: componentId, [LABEL.name]: componentId };
@@ -94,18 +98,21 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
   })];
 }
 
+/** Whether the render owns the region's engine nodes (Karpenter) or the cluster's own pools carry them. */
+export const rendersNodes = (region: RegionSettings): boolean => NODE_PROVISIONER[region.cloud] === "karpenter";
+
 /** Builds every object of the repository, in memory. Pure: no I/O. */
 export function renderObjects(model: RepositoryModel): RenderedObject[] {
   const charts: FolderChart[] = [];
   for (const env of model.environments) {
     const e = env.settings.environment;
     const bootstrap = new FolderChart(paths.bootstrap(e));
-    new EnvironmentProjects(bootstrap, "projects", { environment: env, labels: baseLabels(e) });
+    new EnvironmentProjects(bootstrap, "projects", { environment: env, nodeRegions: env.regions.filter(rendersNodes), labels: baseLabels(e) });
     new RootApplication(bootstrap, "root", { environment: env.settings, labels: baseLabels(e) });
     charts.push(bootstrap);
     const appsets = new FolderChart(paths.applicationSets(e));
     for (const region of env.regions) {
-      new RegionApplicationSet(appsets, region.region, { environment: env.settings, region, components: Object.keys(region.components).sort(), labels: baseLabels(e, region) });
+      new RegionApplicationSet(appsets, region.region, { environment: env.settings, region, components: Object.keys(region.components).sort(), nodes: rendersNodes(region), labels: baseLabels(e, region) });
       charts.push(...stageCharts(model.catalog, env, region));
     }
     charts.push(appsets);

@@ -44,9 +44,10 @@ test("removing a region deletes its rendered files (so Argo CD prunes it)", asyn
     // 5 components × 14 files (Rollout, 2 Services, 2 AnalysisTemplates, PodMonitor, PrometheusRule,
     // dashboard ConfigMap, 2 ServiceAccounts, 2 NetworkPolicies, PeerAuthentication, PodDisruptionBudget) + the trading
     // dashboard + the shared folder (collector ConfigMap, ServiceAccount, Service, Deployment;
-    // 4 NetworkPolicies; PeerAuthentication) + 1 ApplicationSet; the AppProject loses a destination.
-    assert.equal(diff.removed.length, 5 * 14 + 1 + 9 + 1);
-    assert.deepEqual(diff.changed, ["apps/production/appproject-production.yaml"]);
+    // 4 NetworkPolicies; PeerAuthentication) + the node pools (4 pools × NodePool and EC2NodeClass:
+    // an AWS region) + 1 ApplicationSet; the workload and node AppProjects lose a destination.
+    assert.equal(diff.removed.length, 5 * 14 + 1 + 9 + 4 * 2 + 1);
+    assert.deepEqual(diff.changed, ["apps/production/appproject-production-nodes.yaml", "apps/production/appproject-production.yaml"]);
   } finally {
     await removeRepo(dir);
   }
@@ -58,7 +59,8 @@ test("adding a region is one data file + render", async () => {
     const src = join(dir, "environments/staging/regions/us-east-1.yaml");
     await writeFile(join(dir, "environments/staging/regions/us-east-2.yaml"), (await readFile(src, "utf8")).replace("region: us-east-1", "region: us-east-2").replaceAll("us-east-1a", "us-east-2a").replaceAll("us-east-1b", "us-east-2b").replaceAll("us-east-1c", "us-east-2c").replace("aps-workspaces.us-east-1", "aps-workspaces.us-east-2"));
     const { diff } = await renderCommand(dir);
-    assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/")).length, 5 * 14 + 1 + 9);
+    assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/")).length, 5 * 14 + 1 + 9 + 4 * 2);
+    assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/nodes/")).length, 4 * 2);
     assert.ok(diff.added.includes("applicationsets/staging/applicationset-staging-us-east-2.yaml"));
   } finally {
     await removeRepo(dir);

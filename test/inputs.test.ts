@@ -161,6 +161,41 @@ const cases: Case[] = [
     expect: [{ file: "environments/production/us-east-3.yaml", field: "", message: /unexpected input file; inputs are engine\/catalog\.yaml, environments\/<env>\/environment\.yaml and environments\/<env>\/regions\/<region>\.yaml/ }],
   },
   {
+    name: "spot capacity in production",
+    mutate: replace("environments/production/environment.yaml", "capacityTypes: [on-demand]\n", "capacityTypes: [spot, on-demand]\n"),
+    expect: [{ file: "environments/production/environment.yaml", field: "/capacityTypes/0", message: /spot is not allowed in production: a reclaim gives two minutes' notice/, lineOf: "capacityTypes:" }],
+  },
+  {
+    name: "an AWS region without Karpenter settings",
+    mutate: replace(US_EAST_1, "karpenter:\n  nodeRole: KarpenterNodeRole-bitactor-prod-use1\n  amiAlias: al2023@v20240924\n", ""),
+    expect: [{ file: US_EAST_1, field: "/cloud", message: /a aws region needs karpenter: \{ nodeRole, amiAlias \}/, lineOf: "cloud: aws" }],
+  },
+  {
+    name: "Karpenter settings in a GCP region",
+    mutate: replace("environments/production/regions/asia-east2.yaml", "components:\n", "karpenter:\n  nodeRole: KarpenterNodeRole-x\n  amiAlias: al2023@v20240924\ncomponents:\n"),
+    expect: [{ file: "environments/production/regions/asia-east2.yaml", field: "/karpenter", message: /unused: gcp regions run on the cluster's own node pools, not Karpenter; remove it/, lineOf: "karpenter:" }],
+  },
+  {
+    name: "an AMI that floats",
+    mutate: replace(US_EAST_1, "amiAlias: al2023@v20240924", "amiAlias: al2023@latest"),
+    expect: [{ file: US_EAST_1, field: "/karpenter/amiAlias", message: /must match \^al2023@v\[0-9\]\{8\}\$ \(got "al2023@latest"\)/, lineOf: "amiAlias:" }],
+  },
+  {
+    name: "isolated CPUs that overlap the system's",
+    mutate: replace(CATALOG, 'isolatedCpus: "0-7"', 'isolatedCpus: "0-8"'),
+    expect: [{ file: CATALOG, field: "/nodeTuning/isolatedCpus", message: /CPUs 8 are also in reservedSystemCpus \(8-9\); the two sets must not overlap/, lineOf: "isolatedCpus:" }],
+  },
+  {
+    name: "a CPU range that runs backwards",
+    mutate: replace(CATALOG, 'reservedSystemCpus: "8-9"', 'reservedSystemCpus: "9-8"'),
+    expect: [{ file: CATALOG, field: "/nodeTuning/reservedSystemCpus", message: /"9-8" is not a CPU or an ascending range/, lineOf: "reservedSystemCpus:" }],
+  },
+  {
+    name: "a topology manager policy that would run pods misaligned",
+    mutate: replace(CATALOG, "topologyManagerPolicy: single-numa-node", "topologyManagerPolicy: best-effort"),
+    expect: [{ file: CATALOG, field: "/nodeTuning/topologyManagerPolicy", message: /must be one of: "single-numa-node", "restricted" \(got "best-effort"\)/, lineOf: "topologyManagerPolicy:" }],
+  },
+  {
     name: "every error at once, across files",
     mutate: async (dir) => {
       await replace(CATALOG, "budgetNs: 1000\n", "budgetNs: 1200\n")(dir);

@@ -20,11 +20,16 @@ const ROLLOUT = `${OE}/rollout-order-engine.yaml`;
 const MDH_ROLLOUT = "rollouts/production/us-east-1/market-data-handler/rollout-market-data-handler.yaml";
 const PRE = `${OE}/analysistemplate-order-engine-pre-promotion.yaml`;
 const COLLECTOR = "rollouts/production/us-east-1/shared/deployment-otel-collector.yaml";
+const NODES = "rollouts/production/us-east-1/nodes";
+const NODEPOOL = `${NODES}/nodepool-bare-metal.yaml`;
+const NODECLASS = `${NODES}/ec2nodeclass-bare-metal.yaml`;
+const MDH_NODECLASS = `${NODES}/ec2nodeclass-network-optimised.yaml`;
+const requirement = (o: Any, key: string) => o.spec.template.spec.requirements.find((r: Any) => r.key === key);
 const container = (o: Any) => o.spec.template.spec.containers[0];
 const loadJob = (o: Any) => o.spec.metrics.find((m: Any) => m.provider.job).provider.job.spec.template;
 
 test("the committed tree passes every rule", () => {
-  assert.equal(Object.keys(RULES).length, 25);
+  assert.equal(Object.keys(RULES).length, 31);
   assert.deepEqual(checkPolicies(objects, model.catalog), []);
 });
 
@@ -62,6 +67,26 @@ const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: 
   { rule: "host-anti-affinity", path: ROLLOUT, mutate: (o) => delete o.spec.template.spec.affinity, field: "/spec/template/spec/affinity/podAntiAffinity" },
   { rule: "probes-1s", path: ROLLOUT, mutate: (o) => (container(o).livenessProbe.periodSeconds = 10), field: "/spec/template/spec/containers/0/livenessProbe" },
   { rule: "probes-1s", path: MDH_ROLLOUT, mutate: (o) => delete container(o).startupProbe, field: "/spec/template/spec/containers/0/startupProbe" },
+  { rule: "node-pool-instance-type", path: NODEPOOL, mutate: (o) => (requirement(o, "node.kubernetes.io/instance-type").values = ["m7i.48xlarge"]), field: "/spec/template/spec/requirements" },
+  { rule: "node-pool-instance-type", path: NODEPOOL, mutate: (o) => requirement(o, "node.kubernetes.io/instance-type").values.push("m7i.metal-48xl"), field: "/spec/template/spec/requirements" },
+  { rule: "node-pool-instance-type", path: NODEPOOL, mutate: (o) => (o.metadata.name = "bare-metal-2"), field: "/metadata/name" },
+  { rule: "on-demand-in-production", path: NODEPOOL, mutate: (o) => requirement(o, "karpenter.sh/capacity-type").values.unshift("spot"), field: "/spec/template/spec/requirements" },
+  { rule: "on-demand-in-production", path: NODEPOOL, mutate: (o) => (o.spec.template.spec.requirements = o.spec.template.spec.requirements.filter((r: Any) => r.key !== "karpenter.sh/capacity-type")), field: "/spec/template/spec/requirements" },
+  { rule: "node-pool-taint", path: NODEPOOL, mutate: (o) => (o.spec.template.spec.taints[0].effect = "PreferNoSchedule"), field: "/spec/template/spec/taints" },
+  { rule: "node-pool-taint", path: NODEPOOL, mutate: (o) => (o.spec.template.metadata.labels["bitactor.io/node-pool"] = "network-optimised"), field: "/spec/template/metadata/labels" },
+  { rule: "pool-toleration", path: ROLLOUT, mutate: (o) => o.spec.template.spec.tolerations.push({ operator: "Exists" }), field: "/spec/template/spec/tolerations/1" },
+  { rule: "pool-toleration", path: ROLLOUT, mutate: (o) => o.spec.template.spec.tolerations.push({ key: "bitactor.io/node-pool", operator: "Equal", value: "gpu-a100", effect: "NoSchedule" }), field: "/spec/template/spec/tolerations/1" },
+  { rule: "pool-toleration", path: ROLLOUT, mutate: (o) => (o.spec.template.spec.tolerations = []), field: "/spec/template/spec/tolerations" },
+  { rule: "pool-toleration", path: ROLLOUT, mutate: (o) => (o.spec.template.spec.nodeSelector["node.kubernetes.io/instance-type"] = "c7gn.16xlarge"), field: "/spec/template/spec/nodeSelector/node.kubernetes.io~1instance-type" },
+  { rule: "pool-provided", path: NODEPOOL, mutate: () => undefined, field: "/spec/template/spec/nodeSelector", drop: true },
+  { rule: "node-tuning", path: NODECLASS, mutate: (o) => (o.spec.userData = o.spec.userData.replace("cpuManagerPolicy: static", "cpuManagerPolicy: none")), field: "/spec/userData" },
+  { rule: "node-tuning", path: NODECLASS, mutate: (o) => (o.spec.userData = o.spec.userData.replace("topologyManagerPolicy: single-numa-node", "topologyManagerPolicy: best-effort")), field: "/spec/userData" },
+  { rule: "node-tuning", path: NODECLASS, mutate: (o) => (o.spec.userData = o.spec.userData.replace("reservedSystemCPUs: 8-9", "reservedSystemCPUs: 0-1")), field: "/spec/userData" },
+  { rule: "node-tuning", path: NODECLASS, mutate: (o) => (o.spec.userData = o.spec.userData.replace("isolcpus=managed_irq,domain,0-7 ", "")), field: "/spec/userData" },
+  { rule: "node-tuning", path: NODECLASS, mutate: (o) => (o.spec.userData = o.spec.userData.replaceAll("mtu 9000", "mtu 1500")), field: "/spec/userData" },
+  // Both components of the pool may share a node: 8 GiB + 4 GiB = 6144 pages of 2 MiB; 4096 (one component's worth) is not enough.
+  { rule: "node-tuning", path: MDH_NODECLASS, mutate: (o) => (o.spec.userData = o.spec.userData.replace(/hugepages=[0-9]+/, "hugepages=4096")), field: "/spec/userData" },
+  { rule: "node-tuning", path: NODECLASS, mutate: (o) => (o.spec.userData = o.spec.userData.replace("Content-Type: application/node.eks.aws", "Content-Type: text/plain")), field: "/spec/userData" },
 ];
 
 for (const b of broken) {
@@ -110,7 +135,7 @@ test("npm run policy exits 1 naming the file, the object, the field and the rule
     const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/policy.ts")], { cwd: dir, encoding: "utf8" });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, new RegExp(`^VIOLATION ${ROLLOUT}: Rollout production-us-east-1/order-engine /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem: read-only-root-fs: must be true`, "m"));
-    assert.match(r.stdout, /policy: 573 objects, 25 rules, 1 violation$/m);
+    assert.match(r.stdout, /policy: 615 objects, 31 rules, 1 violation$/m);
   } finally {
     await removeRepo(dir);
   }

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
-import type { Environment } from "../inputs/types.ts";
+import type { Environment, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { names, stageId } from "../naming.ts";
 
@@ -28,11 +28,19 @@ export const WORKLOAD_KINDS = [
   { group: "monitoring.coreos.com", kind: "PrometheusRule" },
 ] as const;
 
+/** The node-pool kinds (cluster-scoped) the `<env>-nodes` project allows, and nothing else. */
+export const NODE_KINDS = [
+  { group: "karpenter.sh", kind: "NodePool" },
+  { group: "karpenter.k8s.aws", kind: "EC2NodeClass" },
+] as const;
+
 /** Argo CD's own address for the cluster it runs in. */
 export const IN_CLUSTER = "https://kubernetes.default.svc";
 
 export interface EnvironmentProjectsProps {
   readonly environment: Environment;
+  /** Regions whose engine nodes the render owns (Karpenter); none: no node project. */
+  readonly nodeRegions: readonly RegionSettings[];
   readonly labels: Readonly<Record<string, string>>;
 }
 
@@ -41,6 +49,9 @@ export interface EnvironmentProjectsProps {
  * - `<env>`: this repository only, each region's cluster and stage namespace only, the workload
  *   kinds only, and Namespace as the single cluster-scoped kind (for CreateNamespace).
  * - `<env>-bootstrap`: the root Application, which may only create ApplicationSets in Argo CD's namespace.
+ * - `<env>-nodes` (only where the render owns nodes): Karpenter's NodePool and EC2NodeClass, no
+ *   namespaced kind at all, so no workload Application can create a node and the node Application
+ *   can create nothing else.
  */
 export class EnvironmentProjects extends Construct {
   constructor(scope: Construct, id: string, props: EnvironmentProjectsProps) {
@@ -63,6 +74,18 @@ export class EnvironmentProjects extends Construct {
         orphanedResources: { warn: true },
       },
     }));
+    if (props.nodeRegions.length > 0) {
+      emit(this, "nodes", new AppProject({
+        metadata: { name: names.nodesProject(s.environment), namespace: s.argocd.namespace, labels: props.labels },
+        spec: {
+          description: `Engine node pools of ${s.environment}: Karpenter NodePools and EC2NodeClasses only`,
+          sourceRepos,
+          destinations: props.nodeRegions.map((r) => ({ name: r.cluster.name, namespace: stageId(s.environment, r.region) })),
+          clusterResourceWhitelist: NODE_KINDS.map((k) => ({ ...k })),
+          namespaceResourceWhitelist: [],
+        },
+      }));
+    }
     emit(this, "bootstrap", new AppProject({
       metadata: { name: names.bootstrapProject(s.environment), namespace: s.argocd.namespace, labels: props.labels },
       spec: {

@@ -3,13 +3,15 @@ import { ApplicationSet } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/
 import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { ISTIO } from "./mesh.ts";
-import { LABEL, SHARED, applicationName, argoCdLink, dashboards, names, paths, stageId } from "../naming.ts";
+import { LABEL, NODES, SHARED, applicationName, argoCdLink, dashboards, names, paths, stageId } from "../naming.ts";
 
 export interface RegionApplicationSetProps {
   readonly environment: EnvironmentSettings;
   readonly region: RegionSettings;
   /** Component ids deployed in this region, sorted. */
   readonly components: readonly string[];
+  /** Whether the stage has a node-pool folder (rollouts/<env>/<region>/nodes) to sync. */
+  readonly nodes: boolean;
   readonly labels: Readonly<Record<string, string>>;
 }
 
@@ -39,6 +41,7 @@ export class RegionApplicationSet extends Construct {
               elements: [
                 ...props.components.map((component) => ({
                   component,
+                  project: names.project(env),
                   name: applicationName(env, region, component),
                   path: paths.component(env, region, component),
                   dashboard: dashboards.url(props.region.grafana.url, dashboards.componentUid(component), stage),
@@ -46,10 +49,21 @@ export class RegionApplicationSet extends Construct {
                 // The stage's shared objects (the OpenTelemetry Collector): its own Application.
                 {
                   component: SHARED,
+                  project: names.project(env),
                   name: applicationName(env, region, SHARED),
                   path: paths.shared(env, region),
                   dashboard: dashboards.url(props.region.grafana.url, dashboards.tradingUid, stage),
                 },
+                // The stage's node pools (cluster-scoped): their own Application in their own project.
+                ...(props.nodes
+                  ? [{
+                      component: NODES,
+                      project: names.nodesProject(env),
+                      name: applicationName(env, region, NODES),
+                      path: paths.nodes(env, region),
+                      dashboard: dashboards.url(props.region.grafana.url, dashboards.tradingUid, stage),
+                    }]
+                  : []),
               ],
             },
           },
@@ -69,7 +83,7 @@ export class RegionApplicationSet extends Construct {
             },
           },
           spec: {
-            project: names.project(env),
+            project: "{{ .project }}",
             source: { repoURL: props.environment.repository.url, targetRevision: props.environment.repository.targetRevision, path: "{{ .path }}" },
             destination: { name: props.region.cluster.name, namespace: stage },
             revisionHistoryLimit: 10,

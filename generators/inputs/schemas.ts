@@ -18,6 +18,8 @@ const share = { type: "number", exclusiveMinimum: 0.5, exclusiveMaximum: 1 } as 
 const window = { type: "string", pattern: "^[1-9][0-9]*(m|h|d)$" } as const;
 // IPv4 CIDR (NetworkPolicy ipBlock).
 const cidr = { type: "string", pattern: "^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}/([0-9]|[12][0-9]|3[0-2])$" } as const;
+// Linux cpuset list (cpuset(7) "List format"): 0-7,16,18-19.
+const cpuset = { type: "string", pattern: "^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$" } as const;
 const labelMap = { type: "object", minProperties: 1, additionalProperties: { type: "string", pattern: "^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$" }, propertyNames: { pattern: "^([a-z0-9.-]+/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$" } } as const;
 const port = {
   type: "object",
@@ -31,7 +33,7 @@ export const catalogSchema = {
   $id: "catalog",
   type: "object",
   additionalProperties: false,
-  required: ["podTemplateHashLabel", "namespaceLabel", "scrapeIntervalSeconds", "quantile", "roleLabel", "venueLabel", "symbolLabel", "slo", "alerts", "tracing", "businessMetrics", "flows", "loadGenerator", "nodePools", "components"],
+  required: ["podTemplateHashLabel", "namespaceLabel", "scrapeIntervalSeconds", "quantile", "roleLabel", "venueLabel", "symbolLabel", "slo", "alerts", "tracing", "businessMetrics", "flows", "loadGenerator", "nodePools", "nodeTuning", "components"],
   properties: {
     podTemplateHashLabel: labelName,
     namespaceLabel: labelName,
@@ -114,6 +116,22 @@ export const catalogSchema = {
       additionalProperties: false,
       required: ["image", "tailSeconds"],
       properties: { image: digestRef, tailSeconds: seconds(0, 300) },
+    },
+    nodeTuning: {
+      type: "object",
+      additionalProperties: false,
+      required: ["cpuManagerPolicy", "topologyManagerPolicy", "topologyManagerScope", "reservedSystemCpus", "isolatedCpus", "mtu"],
+      properties: {
+        // The only policy that gives exclusive cores (kubernetes.io/docs/tasks/administer-cluster/cpu-management-policies).
+        cpuManagerPolicy: { enum: ["static"] },
+        // Policies that refuse a pod whose resources are not NUMA-aligned (topology-manager docs); best-effort/none would run it misaligned.
+        topologyManagerPolicy: { enum: ["single-numa-node", "restricted"] },
+        topologyManagerScope: { enum: ["pod", "container"] },
+        reservedSystemCpus: cpuset,
+        isolatedCpus: cpuset,
+        // 1280: the IPv6 minimum (RFC 8200); 9001: the largest MTU AWS, GCP (8896) and Azure carry is AWS's.
+        mtu: { type: "integer", minimum: 1280, maximum: 9001 },
+      },
     },
     nodePools: {
       type: "object",
@@ -223,7 +241,7 @@ export const environmentSchema = {
   $id: "environment",
   type: "object",
   additionalProperties: false,
-  required: ["environment", "promotion", "repository", "argocd", "scaleDownDelaySeconds", "abortScaleDownDelaySeconds", "progressDeadlineSeconds", "monitoring"],
+  required: ["environment", "promotion", "repository", "argocd", "scaleDownDelaySeconds", "abortScaleDownDelaySeconds", "progressDeadlineSeconds", "capacityTypes", "monitoring"],
   properties: {
     environment: id,
     promotion: { enum: ["manual", "automatic"] },
@@ -237,6 +255,7 @@ export const environmentSchema = {
     scaleDownDelaySeconds: seconds(30, 86400),
     abortScaleDownDelaySeconds: seconds(0, 86400),
     progressDeadlineSeconds: seconds(60, 86400),
+    capacityTypes: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["on-demand", "spot"] } },
     monitoring: {
       type: "object",
       additionalProperties: false,
@@ -322,6 +341,17 @@ export const regionSchema = {
       },
     },
     grafana: { type: "object", additionalProperties: false, required: ["url"], properties: { url: { type: "string", pattern: "^https://[^\\s/?#]+(/[^\\s?#]*)?$" } } },
+    karpenter: {
+      type: "object",
+      additionalProperties: false,
+      required: ["nodeRole", "amiAlias"],
+      properties: {
+        // IAM role name (IAM limits: 64 characters of [\w+=,.@-]).
+        nodeRole: { type: "string", pattern: "^[A-Za-z0-9+=,.@_-]{1,64}$" },
+        // A pinned Amazon Linux 2023 EKS AMI release; never @latest (Karpenter would replace nodes whenever AWS publishes one).
+        amiAlias: { type: "string", pattern: "^al2023@v[0-9]{8}$" },
+      },
+    },
     components: {
       type: "object",
       minProperties: 1,

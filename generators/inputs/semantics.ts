@@ -2,7 +2,9 @@ import type { InputError } from "./errors.ts";
 import type { YamlSource } from "./yaml-source.ts";
 import type { Catalog, EnvironmentSettings, RegionSettings } from "./types.ts";
 import { minimumSamples, postPromotionSeconds } from "../gate-math.ts";
-import { SHARED } from "../naming.ts";
+import { NODES, SHARED } from "../naming.ts";
+import { overlap, parseCpuset } from "../nodes/cpuset.ts";
+import { NODE_PROVISIONER, ON_DEMAND_ONLY_ENVIRONMENT } from "../nodes/provisioners.ts";
 
 /** Rules that span fields of the catalog, beyond what its schema can say. */
 export function checkCatalog(catalog: Catalog, src: YamlSource): InputError[] {
@@ -38,6 +40,28 @@ export function checkCatalog(catalog: Catalog, src: YamlSource): InputError[] {
   }
   if (catalog.components[SHARED]) {
     errors.push(src.error(["components", SHARED], `"${SHARED}" is reserved: rollouts/<env>/<region>/${SHARED}/ holds the stage's shared objects (the OpenTelemetry Collector)`, SHARED));
+  }
+  if (catalog.components[NODES]) {
+    errors.push(src.error(["components", NODES], `"${NODES}" is reserved: rollouts/<env>/<region>/${NODES}/ holds the stage's node pools`, NODES));
+  }
+  const t = catalog.nodeTuning;
+  for (const key of ["reservedSystemCpus", "isolatedCpus"] as const) {
+    try {
+      parseCpuset(t[key]);
+    } catch (e) {
+      errors.push(src.error(["nodeTuning", key], (e as Error).message));
+    }
+  }
+  const both = (() => {
+    try {
+      return overlap(t.reservedSystemCpus, t.isolatedCpus);
+    } catch {
+      return [];
+    }
+  })();
+  if (both.length > 0) {
+    // The OS and kubelet run on the reserved CPUs; isolating them would starve the node's housekeeping.
+    errors.push(src.error(["nodeTuning", "isolatedCpus"], `CPUs ${both.join(", ")} are also in reservedSystemCpus (${t.reservedSystemCpus}); the two sets must not overlap`));
   }
   catalog.flows.forEach((f, i) => {
     for (const end of ["from", "to"] as const) {
@@ -90,6 +114,9 @@ export function checkEnvironment(
   if (regionFiles === 0) {
     errors.push(settings.source.error([], `environment "${folder}" has no regions: add environments/${folder}/regions/<region>.yaml`));
   }
+  if (env.environment === ON_DEMAND_ONLY_ENVIRONMENT && env.capacityTypes.includes("spot")) {
+    errors.push(settings.source.error(["capacityTypes", env.capacityTypes.indexOf("spot")], `spot is not allowed in ${ON_DEMAND_ONLY_ENVIRONMENT}: a reclaim gives two minutes' notice and takes a replica away mid-session; allowed: [on-demand]`));
+  }
   const components = Object.keys(catalog.components);
   const seen = new Map<string, string>();
   const deployed = new Set<string>();
@@ -114,6 +141,9 @@ export function checkEnvironment(
         else envOwner.set(`${secret.component}/${key}`, name);
       }
     }
+    const karpenter = NODE_PROVISIONER[r.cloud] === "karpenter";
+    if (karpenter && !r.karpenter) errors.push(source.error(["cloud"], `a ${r.cloud} region needs karpenter: { nodeRole, amiAlias } (its engine nodes are Karpenter NodePools)`));
+    if (!karpenter && r.karpenter) errors.push(source.error([], `unused: ${r.cloud} regions run on the cluster's own node pools, not Karpenter; remove it`, "karpenter"));
     const exchangeIds = r.exchanges.map((x) => x.id);
     exchangeIds.forEach((x, i) => {
       if (exchangeIds.indexOf(x) !== i) errors.push(source.error(["exchanges", i, "id"], `duplicate exchange "${x}"`));

@@ -16,6 +16,25 @@ export interface NodePool {
   readonly instanceTypes: Readonly<Record<Cloud, string>>;
 }
 
+/**
+ * Kubelet and kernel settings every engine node runs with. The pods' Guaranteed whole CPUs and
+ * hugepages pin cores and NUMA-local memory only when the node is configured for it.
+ */
+export interface NodeTuning {
+  /** kubelet `cpuManagerPolicy`; `static` gives Guaranteed pods with whole CPUs exclusive cores. */
+  readonly cpuManagerPolicy: "static";
+  /** kubelet `topologyManagerPolicy`; `single-numa-node` admits a pod only if its CPUs, memory and devices share one NUMA node. */
+  readonly topologyManagerPolicy: "single-numa-node" | "restricted";
+  /** kubelet `topologyManagerScope`: align the whole pod (`pod`) or each container on its own. */
+  readonly topologyManagerScope: "pod" | "container";
+  /** CPUs (cpuset list, e.g. `8-9`) for the OS and the kubelet (`reservedSystemCPUs`); no pod is pinned to them. */
+  readonly reservedSystemCpus: string;
+  /** CPUs (cpuset list) the kernel keeps free of other tasks, timer ticks and RCU callbacks for the critical path (isolcpus, nohz_full, rcu_nocbs). */
+  readonly isolatedCpus: string;
+  /** MTU of every node interface (jumbo frames). */
+  readonly mtu: number;
+}
+
 /** Pre-promotion gate: the open-loop load the preview stack receives and how its latency is judged. */
 export interface PrePromotionGate {
   /** Requests per second the load Job sends to the preview Service, open loop (fixed schedule). */
@@ -188,6 +207,8 @@ export interface Catalog {
   readonly flows: readonly { readonly from: string; readonly to: string }[];
   readonly loadGenerator: LoadGenerator;
   readonly nodePools: Readonly<Record<string, NodePool>>;
+  /** Node configuration of every pool (rendered into each cloud's node configuration). */
+  readonly nodeTuning: NodeTuning;
   readonly components: Readonly<Record<string, Component>>;
 }
 
@@ -207,6 +228,11 @@ export interface EnvironmentSettings {
   readonly abortScaleDownDelaySeconds: number;
   /** Seconds a rollout may make no progress before it is aborted. */
   readonly progressDeadlineSeconds: number;
+  /**
+   * Capacity the node provisioner may buy for engine nodes (Karpenter `karpenter.sh/capacity-type`).
+   * `spot` is refused in `production`: a reclaim gives two minutes' notice and takes a replica away mid-session.
+   */
+  readonly capacityTypes: readonly ("on-demand" | "spot")[];
   /** In-cluster monitoring the NetworkPolicies admit: Prometheus scraping, and the tracing backend. */
   readonly monitoring: {
     readonly namespace: string;
@@ -275,6 +301,13 @@ export interface RegionSettings {
   readonly secrets?: Readonly<Record<string, SealedCredential>>;
   /** The region's Grafana; Argo CD links its dashboards. */
   readonly grafana: { readonly url: string };
+  /**
+   * Karpenter's settings for the region's cluster (AWS regions only; required there): the IAM role
+   * its nodes get, and the EKS-optimised AMI release they boot, pinned (`al2023@vYYYYMMDD`): a new
+   * AMI replaces every node through Karpenter's drift, so it moves only by a reviewed change.
+   * Subnets and security groups are found by the tag `karpenter.sh/discovery: <cluster.name>`.
+   */
+  readonly karpenter?: { readonly nodeRole: string; readonly amiAlias: string };
   /** Components deployed in this region with their pins. Keys must exist in the catalog. */
   readonly components: Readonly<Record<string, ComponentPin>>;
 }

@@ -13,6 +13,8 @@ import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBu
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
+import { NodePool } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodePool";
+import { EC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/EC2NodeClass";
 import { strictValidate, type SchemaValidator, type StrictIssue } from "./strict.ts";
 
 /** Every kind the render may emit, with its schema. An object of any other kind is an error. */
@@ -32,6 +34,8 @@ const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator }
   "bitnami.com/v1alpha1/SealedSecret": SealedSecret,
   "monitoring.coreos.com/v1/PodMonitor": PodMonitor,
   "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
+  "karpenter.sh/v1/NodePool": NodePool,
+  "karpenter.k8s.aws/v1/EC2NodeClass": EC2NodeClass,
 };
 
 export const KNOWN_KINDS = Object.keys(MODELS);

@@ -1,0 +1,133 @@
+import { parse } from "yaml";
+import type { Catalog, Cloud } from "./inputs/types.ts";
+import { LABEL } from "./naming.ts";
+import { NODE_POOL_KEY } from "./constructs/blue-green-rollout.ts";
+import { CAPACITY_TYPE_KEY, INSTANCE_TYPE_KEY } from "./constructs/karpenter-node-pools.ts";
+import { hugepages2Mi } from "./nodes/al2023-user-data.ts";
+import { NODE_PROVISIONER, ON_DEMAND_ONLY_ENVIRONMENT } from "./nodes/provisioners.ts";
+import { isObject, podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
+
+/** Rules on the engine's nodes and how pods reach them (issue 5); part of `npm run policy`. */
+export const NODE_RULES = {
+  "node-pool-instance-type": "every NodePool is a catalog pool and requires exactly that pool's instance type on its cloud (engine/catalog.yaml nodePools)",
+  "on-demand-in-production": `NodePools of ${ON_DEMAND_ONLY_ENVIRONMENT} require capacity type on-demand and nothing else: spot only outside production`,
+  "node-pool-taint": "every NodePool labels its nodes with its pool and taints them NoSchedule with it, so only the pool's components land there",
+  "pool-toleration": "a pod tolerates exactly the taint of the pool its nodeSelector selects, selects that pool's instance type, and has no blanket toleration",
+  "pool-provided": "where the render owns the nodes (Karpenter), every pool a pod selects has a NodePool in the same stage",
+  "node-tuning": "every EC2NodeClass's user data applies engine/catalog.yaml nodeTuning (kubelet CPU and topology manager, reserved CPUs; isolated CPUs, MTU) and reserves the hugepages its pool's pods request together",
+} as const;
+
+type NodeRule = keyof typeof NODE_RULES;
+
+const requirement = (spec: Json, key: string): string[] | undefined => {
+  const reqs = ((((spec.template as Json | undefined)?.spec as Json | undefined)?.requirements ?? []) as Json[]);
+  const r = reqs.find((x) => x.key === key && x.operator === "In");
+  return r ? ((r.values ?? []) as string[]) : undefined;
+};
+
+/** The parts of MIME multipart user data, by content type. */
+export function userDataParts(text: string): Map<string, string> {
+  const parts = new Map<string, string>();
+  const boundary = /boundary="([^"]+)"/.exec(text)?.[1];
+  if (!boundary) return parts;
+  for (const chunk of text.split(`--${boundary}`).slice(1)) {
+    const blank = chunk.indexOf("\n\n");
+    if (blank < 0) continue;
+    const type = /Content-Type:\s*([^;\s]+)/i.exec(chunk.slice(0, blank))?.[1];
+    if (type) parts.set(type, chunk.slice(blank + 2));
+  }
+  return parts;
+}
+
+export function checkNodePolicies(objects: readonly PolicyObject[], catalog: Catalog): Violation[] {
+  const out: Violation[] = [];
+  const who = (o: PolicyObject["object"]) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`.replace(" /", " ");
+  const stageOf = (o: PolicyObject["object"]) => `${o.metadata.labels?.[LABEL.environment]}/${o.metadata.labels?.[LABEL.region]}`;
+  const nodePools = objects.filter((o) => o.object.kind === "NodePool");
+  const nodeClasses = objects.filter((o) => o.object.kind === "EC2NodeClass");
+  const t = catalog.nodeTuning;
+
+  // Pods by stage and pool, for the tolerations and the hugepages a node must hold.
+  const podsByPool = new Map<string, { hugepages: string }[]>();
+  for (const { path, object: o } of objects) {
+    const v = (rule: NodeRule, field: string, message: string) => out.push({ path, object: who(o), field, rule, message });
+    for (const tpl of podTemplates(o)) {
+      const spec = tpl.spec ?? {};
+      const pool = ((spec.nodeSelector ?? {}) as Record<string, string>)[NODE_POOL_KEY];
+      const tolerations = (spec.tolerations ?? []) as Json[];
+      tolerations.forEach((tol, i) => {
+        if (tol.key === undefined && tol.operator === "Exists") v("pool-toleration", `${tpl.at}/spec/tolerations/${i}`, "tolerates every taint: it could land on any engine node");
+        else if (tol.key === NODE_POOL_KEY && (tol.operator !== "Equal" || tol.value !== pool)) {
+          v("pool-toleration", `${tpl.at}/spec/tolerations/${i}`, `tolerates pool ${tol.operator === "Exists" ? "(any)" : String(tol.value)} but selects ${pool ?? "no pool"}`);
+        }
+      });
+      if (pool === undefined) continue;
+      const def = catalog.nodePools[pool];
+      if (!tolerations.some((tol) => tol.key === NODE_POOL_KEY && tol.operator === "Equal" && tol.value === pool && tol.effect === "NoSchedule")) {
+        v("pool-toleration", `${tpl.at}/spec/tolerations`, `selects pool ${pool} but does not tolerate its taint ${NODE_POOL_KEY}=${pool}:NoSchedule`);
+      }
+      const cloud = o.metadata.labels?.[LABEL.cloud] as Cloud | undefined;
+      const wanted = def && cloud ? def.instanceTypes[cloud] : undefined;
+      const selected = ((spec.nodeSelector ?? {}) as Record<string, string>)[INSTANCE_TYPE_KEY];
+      if (!def) v("pool-toleration", `${tpl.at}/spec/nodeSelector`, `pool ${pool} is not in engine/catalog.yaml nodePools`);
+      else if (selected !== wanted) v("pool-toleration", `${tpl.at}/spec/nodeSelector/${INSTANCE_TYPE_KEY.replace(/\//g, "~1")}`, `selects ${selected ?? "no instance type"}; pool ${pool} on ${cloud} is ${wanted}`);
+      if (cloud && NODE_PROVISIONER[cloud] === "karpenter" && !nodePools.some((np) => np.object.metadata.name === pool && stageOf(np.object) === stageOf(o))) {
+        v("pool-provided", `${tpl.at}/spec/nodeSelector`, `no NodePool ${pool} in ${stageOf(o)}: the pods would stay Pending`);
+      }
+      const requests = ((((spec.containers ?? []) as Json[]).map((c) => ((c.resources as Json | undefined)?.requests ?? {}) as Json)));
+      const key = `${stageOf(o)}/${pool}`;
+      const list = podsByPool.get(key) ?? [];
+      for (const r of requests) if (typeof r["hugepages-2Mi"] === "string") list.push({ hugepages: r["hugepages-2Mi"] });
+      podsByPool.set(key, list);
+    }
+  }
+
+  for (const { path, object: o } of nodePools) {
+    const v = (rule: NodeRule, field: string, message: string) => out.push({ path, object: who(o), field, rule, message });
+    const spec = (o.spec ?? {}) as Json;
+    const pool = catalog.nodePools[o.metadata.name];
+    const cloud = o.metadata.labels?.[LABEL.cloud] as Cloud | undefined;
+    const types = requirement(spec, INSTANCE_TYPE_KEY);
+    if (!pool) v("node-pool-instance-type", "/metadata/name", `${o.metadata.name} is not a pool in engine/catalog.yaml nodePools (${Object.keys(catalog.nodePools).join(", ")})`);
+    else if (!cloud || types?.length !== 1 || types[0] !== pool.instanceTypes[cloud]) {
+      v("node-pool-instance-type", "/spec/template/spec/requirements", `requires instance types [${(types ?? []).join(", ")}]; pool ${o.metadata.name} on ${cloud} is exactly [${cloud ? pool.instanceTypes[cloud] : "?"}]`);
+    }
+    const capacity = requirement(spec, CAPACITY_TYPE_KEY);
+    if (o.metadata.labels?.[LABEL.environment] === ON_DEMAND_ONLY_ENVIRONMENT && (capacity?.length !== 1 || capacity[0] !== "on-demand")) {
+      v("on-demand-in-production", "/spec/template/spec/requirements", `capacity types [${(capacity ?? ["(not required: Karpenter's default)"]).join(", ")}]; ${ON_DEMAND_ONLY_ENVIRONMENT} needs exactly [on-demand]`);
+    }
+    const tpl = (spec.template ?? {}) as Json;
+    const taints = (((tpl.spec as Json | undefined)?.taints ?? []) as Json[]);
+    if (!taints.some((x) => x.key === NODE_POOL_KEY && x.value === o.metadata.name && x.effect === "NoSchedule")) {
+      v("node-pool-taint", "/spec/template/spec/taints", `needs the taint ${NODE_POOL_KEY}=${o.metadata.name}:NoSchedule`);
+    }
+    if ((((tpl.metadata as Json | undefined)?.labels ?? {}) as Json)[NODE_POOL_KEY] !== o.metadata.name) {
+      v("node-pool-taint", "/spec/template/metadata/labels", `needs the label ${NODE_POOL_KEY}: ${o.metadata.name} (the pods select it)`);
+    }
+  }
+
+  for (const { path, object: o } of nodeClasses) {
+    const v = (field: string, message: string) => out.push({ path, object: who(o), field, rule: "node-tuning", message });
+    const parts = userDataParts(String((o.spec as Json | undefined)?.userData ?? ""));
+    const nodeConfig = parts.get("application/node.eks.aws");
+    const script = parts.get("text/x-shellscript") ?? "";
+    let kubelet: Json = {};
+    try {
+      const cfg = parse(nodeConfig ?? "") as Json | null;
+      kubelet = ((((cfg?.spec as Json | undefined)?.kubelet as Json | undefined)?.config ?? {}) as Json);
+    } catch {
+      v("/spec/userData", "the NodeConfig part is not YAML");
+    }
+    if (!nodeConfig) v("/spec/userData", "no NodeConfig part (Content-Type: application/node.eks.aws)");
+    const want = { cpuManagerPolicy: t.cpuManagerPolicy, topologyManagerPolicy: t.topologyManagerPolicy, topologyManagerScope: t.topologyManagerScope, reservedSystemCPUs: t.reservedSystemCpus };
+    for (const [k, value] of Object.entries(want)) {
+      if (!isObject(kubelet) || String(kubelet[k]) !== value) v(`/spec/userData`, `NodeConfig kubelet.config.${k} is ${JSON.stringify(kubelet[k])}; engine/catalog.yaml nodeTuning says ${value}`);
+    }
+    if (!script.includes(`isolcpus=managed_irq,domain,${t.isolatedCpus} `) || !script.includes(`nohz_full=${t.isolatedCpus} `)) v("/spec/userData", `the boot script does not isolate CPUs ${t.isolatedCpus} (isolcpus, nohz_full)`);
+    if (!script.includes(`mtu ${t.mtu}`)) v("/spec/userData", `the boot script does not set MTU ${t.mtu}`);
+    const reserved = Number(/hugepages=([0-9]+)/.exec(script)?.[1] ?? 0);
+    const needed = hugepages2Mi((podsByPool.get(`${stageOf(o)}/${o.metadata.name}`) ?? []).map((p) => p.hugepages));
+    if (reserved < needed) v("/spec/userData", `reserves ${reserved} hugepages of 2 MiB; the pool's pods request ${needed} together`);
+  }
+  return out;
+}
