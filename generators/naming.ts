@@ -50,6 +50,8 @@ export function applicationName(environment: string, region: string, component: 
 export const SHARED = "shared";
 /** Folder (and Application suffix) of a stage's node pools; reserved like SHARED. */
 export const NODES = "nodes";
+/** Folder (and Application suffix) of a stage's platform objects (the BitActorCluster CRD and resource); reserved like SHARED. */
+export const PLATFORM = "platform";
 
 export const paths = {
   /** Folder one component's Application syncs. */
@@ -58,6 +60,8 @@ export const paths = {
   shared: (environment: string, region: string) => `rollouts/${environment}/${region}/${SHARED}`,
   /** Folder of the stage's node pools (Karpenter NodePools and EC2NodeClasses; cluster-scoped). */
   nodes: (environment: string, region: string) => `rollouts/${environment}/${region}/${NODES}`,
+  /** Folder of the stage's platform objects (cluster-scoped: the BitActorCluster CRD and resource). */
+  platform: (environment: string, region: string) => `rollouts/${environment}/${region}/${PLATFORM}`,
   /** Folder the root Application of an environment syncs. */
   applicationSets: (environment: string) => `applicationsets/${environment}`,
   bootstrap: (environment: string) => `apps/${environment}`,
@@ -90,6 +94,8 @@ export const names = {
   bootstrapProject: (environment: string) => `${environment}-bootstrap`,
   /** AppProject of an environment's node pools (the only kinds it may create: Karpenter's, cluster-scoped). */
   nodesProject: (environment: string) => `${environment}-nodes`,
+  /** AppProject of an environment's platform objects (the BitActorCluster CRD and resource only). */
+  platformProject: (environment: string) => `${environment}-platform`,
   rootApplication: (environment: string) => `${environment}-root`,
   activeService: (component: string) => component,
   previewService: (component: string) => `${component}-preview`,

@@ -1,7 +1,8 @@
 import { App, Chart } from "cdk8s";
 import { stringify } from "yaml";
 import type { Catalog, Environment, RegionSettings, RepositoryModel } from "./inputs/types.ts";
-import { LABEL, MANAGED_BY, NODES, PART_OF, SHARED, paths, podSelector, stageId } from "./naming.ts";
+import { LABEL, MANAGED_BY, NODES, PART_OF, PLATFORM, SHARED, paths, podSelector, stageId } from "./naming.ts";
+import { BitActorClusterResources } from "./constructs/bitactor-cluster.ts";
 import { BlueGreenServices } from "./constructs/blue-green-services.ts";
 import { BlueGreenRollout } from "./constructs/blue-green-rollout.ts";
 import { LatencyGate } from "./constructs/latency-gate.ts";
@@ -75,7 +76,9 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
   new StageMesh(shared, "mesh", { labels: sharedLabels });
   const nodes = rendersNodes(region) ? [new FolderChart(paths.nodes(e, region.region))] : [];
   for (const chart of nodes) new KarpenterNodePools(chart, "karpenter", { catalog, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: NODES } });
-  return [shared, ...nodes, ...Object.keys(region.components).sort().map((componentId) => {
+  const platform = new FolderChart(paths.platform(e, region.region));
+  new BitActorClusterResources(platform, "bitactor", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
+  return [shared, platform, ...nodes, ...Object.keys(region.components).sort().map((componentId) => {
     const component = catalog.components[componentId]!;
     const chart = new FolderChart(paths.component(e, region.region, componentId), namespace);
     const labels = { ...baseLabels(e, region), [LABEL.component]: componentId, [LABEL.name]: componentId };

@@ -31,8 +31,8 @@ test("every stage renders one dashboard per component and one trading dashboard,
       const appset = objects.find((o) => o.object.kind === "ApplicationSet" && o.object.metadata.name === `${env.settings.environment}-${region.region}`)!.object as Any;
       assert.equal(appset.spec.template.metadata.annotations["link.argocd.argoproj.io/dashboard"], "Latency and SLO|{{ .dashboard }}");
       for (const el of appset.spec.generators[0].list.elements) {
-        // The link of each Application is the dashboard its folder renders (the shared and node folders': trading).
-        if (el.component === "shared" || el.component === "nodes") {
+        // The link of each Application is the dashboard its folder renders (the shared, node and platform folders': trading).
+        if (el.component === "shared" || el.component === "nodes" || el.component === "platform") {
           assert.equal(el.dashboard, `${region.grafana.url}/d/bitactor-trading?var-namespace=${env.settings.environment}-${region.region}`);
           continue;
         }

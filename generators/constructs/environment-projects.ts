@@ -34,6 +34,12 @@ export const NODE_KINDS = [
   { group: "karpenter.k8s.aws", kind: "EC2NodeClass" },
 ] as const;
 
+/** The platform project's kinds (cluster-scoped): the BitActorCluster CRD and its resource, nothing else. */
+export const PLATFORM_KINDS = [
+  { group: "apiextensions.k8s.io", kind: "CustomResourceDefinition" },
+  { group: "bitactor.io", kind: "BitActorCluster" },
+] as const;
+
 /** Argo CD's own address for the cluster it runs in. */
 export const IN_CLUSTER = "https://kubernetes.default.svc";
 
@@ -52,6 +58,7 @@ export interface EnvironmentProjectsProps {
  * - `<env>-nodes` (only where the render owns nodes): Karpenter's NodePool and EC2NodeClass, no
  *   namespaced kind at all, so no workload Application can create a node and the node Application
  *   can create nothing else.
+ * - `<env>-platform`: the BitActorCluster CRD and one BitActorCluster per cluster, nothing else.
  */
 export class EnvironmentProjects extends Construct {
   constructor(scope: Construct, id: string, props: EnvironmentProjectsProps) {
@@ -86,6 +93,16 @@ export class EnvironmentProjects extends Construct {
         },
       }));
     }
+    emit(this, "platform", new AppProject({
+      metadata: { name: names.platformProject(s.environment), namespace: s.argocd.namespace, labels: props.labels },
+      spec: {
+        description: `BitActorCluster of each ${s.environment} cluster and its CRD only`,
+        sourceRepos,
+        destinations: props.environment.regions.map((r) => ({ name: r.cluster.name, namespace: stageId(s.environment, r.region) })),
+        clusterResourceWhitelist: PLATFORM_KINDS.map((k) => ({ ...k })),
+        namespaceResourceWhitelist: [],
+      },
+    }));
     emit(this, "bootstrap", new AppProject({
       metadata: { name: names.bootstrapProject(s.environment), namespace: s.argocd.namespace, labels: props.labels },
       spec: {

@@ -3,7 +3,7 @@ import { ApplicationSet } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/
 import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { ISTIO } from "./mesh.ts";
-import { LABEL, NODES, SHARED, applicationName, argoCdLink, dashboards, names, paths, stageId } from "../naming.ts";
+import { LABEL, NODES, PLATFORM, SHARED, applicationName, argoCdLink, dashboards, names, paths, stageId } from "../naming.ts";
 
 export interface RegionApplicationSetProps {
   readonly environment: EnvironmentSettings;
@@ -52,6 +52,14 @@ export class RegionApplicationSet extends Construct {
                   project: names.project(env),
                   name: applicationName(env, region, SHARED),
                   path: paths.shared(env, region),
+                  dashboard: dashboards.url(props.region.grafana.url, dashboards.tradingUid, stage),
+                },
+                // The stage's BitActorCluster and its CRD (cluster-scoped): their own Application and project.
+                {
+                  component: PLATFORM,
+                  project: names.platformProject(env),
+                  name: applicationName(env, region, PLATFORM),
+                  path: paths.platform(env, region),
                   dashboard: dashboards.url(props.region.grafana.url, dashboards.tradingUid, stage),
                 },
                 // The stage's node pools (cluster-scoped): their own Application in their own project.

@@ -320,8 +320,12 @@ export const regionSchema = {
       // host:port, as the OTLP gRPC exporter takes it (no scheme).
       properties: { endpoint: { type: "string", pattern: "^[a-z0-9]([a-z0-9.-]*[a-z0-9])?:[0-9]{1,5}$" }, tls: { type: "boolean" } },
     },
+    // Upper bounds on the maps: besides catching runaway files, they let the API server bound the
+    // cost of the BitActorCluster CRD's CEL key checks (generated from this schema), which it refuses
+    // to install otherwise ("estimated rule cost exceeds budget").
     secrets: {
       type: "object",
+      maxProperties: 64,
       propertyNames: id,
       additionalProperties: {
         type: "object",
@@ -332,6 +336,7 @@ export const regionSchema = {
           encryptedData: {
             type: "object",
             minProperties: 1,
+            maxProperties: 32,
             propertyNames: { pattern: "^[A-Z][A-Z0-9_]{0,62}$" },
             // kubeseal's output: base64 of an RSA-OAEP session key (>= 256 bytes for a 2048-bit key) and the
             // AES-GCM ciphertext. Anything shorter is not a sealed value (a pasted plaintext, for one).

@@ -2,7 +2,7 @@ import type { InputError } from "./errors.ts";
 import type { YamlSource } from "./yaml-source.ts";
 import type { Catalog, EnvironmentSettings, RegionSettings } from "./types.ts";
 import { minimumSamples, postPromotionSeconds } from "../gate-math.ts";
-import { NODES, SHARED } from "../naming.ts";
+import { NODES, PLATFORM, SHARED } from "../naming.ts";
 import { overlap, parseCpuset } from "../nodes/cpuset.ts";
 import { NODE_PROVISIONER, ON_DEMAND_ONLY_ENVIRONMENT } from "../nodes/provisioners.ts";
 
@@ -43,6 +43,9 @@ export function checkCatalog(catalog: Catalog, src: YamlSource): InputError[] {
   }
   if (catalog.components[NODES]) {
     errors.push(src.error(["components", NODES], `"${NODES}" is reserved: rollouts/<env>/<region>/${NODES}/ holds the stage's node pools`, NODES));
+  }
+  if (catalog.components[PLATFORM]) {
+    errors.push(src.error(["components", PLATFORM], `"${PLATFORM}" is reserved: rollouts/<env>/<region>/${PLATFORM}/ holds the stage's BitActorCluster`, PLATFORM));
   }
   const t = catalog.nodeTuning;
   for (const key of ["reservedSystemCpus", "isolatedCpus"] as const) {

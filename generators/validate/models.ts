@@ -15,6 +15,8 @@ import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { NodePool } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodePool";
 import { EC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/EC2NodeClass";
+import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
+import { BitActorClusterModel } from "./bitactor-cluster-model.ts";
 import { strictValidate, type SchemaValidator, type StrictIssue } from "./strict.ts";
 
 /** Every kind the render may emit, with its schema. An object of any other kind is an error. */
@@ -36,18 +38,28 @@ const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator }
   "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
   "karpenter.sh/v1/NodePool": NodePool,
   "karpenter.k8s.aws/v1/EC2NodeClass": EC2NodeClass,
+  "apiextensions.k8s.io/v1/CustomResourceDefinition": CustomResourceDefinition,
+  "bitactor.io/v1alpha1/BitActorCluster": BitActorClusterModel,
 };
 
 export const KNOWN_KINDS = Object.keys(MODELS);
 
 /**
  * Fields the CRD declares but the models' compiled validators lost: kubernetes-models drops object
- * properties named `description` (the JSON Schema keyword) when it compiles Argo CD's schemas, so
- * the strict layer would call AppProject's `spec.description` unknown. Each entry is checked here
- * instead, by type.
+ * properties named `description` (the JSON Schema keyword) when it compiles schemas, so the strict
+ * layer would call AppProject's `spec.description` unknown; the same happens to a
+ * CustomResourceDefinition's JSONSchemaProps (`description`, and the `x-kubernetes-*` extensions).
+ * Each entry is checked here instead, by type; the API server (`npm run validate:server`) checks
+ * the CRD's schema fully (structural rules, CEL compilation).
  */
-const LOST_FIELDS: Readonly<Record<string, readonly { path: string; type: "string" }[]>> = {
-  "argoproj.io/v1alpha1/AppProject": [{ path: "/spec/description", type: "string" }],
+const SCHEMA_PROPS = /^\/spec\/versions\/\d+\/schema\/openAPIV3Schema(\/(properties|additionalProperties|items)(\/[^/]+)?)*\//;
+const LOST_FIELDS: Readonly<Record<string, readonly { path: RegExp; type: "string" | "array" }[]>> = {
+  "argoproj.io/v1alpha1/AppProject": [{ path: /^\/spec\/description$/, type: "string" }],
+  "apiextensions.k8s.io/v1/CustomResourceDefinition": [
+    { path: new RegExp(`${SCHEMA_PROPS.source}description$`), type: "string" },
+    { path: new RegExp(`${SCHEMA_PROPS.source}x-kubernetes-list-type$`), type: "string" },
+    { path: new RegExp(`${SCHEMA_PROPS.source}x-kubernetes-validations$`), type: "array" },
+  ],
 };
 
 /** Validates one rendered object against its kind's schema, strict on unknown fields. */
@@ -58,9 +70,10 @@ export function validateObject(obj: { apiVersion?: unknown; kind?: unknown }): S
   const lost = LOST_FIELDS[key] ?? [];
   const issues: StrictIssue[] = [];
   for (const i of strictValidate(model.prototype.validate, obj)) {
-    const field = lost.find((f) => f.path === i.path);
+    const field = lost.find((f) => f.path.test(i.path));
+    const value = valueAt(obj, i.path);
     if (!field) issues.push(i);
-    else if (typeof valueAt(obj, i.path) !== field.type) issues.push({ path: i.path, message: `must be a ${field.type}` });
+    else if (field.type === "array" ? !Array.isArray(value) : typeof value !== field.type) issues.push({ path: i.path, message: `must be a${field.type === "array" ? "n" : ""} ${field.type}` });
   }
   return issues;
 }

@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { crdSchemas, kubernetesSchemas, schemaLocations } from "./kube-schemas.ts";
-import { targetCrds } from "./objects.ts";
+import { targetCrds, type Located } from "./objects.ts";
+import { bitActorClusterCrd } from "../../generators/constructs/bitactor-cluster.ts";
 import { REPO, cacheDir, hashOf, kubeconform, kubernetesDefinitions, toolVersions } from "./tools.ts";
 
 /**
@@ -11,16 +12,23 @@ import { REPO, cacheDir, hashOf, kubeconform, kubernetesDefinitions, toolVersion
  * no `-ignore-missing-schemas`, so a kind without a schema is an error, never a skip.
  */
 
-/** The schema root for the pinned versions; generated on first use. */
+/** CRDs the render itself defines (BitActorCluster), built by the generator rather than read from the tree. */
+function ownCrds(): Located[] {
+  return [{ file: "generators/constructs/bitactor-cluster.ts", object: bitActorClusterCrd({}).toJSON() as unknown as Located["object"] }];
+}
+
+/** The schema root for the pinned versions and our own CRDs; generated on first use. */
 export function schemaRoot(): string {
+  const own = ownCrds();
   const key = hashOf(
     readFileSync(join(REPO, "tools", "versions.json"), "utf8"),
     readFileSync(join(REPO, "scripts", "lib", "kube-schemas.ts"), "utf8"),
+    JSON.stringify(own.map((c) => c.object)),
   );
   const root = join(cacheDir(), `schemas-${key}`);
   if (existsSync(root)) return root;
   const definitions = kubernetesDefinitions();
-  const files = [...kubernetesSchemas(definitions, toolVersions().kubernetes), ...crdSchemas(targetCrds(), definitions)];
+  const files = [...kubernetesSchemas(definitions, toolVersions().kubernetes), ...crdSchemas([...targetCrds(), ...own], definitions)];
   const tmp = `${root}.tmp-${process.pid}`;
   try {
     for (const f of files) {

@@ -1,0 +1,30 @@
+import { Ajv } from "ajv";
+import { regionSchema } from "../inputs/schemas.ts";
+import { BITACTOR_CLUSTER } from "../constructs/bitactor-cluster.ts";
+
+/**
+ * The render's validator for BitActorCluster objects, in the shape of a kubernetes-models class
+ * (`prototype.validate` throws): the object's spec against `regionSchema` itself (closed, so an
+ * unknown key is an error), and the envelope against what a cluster-scoped object may carry.
+ */
+const ajv = new Ajv({ allErrors: true, strict: true });
+const stringMap = { type: "object", additionalProperties: { type: "string" } } as const;
+const check = ajv.compile({
+  type: "object",
+  additionalProperties: false,
+  required: ["apiVersion", "kind", "metadata", "spec"],
+  properties: {
+    apiVersion: { const: BITACTOR_CLUSTER.apiVersion },
+    kind: { const: BITACTOR_CLUSTER.kind },
+    metadata: { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", minLength: 1 }, labels: stringMap, annotations: stringMap } },
+    spec: { ...regionSchema, $id: undefined },
+  },
+});
+
+export const BitActorClusterModel = {
+  prototype: {
+    validate(this: unknown): void {
+      if (!check(this)) throw new Error((check.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; "));
+    },
+  },
+};
