@@ -3,6 +3,7 @@ import { LABEL } from "./naming.ts";
 import { ISTIOD } from "./constructs/mesh.ts";
 import { isObject, matches, podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
 import { NODE_RULES, checkNodePolicies } from "./policy-nodes.ts";
+import { BACKUP_RULES, checkBackupPolicies } from "./policy-backups.ts";
 
 export type { PolicyObject, Violation } from "./policy-objects.ts";
 
@@ -41,6 +42,7 @@ export const RULES = {
   "mesh-control-plane-egress": "in a namespace with STRICT mTLS and a default deny, every pod may reach istiod's xDS port, or no sidecar gets its configuration and no pod becomes ready",
   "mesh-bypass-consistent": "a port a pod's sidecar does not intercept is DISABLE in a PeerAuthentication selecting the pod, or STRICT would refuse its plaintext connections",
   ...NODE_RULES,
+  ...BACKUP_RULES,
 } as const;
 
 export type RuleId = keyof typeof RULES;
@@ -198,5 +200,6 @@ export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog
     if (strict && denied && !istiod) out.push({ path: first.path, object: `Namespace ${ns}`, field: "", rule: "mesh-control-plane-egress", message: `no NetworkPolicy in ${ns} lets every pod reach istiod (${ISTIOD.namespace}, port ${ISTIOD.xdsPort}): with the default deny no sidecar would start` });
   }
   out.push(...checkNodePolicies(objects, catalog));
+  out.push(...checkBackupPolicies(objects));
   return out;
 }

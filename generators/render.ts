@@ -3,6 +3,7 @@ import { stringify } from "yaml";
 import type { Catalog, Environment, RegionSettings, RepositoryModel } from "./inputs/types.ts";
 import { LABEL, MANAGED_BY, NODES, PART_OF, PLATFORM, SHARED, paths, podSelector, stageId } from "./naming.ts";
 import { BitActorClusterResources } from "./constructs/bitactor-cluster.ts";
+import { VeleroBackups } from "./constructs/velero-backups.ts";
 import { BlueGreenServices } from "./constructs/blue-green-services.ts";
 import { BlueGreenRollout } from "./constructs/blue-green-rollout.ts";
 import { LatencyGate } from "./constructs/latency-gate.ts";
@@ -78,6 +79,7 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
   for (const chart of nodes) new KarpenterNodePools(chart, "karpenter", { catalog, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: NODES } });
   const platform = new FolderChart(paths.platform(e, region.region));
   new BitActorClusterResources(platform, "bitactor", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
+  new VeleroBackups(platform, "backups", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   return [shared, platform, ...nodes, ...Object.keys(region.components).sort().map((componentId) => {
     const component = catalog.components[componentId]!;
     const chart = new FolderChart(paths.component(e, region.region, componentId), namespace);

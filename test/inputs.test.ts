@@ -196,6 +196,16 @@ const cases: Case[] = [
     expect: [{ file: CATALOG, field: "/nodeTuning/topologyManagerPolicy", message: /must be one of: "single-numa-node", "restricted" \(got "best-effort"\)/, lineOf: "topologyManagerPolicy:" }],
   },
   {
+    name: "a backup schedule that leaves 30 minutes between backups",
+    mutate: replace("environments/production/environment.yaml", 'schedule: "*/15 * * * *"', 'schedule: "*/30 * * * *"'),
+    expect: [{ file: "environments/production/environment.yaml", field: "/backup/schedule", message: /"\*\/30 \* \* \* \*" leaves 30 minutes between backups; at most 15/, lineOf: "schedule:" }],
+  },
+  {
+    name: "a backup schedule that skips the weekend",
+    mutate: replace("environments/staging/environment.yaml", 'schedule: "*/15 * * * *"', 'schedule: "*/15 * * * 1-5"'),
+    expect: [{ file: "environments/staging/environment.yaml", field: "/backup/schedule", message: /does not run every hour of every day/, lineOf: "schedule:" }],
+  },
+  {
     name: "every error at once, across files",
     mutate: async (dir) => {
       await replace(CATALOG, "budgetNs: 1000\n", "budgetNs: 1200\n")(dir);

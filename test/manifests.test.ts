@@ -21,13 +21,13 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
     assert.doesNotMatch(object.metadata.name, /-c8[0-9a-f]{6,}$/, "cdk8s hash suffix");
     const m = /^rollouts\/([^/]+)\/([^/]+)\//.exec(path);
     // The node pools are cluster-scoped; everything else under rollouts/<env>/<region>/ is in the stage's namespace.
-    if (m) assert.equal(object.metadata.namespace, /\/(nodes|platform)\//.test(path) ? undefined : `${m[1]}-${m[2]}`);
+    if (m) assert.equal(object.metadata.namespace, object.apiVersion === "velero.io/v1" ? "velero" : /\/(nodes|platform)\//.test(path) ? undefined : `${m[1]}-${m[2]}`);
   }
   // 7 stages × 5 components × 6 objects + 7 ApplicationSets + 2 environments × (2 AppProjects + root)
   // 7 stages × (5 components × 14 objects + a trading dashboard + 9 shared objects), 5 AWS stages × 4
-  // pools × (NodePool + EC2NodeClass), 7 × (BitActorCluster CRD + resource), 7 ApplicationSets,
+  // pools × (NodePool + EC2NodeClass), 7 × (BitActorCluster CRD + resource + Velero location and schedule), 7 ApplicationSets,
   // 2 × 5 bootstrap objects (4 AppProjects + root).
-  assert.equal(objects.length, 7 * (5 * 14 + 1 + 9) + 5 * 4 * 2 + 7 * 2 + 7 + 2 * 5);
+  assert.equal(objects.length, 7 * (5 * 14 + 1 + 9) + 5 * 4 * 2 + 7 * 4 + 7 + 2 * 5);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -155,8 +155,9 @@ test("AppProjects are narrow: this repo, the environment's clusters and namespac
     assert.deepEqual(n.namespaceResourceWhitelist, []);
     // The BitActorCluster and its CRD only in the platform project.
     const pl = ofKind("AppProject").find((o) => o.object.metadata.name === `${e}-platform`)!.object.spec as Any;
-    assert.deepEqual(new Set(pl.clusterResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`)), kindsOf("platform"));
-    assert.deepEqual(pl.namespaceResourceWhitelist, []);
+    assert.deepEqual(new Set([...pl.clusterResourceWhitelist, ...pl.namespaceResourceWhitelist].map((k: Any) => `${k.group}/${k.kind}`)), kindsOf("platform"));
+    assert.deepEqual(pl.namespaceResourceWhitelist, [{ group: "velero.io", kind: "BackupStorageLocation" }, { group: "velero.io", kind: "Schedule" }]);
+    assert.deepEqual(pl.destinations, env.regions.flatMap((r) => [{ name: r.cluster.name, namespace: `${e}-${r.region}` }, { name: r.cluster.name, namespace: "velero" }]));
   }
 });
 
@@ -168,7 +169,7 @@ test("a misspelled field anywhere in a generator's output is rejected by the str
       if (Array.isArray(o)) o.forEach((v, j) => walk(v, [...path, String(j)]));
       else if (o && typeof o === "object") {
         // Free-form by schema (maps): the list generator's elements, labels, annotations, a ConfigMap's data, Istio's per-port mTLS, Karpenter's tag selectors, a CRD schema's properties, a BitActorCluster's components.
-        if (/\/elements\/\d+$|\/(labels|annotations|matchLabels|nodeSelector|selector|limits|requests|portLevelMtls|tags|properties)$|^\/spec\/components$|^\/data$/.test("/" + path.join("/"))) return;
+        if (/\/elements\/\d+$|\/(labels|annotations|matchLabels|nodeSelector|selector|limits|requests|portLevelMtls|tags|properties|config)$|^\/spec\/components$|^\/data$/.test("/" + path.join("/"))) return;
         for (const [k, v] of Object.entries(o)) {
           // Top-level apiVersion/kind select the schema; renaming them is "no schema" (tested below).
           if (path.length > 0 || (k !== "apiVersion" && k !== "kind")) targets.push({ i, path: [...path, k] });
@@ -208,7 +209,7 @@ test("a render whose generator emits a bad object throws before writing, naming 
   assert.deepEqual(validateObject(project), [{ path: "/spec/description", message: "must be a string" }]);
   project.spec.descripton = "typo";
   assert.ok(validateObject(project).some((i) => i.path === "/spec/descripton"));
-  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service, v1/ConfigMap, apps/v1/Deployment, v1/ServiceAccount, policy/v1/PodDisruptionBudget, networking.k8s.io/v1/NetworkPolicy, security.istio.io/v1/PeerAuthentication, bitnami.com/v1alpha1/SealedSecret, monitoring.coreos.com/v1/PodMonitor, monitoring.coreos.com/v1/PrometheusRule, karpenter.sh/v1/NodePool, karpenter.k8s.aws/v1/EC2NodeClass, apiextensions.k8s.io/v1/CustomResourceDefinition, bitactor.io/v1alpha1/BitActorCluster" }]);
+  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service, v1/ConfigMap, apps/v1/Deployment, v1/ServiceAccount, policy/v1/PodDisruptionBudget, networking.k8s.io/v1/NetworkPolicy, security.istio.io/v1/PeerAuthentication, bitnami.com/v1alpha1/SealedSecret, monitoring.coreos.com/v1/PodMonitor, monitoring.coreos.com/v1/PrometheusRule, karpenter.sh/v1/NodePool, karpenter.k8s.aws/v1/EC2NodeClass, apiextensions.k8s.io/v1/CustomResourceDefinition, bitactor.io/v1alpha1/BitActorCluster, velero.io/v1/BackupStorageLocation, velero.io/v1/Schedule" }]);
   assert.equal(renderRepository(model).size, objects.length);
 });
 

@@ -21,6 +21,7 @@ const MDH_ROLLOUT = "rollouts/production/us-east-1/market-data-handler/rollout-m
 const PRE = `${OE}/analysistemplate-order-engine-pre-promotion.yaml`;
 const COLLECTOR = "rollouts/production/us-east-1/shared/deployment-otel-collector.yaml";
 const NODES = "rollouts/production/us-east-1/nodes";
+const SCHEDULE = "rollouts/production/us-east-1/platform/schedule-production-us-east-1.yaml";
 const NODEPOOL = `${NODES}/nodepool-bare-metal.yaml`;
 const NODECLASS = `${NODES}/ec2nodeclass-bare-metal.yaml`;
 const MDH_NODECLASS = `${NODES}/ec2nodeclass-network-optimised.yaml`;
@@ -29,7 +30,7 @@ const container = (o: Any) => o.spec.template.spec.containers[0];
 const loadJob = (o: Any) => o.spec.metrics.find((m: Any) => m.provider.job).provider.job.spec.template;
 
 test("the committed tree passes every rule", () => {
-  assert.equal(Object.keys(RULES).length, 31);
+  assert.equal(Object.keys(RULES).length, 32);
   assert.deepEqual(checkPolicies(objects, model.catalog), []);
 });
 
@@ -87,6 +88,10 @@ const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: 
   // Both components of the pool may share a node: 8 GiB + 4 GiB = 6144 pages of 2 MiB; 4096 (one component's worth) is not enough.
   { rule: "node-tuning", path: MDH_NODECLASS, mutate: (o) => (o.spec.userData = o.spec.userData.replace(/hugepages=[0-9]+/, "hugepages=4096")), field: "/spec/userData" },
   { rule: "node-tuning", path: NODECLASS, mutate: (o) => (o.spec.userData = o.spec.userData.replace("Content-Type: application/node.eks.aws", "Content-Type: text/plain")), field: "/spec/userData" },
+  { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.schedule = "0 * * * *"), field: "/spec/schedule" },
+  { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.schedule = "*/15 * * * 1-5"), field: "/spec/schedule" },
+  { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.template.storageLocation = "default"), field: "/spec/template/storageLocation" },
+  { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.template.includedNamespaces = ["production-us-east-2"]), field: "", culprit: "rollouts/production/us-east-1/alpha-calculator/analysistemplate-alpha-calculator-pre-promotion.yaml" },
 ];
 
 for (const b of broken) {
@@ -135,7 +140,7 @@ test("npm run policy exits 1 naming the file, the object, the field and the rule
     const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/policy.ts")], { cwd: dir, encoding: "utf8" });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, new RegExp(`^VIOLATION ${ROLLOUT}: Rollout production-us-east-1/order-engine /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem: read-only-root-fs: must be true`, "m"));
-    assert.match(r.stdout, /policy: 631 objects, 31 rules, 1 violation$/m);
+    assert.match(r.stdout, /policy: 645 objects, 32 rules, 1 violation$/m);
   } finally {
     await removeRepo(dir);
   }

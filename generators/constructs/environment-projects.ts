@@ -40,6 +40,12 @@ export const PLATFORM_KINDS = [
   { group: "bitactor.io", kind: "BitActorCluster" },
 ] as const;
 
+/** The platform project's namespaced kinds: Velero's, in Velero's namespace only. */
+export const BACKUP_KINDS = [
+  { group: "velero.io", kind: "BackupStorageLocation" },
+  { group: "velero.io", kind: "Schedule" },
+] as const;
+
 /** Argo CD's own address for the cluster it runs in. */
 export const IN_CLUSTER = "https://kubernetes.default.svc";
 
@@ -58,7 +64,8 @@ export interface EnvironmentProjectsProps {
  * - `<env>-nodes` (only where the render owns nodes): Karpenter's NodePool and EC2NodeClass, no
  *   namespaced kind at all, so no workload Application can create a node and the node Application
  *   can create nothing else.
- * - `<env>-platform`: the BitActorCluster CRD and one BitActorCluster per cluster, nothing else.
+ * - `<env>-platform`: the BitActorCluster CRD and one BitActorCluster per cluster, and the stage's
+ *   Velero BackupStorageLocation and Schedule in Velero's namespace; nothing else.
  */
 export class EnvironmentProjects extends Construct {
   constructor(scope: Construct, id: string, props: EnvironmentProjectsProps) {
@@ -96,11 +103,14 @@ export class EnvironmentProjects extends Construct {
     emit(this, "platform", new AppProject({
       metadata: { name: names.platformProject(s.environment), namespace: s.argocd.namespace, labels: props.labels },
       spec: {
-        description: `BitActorCluster of each ${s.environment} cluster and its CRD only`,
+        description: `BitActorCluster and its CRD, and Velero backups, of each ${s.environment} cluster`,
         sourceRepos,
-        destinations: props.environment.regions.map((r) => ({ name: r.cluster.name, namespace: stageId(s.environment, r.region) })),
+        destinations: props.environment.regions.flatMap((r) => [
+          { name: r.cluster.name, namespace: stageId(s.environment, r.region) },
+          { name: r.cluster.name, namespace: s.backup.namespace },
+        ]),
         clusterResourceWhitelist: PLATFORM_KINDS.map((k) => ({ ...k })),
-        namespaceResourceWhitelist: [],
+        namespaceResourceWhitelist: BACKUP_KINDS.map((k) => ({ ...k })),
       },
     }));
     emit(this, "bootstrap", new AppProject({

@@ -241,7 +241,7 @@ export const environmentSchema = {
   $id: "environment",
   type: "object",
   additionalProperties: false,
-  required: ["environment", "promotion", "repository", "argocd", "scaleDownDelaySeconds", "abortScaleDownDelaySeconds", "progressDeadlineSeconds", "capacityTypes", "monitoring"],
+  required: ["environment", "promotion", "repository", "argocd", "scaleDownDelaySeconds", "abortScaleDownDelaySeconds", "progressDeadlineSeconds", "capacityTypes", "backup", "monitoring"],
   properties: {
     environment: id,
     promotion: { enum: ["manual", "automatic"] },
@@ -256,6 +256,18 @@ export const environmentSchema = {
     abortScaleDownDelaySeconds: seconds(0, 86400),
     progressDeadlineSeconds: seconds(60, 86400),
     capacityTypes: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["on-demand", "spot"] } },
+    backup: {
+      type: "object",
+      additionalProperties: false,
+      required: ["namespace", "schedule", "ttl"],
+      properties: {
+        namespace: id,
+        // Five cron fields (Velero uses robfig/cron's standard parser); the minute field is checked at input.
+        schedule: { type: "string", pattern: "^\\S+( \\S+){4}$" },
+        // Go duration in whole hours or minutes (Velero's ttl is a metav1.Duration).
+        ttl: { type: "string", pattern: "^[1-9][0-9]*(h|m)$" },
+      },
+    },
     monitoring: {
       type: "object",
       additionalProperties: false,
@@ -269,7 +281,7 @@ export const regionSchema = {
   $id: "region",
   type: "object",
   additionalProperties: false,
-  required: ["region", "cloud", "cluster", "zones", "exchanges", "prometheus", "tracing", "grafana", "components"],
+  required: ["region", "cloud", "cluster", "zones", "exchanges", "prometheus", "tracing", "grafana", "backup", "components"],
   properties: {
     region: id,
     cloud: { enum: ["aws", "gcp", "azure"] },
@@ -346,6 +358,16 @@ export const regionSchema = {
       },
     },
     grafana: { type: "object", additionalProperties: false, required: ["url"], properties: { url: { type: "string", pattern: "^https://[^\\s/?#]+(/[^\\s?#]*)?$" } } },
+    backup: {
+      type: "object",
+      additionalProperties: false,
+      required: ["bucket"],
+      properties: {
+        // S3, GCS and Azure container names: lower case, digits, '-' and '.', 3 to 63 characters.
+        bucket: { type: "string", pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$" },
+        config: { type: "object", maxProperties: 16, propertyNames: { type: "string", pattern: "^[a-zA-Z][a-zA-Z0-9]*$" }, additionalProperties: { type: "string", minLength: 1 } },
+      },
+    },
     karpenter: {
       type: "object",
       additionalProperties: false,

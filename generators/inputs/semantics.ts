@@ -5,6 +5,8 @@ import { minimumSamples, postPromotionSeconds } from "../gate-math.ts";
 import { NODES, PLATFORM, SHARED } from "../naming.ts";
 import { overlap, parseCpuset } from "../nodes/cpuset.ts";
 import { NODE_PROVISIONER, ON_DEMAND_ONLY_ENVIRONMENT } from "../nodes/provisioners.ts";
+import { maxGapMinutes } from "../backup/cron.ts";
+import { MAX_BACKUP_GAP_MINUTES } from "../backup/providers.ts";
 
 /** Rules that span fields of the catalog, beyond what its schema can say. */
 export function checkCatalog(catalog: Catalog, src: YamlSource): InputError[] {
@@ -119,6 +121,10 @@ export function checkEnvironment(
   }
   if (env.environment === ON_DEMAND_ONLY_ENVIRONMENT && env.capacityTypes.includes("spot")) {
     errors.push(settings.source.error(["capacityTypes", env.capacityTypes.indexOf("spot")], `spot is not allowed in ${ON_DEMAND_ONLY_ENVIRONMENT}: a reclaim gives two minutes' notice and takes a replica away mid-session; allowed: [on-demand]`));
+  }
+  const gap = maxGapMinutes(env.backup.schedule);
+  if (gap === undefined || gap > MAX_BACKUP_GAP_MINUTES) {
+    errors.push(settings.source.error(["backup", "schedule"], `"${env.backup.schedule}" ${gap === undefined ? "does not run every hour of every day" : `leaves ${gap} minutes between backups`}; at most ${MAX_BACKUP_GAP_MINUTES} (e.g. "*/15 * * * *")`));
   }
   const components = Object.keys(catalog.components);
   const seen = new Map<string, string>();

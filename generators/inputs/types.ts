@@ -233,6 +233,11 @@ export interface EnvironmentSettings {
    * `spot` is refused in `production`: a reclaim gives two minutes' notice and takes a replica away mid-session.
    */
   readonly capacityTypes: readonly ("on-demand" | "spot")[];
+  /**
+   * Velero backups of each stage's namespace: where Velero runs, how often (cron, in the cluster's
+   * time zone, UTC) and how long a backup is kept (a Go duration, e.g. `168h`).
+   */
+  readonly backup: { readonly namespace: string; readonly schedule: string; readonly ttl: string };
   /** In-cluster monitoring the NetworkPolicies admit: Prometheus scraping, and the tracing backend. */
   readonly monitoring: {
     readonly namespace: string;
@@ -308,6 +313,12 @@ export interface RegionSettings {
    * Subnets and security groups are found by the tag `karpenter.sh/discovery: <cluster.name>`.
    */
   readonly karpenter?: { readonly nodeRole: string; readonly amiAlias: string };
+  /**
+   * The region's backup bucket (Velero BackupStorageLocation): the bucket (each stage writes under
+   * its own prefix) and the storage provider's settings for it (Velero's plugin for the region's
+   * cloud: `region` on AWS; `resourceGroup`, `storageAccount`, `subscriptionId` on Azure; none needed on GCP).
+   */
+  readonly backup: { readonly bucket: string; readonly config?: Readonly<Record<string, string>> };
   /** Components deployed in this region with their pins. Keys must exist in the catalog. */
   readonly components: Readonly<Record<string, ComponentPin>>;
 }

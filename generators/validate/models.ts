@@ -17,6 +17,7 @@ import { NodePool } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodePool"
 import { EC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/EC2NodeClass";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
 import { BitActorClusterModel } from "./bitactor-cluster-model.ts";
+import { BackupStorageLocationModel, ScheduleModel } from "./velero-models.ts";
 import { strictValidate, type SchemaValidator, type StrictIssue } from "./strict.ts";
 
 /** Every kind the render may emit, with its schema. An object of any other kind is an error. */
@@ -40,6 +41,8 @@ const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator }
   "karpenter.k8s.aws/v1/EC2NodeClass": EC2NodeClass,
   "apiextensions.k8s.io/v1/CustomResourceDefinition": CustomResourceDefinition,
   "bitactor.io/v1alpha1/BitActorCluster": BitActorClusterModel,
+  "velero.io/v1/BackupStorageLocation": BackupStorageLocationModel,
+  "velero.io/v1/Schedule": ScheduleModel,
 };
 
 export const KNOWN_KINDS = Object.keys(MODELS);

@@ -1,0 +1,68 @@
+import { Ajv, type ValidateFunction } from "ajv";
+
+/**
+ * Render-time validators for the Velero kinds (no kubernetes-models package exists for Velero), in
+ * the shape of a model class (`prototype.validate` throws). Closed schemas of exactly the fields
+ * constructs/velero-backups.ts may set, with Velero's own types and enums (velero.io_schedules.yaml,
+ * velero.io_backupstoragelocations.yaml, v1.15.2); kubeconform and the API server check the
+ * objects against Velero's full CRDs.
+ */
+const ajv = new Ajv({ allErrors: true, strict: true });
+const stringMap = { type: "object", additionalProperties: { type: "string" } } as const;
+const metadata = {
+  type: "object",
+  additionalProperties: false,
+  required: ["name", "namespace"],
+  properties: { name: { type: "string", minLength: 1 }, namespace: { type: "string", minLength: 1 }, labels: stringMap, annotations: stringMap },
+} as const;
+const envelope = (kind: string, spec: object) => ({
+  type: "object",
+  additionalProperties: false,
+  required: ["apiVersion", "kind", "metadata", "spec"],
+  properties: { apiVersion: { const: "velero.io/v1" }, kind: { const: kind }, metadata, spec },
+});
+
+const location = ajv.compile(envelope("BackupStorageLocation", {
+  type: "object",
+  additionalProperties: false,
+  required: ["provider", "objectStorage"],
+  properties: {
+    provider: { type: "string", minLength: 1 },
+    objectStorage: { type: "object", additionalProperties: false, required: ["bucket"], properties: { bucket: { type: "string", minLength: 1 }, prefix: { type: "string" } } },
+    config: stringMap,
+    accessMode: { enum: ["ReadOnly", "ReadWrite"] },
+  },
+}));
+
+const schedule = ajv.compile(envelope("Schedule", {
+  type: "object",
+  additionalProperties: false,
+  required: ["schedule", "template"],
+  properties: {
+    schedule: { type: "string", minLength: 1 },
+    useOwnerReferencesInBackup: { type: "boolean" },
+    template: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        includedNamespaces: { type: "array", items: { type: "string" } },
+        includeClusterResources: { type: "boolean" },
+        storageLocation: { type: "string" },
+        ttl: { type: "string" },
+        snapshotVolumes: { type: "boolean" },
+        defaultVolumesToFsBackup: { type: "boolean" },
+      },
+    },
+  },
+}));
+
+const model = (check: ValidateFunction) => ({
+  prototype: {
+    validate(this: unknown): void {
+      if (!check(this)) throw new Error((check.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; "));
+    },
+  },
+});
+
+export const BackupStorageLocationModel = model(location);
+export const ScheduleModel = model(schedule);
