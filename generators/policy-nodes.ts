@@ -4,6 +4,7 @@ import { LABEL } from "./naming.ts";
 import { NODE_POOL_KEY } from "./constructs/blue-green-rollout.ts";
 import { CAPACITY_TYPE_KEY, INSTANCE_TYPE_KEY } from "./constructs/karpenter-node-pools.ts";
 import { hugepages2Mi } from "./nodes/al2023-user-data.ts";
+import { MULTUS } from "./constructs/accelerated-networks.ts";
 import { NODE_PROVISIONER, ON_DEMAND_ONLY_ENVIRONMENT } from "./nodes/provisioners.ts";
 import { isObject, podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
 
@@ -14,6 +15,7 @@ export const NODE_RULES = {
   "node-pool-taint": "every NodePool labels its nodes with its pool and taints them NoSchedule with it, so only the pool's components land there",
   "pool-toleration": "a pod tolerates exactly the taint of the pool its nodeSelector selects, selects that pool's instance type, and has no blanket toleration",
   "pool-provided": "where the render owns the nodes (Karpenter), every pool a pod selects has a NodePool in the same stage",
+  "accelerated-network": "a pod attaches an SR-IOV network (Multus) only if the catalog lists it for its component, its NetworkAttachmentDefinition exists beside it, and it requests exactly one VF of that network's resource (requests = limits); no VF is requested without being attached",
   "node-tuning": "every EC2NodeClass's user data applies engine/catalog.yaml nodeTuning (kubelet CPU and topology manager, reserved CPUs; isolated CPUs, MTU) and reserves the hugepages its pool's pods request together",
 } as const;
 
@@ -61,6 +63,21 @@ export function checkNodePolicies(objects: readonly PolicyObject[], catalog: Cat
           v("pool-toleration", `${tpl.at}/spec/tolerations/${i}`, `tolerates pool ${tol.operator === "Exists" ? "(any)" : String(tol.value)} but selects ${pool ?? "no pool"}`);
         }
       });
+      const nets = String(tpl.annotations?.[MULTUS.networks] ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+      const component = catalog.components[tpl.labels[LABEL.name] ?? ""];
+      const requested = (((spec.containers ?? []) as Json[]).map((c) => (c.resources ?? {}) as { requests?: Record<string, string>; limits?: Record<string, string> }));
+      const count = (resource: string, kind: "requests" | "limits") => requested.reduce((n, r) => n + Number(r[kind]?.[resource] ?? 0), 0);
+      for (const net of nets) {
+        const at = `${tpl.at}/metadata/annotations/${MULTUS.networks.replace(/\//g, "~1")}`;
+        if (!(component?.acceleratedNetworks ?? []).includes(net)) v("accelerated-network", at, `attaches ${net}, which engine/catalog.yaml does not list for ${tpl.labels[LABEL.name] ?? "this pod"}`);
+        const nad = objects.find((x) => x.object.kind === "NetworkAttachmentDefinition" && x.object.metadata.name === net && x.object.metadata.namespace === o.metadata.namespace);
+        const resource = (nad?.object.metadata as { annotations?: Record<string, string> } | undefined)?.annotations?.[MULTUS.resourceName];
+        if (!nad || !resource) v("accelerated-network", at, `no NetworkAttachmentDefinition ${net} with a ${MULTUS.resourceName} annotation in ${o.metadata.namespace}`);
+        else if (count(resource, "requests") !== 1 || count(resource, "limits") !== 1) v("accelerated-network", `${tpl.at}/spec/containers`, `attaches ${net} but requests ${count(resource, "requests")} and limits ${count(resource, "limits")} of ${resource}; exactly 1 each`);
+      }
+      for (const [id, n] of Object.entries(catalog.acceleratedNetworks)) {
+        if (!nets.includes(id) && (count(n.resourceName, "requests") > 0 || count(n.resourceName, "limits") > 0)) v("accelerated-network", `${tpl.at}/spec/containers`, `requests ${n.resourceName} but does not attach ${id} (${MULTUS.networks}): the VF would sit unused`);
+      }
       if (pool === undefined) continue;
       const def = catalog.nodePools[pool];
       if (!tolerations.some((tol) => tol.key === NODE_POOL_KEY && tol.operator === "Equal" && tol.value === pool && tol.effect === "NoSchedule")) {

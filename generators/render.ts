@@ -4,6 +4,7 @@ import type { Catalog, Environment, RegionSettings, RepositoryModel } from "./in
 import { LABEL, MANAGED_BY, NODES, PART_OF, PLATFORM, SHARED, paths, podSelector, stageId } from "./naming.ts";
 import { BitActorClusterResources } from "./constructs/bitactor-cluster.ts";
 import { VeleroBackups } from "./constructs/velero-backups.ts";
+import { StageAcceleratedNetworks } from "./constructs/accelerated-networks.ts";
 import { BlueGreenServices } from "./constructs/blue-green-services.ts";
 import { BlueGreenRollout } from "./constructs/blue-green-rollout.ts";
 import { LatencyGate } from "./constructs/latency-gate.ts";
@@ -75,6 +76,7 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
   const collector = new OtelCollector(shared, "otel", { catalog, region, labels: sharedLabels });
   new StageNetworkPolicies(shared, "network", { environment: env.settings, labels: sharedLabels });
   new StageMesh(shared, "mesh", { labels: sharedLabels });
+  new StageAcceleratedNetworks(shared, "networks", { catalog, region, labels: sharedLabels });
   const nodes = rendersNodes(region) ? [new FolderChart(paths.nodes(e, region.region))] : [];
   for (const chart of nodes) new KarpenterNodePools(chart, "karpenter", { catalog, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: NODES } });
   const platform = new FolderChart(paths.platform(e, region.region));

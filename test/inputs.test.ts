@@ -196,6 +196,16 @@ const cases: Case[] = [
     expect: [{ file: CATALOG, field: "/nodeTuning/topologyManagerPolicy", message: /must be one of: "single-numa-node", "restricted" \(got "best-effort"\)/, lineOf: "topologyManagerPolicy:" }],
   },
   {
+    name: "an accelerated network the catalog does not define",
+    mutate: replace(CATALOG, "    acceleratedNetworks: [exchange]\n", "    acceleratedNetworks: [exchnage]\n"),
+    expect: [{ file: CATALOG, field: "/components/market-data-handler/acceleratedNetworks/0", message: /unknown accelerated network "exchnage"; allowed: exchange/, lineOf: "acceleratedNetworks: [exchnage]" }],
+  },
+  {
+    name: "a VF polled with DPDK but no IPC_LOCK",
+    mutate: replace(CATALOG, "      addCapabilities: [IPC_LOCK, NET_RAW]\n    # One VF", "      addCapabilities: [NET_RAW]\n    # One VF"),
+    expect: [{ file: CATALOG, field: "/components/market-data-handler/security/addCapabilities", message: /needs IPC_LOCK/, lineOf: "addCapabilities: [NET_RAW]" }],
+  },
+  {
     name: "a backup schedule that leaves 30 minutes between backups",
     mutate: replace("environments/production/environment.yaml", 'schedule: "*/15 * * * *"', 'schedule: "*/30 * * * *"'),
     expect: [{ file: "environments/production/environment.yaml", field: "/backup/schedule", message: /"\*\/30 \* \* \* \*" leaves 30 minutes between backups; at most 15/, lineOf: "schedule:" }],

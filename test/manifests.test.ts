@@ -24,10 +24,10 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
     if (m) assert.equal(object.metadata.namespace, object.apiVersion === "velero.io/v1" ? "velero" : /\/(nodes|platform)\//.test(path) ? undefined : `${m[1]}-${m[2]}`);
   }
   // 7 stages × 5 components × 6 objects + 7 ApplicationSets + 2 environments × (2 AppProjects + root)
-  // 7 stages × (5 components × 14 objects + a trading dashboard + 9 shared objects), 5 AWS stages × 4
+  // 7 stages × (5 components × 14 objects + a trading dashboard + 10 shared objects), 5 AWS stages × 4
   // pools × (NodePool + EC2NodeClass), 7 × (BitActorCluster CRD + resource + Velero location and schedule), 7 ApplicationSets,
   // 2 × 5 bootstrap objects (4 AppProjects + root).
-  assert.equal(objects.length, 7 * (5 * 14 + 1 + 9) + 5 * 4 * 2 + 7 * 4 + 7 + 2 * 5);
+  assert.equal(objects.length, 7 * (5 * 14 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 2 * 5);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -209,7 +209,7 @@ test("a render whose generator emits a bad object throws before writing, naming 
   assert.deepEqual(validateObject(project), [{ path: "/spec/description", message: "must be a string" }]);
   project.spec.descripton = "typo";
   assert.ok(validateObject(project).some((i) => i.path === "/spec/descripton"));
-  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service, v1/ConfigMap, apps/v1/Deployment, v1/ServiceAccount, policy/v1/PodDisruptionBudget, networking.k8s.io/v1/NetworkPolicy, security.istio.io/v1/PeerAuthentication, bitnami.com/v1alpha1/SealedSecret, monitoring.coreos.com/v1/PodMonitor, monitoring.coreos.com/v1/PrometheusRule, karpenter.sh/v1/NodePool, karpenter.k8s.aws/v1/EC2NodeClass, apiextensions.k8s.io/v1/CustomResourceDefinition, bitactor.io/v1alpha1/BitActorCluster, velero.io/v1/BackupStorageLocation, velero.io/v1/Schedule" }]);
+  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service, v1/ConfigMap, apps/v1/Deployment, v1/ServiceAccount, policy/v1/PodDisruptionBudget, networking.k8s.io/v1/NetworkPolicy, security.istio.io/v1/PeerAuthentication, bitnami.com/v1alpha1/SealedSecret, monitoring.coreos.com/v1/PodMonitor, monitoring.coreos.com/v1/PrometheusRule, karpenter.sh/v1/NodePool, karpenter.k8s.aws/v1/EC2NodeClass, apiextensions.k8s.io/v1/CustomResourceDefinition, bitactor.io/v1alpha1/BitActorCluster, velero.io/v1/BackupStorageLocation, velero.io/v1/Schedule, k8s.cni.cncf.io/v1/NetworkAttachmentDefinition" }]);
   assert.equal(renderRepository(model).size, objects.length);
 });
 

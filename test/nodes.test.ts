@@ -143,3 +143,24 @@ test("cpuset lists: parse and overlap agree with sets, over generated lists", ()
   assert.equal(hugepages2Mi(["8Gi", "4Gi"]), 6144);
   assert.throws(() => hugepages2Mi(["3Mi"]), /3Mi is not a whole number of 2 MiB pages/);
 });
+
+test("SR-IOV: each stage has the exchange NetworkAttachmentDefinition, and exactly the catalog's components attach one VF of it", () => {
+  const nad = at("rollouts/production/us-east-1/shared/networkattachmentdefinition-exchange.yaml");
+  assert.deepEqual(nad.metadata.annotations, { "k8s.v1.cni.cncf.io/resourceName": "bitactor.io/exchange_vf" });
+  assert.deepEqual(JSON.parse(nad.spec.config), { cniVersion: "1.0.0", name: "exchange", type: "sriov", spoofchk: "on", trust: "off" });
+  for (const env of model.environments) {
+    for (const region of env.regions) {
+      for (const id of Object.keys(region.components)) {
+        const ro = at(`rollouts/${env.settings.environment}/${region.region}/${id}/rollout-${id}.yaml`);
+        const nets = model.catalog.components[id]!.acceleratedNetworks ?? [];
+        const c = ro.spec.template.spec.containers[0];
+        assert.equal(ro.spec.template.metadata.annotations["k8s.v1.cni.cncf.io/networks"], nets.length ? nets.join(",") : undefined, id);
+        assert.equal(c.resources.requests["bitactor.io/exchange_vf"], nets.length ? "1" : undefined, id);
+        assert.equal(c.resources.limits["bitactor.io/exchange_vf"], nets.length ? "1" : undefined, id);
+        // DPDK's capabilities go with the VF, and nowhere else.
+        assert.deepEqual([...c.securityContext.capabilities.add ?? []].sort(), nets.length ? ["IPC_LOCK", "NET_RAW"] : [], id);
+      }
+    }
+  }
+  assert.deepEqual(Object.entries(model.catalog.components).filter(([, c]) => c.acceleratedNetworks?.length).map(([id]) => id).sort(), ["execution-gateway", "market-data-handler"]);
+});

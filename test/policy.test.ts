@@ -30,7 +30,7 @@ const container = (o: Any) => o.spec.template.spec.containers[0];
 const loadJob = (o: Any) => o.spec.metrics.find((m: Any) => m.provider.job).provider.job.spec.template;
 
 test("the committed tree passes every rule", () => {
-  assert.equal(Object.keys(RULES).length, 32);
+  assert.equal(Object.keys(RULES).length, 33);
   assert.deepEqual(checkPolicies(objects, model.catalog), []);
 });
 
@@ -88,6 +88,10 @@ const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: 
   // Both components of the pool may share a node: 8 GiB + 4 GiB = 6144 pages of 2 MiB; 4096 (one component's worth) is not enough.
   { rule: "node-tuning", path: MDH_NODECLASS, mutate: (o) => (o.spec.userData = o.spec.userData.replace(/hugepages=[0-9]+/, "hugepages=4096")), field: "/spec/userData" },
   { rule: "node-tuning", path: NODECLASS, mutate: (o) => (o.spec.userData = o.spec.userData.replace("Content-Type: application/node.eks.aws", "Content-Type: text/plain")), field: "/spec/userData" },
+  { rule: "accelerated-network", path: ROLLOUT, mutate: (o) => (o.spec.template.metadata.annotations["k8s.v1.cni.cncf.io/networks"] = "exchange"), field: "/spec/template/metadata/annotations/k8s.v1.cni.cncf.io~1networks" },
+  { rule: "accelerated-network", path: MDH_ROLLOUT, mutate: (o) => (container(o).resources.requests["bitactor.io/exchange_vf"] = container(o).resources.limits["bitactor.io/exchange_vf"] = "2"), field: "/spec/template/spec/containers" },
+  { rule: "accelerated-network", path: MDH_ROLLOUT, mutate: (o) => delete o.spec.template.metadata.annotations["k8s.v1.cni.cncf.io/networks"], field: "/spec/template/spec/containers" },
+  { rule: "accelerated-network", path: "rollouts/production/us-east-1/shared/networkattachmentdefinition-exchange.yaml", mutate: () => undefined, field: "/spec/template/metadata/annotations/k8s.v1.cni.cncf.io~1networks", drop: true, culprit: MDH_ROLLOUT },
   { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.schedule = "0 * * * *"), field: "/spec/schedule" },
   { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.schedule = "*/15 * * * 1-5"), field: "/spec/schedule" },
   { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.template.storageLocation = "default"), field: "/spec/template/storageLocation" },
@@ -140,7 +144,7 @@ test("npm run policy exits 1 naming the file, the object, the field and the rule
     const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/policy.ts")], { cwd: dir, encoding: "utf8" });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, new RegExp(`^VIOLATION ${ROLLOUT}: Rollout production-us-east-1/order-engine /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem: read-only-root-fs: must be true`, "m"));
-    assert.match(r.stdout, /policy: 645 objects, 32 rules, 1 violation$/m);
+    assert.match(r.stdout, /policy: 652 objects, 33 rules, 1 violation$/m);
   } finally {
     await removeRepo(dir);
   }

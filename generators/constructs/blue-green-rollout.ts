@@ -9,6 +9,7 @@ import { restrictedContainer, restrictedPod } from "../pod-security.ts";
 import { meshAnnotations } from "./mesh.ts";
 import { credentialEnvironment } from "./sealed-credentials.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "./pod-monitor.ts";
+import { acceleratedPod } from "./accelerated-networks.ts";
 
 export interface BlueGreenRolloutProps {
   readonly catalog: Catalog;
@@ -48,6 +49,8 @@ export class BlueGreenRollout extends Construct {
     const { component: c, pin, environment: env } = props;
     const pool = props.catalog.nodePools[c.nodePool]!;
     const cpu = String(c.resources.cpu);
+    // One SR-IOV VF of each accelerated network (Multus attaches it; the device plugin allocates it).
+    const accelerated = acceleratedPod(props.catalog, c);
     emit(this, "rollout", new Rollout({
       metadata: {
         name: props.componentId,
@@ -68,7 +71,7 @@ export class BlueGreenRollout extends Construct {
           metadata: {
             labels: { ...props.selector, [LABEL.version]: pin.version },
             // The hot path bypasses the Istio sidecar (no proxy hop): see constructs/mesh.ts.
-            annotations: meshAnnotations(props.catalog, props.componentId, (id) => props.region.components[id] !== undefined),
+            annotations: { ...meshAnnotations(props.catalog, props.componentId, (id) => props.region.components[id] !== undefined), ...accelerated.annotations },
           },
           spec: {
             serviceAccountName: names.serviceAccount(props.componentId),
@@ -93,8 +96,8 @@ export class BlueGreenRollout extends Construct {
                 ],
                 // requests = limits with whole CPUs: Guaranteed QoS, so the static CPU manager pins cores.
                 resources: {
-                  requests: { cpu, memory: c.resources.memory, "hugepages-2Mi": c.resources.hugepages2Mi },
-                  limits: { cpu, memory: c.resources.memory, "hugepages-2Mi": c.resources.hugepages2Mi },
+                  requests: { cpu, memory: c.resources.memory, "hugepages-2Mi": c.resources.hugepages2Mi, ...accelerated.resources },
+                  limits: { cpu, memory: c.resources.memory, "hugepages-2Mi": c.resources.hugepages2Mi, ...accelerated.resources },
                 },
                 // Restricted profile plus only the catalog's justified capabilities.
                 securityContext: restrictedContainer(c.security.addCapabilities),

@@ -22,6 +22,8 @@ export const WORKLOAD_KINDS = [
   { group: "", kind: "ConfigMap" },
   // The stage's OpenTelemetry Collector.
   { group: "apps", kind: "Deployment" },
+  // SR-IOV networks the hot-path pods attach a VF of (Multus).
+  { group: "k8s.cni.cncf.io", kind: "NetworkAttachmentDefinition" },
   { group: "argoproj.io", kind: "AnalysisTemplate" },
   { group: "argoproj.io", kind: "Rollout" },
   { group: "monitoring.coreos.com", kind: "PodMonitor" },

@@ -7,7 +7,7 @@ import { VELERO_PROVIDER } from "../backup/providers.ts";
 /** Velero's API group and version (v1.15; CRDs from vmware-tanzu/velero config/crd/v1/bases). */
 export const VELERO_API = "velero.io/v1";
 
-/** The fields of a Velero BackupStorageLocation this repository sets (validated: generators/validate/velero-models.ts). */
+/** The fields of a Velero BackupStorageLocation this repository sets (validated: generators/validate/crd-models.ts). */
 export interface BackupStorageLocationSpec {
   readonly provider: string;
   readonly objectStorage: { readonly bucket: string; readonly prefix: string };

@@ -33,7 +33,7 @@ export const catalogSchema = {
   $id: "catalog",
   type: "object",
   additionalProperties: false,
-  required: ["podTemplateHashLabel", "namespaceLabel", "scrapeIntervalSeconds", "quantile", "roleLabel", "venueLabel", "symbolLabel", "slo", "alerts", "tracing", "businessMetrics", "flows", "loadGenerator", "nodePools", "nodeTuning", "components"],
+  required: ["podTemplateHashLabel", "namespaceLabel", "scrapeIntervalSeconds", "quantile", "roleLabel", "venueLabel", "symbolLabel", "slo", "alerts", "tracing", "businessMetrics", "flows", "loadGenerator", "nodePools", "nodeTuning", "acceleratedNetworks", "components"],
   properties: {
     podTemplateHashLabel: labelName,
     namespaceLabel: labelName,
@@ -117,6 +117,20 @@ export const catalogSchema = {
       required: ["image", "tailSeconds"],
       properties: { image: digestRef, tailSeconds: seconds(0, 300) },
     },
+    acceleratedNetworks: {
+      type: "object",
+      propertyNames: id,
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        required: ["description", "resourceName"],
+        properties: {
+          description: { type: "string", minLength: 1 },
+          // An extended resource name: a domain prefix other than kubernetes.io, then a name (Kubernetes resource naming).
+          resourceName: { type: "string", pattern: "^(?!kubernetes\\.io/)[a-z0-9]([a-z0-9.-]*[a-z0-9])?/[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$" },
+        },
+      },
+    },
     nodeTuning: {
       type: "object",
       additionalProperties: false,
@@ -180,6 +194,7 @@ export const catalogSchema = {
               addCapabilities: { type: "array", uniqueItems: true, items: { enum: ["IPC_LOCK", "NET_RAW", "SYS_NICE"] } },
             },
           },
+          acceleratedNetworks: { type: "array", uniqueItems: true, items: id },
           servicePort: port,
           metricsPort: port,
           resources: {

@@ -35,6 +35,13 @@ export function checkCatalog(catalog: Catalog, src: YamlSource): InputError[] {
         errors.push(src.error(at(phase, "minSamplesPerMeasurement"), `must be ≥ ${floor}: with fewer observations the share under budget at quantile ${catalog.quantile} is noise (binomial standard error; see README "The latency gate")`));
       }
     }
+    (c.acceleratedNetworks ?? []).forEach((n, i) => {
+      if (!catalog.acceleratedNetworks[n]) errors.push(src.error(at("acceleratedNetworks", i), `unknown accelerated network "${n}"; allowed: ${Object.keys(catalog.acceleratedNetworks).join(", ") || "(none defined)"}`));
+    });
+    if ((c.acceleratedNetworks ?? []).length > 0 && !c.security.addCapabilities.includes("IPC_LOCK")) {
+      // DPDK locks its hugepage buffers in memory (mlock); without IPC_LOCK it fails at start.
+      errors.push(src.error(at("security", "addCapabilities"), `a component with acceleratedNetworks polls its VF with DPDK and needs IPC_LOCK`));
+    }
     const pre = c.prePromotion;
     if (pre.minSamplesPerMeasurement > pre.ratePerSecond * pre.intervalSeconds) {
       errors.push(src.error(at("prePromotion", "minSamplesPerMeasurement"), `${pre.minSamplesPerMeasurement} can never be reached: the load sends ${pre.ratePerSecond}/s × ${pre.intervalSeconds} s = ${pre.ratePerSecond * pre.intervalSeconds} per window`));

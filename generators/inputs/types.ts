@@ -16,6 +16,13 @@ export interface NodePool {
   readonly instanceTypes: Readonly<Record<Cloud, string>>;
 }
 
+/** A secondary network of SR-IOV virtual functions, attached with Multus and polled with DPDK. */
+export interface AcceleratedNetwork {
+  readonly description: string;
+  /** Extended resource the cluster's SR-IOV network device plugin advertises for these VFs (`<prefix>/<name>`). */
+  readonly resourceName: string;
+}
+
 /**
  * Kubelet and kernel settings every engine node runs with. The pods' Guaranteed whole CPUs and
  * hugepages pin cores and NUMA-local memory only when the node is configured for it.
@@ -79,6 +86,12 @@ export interface Component {
   readonly exchangeEgress: boolean;
   /** Pod security beyond the restricted profile: the capabilities it adds, each justified in the catalog. */
   readonly security: { readonly addCapabilities: readonly string[] };
+  /**
+   * Keys into `acceleratedNetworks`: the pod gets one SR-IOV virtual function of each (Multus), which
+   * the engine polls with DPDK. Such a component needs IPC_LOCK and hugepages.
+   * @default none
+   */
+  readonly acceleratedNetworks?: readonly string[];
   /** The port that carries the engine's traffic (the load Job targets it on the preview Service). */
   readonly servicePort: PortSpec;
   /** The port that serves `/metrics` and `/healthz`. */
@@ -209,6 +222,8 @@ export interface Catalog {
   readonly nodePools: Readonly<Record<string, NodePool>>;
   /** Node configuration of every pool (rendered into each cloud's node configuration). */
   readonly nodeTuning: NodeTuning;
+  /** Secondary networks of SR-IOV virtual functions, by id (a NetworkAttachmentDefinition per stage that uses one). */
+  readonly acceleratedNetworks: Readonly<Record<string, AcceleratedNetwork>>;
   readonly components: Readonly<Record<string, Component>>;
 }
 

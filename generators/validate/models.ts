@@ -17,7 +17,7 @@ import { NodePool } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodePool"
 import { EC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/EC2NodeClass";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
 import { BitActorClusterModel } from "./bitactor-cluster-model.ts";
-import { BackupStorageLocationModel, ScheduleModel } from "./velero-models.ts";
+import { BackupStorageLocationModel, NetworkAttachmentDefinitionModel, ScheduleModel } from "./crd-models.ts";
 import { strictValidate, type SchemaValidator, type StrictIssue } from "./strict.ts";
 
 /** Every kind the render may emit, with its schema. An object of any other kind is an error. */
@@ -43,6 +43,7 @@ const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator }
   "bitactor.io/v1alpha1/BitActorCluster": BitActorClusterModel,
   "velero.io/v1/BackupStorageLocation": BackupStorageLocationModel,
   "velero.io/v1/Schedule": ScheduleModel,
+  "k8s.cni.cncf.io/v1/NetworkAttachmentDefinition": NetworkAttachmentDefinitionModel,
 };
 
 export const KNOWN_KINDS = Object.keys(MODELS);

@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from "ajv";
 
 /**
- * Render-time validators for the Velero kinds (no kubernetes-models package exists for Velero), in
+ * Render-time validators for kinds no kubernetes-models package covers (Velero, Multus), in
  * the shape of a model class (`prototype.validate` throws). Closed schemas of exactly the fields
  * constructs/velero-backups.ts may set, with Velero's own types and enums (velero.io_schedules.yaml,
  * velero.io_backupstoragelocations.yaml, v1.15.2); kubeconform and the API server check the
@@ -66,3 +66,29 @@ const model = (check: ValidateFunction) => ({
 
 export const BackupStorageLocationModel = model(location);
 export const ScheduleModel = model(schedule);
+
+/** NetworkAttachmentDefinition (k8s.cni.cncf.io/v1; no models package): a name, the resource annotation, a CNI config that is JSON. */
+const nad = ajv.compile({
+  type: "object",
+  additionalProperties: false,
+  required: ["apiVersion", "kind", "metadata", "spec"],
+  properties: {
+    apiVersion: { const: "k8s.cni.cncf.io/v1" },
+    kind: { const: "NetworkAttachmentDefinition" },
+    metadata: { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", minLength: 1 }, namespace: { type: "string" }, labels: stringMap, annotations: stringMap } },
+    spec: { type: "object", additionalProperties: false, required: ["config"], properties: { config: { type: "string", minLength: 2 } } },
+  },
+});
+
+export const NetworkAttachmentDefinitionModel = {
+  prototype: {
+    validate(this: unknown): void {
+      if (!nad(this)) throw new Error((nad.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; "));
+      try {
+        JSON.parse(String((this as { spec: { config: string } }).spec.config));
+      } catch (e) {
+        throw new Error(`/spec/config is not JSON: ${(e as Error).message}`);
+      }
+    },
+  },
+};
