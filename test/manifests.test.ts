@@ -209,6 +209,17 @@ test("a render whose generator emits a bad object throws before writing, naming 
   assert.deepEqual(validateObject(project), [{ path: "/spec/description", message: "must be a string" }]);
   project.spec.descripton = "typo";
   assert.ok(validateObject(project).some((i) => i.path === "/spec/descripton"));
+  // Kinds without a models package (generators/validate/crd-models.ts): a CNI config that is not JSON,
+  // a Velero schedule with a wrong type, a BitActorCluster whose spec breaks regionSchema.
+  const nad = structuredClone(ofKind("NetworkAttachmentDefinition")[0]!.object) as Any;
+  nad.spec.config = "{\"cniVersion\": ";
+  assert.match(validateObject(nad)[0]!.message, /^\/spec\/config is not JSON/);
+  const schedule = structuredClone(ofKind("Schedule")[0]!.object) as Any;
+  schedule.spec.template.snapshotVolumes = "false";
+  assert.match(validateObject(schedule)[0]!.message, /\/spec\/template\/snapshotVolumes must be boolean/);
+  const bac = structuredClone(ofKind("BitActorCluster")[0]!.object) as Any;
+  bac.spec.zones = ["a"];
+  assert.match(validateObject(bac)[0]!.message, /\/spec\/zones must NOT have fewer than 3 items/);
   assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service, v1/ConfigMap, apps/v1/Deployment, v1/ServiceAccount, policy/v1/PodDisruptionBudget, networking.k8s.io/v1/NetworkPolicy, security.istio.io/v1/PeerAuthentication, bitnami.com/v1alpha1/SealedSecret, monitoring.coreos.com/v1/PodMonitor, monitoring.coreos.com/v1/PrometheusRule, karpenter.sh/v1/NodePool, karpenter.k8s.aws/v1/EC2NodeClass, apiextensions.k8s.io/v1/CustomResourceDefinition, bitactor.io/v1alpha1/BitActorCluster, velero.io/v1/BackupStorageLocation, velero.io/v1/Schedule, k8s.cni.cncf.io/v1/NetworkAttachmentDefinition" }]);
   assert.equal(renderRepository(model).size, objects.length);
 });

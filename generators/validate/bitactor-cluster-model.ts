@@ -1,6 +1,7 @@
 import { Ajv } from "ajv";
 import { regionSchema } from "../inputs/schemas.ts";
 import { BITACTOR_CLUSTER } from "../constructs/bitactor-cluster.ts";
+import { ajvModel } from "./crd-models.ts";
 
 /**
  * The render's validator for BitActorCluster objects, in the shape of a kubernetes-models class
@@ -21,10 +22,4 @@ const check = ajv.compile({
   },
 });
 
-export const BitActorClusterModel = {
-  prototype: {
-    validate(this: unknown): void {
-      if (!check(this)) throw new Error((check.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; "));
-    },
-  },
-};
+export const BitActorClusterModel = ajvModel(check);

@@ -56,16 +56,21 @@ const schedule = ajv.compile(envelope("Schedule", {
   },
 }));
 
-const model = (check: ValidateFunction) => ({
+/**
+ * A compiled ajv schema in the shape of a kubernetes-models class (`prototype.validate` throws,
+ * naming every bad field), plus an optional check the schema cannot express.
+ */
+export const ajvModel = (check: ValidateFunction, more?: (o: unknown) => void) => ({
   prototype: {
     validate(this: unknown): void {
       if (!check(this)) throw new Error((check.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; "));
+      more?.(this);
     },
   },
 });
 
-export const BackupStorageLocationModel = model(location);
-export const ScheduleModel = model(schedule);
+export const BackupStorageLocationModel = ajvModel(location);
+export const ScheduleModel = ajvModel(schedule);
 
 /** NetworkAttachmentDefinition (k8s.cni.cncf.io/v1; no models package): a name, the resource annotation, a CNI config that is JSON. */
 const nad = ajv.compile({
@@ -80,15 +85,10 @@ const nad = ajv.compile({
   },
 });
 
-export const NetworkAttachmentDefinitionModel = {
-  prototype: {
-    validate(this: unknown): void {
-      if (!nad(this)) throw new Error((nad.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; "));
-      try {
-        JSON.parse(String((this as { spec: { config: string } }).spec.config));
-      } catch (e) {
-        throw new Error(`/spec/config is not JSON: ${(e as Error).message}`);
-      }
-    },
-  },
-};
+export const NetworkAttachmentDefinitionModel = ajvModel(nad, (o) => {
+  try {
+    JSON.parse((o as { spec: { config: string } }).spec.config);
+  } catch (e) {
+    throw new Error(`/spec/config is not JSON: ${(e as Error).message}`);
+  }
+});
