@@ -1,8 +1,7 @@
 import { parse } from "yaml";
 import type { Catalog, Cloud } from "./inputs/types.ts";
 import { LABEL } from "./naming.ts";
-import { NODE_POOL_KEY } from "./constructs/blue-green-rollout.ts";
-import { CAPACITY_TYPE_KEY, INSTANCE_TYPE_KEY } from "./constructs/karpenter-node-pools.ts";
+import { CAPACITY_TYPE_KEY, INSTANCE_TYPE_KEY, NODE_POOL_KEY } from "./nodes/labels.ts";
 import { hugepages2Mi } from "./nodes/al2023-user-data.ts";
 import { MULTUS } from "./constructs/accelerated-networks.ts";
 import { NODE_PROVISIONER, ON_DEMAND_ONLY_ENVIRONMENT } from "./nodes/provisioners.ts";

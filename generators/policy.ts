@@ -1,6 +1,7 @@
 import type { Catalog } from "./inputs/types.ts";
 import { LABEL } from "./naming.ts";
 import { ISTIOD } from "./constructs/mesh.ts";
+import { HOST_KEY, ZONE_KEY } from "./nodes/labels.ts";
 import { isObject, matches, podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
 import { NODE_RULES, checkNodePolicies } from "./policy-nodes.ts";
 import { BACKUP_RULES, checkBackupPolicies } from "./policy-backups.ts";
@@ -126,10 +127,10 @@ export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog
         if (!pdb) v("disruption-budget", `${t.at}/metadata/labels`, "no PodDisruptionBudget selects these pods");
         else if (maxUnavailable !== 1 && maxUnavailable !== 0) v("disruption-budget", `${t.at}/metadata/labels`, `PodDisruptionBudget ${pdb.object.metadata.name} must set maxUnavailable: 1 (has ${JSON.stringify(maxUnavailable)})`);
         const anti = (((spec.affinity as Json | undefined)?.podAntiAffinity as Json | undefined)?.requiredDuringSchedulingIgnoredDuringExecution ?? []) as Json[];
-        if (!anti.some((a) => a.topologyKey === "kubernetes.io/hostname" && matches(t.labels, a.labelSelector))) v("host-anti-affinity", `${t.at}/spec/affinity/podAntiAffinity`, "needs a required term on kubernetes.io/hostname selecting these pods");
+        if (!anti.some((a) => a.topologyKey === HOST_KEY && matches(t.labels, a.labelSelector))) v("host-anti-affinity", `${t.at}/spec/affinity/podAntiAffinity`, "needs a required term on kubernetes.io/hostname selecting these pods");
       }
       if (t.longRunning && replicas >= 3) {
-        const spread = ((spec.topologySpreadConstraints ?? []) as Json[]).find((c) => c.topologyKey === "topology.kubernetes.io/zone");
+        const spread = ((spec.topologySpreadConstraints ?? []) as Json[]).find((c) => c.topologyKey === ZONE_KEY);
         if (!spread || spread.maxSkew !== 1 || spread.whenUnsatisfiable !== "DoNotSchedule" || Number(spread.minDomains ?? 0) < 3 || !matches(t.labels, spread.labelSelector)) {
           v("zone-spread", `${t.at}/spec/topologySpreadConstraints`, "needs topology.kubernetes.io/zone with maxSkew 1, DoNotSchedule, minDomains >= 3, selecting these pods");
         }

@@ -10,6 +10,7 @@ import { meshAnnotations } from "./mesh.ts";
 import { credentialEnvironment } from "./sealed-credentials.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "./pod-monitor.ts";
 import { acceleratedPod } from "./accelerated-networks.ts";
+import { HOST_KEY, INSTANCE_TYPE_KEY, NODE_POOL_KEY, ZONE_KEY } from "../nodes/labels.ts";
 
 export interface BlueGreenRolloutProps {
   readonly catalog: Catalog;
@@ -27,14 +28,9 @@ export interface BlueGreenRolloutProps {
   readonly collectorHost: string;
 }
 
-/** Well-known node labels (kubernetes.io/docs/reference/labels-annotations-taints). */
-export const ZONE_KEY = "topology.kubernetes.io/zone";
-export const HOST_KEY = "kubernetes.io/hostname";
 /** Seconds a starting engine may take before liveness applies (startup probe × 1 s period). */
 const STARTUP_SECONDS = 120;
 
-/** Node label and taint key that tie a component to its node pool. */
-export const NODE_POOL_KEY = "bitactor.io/node-pool";
 
 /**
  * A blue/green Rollout of one component. The preview stack gets the full replica count so the load
@@ -78,7 +74,7 @@ export class BlueGreenRollout extends Construct {
             // The engine never calls the Kubernetes API: no token in the pod.
             automountServiceAccountToken: false,
             securityContext: restrictedPod(),
-            nodeSelector: { [NODE_POOL_KEY]: c.nodePool, "node.kubernetes.io/instance-type": pool.instanceTypes[props.region.cloud] },
+            nodeSelector: { [NODE_POOL_KEY]: c.nodePool, [INSTANCE_TYPE_KEY]: pool.instanceTypes[props.region.cloud] },
             tolerations: [{ key: NODE_POOL_KEY, operator: "Equal", value: c.nodePool, effect: "NoSchedule" }],
             containers: [
               {

@@ -4,7 +4,7 @@ import { EC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/
 import type { Catalog, EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { al2023UserData, hugepages2Mi } from "../nodes/al2023-user-data.ts";
-import { NODE_POOL_KEY, ZONE_KEY } from "./blue-green-rollout.ts";
+import { CAPACITY_TYPE_KEY, INSTANCE_TYPE_KEY, NODE_POOL_KEY, ZONE_KEY } from "../nodes/labels.ts";
 
 export interface KarpenterNodePoolsProps {
   readonly catalog: Catalog;
@@ -14,9 +14,6 @@ export interface KarpenterNodePoolsProps {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-/** Well-known labels Karpenter schedules by (karpenter.sh/docs/concepts/scheduling). */
-export const INSTANCE_TYPE_KEY = "node.kubernetes.io/instance-type";
-export const CAPACITY_TYPE_KEY = "karpenter.sh/capacity-type";
 /** Tag Karpenter's getting-started guide puts on a cluster's subnets and security groups. */
 export const DISCOVERY_TAG = "karpenter.sh/discovery";
 

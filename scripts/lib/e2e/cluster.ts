@@ -8,6 +8,7 @@ import { statusMessage } from "../cluster/client.ts";
 import { targetCrds, type Located } from "../objects.ts";
 import { REPO, kubeControllerManager, kubeScheduler, kwok, moduleDir, rolloutsController, toolVersions } from "../tools.ts";
 import { sanitize } from "../../../generators/constructs/pod-monitor.ts";
+import { HOST_KEY } from "../../../generators/nodes/labels.ts";
 import type { FixtureConfig } from "./fixture.ts";
 
 /**
@@ -183,7 +184,7 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
       const r = await cp.client.request("POST", "/api/v1/nodes", {
         apiVersion: "v1",
         kind: "Node",
-        metadata: { name: n.name, labels: { "kubernetes.io/hostname": n.name, ...n.labels }, annotations: { "kwok.x-k8s.io/node": "fake" } },
+        metadata: { name: n.name, labels: { [HOST_KEY]: n.name, ...n.labels }, annotations: { "kwok.x-k8s.io/node": "fake" } },
         spec: { taints: n.taints },
         status: { capacity: n.capacity, allocatable: n.capacity },
       });

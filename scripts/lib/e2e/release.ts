@@ -7,6 +7,7 @@ import { parseFiles } from "../objects.ts";
 import { readInputs } from "../inputs.ts";
 import { loadRepository } from "../../../generators/inputs/load.ts";
 import { paths, stageId } from "../../../generators/naming.ts";
+import { ZONE_KEY } from "../../../generators/nodes/labels.ts";
 import type { Component, RegionSettings } from "../../../generators/inputs/types.ts";
 import type { FakeNode, PodMonitorShape } from "./cluster.ts";
 
@@ -168,14 +169,14 @@ export function fakeNodes(release: Release): FakeNode[] {
     .map((t) => ({ key: t.key!, ...(t.operator === "Exists" ? {} : { value: t.value ?? "" }), effect: t.effect! }));
   const engine = Array.from({ length: 2 * spec.replicas }, (_, i) => ({
     name: `${release.componentName}-${i}`,
-    labels: { ...(spec.template.spec.nodeSelector ?? {}), "topology.kubernetes.io/zone": zones[i % zones.length]! },
+    labels: { ...(spec.template.spec.nodeSelector ?? {}), [ZONE_KEY]: zones[i % zones.length]! },
     taints,
     capacity: { ...Object.fromEntries(Object.entries(pod).map(([k, v]) => [k, String(v)])), pods: "110" },
   }));
   const load = analysisMetrics(release.objects).flatMap((m) => (m.provider.job ? [requests(m.provider.job.spec.template.spec)] : []));
   const loadNode = {
     name: "load-0",
-    labels: { "topology.kubernetes.io/zone": zones[0]! },
+    labels: { [ZONE_KEY]: zones[0]! },
     taints: [],
     capacity: { cpu: String(Math.max(1, ...load.map((l) => l.cpu!)) * 2), memory: String(Math.max(2 ** 30, ...load.map((l) => l.memory!)) * 2), pods: "110" },
   };
