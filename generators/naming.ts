@@ -52,6 +52,12 @@ export const SHARED = "shared";
 export const NODES = "nodes";
 /** Folder (and Application suffix) of a stage's platform objects (the BitActorCluster CRD and resource); reserved like SHARED. */
 export const PLATFORM = "platform";
+/** The stage's own folders, what each holds; their names are reserved component ids. */
+export const STAGE_FOLDERS: Readonly<Record<string, string>> = {
+  [SHARED]: "the stage's shared objects (OpenTelemetry Collector, namespace-wide policies, SR-IOV networks)",
+  [NODES]: "the stage's node pools",
+  [PLATFORM]: "the stage's BitActorCluster and Velero backups",
+};
 
 export const paths = {
   /** Folder one component's Application syncs. */

@@ -216,6 +216,21 @@ const cases: Case[] = [
     expect: [{ file: "environments/staging/environment.yaml", field: "/backup/schedule", message: /does not run every hour of every day/, lineOf: "schedule:" }],
   },
   {
+    name: "a component named like one of the stage's own folders",
+    mutate: (dir) =>
+      edit(dir, CATALOG, (t) => {
+        // Three copies of the risk engine under the reserved names (shared, nodes, platform).
+        const block = t.slice(t.indexOf("  risk-engine:\n"), t.indexOf("  alpha-calculator:\n"));
+        const at = t.indexOf("  alpha-calculator:\n");
+        return t.slice(0, at) + ["shared", "nodes", "platform"].map((n) => block.replace("  risk-engine:\n", `  ${n}:\n`)).join("") + t.slice(at);
+      }),
+    expect: [
+      { file: CATALOG, field: "/components/shared", message: /"shared" is reserved: rollouts\/<env>\/<region>\/shared\/ holds the stage's shared objects/, lineOf: "  shared:\n", column: 3 },
+      { file: CATALOG, field: "/components/nodes", message: /"nodes" is reserved: .* holds the stage's node pools/, lineOf: "  nodes:\n", column: 3 },
+      { file: CATALOG, field: "/components/platform", message: /"platform" is reserved: .* holds the stage's BitActorCluster and Velero backups/, lineOf: "  platform:\n", column: 3 },
+    ],
+  },
+  {
     name: "every error at once, across files",
     mutate: async (dir) => {
       await replace(CATALOG, "budgetNs: 1000\n", "budgetNs: 1200\n")(dir);

@@ -12,6 +12,7 @@ import { fakePods, serveContract, SYMBOLS } from "../scripts/lib/observability/c
 import { startStagePrometheus, type RuleGroup, type StagePrometheus } from "../scripts/lib/observability/stage-prometheus.ts";
 import type { PodMonitorShape } from "../scripts/lib/e2e/cluster.ts";
 import type { RepositoryModel } from "../generators/inputs/types.ts";
+import { STAGE_FOLDERS } from "../generators/naming.ts";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -32,7 +33,7 @@ test("every stage renders one dashboard per component and one trading dashboard,
       assert.equal(appset.spec.template.metadata.annotations["link.argocd.argoproj.io/dashboard"], "Latency and SLO|{{ .dashboard }}");
       for (const el of appset.spec.generators[0].list.elements) {
         // The link of each Application is the dashboard its folder renders (the shared, node and platform folders': trading).
-        if (el.component === "shared" || el.component === "nodes" || el.component === "platform") {
+        if (STAGE_FOLDERS[el.component]) {
           assert.equal(el.dashboard, `${region.grafana.url}/d/bitactor-trading?var-namespace=${env.settings.environment}-${region.region}`);
           continue;
         }

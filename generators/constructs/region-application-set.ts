@@ -30,6 +30,13 @@ export class RegionApplicationSet extends Construct {
     const env = props.environment.environment;
     const region = props.region.region;
     const stage = stageId(env, region);
+    const stageFolder = (component: string, project: string, path: string) => ({
+      component,
+      project,
+      name: applicationName(env, region, component),
+      path,
+      dashboard: dashboards.url(props.region.grafana.url, dashboards.tradingUid, stage),
+    });
     emit(this, "appset", new ApplicationSet({
       metadata: { name: stage, namespace: props.environment.argocd.namespace, labels: props.labels },
       spec: {
@@ -46,32 +53,12 @@ export class RegionApplicationSet extends Construct {
                   path: paths.component(env, region, component),
                   dashboard: dashboards.url(props.region.grafana.url, dashboards.componentUid(component), stage),
                 })),
-                // The stage's shared objects (the OpenTelemetry Collector): its own Application.
-                {
-                  component: SHARED,
-                  project: names.project(env),
-                  name: applicationName(env, region, SHARED),
-                  path: paths.shared(env, region),
-                  dashboard: dashboards.url(props.region.grafana.url, dashboards.tradingUid, stage),
-                },
-                // The stage's BitActorCluster and its CRD (cluster-scoped): their own Application and project.
-                {
-                  component: PLATFORM,
-                  project: names.platformProject(env),
-                  name: applicationName(env, region, PLATFORM),
-                  path: paths.platform(env, region),
-                  dashboard: dashboards.url(props.region.grafana.url, dashboards.tradingUid, stage),
-                },
-                // The stage's node pools (cluster-scoped): their own Application in their own project.
-                ...(props.nodes
-                  ? [{
-                      component: NODES,
-                      project: names.nodesProject(env),
-                      name: applicationName(env, region, NODES),
-                      path: paths.nodes(env, region),
-                      dashboard: dashboards.url(props.region.grafana.url, dashboards.tradingUid, stage),
-                    }]
-                  : []),
+                // The stage's own folders, each its own Application linking the trading dashboard:
+                // shared objects (workload project); the BitActorCluster, its CRD and the backups, and
+                // the node pools (cluster-scoped: their own projects).
+                stageFolder(SHARED, names.project(env), paths.shared(env, region)),
+                stageFolder(PLATFORM, names.platformProject(env), paths.platform(env, region)),
+                ...(props.nodes ? [stageFolder(NODES, names.nodesProject(env), paths.nodes(env, region))] : []),
               ],
             },
           },

@@ -2,7 +2,7 @@ import type { InputError } from "./errors.ts";
 import type { YamlSource } from "./yaml-source.ts";
 import type { Catalog, EnvironmentSettings, RegionSettings } from "./types.ts";
 import { minimumSamples, postPromotionSeconds } from "../gate-math.ts";
-import { NODES, PLATFORM, SHARED } from "../naming.ts";
+import { STAGE_FOLDERS } from "../naming.ts";
 import { overlap, parseCpuset } from "../nodes/cpuset.ts";
 import { NODE_PROVISIONER, ON_DEMAND_ONLY_ENVIRONMENT } from "../nodes/provisioners.ts";
 import { maxGapMinutes } from "../backup/cron.ts";
@@ -47,14 +47,8 @@ export function checkCatalog(catalog: Catalog, src: YamlSource): InputError[] {
       errors.push(src.error(at("prePromotion", "minSamplesPerMeasurement"), `${pre.minSamplesPerMeasurement} can never be reached: the load sends ${pre.ratePerSecond}/s × ${pre.intervalSeconds} s = ${pre.ratePerSecond * pre.intervalSeconds} per window`));
     }
   }
-  if (catalog.components[SHARED]) {
-    errors.push(src.error(["components", SHARED], `"${SHARED}" is reserved: rollouts/<env>/<region>/${SHARED}/ holds the stage's shared objects (the OpenTelemetry Collector)`, SHARED));
-  }
-  if (catalog.components[NODES]) {
-    errors.push(src.error(["components", NODES], `"${NODES}" is reserved: rollouts/<env>/<region>/${NODES}/ holds the stage's node pools`, NODES));
-  }
-  if (catalog.components[PLATFORM]) {
-    errors.push(src.error(["components", PLATFORM], `"${PLATFORM}" is reserved: rollouts/<env>/<region>/${PLATFORM}/ holds the stage's BitActorCluster`, PLATFORM));
+  for (const [folder, holds] of Object.entries(STAGE_FOLDERS)) {
+    if (catalog.components[folder]) errors.push(src.error(["components"], `"${folder}" is reserved: rollouts/<env>/<region>/${folder}/ holds ${holds}`, folder));
   }
   const t = catalog.nodeTuning;
   for (const key of ["reservedSystemCpus", "isolatedCpus"] as const) {
