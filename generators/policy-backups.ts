@@ -1,6 +1,6 @@
 import { maxGapMinutes } from "./backup/cron.ts";
 import { MAX_BACKUP_GAP_MINUTES } from "./backup/providers.ts";
-import { podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
+import { namespacesWithPods, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
 
 /** Rules on disaster recovery (issue 5); part of `npm run policy`. */
 export const BACKUP_RULES = {
@@ -11,11 +11,7 @@ export function checkBackupPolicies(objects: readonly PolicyObject[]): Violation
   const out: Violation[] = [];
   const schedules = objects.filter((o) => o.object.kind === "Schedule" && o.object.apiVersion === "velero.io/v1");
   const locations = objects.filter((o) => o.object.kind === "BackupStorageLocation" && o.object.apiVersion === "velero.io/v1");
-  const firstPods = new Map<string, PolicyObject>();
-  for (const o of objects) {
-    if (o.object.metadata.namespace && podTemplates(o.object).length > 0 && !firstPods.has(o.object.metadata.namespace)) firstPods.set(o.object.metadata.namespace, o);
-  }
-  for (const [ns, first] of firstPods) {
+  for (const [ns, first] of namespacesWithPods(objects)) {
     const v = (message: string) => out.push({ path: first.path, object: `Namespace ${ns}`, field: "", rule: "backup-every-15-minutes", message });
     const mine = schedules.filter((s) => (((s.object.spec as Json | undefined)?.template as Json | undefined)?.includedNamespaces as string[] | undefined)?.includes(ns));
     if (mine.length === 0) {

@@ -4,8 +4,8 @@ import { LABEL } from "./naming.ts";
 import { CAPACITY_TYPE_KEY, INSTANCE_TYPE_KEY, NODE_POOL_KEY } from "./nodes/labels.ts";
 import { hugepages2Mi } from "./nodes/al2023-user-data.ts";
 import { MULTUS } from "./constructs/accelerated-networks.ts";
-import { NODE_PROVISIONER, ON_DEMAND_ONLY_ENVIRONMENT } from "./nodes/provisioners.ts";
-import { isObject, podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
+import { ON_DEMAND_ONLY_ENVIRONMENT, usesKarpenter } from "./nodes/provisioners.ts";
+import { describeObject as who, isObject, podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
 
 /** Rules on the engine's nodes and how pods reach them (issue 5); part of `npm run policy`. */
 export const NODE_RULES = {
@@ -42,7 +42,6 @@ export function userDataParts(text: string): Map<string, string> {
 
 export function checkNodePolicies(objects: readonly PolicyObject[], catalog: Catalog): Violation[] {
   const out: Violation[] = [];
-  const who = (o: PolicyObject["object"]) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`.replace(" /", " ");
   const stageOf = (o: PolicyObject["object"]) => `${o.metadata.labels?.[LABEL.environment]}/${o.metadata.labels?.[LABEL.region]}`;
   const nodePools = objects.filter((o) => o.object.kind === "NodePool");
   const nodeClasses = objects.filter((o) => o.object.kind === "EC2NodeClass");
@@ -87,7 +86,7 @@ export function checkNodePolicies(objects: readonly PolicyObject[], catalog: Cat
       const selected = ((spec.nodeSelector ?? {}) as Record<string, string>)[INSTANCE_TYPE_KEY];
       if (!def) v("pool-toleration", `${tpl.at}/spec/nodeSelector`, `pool ${pool} is not in engine/catalog.yaml nodePools`);
       else if (selected !== wanted) v("pool-toleration", `${tpl.at}/spec/nodeSelector/${INSTANCE_TYPE_KEY.replace(/\//g, "~1")}`, `selects ${selected ?? "no instance type"}; pool ${pool} on ${cloud} is ${wanted}`);
-      if (cloud && NODE_PROVISIONER[cloud] === "karpenter" && !nodePools.some((np) => np.object.metadata.name === pool && stageOf(np.object) === stageOf(o))) {
+      if (cloud && usesKarpenter(cloud) && !nodePools.some((np) => np.object.metadata.name === pool && stageOf(np.object) === stageOf(o))) {
         v("pool-provided", `${tpl.at}/spec/nodeSelector`, `no NodePool ${pool} in ${stageOf(o)}: the pods would stay Pending`);
       }
       const requests = ((((spec.containers ?? []) as Json[]).map((c) => ((c.resources as Json | undefined)?.requests ?? {}) as Json)));

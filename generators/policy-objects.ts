@@ -15,6 +15,19 @@ export interface Violation {
   readonly message: string;
 }
 
+/** `Kind namespace/name`, or `Kind name` for a cluster-scoped object: how a violation names its object. */
+export const describeObject = (o: PolicyObject["object"]): string => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`.replace(" /", " ");
+
+/** Each namespace that has pods, with the first object (in file order) that runs them there. */
+export function namespacesWithPods(objects: readonly PolicyObject[]): Map<string, PolicyObject> {
+  const out = new Map<string, PolicyObject>();
+  for (const o of objects) {
+    const ns = o.object.metadata.namespace;
+    if (ns && !out.has(ns) && podTemplates(o.object).length > 0) out.set(ns, o);
+  }
+  return out;
+}
+
 export type Json = Record<string, unknown>;
 export const isObject = (x: unknown): x is Json => typeof x === "object" && x !== null && !Array.isArray(x);
 

@@ -2,7 +2,7 @@ import type { Catalog } from "./inputs/types.ts";
 import { LABEL } from "./naming.ts";
 import { ISTIOD } from "./constructs/mesh.ts";
 import { HOST_KEY, ZONE_KEY } from "./nodes/labels.ts";
-import { isObject, matches, podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
+import { describeObject, isObject, matches, namespacesWithPods, podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
 import { NODE_RULES, checkNodePolicies } from "./policy-nodes.ts";
 import { BACKUP_RULES, checkBackupPolicies } from "./policy-backups.ts";
 
@@ -79,10 +79,8 @@ export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog
   const policies = objects.filter((o) => o.object.kind === "NetworkPolicy");
   const peers = objects.filter((o) => o.object.kind === "PeerAuthentication");
   const budgets = objects.filter((o) => o.object.kind === "PodDisruptionBudget");
-  const namespacesWithPods = new Map<string, PolicyObject>();
   for (const { path, object: o } of objects) {
-    const who = `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`.replace(" /", " ");
-    const v = (rule: RuleId, field: string, message: string) => out.push({ path, object: who, field, rule, message });
+    const v = (rule: RuleId, field: string, message: string) => out.push({ path, object: describeObject(o), field, rule, message });
 
     if (o.kind === "Secret") v("no-plaintext-secret", "/kind", "a plaintext Secret: seal it (kubeseal) and render a SealedSecret instead");
     walkStrings(o, "", (value, at) => {
@@ -92,7 +90,6 @@ export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog
     });
 
     for (const t of podTemplates(o)) {
-      if (o.metadata.namespace) namespacesWithPods.set(o.metadata.namespace, namespacesWithPods.get(o.metadata.namespace) ?? { path, object: o });
       const spec = t.spec ?? {};
       const podSc = (spec.securityContext ?? {}) as Json;
       const component = catalog.components[t.labels[LABEL.name] ?? ""];
@@ -181,7 +178,7 @@ export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog
       });
     }
   }
-  for (const [ns, first] of namespacesWithPods) {
+  for (const [ns, first] of namespacesWithPods(objects)) {
     if (!policies.some((p) => p.object.metadata.namespace === ns && isDefaultDeny(p.object))) {
       out.push({ path: first.path, object: `Namespace ${ns}`, field: "", rule: "default-deny-network", message: `no NetworkPolicy in ${ns} denies all ingress and egress by default` });
     }

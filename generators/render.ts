@@ -19,7 +19,7 @@ import { SealedCredentials } from "./constructs/sealed-credentials.ts";
 import { ComponentDisruptionBudget } from "./constructs/disruption-budget.ts";
 import { RegionApplicationSet } from "./constructs/region-application-set.ts";
 import { KarpenterNodePools } from "./constructs/karpenter-node-pools.ts";
-import { NODE_PROVISIONER } from "./nodes/provisioners.ts";
+import { usesKarpenter } from "./nodes/provisioners.ts";
 import { EnvironmentProjects } from "./constructs/environment-projects.ts";
 import { RootApplication } from "./constructs/root-application.ts";
 import { validateObject } from "./validate/models.ts";
@@ -106,7 +106,7 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
 }
 
 /** Whether the render owns the region's engine nodes (Karpenter) or the cluster's own pools carry them. */
-export const rendersNodes = (region: RegionSettings): boolean => NODE_PROVISIONER[region.cloud] === "karpenter";
+export const rendersNodes = (region: RegionSettings): boolean => usesKarpenter(region.cloud);
 
 /** Builds every object of the repository, in memory. Pure: no I/O. */
 export function renderObjects(model: RepositoryModel): RenderedObject[] {

@@ -4,7 +4,7 @@ import type { Catalog, EnvironmentSettings, RegionSettings } from "./types.ts";
 import { minimumSamples, postPromotionSeconds } from "../gate-math.ts";
 import { STAGE_FOLDERS } from "../naming.ts";
 import { overlap, parseCpuset } from "../nodes/cpuset.ts";
-import { NODE_PROVISIONER, ON_DEMAND_ONLY_ENVIRONMENT } from "../nodes/provisioners.ts";
+import { ON_DEMAND_ONLY_ENVIRONMENT, usesKarpenter } from "../nodes/provisioners.ts";
 import { maxGapMinutes } from "../backup/cron.ts";
 import { MAX_BACKUP_GAP_MINUTES } from "../backup/providers.ts";
 
@@ -51,20 +51,16 @@ export function checkCatalog(catalog: Catalog, src: YamlSource): InputError[] {
     if (catalog.components[folder]) errors.push(src.error(["components"], `"${folder}" is reserved: rollouts/<env>/<region>/${folder}/ holds ${holds}`, folder));
   }
   const t = catalog.nodeTuning;
-  for (const key of ["reservedSystemCpus", "isolatedCpus"] as const) {
+  const unparsable = (["reservedSystemCpus", "isolatedCpus"] as const).filter((key) => {
     try {
       parseCpuset(t[key]);
+      return false;
     } catch (e) {
       errors.push(src.error(["nodeTuning", key], (e as Error).message));
+      return true;
     }
-  }
-  const both = (() => {
-    try {
-      return overlap(t.reservedSystemCpus, t.isolatedCpus);
-    } catch {
-      return [];
-    }
-  })();
+  });
+  const both = unparsable.length === 0 ? overlap(t.reservedSystemCpus, t.isolatedCpus) : [];
   if (both.length > 0) {
     // The OS and kubelet run on the reserved CPUs; isolating them would starve the node's housekeeping.
     errors.push(src.error(["nodeTuning", "isolatedCpus"], `CPUs ${both.join(", ")} are also in reservedSystemCpus (${t.reservedSystemCpus}); the two sets must not overlap`));
@@ -151,7 +147,7 @@ export function checkEnvironment(
         else envOwner.set(`${secret.component}/${key}`, name);
       }
     }
-    const karpenter = NODE_PROVISIONER[r.cloud] === "karpenter";
+    const karpenter = usesKarpenter(r.cloud);
     if (karpenter && !r.karpenter) errors.push(source.error(["cloud"], `a ${r.cloud} region needs karpenter: { nodeRole, amiAlias } (its engine nodes are Karpenter NodePools)`));
     if (!karpenter && r.karpenter) errors.push(source.error([], `unused: ${r.cloud} regions run on the cluster's own node pools, not Karpenter; remove it`, "karpenter"));
     const exchangeIds = r.exchanges.map((x) => x.id);

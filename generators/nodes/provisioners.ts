@@ -12,5 +12,8 @@ export const NODE_PROVISIONER: Readonly<Record<Cloud, "karpenter" | "cluster-nod
   azure: "cluster-node-pools",
 };
 
+/** Whether the render owns a cloud's engine nodes (Karpenter) rather than the cluster's own pools. */
+export const usesKarpenter = (cloud: Cloud): boolean => NODE_PROVISIONER[cloud] === "karpenter";
+
 /** The environment whose nodes may never be spot capacity (a reclaim takes a replica away mid-session). */
 export const ON_DEMAND_ONLY_ENVIRONMENT = "production";
