@@ -37,9 +37,10 @@ const HASH = POD_TEMPLATE_HASH_LABEL;
 /** Argo Rollouts' own `kubectl argo rollouts promote` patch (pkg/kubectl-argo-rollouts/cmd/promote, v1.9.1). */
 const PROMOTE_PATCH = { status: { pauseConditions: null } };
 /**
- * How long a promoted Rollout may still report phase Paused before the operator nudges it.
- * Argo Rollouts v1.9.1 can miss a promote that lands while a reconcile is in flight: the
- * controller's writeBackToInformer puts its older copy over the promote in its informer cache and
+ * How long the controller may leave a stored change unacted on before the operator nudges it: a
+ * release whose spec generation it has not observed, or a promote after which it still reports
+ * Paused. Argo Rollouts v1.9.1 can miss a change that lands while a reconcile is in flight: the
+ * controller's writeBackToInformer puts its older copy over the change in its informer cache and
  * nothing wakes it until the 15 min resync (argoproj/argo-rollouts#4694, #4073; fixed upstream by
  * #4786, not in v1.9.x). Any later change to the Rollout re-syncs the cache, so the runbook's
  * remedy, and the e2e operator's, is a harmless annotation. A healthy controller reacts within
@@ -58,6 +59,8 @@ interface RolloutStatus {
   phase?: string;
   message?: string;
   pauseConditions?: { reason: string }[];
+  /** The spec generation the controller last acted on (Argo writes it as a string). */
+  observedGeneration?: string;
   conditions?: { type: string; status: string; message?: string }[];
 }
 interface AnalysisRun extends KubeObject {
@@ -176,7 +179,8 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
     let decidedAt: number | null = null;
     let outageDone = false;
     let operatorPromotedAt: number | null = null;
-    let lastNudgeAt = 0;
+    // The release (the image change) counts like a nudge: the controller gets NUDGE_AFTER_MS to pick it up.
+    let lastNudgeAt = Date.now();
     const runs = async (type: string): Promise<AnalysisRun[]> =>
       newHash
         ? ((await must(client, "GET", `/apis/argoproj.io/v1alpha1/namespaces/${ns}/analysisruns?labelSelector=rollout-type%3D${type},${HASH}%3D${newHash}`)) as { items: AnalysisRun[] }).items
@@ -185,7 +189,8 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
 
     while (Date.now() - t0 < DECISION_DEADLINE_S * 1000) {
       if (watchEnded) throw new Error(`${s.id}: the Service watch ended: ${watchEnded}`);
-      const st = ((await must(client, "GET", rolloutPath)) as { status?: RolloutStatus }).status ?? {};
+      const ro = (await must(client, "GET", rolloutPath)) as { metadata: { generation?: number }; status?: RolloutStatus };
+      const st = ro.status ?? {};
       if (st.currentPodHash && st.currentPodHash !== oldHash) newHash = st.currentPodHash;
       // The operator of a manual production promotion, as eager as possible: promote the moment the
       // Rollout offers it. The gate, not the operator, must decide.
@@ -193,12 +198,17 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
         await must(client, "PATCH", `${rolloutPath}/status`, PROMOTE_PATCH, "application/merge-patch+json");
         operatorPromotedAt = lastNudgeAt = Date.now();
         log(`${s.id}: operator promoted at ${((Date.now() - t0) / 1000).toFixed(0)} s (the Rollout was paused after its analysis)`);
-      } else if (operatorPromotedAt !== null && !st.pauseConditions?.length && st.phase === "Paused" && Date.now() - lastNudgeAt > NUDGE_AFTER_MS) {
-        // The promote is stored but the controller still acts on its stale copy (see NUDGE_AFTER_MS).
-        lastNudgeAt = Date.now();
-        const patch = { metadata: { annotations: { [NUDGE_ANNOTATION]: new Date(lastNudgeAt).toISOString() } } };
-        await must(client, "PATCH", rolloutPath, patch, "application/merge-patch+json");
-        log(`${s.id}: operator nudged at ${((lastNudgeAt - t0) / 1000).toFixed(0)} s: promoted ${((lastNudgeAt - operatorPromotedAt) / 1000).toFixed(0)} s ago, still Paused with no pause condition (argo-rollouts#4694)`);
+      } else if (Date.now() - lastNudgeAt > NUDGE_AFTER_MS) {
+        // A change is stored but the controller still acts on its stale copy (see NUDGE_AFTER_MS):
+        // the release itself (the spec generation it never observed, #4073) or the promote (#4694).
+        const lostRelease = String(ro.metadata.generation) !== st.observedGeneration;
+        const lostPromote = operatorPromotedAt !== null && !st.pauseConditions?.length && st.phase === "Paused";
+        if (lostRelease || lostPromote) {
+          lastNudgeAt = Date.now();
+          const patch = { metadata: { annotations: { [NUDGE_ANNOTATION]: new Date(lastNudgeAt).toISOString() } } };
+          await must(client, "PATCH", rolloutPath, patch, "application/merge-patch+json");
+          log(`${s.id}: operator nudged at ${((lastNudgeAt - t0) / 1000).toFixed(0)} s: ${lostRelease ? `the controller still acts on generation ${st.observedGeneration} of ${ro.metadata.generation} (argo-rollouts#4073)` : "promoted, still Paused with no pause condition (argo-rollouts#4694)"}`);
+        }
       }
       if (s.prometheusOutage && !outageDone) {
         const pre = (await runs("PrePromotion"))[0];
