@@ -2,11 +2,13 @@
 // where each one is (validation and the e2e). Go programs are built once per version into ~/.cache/bitactor-gitops.
 import { main } from "./lib/run.ts";
 import { schemaRoot } from "./lib/kubeconform.ts";
-import { argoEval, otelcol, kubeseal, crdManifests, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kubeconform, kwok, rolloutsController } from "./lib/tools.ts";
+import { argoEval, otelcol, kubeseal, crdManifests, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kubeconform, kwok, prometheus, promtool, rolloutsController } from "./lib/tools.ts";
 
 await main(async () => {
   const found: [string, () => string][] = [
     ["etcd", etcd],
+    ["prometheus", prometheus],
+    ["promtool", promtool],
     ["argo-eval", argoEval],
     ["otelcol", otelcol],
     ["kubeseal", kubeseal],

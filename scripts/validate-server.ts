@@ -26,7 +26,7 @@ await main(async () => {
     const rejected = verdicts.filter((v) => !v.accepted).length;
     const v = toolVersions();
     console.log(
-      `kube-apiserver ${v.kubernetes} (server-side dry-run, strict field validation), ${crds.length} CRDs: ` +
+      `kube-apiserver ${v.kubernetes.version}, etcd ${v.etcd.version} (server-side dry-run, strict field validation), ${crds.length} CRDs: ` +
         `${verdicts.length - rejected} objects accepted, ${rejected} rejected ` +
         `(start ${((up - t0) / 1000).toFixed(1)} s, CRDs ${((installed - up) / 1000).toFixed(1)} s, dry-run ${((done - installed) / 1000).toFixed(1)} s)`,
     );

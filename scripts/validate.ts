@@ -22,7 +22,7 @@ await main(async () => {
   }
   const v = toolVersions();
   console.log(
-    `kubeconform ${v.kubeconform} -strict, Kubernetes ${v.kubernetes} + ${v.crdSources.map((s) => `${s.module.replace(/^github\.com\//, "")} ${s.version}`).join(", ")}: ` +
+    `kubeconform ${v.kubeconform.version} -strict, Kubernetes ${v.kubernetes.version} + ${v.crdSources.map((s) => `${s.module.replace(/^github\.com\//, "")} ${s.version}`).join(", ")}: ` +
       `${report.valid} objects accepted, ${report.problems.length} rejected`,
   );
   return report.problems.length ? 1 : 0;

@@ -19,6 +19,7 @@ import { judge } from "../scripts/lib/e2e/run-scenario.ts";
 import { passed, resultTable } from "../scripts/lib/e2e/report.ts";
 import { ROOT, committedModel } from "./helpers/repo.ts";
 import { descendants, stillRunning, until, type Proc } from "./helpers/processes.ts";
+import { promtool } from "./helpers/tools.ts";
 
 const release = await loadRelease(ROOT, "production", "us-east-1", "order-engine");
 const BUDGET = release.component.budgetNs;
@@ -145,7 +146,7 @@ test("promtool accepts the scrape configuration derived from the rendered PodMon
   try {
     const config = prometheusConfig(release.podMonitor, "127.0.0.1:9") as { scrape_configs: { scrape_interval: string; relabel_configs: { target_label?: string }[] }[] };
     writeFileSync(join(dir, "prometheus.yml"), stringify(config));
-    const r = spawnSync("promtool", ["check", "config", join(dir, "prometheus.yml")], { encoding: "utf8" });
+    const r = spawnSync(promtool(), ["check", "config", join(dir, "prometheus.yml")], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const targets = config.scrape_configs[0]!.relabel_configs.map((c) => c.target_label).filter(Boolean);
     // prometheus-operator's own labels, then the PodMonitor's relabelings, then the e2e's address rules.

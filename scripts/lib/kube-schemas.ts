@@ -1,8 +1,9 @@
 import type { KubeObject } from "./objects.ts";
 
 /**
- * Strict JSON schemas for kubeconform, generated from the same sources the API server uses:
- * Kubernetes' OpenAPI v2 document (k8s.io/kubernetes module) and the CRDs of the controllers we
+ * Strict JSON schemas for kubeconform, generated from the same sources the API server uses: the
+ * OpenAPI v3 schemas a kube-apiserver of the pinned version serves (with the enums of every core
+ * field Kubernetes marks +enum; tools.ts kubernetesDefinitions) and the CRDs of the controllers we
  * target (their Go modules). kubeconform's `-strict` only picks the `-strict` schema folder and
  * rejects duplicate keys; unknown fields are rejected because these schemas close every object
  * (`additionalProperties: false`), as kubectl's client-side validation did
@@ -94,7 +95,7 @@ export interface SchemaFile {
   readonly schema: Obj;
 }
 
-/** One schema per kind of Kubernetes' OpenAPI v2 document (`x-kubernetes-group-version-kind`). */
+/** One schema per kind of Kubernetes' served OpenAPI v3 schemas (`x-kubernetes-group-version-kind`). */
 export function kubernetesSchemas(definitions: Obj, version: string): SchemaFile[] {
   const files: SchemaFile[] = [];
   for (const def of Object.values(definitions)) {

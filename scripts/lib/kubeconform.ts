@@ -28,7 +28,7 @@ export function schemaRoot(): string {
   const root = join(cacheDir(), `schemas-${key}`);
   if (existsSync(root)) return root;
   const definitions = kubernetesDefinitions();
-  const files = [...kubernetesSchemas(definitions, toolVersions().kubernetes), ...crdSchemas([...targetCrds(), ...own], definitions)];
+  const files = [...kubernetesSchemas(definitions, toolVersions().kubernetes.version), ...crdSchemas([...targetCrds(), ...own], definitions)];
   const tmp = `${root}.tmp-${process.pid}`;
   try {
     for (const f of files) {
@@ -73,7 +73,7 @@ function schemaErrors(msg: string): string {
 /** Runs kubeconform strictly over files or folders (relative to `cwd`). */
 export function runKubeconform(paths: readonly string[], cwd: string): KubeconformReport {
   const root = schemaRoot();
-  const args = ["-strict", "-summary", "-output", "json", "-kubernetes-version", toolVersions().kubernetes.replace(/^v/, "")];
+  const args = ["-strict", "-summary", "-output", "json", "-kubernetes-version", toolVersions().kubernetes.version.replace(/^v/, "")];
   for (const l of schemaLocations(root)) args.push("-schema-location", l);
   const r = spawnSync(kubeconform(), [...args, ...paths], { cwd, encoding: "utf8", maxBuffer: 64 << 20 });
   if (r.error) throw r.error;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,27 +13,50 @@ import { fileURLToPath } from "node:url";
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-export interface CrdSource {
+/** A pinned program or source: its version, why this one, and its support window with the source. */
+export interface Pinned {
+  readonly version: string;
+  /** Why this version (the README's Versions table shows it). */
+  readonly why: string;
+  /** Its support window, with the source. */
+  readonly support: string;
+}
+
+export interface CrdSource extends Pinned {
+  /** The project, as the README's Versions table names it. */
+  readonly name: string;
   /** Go module that ships the CRD manifests. */
   readonly module: string;
-  /** Module version: the version of the controller we target. */
-  readonly version: string;
   /** CRD manifest paths inside the module. */
   readonly files: readonly string[];
 }
 
 export interface ToolVersions {
-  readonly kubernetes: string;
-  readonly kubeconform: string;
-  readonly kwok: string;
-  readonly otelcol: string;
-  readonly kubeseal: string;
-  readonly etcd: { readonly debianPackage: string; readonly minimum: string };
+  /** The Go toolchain every Go build runs under (exported as GOTOOLCHAIN). */
+  readonly goToolchain: Pinned;
+  readonly kubernetes: Pinned;
+  readonly etcd: Pinned & { readonly module: string };
+  readonly kubeconform: Pinned;
+  readonly kwok: Pinned;
+  readonly prometheus: Pinned;
+  readonly otelcol: Pinned;
+  readonly kubeseal: Pinned;
   readonly crdSources: readonly CrdSource[];
+  /** npm package name -> the exact version package.json pins and the upstream it was generated from. */
+  readonly models: { readonly [pkg: string]: { readonly version: string; readonly generatedFrom: string } | string };
 }
 
 export function toolVersions(): ToolVersions {
   return JSON.parse(readFileSync(join(REPO, "tools", "versions.json"), "utf8")) as ToolVersions;
+}
+
+/**
+ * The environment of every go command: the toolchain tools/versions.json pins. Some modules we build
+ * declare a newer Go than the machine's; the go command then fetches the pinned toolchain from the
+ * Go module proxy once (it is served there as the module golang.org/toolchain).
+ */
+export function goEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, GOTOOLCHAIN: toolVersions().goToolchain.version };
 }
 
 export function cacheDir(): string {
@@ -43,7 +66,7 @@ export function cacheDir(): string {
 }
 
 function goVersion(): string {
-  const r = spawnSync("go", ["env", "GOVERSION"], { encoding: "utf8" });
+  const r = spawnSync("go", ["env", "GOVERSION"], { encoding: "utf8", env: goEnv() });
   if (r.error || r.status !== 0) throw new Error(`the go command is needed to build the validation tools: ${r.error?.message ?? r.stderr}`);
   return r.stdout.trim();
 }
@@ -72,7 +95,7 @@ function cached(name: string, key: string, build: (out: string) => void): string
 function goBuild(name: string, moduleDir: string, pkg: string, sources: readonly string[], ldflags: readonly string[] = []): string {
   const key = hashOf(goVersion(), pkg, ...ldflags, ...sources.map((f) => readFileSync(join(moduleDir, f), "utf8")));
   return cached(name, key, (out) => {
-    execFileSync("go", ["build", "-trimpath", `-ldflags=-s -w ${ldflags.join(" ")}`, "-o", out, pkg], { cwd: moduleDir, stdio: ["ignore", "inherit", "inherit"] });
+    execFileSync("go", ["build", "-trimpath", `-ldflags=-s -w ${ldflags.join(" ")}`, "-o", out, pkg], { cwd: moduleDir, env: goEnv(), stdio: ["ignore", "inherit", "inherit"] });
   });
 }
 
@@ -82,7 +105,7 @@ function goBuild(name: string, moduleDir: string, pkg: string, sources: readonly
  * exits with `strconv.Atoi: parsing ""`).
  */
 function kubernetesVersionFlags(): string[] {
-  const v = toolVersions().kubernetes;
+  const v = toolVersions().kubernetes.version;
   const [major, minor] = v.replace(/^v/, "").split(".");
   return ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"].flatMap((pkg) => [
     `-X ${pkg}.gitVersion=${v}`,
@@ -121,11 +144,11 @@ export function rolloutsController(): string {
 }
 
 /** `go install module/cmd@version` into the cache: for commands whose own go.mod builds as is. */
-function goInstall(name: string, pkg: string, version: string): string {
-  return cached(name, hashOf(goVersion(), pkg, version), (out) => {
+function goInstall(name: string, pkg: string, version: string, ldflags: readonly string[] = []): string {
+  return cached(name, hashOf(goVersion(), pkg, version, ...ldflags), (out) => {
     const bin = `${out}.d`;
     try {
-      execFileSync("go", ["install", `${pkg}@${version}`], { env: { ...process.env, GOBIN: bin }, stdio: ["ignore", "inherit", "inherit"] });
+      execFileSync("go", ["install", "-trimpath", `-ldflags=-s -w ${ldflags.join(" ")}`, `${pkg}@${version}`], { env: { ...goEnv(), GOBIN: bin }, stdio: ["ignore", "inherit", "inherit"] });
       renameSync(join(bin, name), out);
     } finally {
       rmSync(bin, { recursive: true, force: true });
@@ -135,17 +158,18 @@ function goInstall(name: string, pkg: string, version: string): string {
 
 /** kubeseal at the version in tools/versions.json: seals a value for one region's sealed-secrets controller. */
 export function kubeseal(): string {
-  return goInstall("kubeseal", "github.com/bitnami-labs/sealed-secrets/cmd/kubeseal", toolVersions().kubeseal);
+  // Built in a wrapper module (tools/kubeseal): v0.40.0 renamed its module path, see its go.mod. The stamp is its Makefile's.
+  return goBuild("kubeseal", join(REPO, "tools", "kubeseal"), "github.com/bitnami/sealed-secrets/cmd/kubeseal", ["go.mod", "go.sum"], [`-X main.VERSION=${toolVersions().kubeseal.version}`]);
 }
 
 /** kubeconform at the version in tools/versions.json. */
 export function kubeconform(): string {
-  return goInstall("kubeconform", "github.com/yannh/kubeconform/cmd/kubeconform", toolVersions().kubeconform);
+  return goInstall("kubeconform", "github.com/yannh/kubeconform/cmd/kubeconform", toolVersions().kubeconform.version);
 }
 
 /** kwok at the version in tools/versions.json: fake nodes, and a kubelet-like pod lifecycle driven by stages. */
 export function kwok(): string {
-  return goInstall("kwok", "sigs.k8s.io/kwok/cmd/kwok", toolVersions().kwok);
+  return goInstall("kwok", "sigs.k8s.io/kwok/cmd/kwok", toolVersions().kwok.version);
 }
 
 /** argo-eval: Argo Rollouts' own analysis code, pinned by tools/argo-eval/go.mod. */
@@ -158,28 +182,47 @@ export function argoEval(): string {
   return goBuild("argo-eval", join(REPO, "tools", "argo-eval"), ".", ["go.mod", "go.sum", "main.go"]);
 }
 
-function versionAtLeast(have: string, min: string): boolean {
-  const a = have.split(".").map(Number);
-  const b = min.split(".").map(Number);
-  for (let i = 0; i < b.length; i++) if ((a[i] ?? 0) !== b[i]) return (a[i] ?? 0) > b[i]!;
-  return true;
+/**
+ * etcd at the version tools/versions.json pins, built from the Go module proxy (tools/etcd): the store
+ * of every throw-away API server. Kubernetes pins the etcd line it is tested with
+ * (build/dependencies.yaml of k8s.io/kubernetes); test/versions.test.ts keeps ours on that line.
+ */
+export function etcd(): string {
+  return goBuild("etcd", join(REPO, "tools", "etcd"), toolVersions().etcd.module, ["go.mod", "go.sum"]);
 }
 
-/** etcd from Debian's etcd-server package; refuses a version Kubernetes does not support. */
-export function etcd(): string {
-  const { etcd: want } = toolVersions();
-  const r = spawnSync("etcd", ["--version"], { encoding: "utf8" });
-  if (r.error) throw new Error(`etcd not found: install Debian's ${want.debianPackage} package (npm run setup does this)`);
-  const have = /etcd Version: (\d+\.\d+\.\d+)/.exec(r.stdout)?.[1];
-  if (!have || !versionAtLeast(have, want.minimum)) {
-    throw new Error(`etcd ${have ?? "(unknown version)"} is older than ${want.minimum}, the minimum for Kubernetes ${toolVersions().kubernetes}`);
-  }
-  return "etcd";
+/**
+ * The version stamps Prometheus' release build sets (.promu.yml): without them `prometheus --version`
+ * says nothing useful. The Go module v0.3xx.y is Prometheus 3.xx.y.
+ */
+export function prometheusRelease(): string {
+  const m = /^v0\.(\d)(\d\d)\.(\d+)$/.exec(toolVersions().prometheus.version);
+  if (!m) throw new Error(`tools/versions.json: prometheus ${toolVersions().prometheus.version} is not a v0.3xx.y module version`);
+  return `${m[1]}.${Number(m[2])}.${m[3]}`;
+}
+
+function prometheusCommand(name: string): string {
+  const v = toolVersions().prometheus.version;
+  return goInstall(name, `github.com/prometheus/prometheus/cmd/${name}`, v, [
+    `-X github.com/prometheus/common/version.Version=${prometheusRelease()}`,
+    `-X github.com/prometheus/common/version.Branch=${v}`,
+  ]);
+}
+
+/** Prometheus 3 (the e2e's and the dashboard tests' server), pinned in tools/versions.json. */
+export function prometheus(): string {
+  return prometheusCommand("prometheus");
+}
+
+/** promtool of the same release (rule checks and rule unit tests). */
+export function promtool(): string {
+  return prometheusCommand("promtool");
 }
 
 /** Where the Go module proxy put a module version (downloaded once into the module cache). */
 export function moduleDir(module: string, version: string): string {
-  const r = spawnSync("go", ["mod", "download", "-json", `${module}@${version}`], { encoding: "utf8", cwd: cacheDir() });
+  const r = spawnSync("go", ["mod", "download", "-json", `${module}@${version}`], { encoding: "utf8", cwd: cacheDir(), env: goEnv() });
+  if (r.error) throw new Error(`the go command is needed to build the validation tools: ${r.error.message}`);
   const info = r.stdout ? (JSON.parse(r.stdout) as { Dir?: string; Error?: string }) : {};
   if (r.error || r.status !== 0 || !info.Dir) {
     throw new Error(`cannot download ${module}@${version} from the Go module proxy: ${info.Error ?? r.error?.message ?? r.stderr}`);
@@ -195,9 +238,21 @@ export function crdManifests(): { source: string; text: string }[] {
   });
 }
 
-/** The definitions of Kubernetes' own OpenAPI v2 document for the pinned version (k8s.io/kubernetes module). */
+/**
+ * The schema definitions a kube-apiserver of the pinned version serves as OpenAPI v3 (enums
+ * included), read once from a throw-away control plane (scripts/lib/cluster/served-openapi.ts, in a
+ * child process so this stays synchronous) and cached by the Kubernetes and etcd versions.
+ */
 export function kubernetesDefinitions(): Record<string, never> {
-  const v = toolVersions().kubernetes;
-  const text = readFileSync(join(moduleDir("k8s.io/kubernetes", v), "api/openapi-spec/swagger.json"), "utf8");
-  return (JSON.parse(text) as { definitions: Record<string, never> }).definitions;
+  const v = toolVersions();
+  const file = join(cacheDir(), `openapi-v3-${hashOf(v.kubernetes.version, v.etcd.version, readFileSync(join(REPO, "scripts", "lib", "cluster", "served-openapi.ts"), "utf8"))}.json`);
+  if (!existsSync(file)) {
+    process.stderr.write(`reading the OpenAPI v3 schemas kube-apiserver ${v.kubernetes.version} serves (once; cached in ${cacheDir()})...\n`);
+    const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "scripts", "lib", "cluster", "served-openapi.ts")], { cwd: REPO, encoding: "utf8", maxBuffer: 256 << 20 });
+    if (r.error || r.status !== 0) throw new Error(`could not read the served OpenAPI v3 document: ${r.error?.message ?? r.stderr.trim().split("\n").slice(-5).join("\n")}`);
+    const tmp = `${file}.tmp-${process.pid}`;
+    writeFileSync(tmp, r.stdout);
+    renameSync(tmp, file);
+  }
+  return JSON.parse(readFileSync(file, "utf8")) as Record<string, never>;
 }

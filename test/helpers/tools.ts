@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { argoEval } from "../../scripts/lib/tools.ts";
+import { argoEval, promtool as builtPromtool } from "../../scripts/lib/tools.ts";
 
 /**
  * External programs the gate tests need. `npm test` (scripts/test.sh) installs or builds them first;
@@ -12,8 +12,9 @@ export function requireTool(envVar: string, fallback: string, how: string): stri
   return path;
 }
 
+/** promtool of the Prometheus release tools/versions.json pins (built once from the Go module proxy). */
 export function promtool(): string {
-  return requireTool("PROMTOOL", "promtool", "install Debian's prometheus package (npm test does this)");
+  return builtPromtool();
 }
 
 export interface Measurement {

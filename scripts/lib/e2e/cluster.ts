@@ -6,7 +6,7 @@ import { installCrds } from "../cluster/dry-run.ts";
 import { Managed, freePorts, waitFor } from "../cluster/process.ts";
 import { statusMessage } from "../cluster/client.ts";
 import { targetCrds, type Located } from "../objects.ts";
-import { REPO, kubeControllerManager, kubeScheduler, kwok, moduleDir, rolloutsController, toolVersions } from "../tools.ts";
+import { REPO, kubeControllerManager, kubeScheduler, kwok, moduleDir, prometheus as prometheusBin, rolloutsController, toolVersions } from "../tools.ts";
 import { sanitize } from "../../../generators/constructs/pod-monitor.ts";
 import { HOST_KEY } from "../../../generators/nodes/labels.ts";
 import type { FixtureConfig } from "./fixture.ts";
@@ -55,7 +55,7 @@ export interface E2ePrograms {
 }
 
 export function e2ePrograms(): E2ePrograms {
-  const fast = join(moduleDir("sigs.k8s.io/kwok", toolVersions().kwok), "kustomize", "stage", "pod", "fast");
+  const fast = join(moduleDir("sigs.k8s.io/kwok", toolVersions().kwok.version), "kustomize", "stage", "pod", "fast");
   const stages = [join(fast, "pod-ready.yaml"), join(fast, "pod-delete.yaml"), join(REPO, "scripts", "lib", "e2e", "kwok-pod-complete.yaml")];
   return {
     scheduler: kubeScheduler(),
@@ -197,7 +197,7 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
     mkdirSync(join(dir, "prometheus"));
     writeFileSync(join(dir, "rules.yml"), stringify({ groups: opts.ruleGroups }, { lineWidth: 0 }));
     writeFileSync(join(dir, "prometheus.yml"), stringify(prometheusConfig(opts.podMonitor, `127.0.0.1:${fixturePort}`, [join(dir, "rules.yml")])));
-    const prometheus = start("prometheus", "prometheus", [
+    const prometheus = start("prometheus", prometheusBin(), [
       `--config.file=${join(dir, "prometheus.yml")}`,
       `--storage.tsdb.path=${join(dir, "prometheus")}`,
       `--web.listen-address=127.0.0.1:${promPort}`,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { Managed, freePorts, removeOnExit, waitFor } from "../cluster/process.ts";
 import { prometheusConfig, type PodMonitorShape } from "../e2e/cluster.ts";
+import { prometheus } from "../tools.ts";
 
 /** A rule group as a PrometheusRule holds it (and as a Prometheus rule file does). */
 export interface RuleGroup {
@@ -22,7 +23,7 @@ export interface StagePrometheus {
 }
 
 /**
- * Debian's Prometheus on loopback, scraping a stage the way prometheus-operator would configure it
+ * Prometheus 3 (tools/versions.json) on loopback, scraping a stage the way prometheus-operator would configure it
  * for the rendered PodMonitors (the e2e's `prometheusConfig`), and evaluating the rendered rule
  * groups. `ruleInterval` replaces every group's interval: the rules are what is tested, and a 1 s
  * interval makes their series exist within seconds instead of minutes. A temp dir holds its data
@@ -41,7 +42,7 @@ export async function startStagePrometheus(opts: {
   writeFileSync(join(dir, "rules.yml"), stringify({ groups: opts.ruleGroups.map((g) => ({ ...g, interval: opts.ruleInterval })) }, { lineWidth: 0 }));
   writeFileSync(join(dir, "prometheus.yml"), stringify({ global: { evaluation_interval: opts.ruleInterval }, rule_files: [join(dir, "rules.yml")], scrape_configs: scrape }, { lineWidth: 0 }));
   mkdirSync(join(dir, "data"));
-  const prometheus = new Managed("prometheus", "prometheus", [
+  const server = new Managed("prometheus", prometheus(), [
     `--config.file=${join(dir, "prometheus.yml")}`,
     `--storage.tsdb.path=${join(dir, "data")}`,
     `--web.listen-address=127.0.0.1:${port}`,
@@ -49,12 +50,12 @@ export async function startStagePrometheus(opts: {
   ], join(dir, "prometheus.log"));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    await prometheus.stop();
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
     cleanup.release();
   };
   try {
-    await waitFor("Prometheus", async () => (await fetch(`${url}/-/ready`)).ok, () => prometheus.running, () => prometheus.tail());
+    await waitFor("Prometheus", async () => (await fetch(`${url}/-/ready`)).ok, () => server.running, () => server.tail());
   } catch (e) {
     await stop();
     throw e;
