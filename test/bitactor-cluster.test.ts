@@ -87,7 +87,7 @@ describe("ajv and the API server agree", () => {
     // Values of every JSON type, valid and invalid for some field. No null: the API server drops a
     // null optional field before validating (the render never emits one: inputs refuse null).
     const values = fc.oneof(
-      fc.constantFrom("", "aws", "oracle", "us-east-1a", "US-EAST-1A", "10.0.0.0/8", "10.0.0.0/33", "sha256:" + "a".repeat(64), "4.12.0", "4.12", "https://x.example", "http://x.example", "al2023@v20240924", "al2023@latest", "tempo:4317", "NYSE", "nyse"),
+      fc.constantFrom("", "aws", "oracle", "us-east-1a", "US-EAST-1A", "10.0.0.0/8", "10.0.0.0/33", "sha256:" + "a".repeat(64), "4.12.0", "4.12", "https://x.example", "http://x.example", "al2023@v20261112", "al2023@latest", "tempo:4317", "NYSE", "nyse"),
       fc.integer({ min: -2, max: 70000 }),
       fc.constantFrom(0.5, 3.0, 1e9),
       fc.boolean(),

@@ -167,17 +167,17 @@ const cases: Case[] = [
   },
   {
     name: "an AWS region without Karpenter settings",
-    mutate: replace(US_EAST_1, "karpenter:\n  nodeRole: KarpenterNodeRole-bitactor-prod-use1\n  amiAlias: al2023@v20240924\n", ""),
+    mutate: replace(US_EAST_1, "karpenter:\n  nodeRole: KarpenterNodeRole-bitactor-prod-use1\n  amiAlias: al2023@v20261112\n", ""),
     expect: [{ file: US_EAST_1, field: "/cloud", message: /a aws region needs karpenter: \{ nodeRole, amiAlias \}/, lineOf: "cloud: aws" }],
   },
   {
     name: "Karpenter settings in a GCP region",
-    mutate: replace("environments/production/regions/asia-east2.yaml", "components:\n", "karpenter:\n  nodeRole: KarpenterNodeRole-x\n  amiAlias: al2023@v20240924\ncomponents:\n"),
+    mutate: replace("environments/production/regions/asia-east2.yaml", "components:\n", "karpenter:\n  nodeRole: KarpenterNodeRole-x\n  amiAlias: al2023@v20261112\ncomponents:\n"),
     expect: [{ file: "environments/production/regions/asia-east2.yaml", field: "/karpenter", message: /unused: gcp regions run on the cluster's own node pools, not Karpenter; remove it/, lineOf: "karpenter:" }],
   },
   {
     name: "an AMI that floats",
-    mutate: replace(US_EAST_1, "amiAlias: al2023@v20240924", "amiAlias: al2023@latest"),
+    mutate: replace(US_EAST_1, "amiAlias: al2023@v20261112", "amiAlias: al2023@latest"),
     expect: [{ file: US_EAST_1, field: "/karpenter/amiAlias", message: /must match \^al2023@v\[0-9\]\{8\}\$ \(got "al2023@latest"\)/, lineOf: "amiAlias:" }],
   },
   {

@@ -59,7 +59,7 @@ test("an EC2NodeClass: the region's role and pinned AMI, discovery by the cluste
   const { userData, ...rest } = nc.spec;
   assert.deepEqual(rest, {
     role: "KarpenterNodeRole-bitactor-prod-use1",
-    amiSelectorTerms: [{ alias: "al2023@v20240924" }],
+    amiSelectorTerms: [{ alias: "al2023@v20261112" }],
     subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": "bitactor-prod-use1" } }],
     securityGroupSelectorTerms: [{ tags: { "karpenter.sh/discovery": "bitactor-prod-use1" } }],
     metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
