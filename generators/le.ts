@@ -1,12 +1,17 @@
 /**
  * Text spellings of a histogram bucket bound. Prometheus 2.x stores the `le` label exactly as
- * scraped, so the same bound arrives differently from different client libraries:
+ * scraped (and so do remote-write and OTLP paths that forward what a client wrote), so the same
+ * bound arrives differently from different client libraries:
  *   Go client_golang and Python (strconv.FormatFloat 'g', -1): 1e-06, 5e-07, 0.0001
  *   JavaScript prom-client (Number#toString):                    0.000001, 5e-7
  *   Java simpleclient (Double.toString):                          1.0E-6, 5.0E-7
  *   OpenMetrics-style floats (always a fraction digit):           1.0e-06
  *   Plain decimal:                                                0.0000005
- * The gate matches all of them, so a client change can never make it read an empty bucket.
+ * Prometheus 3 normalises `le` at scrape (text, OpenMetrics and protobuf alike) to its
+ * OpenMetrics float form (prometheus3Spelling below; prometheus.io/docs/prometheus/latest/migration,
+ * "le and quantile label values"): 0.000001 and 1e-06 are both stored as 1e-06, 1 as 1.0. That form
+ * is always one of the spellings above. The gate matches all of them, so neither a client change nor
+ * a backend on the other Prometheus generation can make it read an empty bucket.
  */
 
 interface Decomposed {
@@ -36,10 +41,19 @@ function scientific({ digits, exp }: Decomposed, opts: { e: string; minExpDigits
   return `${digits[0]}${frac ? "." + frac : ""}${opts.e}${sign}${expText}`;
 }
 
-/** Go: strconv.FormatFloat(x, 'g', -1, 64): %e when exp < -4 or exp >= 21 (shortest precision). */
+/** Go: strconv.FormatFloat(x, 'g', -1, 64): %e when exp < -4 or exp >= 6 (strconv/ftoa.go: shortest uses precision 6 for the choice). */
 export function goSpelling(x: number): string {
   const d = decompose(x);
-  return d.exp < -4 || d.exp >= 21 ? scientific(d, { e: "e", minExpDigits: 2, forceFraction: false }) : plainDecimal(d);
+  return d.exp < -4 || d.exp >= 6 ? scientific(d, { e: "e", minExpDigits: 2, forceFraction: false }) : plainDecimal(d);
+}
+
+/**
+ * What Prometheus 3 stores for a scraped bound: model/textparse formatOpenMetricsFloat, i.e. Go's
+ * shortest 'g' form with ".0" appended when it has neither a point nor an exponent (1 → 1.0).
+ */
+export function prometheus3Spelling(x: number): string {
+  const go = goSpelling(x);
+  return go.includes(".") || go.includes("e") ? go : `${go}.0`;
 }
 
 /** JavaScript: Number#toString. */
@@ -63,6 +77,7 @@ export function leSpellings(boundNs: number): string[] {
   const d = decompose(seconds);
   const all = new Set([
     goSpelling(seconds),
+    prometheus3Spelling(seconds),
     jsSpelling(seconds),
     javaSpelling(seconds),
     plainDecimal(d),

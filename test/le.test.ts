@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { goSpelling, javaSpelling, jsSpelling, leRegex, leSpellings } from "../generators/le.ts";
+import { goSpelling, javaSpelling, jsSpelling, leRegex, leSpellings, prometheus3Spelling } from "../generators/le.ts";
 
 test("spellings of known bounds, as each client library writes them", () => {
   // Expected strings: Go strconv.FormatFloat(x,'g',-1,64), JS String(x), Java Double.toString(x).
@@ -24,6 +24,30 @@ test("spellings of known bounds, as each client library writes them", () => {
     for (const spelled of [go, js, java]) assert.ok(leSpellings(ns).includes(spelled));
   }
   assert.deepEqual(leSpellings(1000), ["0.000001", "1.0E-6", "1.0e-06", "1e-06"]);
+});
+
+test("what Prometheus 3 stores for a scraped bound (formatOpenMetricsFloat) is one of the spellings", () => {
+  // Expected strings: Prometheus 3's normalisation of the le label at scrape (model/textparse).
+  const table: [number, string][] = [
+    [1000, "1e-06"],
+    [500, "5e-07"],
+    [750, "7.5e-07"],
+    [100000, "0.0001"],
+    [1e9, "1.0"],
+    [1e10, "10.0"],
+    [1e15, "1e+06"],
+  ];
+  for (const [ns, stored] of table) {
+    assert.equal(prometheus3Spelling(ns / 1e9), stored, `${ns} ns`);
+    assert.ok(leSpellings(ns).includes(stored), `${ns} ns: ${stored}`);
+  }
+  // Go switches to an exponent at 1e6 (strconv/ftoa.go), JavaScript only at 1e21.
+  assert.equal(goSpelling(1e6), "1e+06");
+  assert.equal(goSpelling(999999), "999999");
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 10_000_000_000 }), (ns) => leSpellings(ns).includes(prometheus3Spelling(ns / 1e9))),
+    { numRuns: 500 },
+  );
 });
 
 test("the regex matches every spelling of the bound and no other bound", () => {

@@ -13,6 +13,7 @@ import { startStagePrometheus, type RuleGroup, type StagePrometheus } from "../s
 import type { PodMonitorShape } from "../scripts/lib/e2e/cluster.ts";
 import type { RepositoryModel } from "../generators/inputs/types.ts";
 import { STAGE_FOLDERS } from "../generators/naming.ts";
+import { leRegex, prometheus3Spelling } from "../generators/le.ts";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -151,6 +152,22 @@ test("real Prometheus: every rule group of the stage evaluates without error; no
   // The role label really arrives through the rendered PodMonitor's relabelling.
   const up = await prom.query(`count by (rollout_role) (up{namespace="${namespace}"} == 1)`);
   assert.deepEqual(Object.fromEntries(up.map((s) => [s.metric.rollout_role, Number(s.value[1])])), { active: 10, preview: 5 });
+});
+
+test("real Prometheus 3: the Go (1e-06) and JavaScript (0.000001) spellings of a bound are stored as one normalised le", async () => {
+  // One active pod of each component writes Go's spelling and one JavaScript's (contract-fixture.ts).
+  const c = model.catalog.components["order-engine"]!;
+  const byPod = await prom.query(`count by (pod, le) (${c.metric.name}_bucket{namespace="${namespace}", rollout_role="active"})`);
+  const pods = new Set(byPod.map((s) => s.metric.pod));
+  assert.equal(pods.size, 2, "both active pods scraped");
+  for (const pod of pods) {
+    const les = byPod.filter((s) => s.metric.pod === pod).map((s) => s.metric.le).sort();
+    assert.deepEqual(les, [...c.metric.bucketsNs.map((ns) => prometheus3Spelling(ns / 1e9)), "+Inf"].sort(), pod!);
+  }
+  // The budget bound, which the JavaScript pod wrote as 0.000001, is stored as 1e-06 for both pods, and the gate's regex selects it.
+  assert.equal(prometheus3Spelling(c.budgetNs / 1e9), "1e-06");
+  const atBudget = await prom.query(`count(${c.metric.name}_bucket{namespace="${namespace}", rollout_role="active", le=~"${leRegex(c.budgetNs).replaceAll("\\", "\\\\")}"})`);
+  assert.equal(Number(atBudget[0]?.value[1]), 2);
 });
 
 test("real Prometheus: every query of every dashboard of the stage parses and returns finite data", async () => {
