@@ -1,4 +1,4 @@
-// npm run setup (after the Debian packages): builds or finds every program the checks run, printing
+// npm run setup (after the Debian packages openssl and shellcheck): builds or finds every program the checks run, printing
 // where each one is (validation and the e2e). Go programs are built once per version into ~/.cache/bitactor-gitops.
 import { main } from "./lib/run.ts";
 import { schemaRoot } from "./lib/kubeconform.ts";

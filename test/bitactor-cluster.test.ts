@@ -1,6 +1,6 @@
 // The BitActorCluster CRD (issue 5): its spec schema is generated from regionSchema, the schema the
 // render validates environments/<env>/regions/*.yaml with. Proven by running both: ajv on the input
-// schema and a real kube-apiserver (v1.28, strict field validation) with the rendered CRD installed
+// schema and a real kube-apiserver (v1.36, strict field validation) with the rendered CRD installed
 // must give the same verdict on every committed region file and on hundreds of mutated ones.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,6 +1,6 @@
 // The latency gate, taken from the rendered AnalysisTemplates, on synthetic histograms:
 // 1. promtool test rules runs the rendered PromQL (the real Prometheus engine);
-// 2. Argo Rollouts' own provider and evaluator (tools/argo-eval, pinned v1.9.1) turn the results
+// 2. Argo Rollouts' own provider and evaluator (tools/argo-eval, pinned v1.10.2) turn the results
 //    into measurement phases with the rendered success/failure conditions.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// Dashboards and rules against a real Prometheus (Debian's 2.42, loopback): every panel's query of
+// Dashboards and rules against a real Prometheus (Prometheus 3, tools/versions.json, loopback): every panel's query of
 // every rendered dashboard of a stage parses and returns data from the engine's metric contract
 // (scripts/lib/observability/contract-fixture.ts), scraped through the rendered PodMonitors and
 // recorded by the rendered PrometheusRules. Plus the render-time structural checks of dashboards,

@@ -1,4 +1,4 @@
-// The rendered PrometheusRules, run by the real Prometheus rule engine (promtool, Debian 2.42):
+// The rendered PrometheusRules, run by the real Prometheus rule engine (promtool of Prometheus 3, tools/versions.json):
 // every rule group passes `promtool check rules`, and `promtool test rules` feeds synthetic pods
 // (active and preview, both `le` spellings, errors, scrape failures) through the recording rules and
 // alerts of two components and asserts exactly which alerts fire when.

@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 /**
  * The real programs that check what we render. Go programs are built from the Go module proxy at the
  * versions pinned in tools/ and cached outside the repository, keyed by version and source, so a warm
- * run builds nothing. Debian programs are found on PATH; `npm run setup` (scripts/setup.sh) installs them.
+ * run builds nothing. The few Debian programs (openssl, shellcheck) are found on PATH; `npm run setup`
+ * (scripts/setup.sh) installs them.
  */
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -224,8 +225,8 @@ export function moduleDir(module: string, version: string): string {
   const r = spawnSync("go", ["mod", "download", "-json", `${module}@${version}`], { encoding: "utf8", cwd: cacheDir(), env: goEnv() });
   if (r.error) throw new Error(`the go command is needed to build the validation tools: ${r.error.message}`);
   const info = r.stdout ? (JSON.parse(r.stdout) as { Dir?: string; Error?: string }) : {};
-  if (r.error || r.status !== 0 || !info.Dir) {
-    throw new Error(`cannot download ${module}@${version} from the Go module proxy: ${info.Error ?? r.error?.message ?? r.stderr}`);
+  if (r.status !== 0 || !info.Dir) {
+    throw new Error(`cannot download ${module}@${version} from the Go module proxy: ${info.Error ?? r.stderr}`);
   }
   return info.Dir;
 }

@@ -7,8 +7,8 @@ import { Managed, freePorts, removeOnExit, waitFor } from "./process.ts";
 import { etcd, kubeApiserver } from "../tools.ts";
 
 /**
- * A real, throw-away Kubernetes control plane on loopback: Debian's etcd and a kube-apiserver built
- * from the pinned k8s.io/kubernetes module, with a temporary data dir, a self-signed serving
+ * A real, throw-away Kubernetes control plane on loopback: etcd and a kube-apiserver, both built
+ * from the Go module proxy at the versions tools/versions.json pins, with a temporary data dir, a self-signed serving
  * certificate, and one static admin token (group system:masters, RBAC on). `stop()` ends both
  * processes and deletes every file it made.
  */

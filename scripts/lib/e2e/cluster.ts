@@ -15,7 +15,7 @@ import type { FixtureConfig } from "./fixture.ts";
  * One throw-away cluster for one e2e scenario, every program real and on loopback: etcd and
  * kube-apiserver (the validation issue's control plane), kube-scheduler, kube-controller-manager,
  * kwok (fake nodes and a kubelet-like pod lifecycle), the Argo Rollouts controller, Prometheus
- * (Debian) scraping the latency fixture every second, and the fixture itself.
+ * (3.x, tools/versions.json) scraping the latency fixture every second, and the fixture itself.
  */
 
 /** A fake node kwok manages. */
@@ -50,13 +50,25 @@ export interface E2ePrograms {
   readonly rollouts: string;
   /** The CRDs of every controller we target (tools/versions.json). */
   readonly crds: readonly Located[];
-  /** kwok's stages: its own pod-ready and pod-delete, and our pod-complete (kwok-pod-complete.yaml). */
+  /**
+   * kwok's stages: its own node-initialize and node-heartbeat-with-lease (the fake nodes renew
+   * leases, --node-lease-duration-seconds), pod-ready and pod-delete, and our pod-complete
+   * (kwok-pod-complete.yaml). Since v0.8.0 the kwok binary adds no default stage of a kind when
+   * its configuration has stages of another (pkg/kwok/cmd/root.go): without the node stages the
+   * nodes never become Ready. kwokctl adds the same two node stages (pkg/kwokctl/runtime/cluster.go).
+   */
   readonly kwokStages: string;
 }
 
 export function e2ePrograms(): E2ePrograms {
-  const fast = join(moduleDir("sigs.k8s.io/kwok", toolVersions().kwok.version), "kustomize", "stage", "pod", "fast");
-  const stages = [join(fast, "pod-ready.yaml"), join(fast, "pod-delete.yaml"), join(REPO, "scripts", "lib", "e2e", "kwok-pod-complete.yaml")];
+  const stage = join(moduleDir("sigs.k8s.io/kwok", toolVersions().kwok.version), "kustomize", "stage");
+  const stages = [
+    join(stage, "node", "fast", "node-initialize.yaml"),
+    join(stage, "node", "heartbeat-with-lease", "node-heartbeat-with-lease.yaml"),
+    join(stage, "pod", "fast", "pod-ready.yaml"),
+    join(stage, "pod", "fast", "pod-delete.yaml"),
+    join(REPO, "scripts", "lib", "e2e", "kwok-pod-complete.yaml"),
+  ];
   return {
     scheduler: kubeScheduler(),
     controllerManager: kubeControllerManager(),
@@ -78,11 +90,11 @@ export interface E2eCluster {
 }
 
 /**
- * The scrape configuration prometheus-operator v0.93.0 generates for a rendered PodMonitor
+ * The scrape configuration prometheus-operator v0.94.1 generates for a rendered PodMonitor
  * (pkg/prometheus/promcfg.go, generatePodMonitorConfig), for the parts our PodMonitors use: drop
  * finished pods, keep the selector's pods and the endpoint's port, add namespace/container/pod,
  * podTargetLabels, job and endpoint, then the endpoint's own relabelings. Targets come from the
- * fixture's HTTP SD (Kubernetes SD's labels; Debian's Prometheus has no Kubernetes SD), and the
+ * fixture's HTTP SD (Kubernetes SD's labels; kwok's pods have no address to discover), and the
  * address is the fixture's, as pod IPs are kwok's fakes: those two rules come last and touch no label.
  */
 export function prometheusConfig(monitor: PodMonitorShape, fixtureAddress: string, ruleFiles: readonly string[] = []): unknown {

@@ -11,8 +11,8 @@ import { Histogram, type Latency, type LeSpelling } from "./latency.ts";
  *     selector, so traffic follows its decisions);
  *   - a Running load-generator pod sends `--rate` requests/s to the Service named in its `--target`
  *     (the loadgen's CLI contract, engine/catalog.yaml), spread over the pods that Service selects.
- * It is also Prometheus' service discovery: Debian's Prometheus is built without Kubernetes service
- * discovery, so `/targets` (Prometheus HTTP SD) lists the pods the API server has, with the same
+ * It is also Prometheus' service discovery: the pods are kwok's fakes with no reachable address, so
+ * one fixture answers for all of them and `/targets` (Prometheus HTTP SD) lists the pods the API server has, with the same
  * `__meta_kubernetes_pod_*` labels Kubernetes SD would give. Prometheus' relabelling then attaches
  * namespace, pod and rollouts-pod-template-hash exactly as prometheus-operator's monitors do, and
  * scrapes `/metrics?pod=<name>` here (pod IPs are kwok's fakes).

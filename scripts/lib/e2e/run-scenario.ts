@@ -34,20 +34,19 @@ export interface Observation {
 }
 
 const HASH = POD_TEMPLATE_HASH_LABEL;
-/** Argo Rollouts' own `kubectl argo rollouts promote` patch (pkg/kubectl-argo-rollouts/cmd/promote, v1.9.1). */
+/** Argo Rollouts' own `kubectl argo rollouts promote` patch (pkg/kubectl-argo-rollouts/cmd/promote, v1.10.2). */
 const PROMOTE_PATCH = { status: { pauseConditions: null } };
 /**
- * How long the controller may leave a stored change unacted on before the operator nudges it: a
+ * How long the controller may leave a stored change unacted on before the e2e calls it lost: a
  * release whose spec generation it has not observed, or a promote after which it still reports
- * Paused. Argo Rollouts v1.9.1 can miss a change that lands while a reconcile is in flight: the
- * controller's writeBackToInformer puts its older copy over the change in its informer cache and
- * nothing wakes it until the 15 min resync (argoproj/argo-rollouts#4694, #4073; fixed upstream by
- * #4786, not in v1.9.x). Any later change to the Rollout re-syncs the cache, so the runbook's
- * remedy, and the e2e operator's, is a harmless annotation. A healthy controller reacts within
- * one reconcile (well under a second here), so 10 s never nudges a controller that is merely slow.
+ * Paused. Argo Rollouts up to v1.9.x could miss a change that landed while a reconcile was in flight
+ * (writeBackToInformer put its older copy over the change in its informer cache; nothing woke it
+ * until the 15 min resync: argoproj/argo-rollouts#4694, #4073). v1.10.0 requeues on a stale cache
+ * instead (PR #4786), so the e2e no longer nudges: a lost change is a named problem and the scenario
+ * fails. A healthy controller reacts within one reconcile (well under a second here), so 30 s never
+ * blames a controller that is merely slow.
  */
-const NUDGE_AFTER_MS = 10_000;
-const NUDGE_ANNOTATION = "bitactor.io/promote-nudge";
+const LOST_AFTER_MS = 30_000;
 /** A scenario that has not decided this long after the release is reported undecided. */
 const DECISION_DEADLINE_S = 480;
 const POLL_MS = 500;
@@ -179,8 +178,9 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
     let decidedAt: number | null = null;
     let outageDone = false;
     let operatorPromotedAt: number | null = null;
-    // The release (the image change) counts like a nudge: the controller gets NUDGE_AFTER_MS to pick it up.
-    let lastNudgeAt = Date.now();
+    // The release (the image change) is the first change the controller must act on.
+    let lastChangeAt = Date.now();
+    let lost = "";
     const runs = async (type: string): Promise<AnalysisRun[]> =>
       newHash
         ? ((await must(client, "GET", `/apis/argoproj.io/v1alpha1/namespaces/${ns}/analysisruns?labelSelector=rollout-type%3D${type},${HASH}%3D${newHash}`)) as { items: AnalysisRun[] }).items
@@ -196,18 +196,18 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
       // Rollout offers it. The gate, not the operator, must decide.
       if (st.pauseConditions?.some((c) => c.reason === "BlueGreenPause")) {
         await must(client, "PATCH", `${rolloutPath}/status`, PROMOTE_PATCH, "application/merge-patch+json");
-        operatorPromotedAt = lastNudgeAt = Date.now();
+        operatorPromotedAt = lastChangeAt = Date.now();
         log(`${s.id}: operator promoted at ${((Date.now() - t0) / 1000).toFixed(0)} s (the Rollout was paused after its analysis)`);
-      } else if (Date.now() - lastNudgeAt > NUDGE_AFTER_MS) {
-        // A change is stored but the controller still acts on its stale copy (see NUDGE_AFTER_MS):
-        // the release itself (the spec generation it never observed, #4073) or the promote (#4694).
-        const lostRelease = String(ro.metadata.generation) !== st.observedGeneration;
+      } else if (Date.now() - lastChangeAt > LOST_AFTER_MS) {
+        // A change is stored but the controller still acts on its older copy (see LOST_AFTER_MS).
+        const lostRelease = String(ro.metadata.generation) !== String(st.observedGeneration);
         const lostPromote = operatorPromotedAt !== null && !st.pauseConditions?.length && st.phase === "Paused";
         if (lostRelease || lostPromote) {
-          lastNudgeAt = Date.now();
-          const patch = { metadata: { annotations: { [NUDGE_ANNOTATION]: new Date(lastNudgeAt).toISOString() } } };
-          await must(client, "PATCH", rolloutPath, patch, "application/merge-patch+json");
-          log(`${s.id}: operator nudged at ${((lastNudgeAt - t0) / 1000).toFixed(0)} s: ${lostRelease ? `the controller still acts on generation ${st.observedGeneration} of ${ro.metadata.generation} (argo-rollouts#4073)` : "promoted, still Paused with no pause condition (argo-rollouts#4694)"}`);
+          lost = lostRelease
+            ? `the controller still acted on generation ${st.observedGeneration} of ${ro.metadata.generation} ${((Date.now() - lastChangeAt) / 1000).toFixed(0)} s after the release (a lost change, argo-rollouts#4073)`
+            : `promoted ${((Date.now() - lastChangeAt) / 1000).toFixed(0)} s ago, the Rollout still says Paused with no pause condition (a lost promote, argo-rollouts#4694)`;
+          log(`${s.id}: ${lost}`);
+          break;
         }
       }
       if (s.prometheusOutage && !outageDone) {
@@ -280,7 +280,8 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
       postPromotion,
       monitoring,
     };
-    const problems = judge(s, observed);
+    // A change the controller never acted on fails the scenario whatever else was seen.
+    const problems = [...(lost ? [lost] : []), ...judge(s, observed)];
     const diagnostics = problems.length
       ? `Rollout status: ${JSON.stringify({ phase: finalStatus.phase, message: finalStatus.message, abort: finalStatus.abort, conditions: finalStatus.conditions })}\n--- rollouts-controller ---\n${cluster.rollouts.tail(30)}\n--- fixture ---\n${cluster.fixture.tail(5)}`
       : "";
