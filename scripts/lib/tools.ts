@@ -84,9 +84,12 @@ function cached(name: string, key: string, build: (out: string) => void): string
   if (existsSync(out)) return out;
   const tmp = `${out}.tmp-${process.pid}`;
   process.stderr.write(`building ${name} (once; cached in ${cacheDir()})...\n`);
+  const started = Date.now();
   try {
     build(tmp);
     renameSync(tmp, out);
+    // What a cold machine pays per program (the README's cold figures come from these lines).
+    process.stderr.write(`built ${name} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
   } finally {
     rmSync(tmp, { force: true });
   }
