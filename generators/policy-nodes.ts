@@ -7,7 +7,7 @@ import { MULTUS } from "./constructs/accelerated-networks.ts";
 import { ON_DEMAND_ONLY_ENVIRONMENT, usesKarpenter } from "./nodes/provisioners.ts";
 import { describeObject as who, isObject, podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
 
-/** Rules on the engine's nodes and how pods reach them (issue 5); part of `npm run policy`. */
+/** Rules on the engine's nodes and how pods reach them (README "Nodes: pools per cloud and their configuration"); part of `npm run policy`. */
 export const NODE_RULES = {
   "node-pool-instance-type": "every NodePool is a catalog pool and requires exactly that pool's instance type on its cloud (engine/catalog.yaml nodePools)",
   "on-demand-in-production": `NodePools of ${ON_DEMAND_ONLY_ENVIRONMENT} require capacity type on-demand and nothing else: spot only outside production`,

@@ -1,4 +1,4 @@
-// npm run e2e: the promotion gate end to end (issue 4). For every scenario in
+// npm run e2e: the promotion gate end to end. For every scenario in
 // scripts/lib/e2e/scenarios.ts, a fresh loopback cluster with the real Argo Rollouts controller and
 // a real Prometheus runs the committed manifests of one region's component through a blue/green
 // release, and the table says what the controller decided and when.

@@ -1,4 +1,4 @@
-// Disaster recovery (issue 5): every stage's Velero BackupStorageLocation (its region's bucket,
+// Disaster recovery: every stage's Velero BackupStorageLocation (its region's bucket,
 // prefix = stage) and Schedule (every 15 minutes, the stage namespace only); the cron arithmetic
 // behind the input check and the policy rule, against brute force over generated schedules.
 import { test } from "node:test";

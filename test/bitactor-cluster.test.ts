@@ -1,4 +1,4 @@
-// The BitActorCluster CRD (issue 5): its spec schema is generated from regionSchema, the schema the
+// The BitActorCluster CRD: its spec schema is generated from regionSchema, the schema the
 // render validates environments/<env>/regions/*.yaml with. Proven by running both: ajv on the input
 // schema and a real kube-apiserver (v1.36, strict field validation) with the rendered CRD installed
 // must give the same verdict on every committed region file and on hundreds of mutated ones.

@@ -1,4 +1,4 @@
-// The e2e's own parts (issue 4), without a cluster: the latency fixture's distributions and
+// The e2e's own parts, without a cluster: the latency fixture's distributions and
 // histograms, its traffic model and service discovery, the Prometheus configuration (checked by
 // promtool), the one change made to rendered manifests, the fake nodes, and the verdict logic
 // that turns an observation into a pass or a mismatch. npm run e2e runs the real thing.

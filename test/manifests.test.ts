@@ -127,7 +127,7 @@ test("every component has a PodMonitor: all its pods, blue and green, every scra
     const ep = spec.podMetricsEndpoints[0];
     assert.equal(ep.port, c.metricsPort.name);
     assert.equal(ep.interval, `${model.catalog.scrapeIntervalSeconds}s`);
-    assert.equal(ep.interval, "1s", "issue 7: 1 s scraping");
+    assert.equal(ep.interval, "1s", "the latency SLO is measured on 1 s scrapes");
     assert.equal(ep.scrapeTimeout, ep.interval);
     assert.ok(rollout.template.spec.containers[0].ports.some((p: Any) => p.name === ep.port), "the port exists on the pods");
     // The labels the gate's queries select on are written from the pod and its namespace.

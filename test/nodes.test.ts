@@ -1,4 +1,4 @@
-// The engine's nodes (issue 5): Karpenter NodePools and EC2NodeClasses for AWS stages, exactly from
+// The engine's nodes: Karpenter NodePools and EC2NodeClasses for AWS stages, exactly from
 // engine/catalog.yaml and environments/; the node configuration in their user data (NodeConfig for
 // the kubelet, a boot script checked by shellcheck); nothing rendered for GCP/Azure stages, whose
 // pools the clusters carry; the AppProject that alone may create node kinds.

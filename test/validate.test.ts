@@ -1,4 +1,4 @@
-// The two validation layers (issue 3): kubeconform with strict schemas, offline, and a real
+// The two validation layers: kubeconform with strict schemas, offline, and a real
 // kube-apiserver's strict server-side dry-run. Each broken object below must be rejected by the layer
 // that can see the problem; where a layer cannot (CEL rules on updates), the test pins that it
 // accepts, so the README's table of which layer catches what stays true.

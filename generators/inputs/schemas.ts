@@ -107,7 +107,7 @@ export const catalogSchema = {
       required: ["exporter", "pnl", "positionValue", "riskExposure"],
       properties: { exporter: id, pnl: metricName, positionValue: metricName, riskExposure: metricName },
     },
-    // At least 1 s: Prometheus durations below a second exist but 1 s is what issue 7 asks and what
+    // At least 1 s: Prometheus durations below a second exist but 1 s is what the engine's latency SLO is measured at and what
     // the gate's windows (≥ 30 s) are sized for; at most 15 s so a 30 s window still holds two samples.
     scrapeIntervalSeconds: seconds(1, 15),
     quantile: { type: "number", exclusiveMinimum: 0.5, exclusiveMaximum: 1 },
@@ -190,7 +190,7 @@ export const catalogSchema = {
             required: ["addCapabilities"],
             properties: {
               // Only what kernel-bypass networking needs; anything broader (SYS_ADMIN, NET_ADMIN ...) is
-              // not an exception this repository grants (issue 6: "the minimal capabilities DPDK needs").
+              // not an exception this repository grants: DPDK needs no more (README "Identities and pod security").
               addCapabilities: { type: "array", uniqueItems: true, items: { enum: ["IPC_LOCK", "NET_RAW", "SYS_NICE"] } },
             },
           },
@@ -301,7 +301,7 @@ export const regionSchema = {
     region: id,
     cloud: { enum: ["aws", "gcp", "azure"] },
     cluster: { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", pattern: "^[a-z0-9][a-z0-9-.]{0,62}$" } } },
-    // Three zones: a zone outage leaves two thirds of capacity (issue 5 spreads replicas over them).
+    // Three zones: a zone outage leaves two thirds of capacity (every component spreads its replicas over them).
     zones: { type: "array", minItems: 3, uniqueItems: true, items: { type: "string", pattern: "^[a-z0-9-]+$" } },
     exchanges: {
       type: "array",

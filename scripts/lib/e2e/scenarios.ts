@@ -5,7 +5,7 @@ import type { FixtureBehaviour } from "./fixture.ts";
 import type { Latency } from "./latency.ts";
 
 /**
- * What npm run e2e proves (issue 4): each row is run on its own fresh cluster, against the rendered
+ * What npm run e2e proves: each row is run on its own fresh cluster, against the rendered
  * manifests of one production region, with the real Argo Rollouts controller deciding. The budget
  * is the component's (1 µs for the order engine, design brief "Latency budgets"); latencies below
  * are stated relative to it so the table holds for any component.
