@@ -1,18 +1,18 @@
 // npm run e2e: the promotion gate end to end. For every scenario in
-// scripts/lib/e2e/scenarios.ts, a fresh loopback cluster with the real Argo Rollouts controller and
+// harness/e2e/scenarios.ts, a fresh loopback cluster with the real Argo Rollouts controller and
 // a real Prometheus runs the committed manifests of one region's component through a blue/green
 // release, and the table says what the controller decided and when.
 //
 //   npm run e2e [-- --environment production --region us-east-1 --component order-engine --only healthy,regressed]
 import { parseArgs } from "node:util";
 import { main } from "./lib/run.ts";
-import { runningProcesses } from "./lib/cluster/process.ts";
-import { REPO } from "./lib/tools.ts";
-import { loadRelease, pointAtPrometheus } from "./lib/e2e/release.ts";
-import { SCENARIOS } from "./lib/e2e/scenarios.ts";
-import { runScenario, type Observation } from "./lib/e2e/run-scenario.ts";
-import { e2ePrograms } from "./lib/e2e/cluster.ts";
-import { mismatchReport, passed, resultTable } from "./lib/e2e/report.ts";
+import { runningProcesses } from "../harness/cluster/process.ts";
+import { REPO } from "../harness/tools.ts";
+import { loadRelease, pointAtPrometheus } from "../harness/e2e/release.ts";
+import { SCENARIOS } from "../harness/e2e/scenarios.ts";
+import { runScenario, type Observation } from "../harness/e2e/run-scenario.ts";
+import { e2ePrograms } from "../harness/e2e/cluster.ts";
+import { mismatchReport, passed, resultTable } from "../harness/e2e/report.ts";
 
 /** Cluster start-ups are CPU-bound (Go programs initialising); spacing them keeps 2 cores responsive. */
 const STAGGER_MS = 8_000;

@@ -1,7 +1,7 @@
-// npm run policy: the security policy gate over the committed rendered tree (generators/policy.ts).
+// npm run policy: the security policy gate over the committed rendered tree (checks/policy.ts).
 // Prints every violation as `file: Kind ns/name field: rule: message` and exits 1 if there is one.
 import { loadRepository } from "../generators/inputs/load.ts";
-import { checkPolicies, RULES } from "../generators/policy.ts";
+import { checkPolicies, RULES } from "../checks/policy.ts";
 import { readInputs } from "./lib/inputs.ts";
 import { parseFiles } from "./lib/objects.ts";
 import { main } from "./lib/run.ts";

@@ -19,7 +19,7 @@ import { loadRepository } from "../generators/inputs/load.ts";
 import { stageId } from "../generators/naming.ts";
 import { readInputs } from "./lib/inputs.ts";
 import { main } from "./lib/run.ts";
-import { kubeseal } from "./lib/tools.ts";
+import { kubeseal } from "../harness/tools.ts";
 
 const USAGE = "usage: npm run seal -- --environment <env> --region <region> --component <component> --secret <name> --key <ENV_NAME> --cert <controller-cert.pem> < value";
 

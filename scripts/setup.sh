@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Some modules we build declare a newer Go than a machine's own: the go command fetches this
-# toolchain from the Go module proxy (once; about 76 MB). scripts/lib/tools.ts sets the same for
+# toolchain from the Go module proxy (once; about 76 MB). harness/tools.ts sets the same for
 # every go command it runs; tools/versions.json (goToolchain) is the one place it is pinned.
 GOTOOLCHAIN="$(node -p 'require("./tools/versions.json").goToolchain.version')"
 export GOTOOLCHAIN
@@ -30,4 +30,4 @@ fi
 openssl version >/dev/null
 shellcheck --version >/dev/null
 
-npx tsx scripts/tools.ts
+node --import tsx scripts/tools.ts

@@ -9,9 +9,9 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 npx tsc --noEmit -p .
-npx tsx scripts/validate.ts
-npx tsx scripts/validate-server.ts
-npx tsx scripts/policy.ts
-npx tsx scripts/e2e.ts
+node --import tsx scripts/validate.ts
+node --import tsx scripts/validate-server.ts
+node --import tsx scripts/policy.ts
+node --import tsx scripts/e2e.ts
 node --import tsx --test --test-reporter=spec test/*.test.ts
-npx tsx scripts/check.ts
+node --import tsx scripts/check.ts

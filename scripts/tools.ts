@@ -1,8 +1,8 @@
 // npm run setup (after the Debian packages openssl and shellcheck): builds or finds every program the checks run, printing
 // where each one is (validation and the e2e). Go programs are built once per version into ~/.cache/bitactor-gitops.
 import { main } from "./lib/run.ts";
-import { schemaRoot } from "./lib/kubeconform.ts";
-import { argoEval, otelcol, kubeseal, crdManifests, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kubeconform, kwok, prometheus, promtool, rolloutsController } from "./lib/tools.ts";
+import { schemaRoot } from "../checks/kubeconform.ts";
+import { argoEval, otelcol, kubeseal, crdManifests, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kubeconform, kwok, prometheus, promtool, rolloutsController } from "../harness/tools.ts";
 
 await main(async () => {
   const found: [string, () => string][] = [

@@ -1,11 +1,11 @@
 // npm run validate:server: a real kube-apiserver on loopback, the CRDs of the controllers we target,
 // then a strict server-side dry-run of every rendered object. Leaves no process or file behind.
-import { startControlPlane } from "./lib/cluster/control-plane.ts";
-import { describe, dryRunAll, installCrds } from "./lib/cluster/dry-run.ts";
+import { startControlPlane } from "../harness/cluster/control-plane.ts";
+import { describe, dryRunAll, installCrds } from "../harness/cluster/dry-run.ts";
 import { parseFiles, targetCrds } from "./lib/objects.ts";
 import { main } from "./lib/run.ts";
 import { readRendered } from "./lib/tree.ts";
-import { toolVersions } from "./lib/tools.ts";
+import { toolVersions } from "../harness/tools.ts";
 
 await main(async () => {
   const objects = parseFiles(await readRendered(process.cwd()));

@@ -1,5 +1,5 @@
-// npm run versions: prints the README's Versions tables from tools/versions.json (paste them into
-// README.md after a version move; test/versions.test.ts fails until the README holds them).
+// npm run versions: prints the Versions tables from tools/versions.json (paste them into
+// docs/versions.md after a version move; test/versions.test.ts fails until it holds them).
 import { main } from "./lib/run.ts";
 import { modelsTable, versionsTable } from "./lib/versions-table.ts";
 

@@ -11,9 +11,9 @@ import { renderObjects } from "../generators/render.ts";
 import { regionSchema } from "../generators/inputs/schemas.ts";
 import { toStructural } from "../generators/crd/structural.ts";
 import { BITACTOR_CLUSTER } from "../generators/constructs/bitactor-cluster.ts";
-import { startControlPlane, type ControlPlane } from "../scripts/lib/cluster/control-plane.ts";
-import { STRICT_DRY_RUN, installCrds } from "../scripts/lib/cluster/dry-run.ts";
-import { statusMessage } from "../scripts/lib/cluster/client.ts";
+import { startControlPlane, type ControlPlane } from "../harness/cluster/control-plane.ts";
+import { STRICT_DRY_RUN, installCrds } from "../harness/cluster/dry-run.ts";
+import { statusMessage } from "../harness/cluster/client.ts";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 

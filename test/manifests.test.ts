@@ -246,7 +246,7 @@ test("every component has a PrometheusRule reading only its own stage, with the 
       // Every selector of every rule is scoped to the stage's namespace.
       for (const sel of r.expr.match(/\{[^}]*\}/g) ?? []) assert.ok(sel.includes(`namespace="${ns}"`), `${path}: ${sel}`);
       if (r.alert) assert.ok(["page", "ticket"].includes(r.labels.severity), `${path}: ${r.alert}`);
-      // README: every alert carries a link to its component's dashboard on its stage.
+      // docs/observability.md: every alert carries a link to its component's dashboard on its stage.
       if (r.alert) {
         const region = model.environments.flatMap((e) => e.regions.map((g) => ({ ns: `${e.settings.environment}-${g.region}`, g }))).find((x) => x.ns === ns)!.g;
         assert.equal(r.annotations.dashboard, `${region.grafana.url}/d/bitactor-${object.metadata.name}?var-namespace=${ns}`, `${path}: ${r.alert}`);

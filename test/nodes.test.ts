@@ -10,7 +10,7 @@ import { parse } from "yaml";
 import { committedModel } from "./helpers/repo.ts";
 import { requireTool } from "./helpers/tools.ts";
 import { renderObjects } from "../generators/render.ts";
-import { userDataParts } from "../generators/policy-nodes.ts";
+import { userDataParts } from "../checks/policy-nodes.ts";
 import { bootScript, hugepages2Mi, kernelArguments, quantityBytes } from "../generators/nodes/al2023-user-data.ts";
 import { overlap, parseCpuset } from "../generators/nodes/cpuset.ts";
 

@@ -1,6 +1,6 @@
 // Dashboards and rules against a real Prometheus (Prometheus 3, tools/versions.json, loopback): every panel's query of
 // every rendered dashboard of a stage parses and returns data from the engine's metric contract
-// (scripts/lib/observability/contract-fixture.ts), scraped through the rendered PodMonitors and
+// (harness/observability/contract-fixture.ts), scraped through the rendered PodMonitors and
 // recorded by the rendered PrometheusRules. Plus the render-time structural checks of dashboards,
 // each shown catching a broken dashboard.
 import { test, before, after } from "node:test";
@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import { committedModel } from "./helpers/repo.ts";
 import { renderObjects, renderRepository, renderedObjectIssues, type K8sObject, type RenderedObject } from "../generators/render.ts";
 import { dashboardConfigMapIssues, dashboardIssues, SIDECAR_LABEL } from "../generators/validate/dashboards.ts";
-import { fakePods, serveContract, SYMBOLS } from "../scripts/lib/observability/contract-fixture.ts";
-import { startStagePrometheus, type RuleGroup, type StagePrometheus } from "../scripts/lib/observability/stage-prometheus.ts";
-import type { PodMonitorShape } from "../scripts/lib/e2e/cluster.ts";
+import { fakePods, serveContract, SYMBOLS } from "../harness/observability/contract-fixture.ts";
+import { startStagePrometheus, type RuleGroup, type StagePrometheus } from "../harness/observability/stage-prometheus.ts";
+import type { PodMonitorShape } from "../harness/e2e/cluster.ts";
 import type { RepositoryModel } from "../generators/inputs/types.ts";
 import { STAGE_FOLDERS } from "../generators/naming.ts";
 import { leRegex, prometheus3Spelling } from "../generators/le.ts";

@@ -1,4 +1,4 @@
-// The security policy gate (generators/policy.ts, `npm run policy`): the committed tree passes every
+// The security policy gate (checks/policy.ts, `npm run policy`): the committed tree passes every
 // rule; each rule, shown on a real rendered object broken in one place, names the object, the field
 // and the rule; the CLI exits 1 with that line. Also the NetworkPolicies follow the catalog's flows.
 import { test } from "node:test";
@@ -8,7 +8,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { committedModel, removeRepo, scratchRepo, ROOT } from "./helpers/repo.ts";
 import { renderObjects } from "../generators/render.ts";
-import { checkPolicies, RULES, type PolicyObject, type RuleId } from "../generators/policy.ts";
+import { checkPolicies, RULES, type PolicyObject, type RuleId } from "../checks/policy.ts";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -16,7 +16,7 @@ import { renderObjects, type RenderedObject } from "../generators/render.ts";
 import { ALERTS } from "../generators/constructs/component-rules.ts";
 import { goSpelling, jsSpelling } from "../generators/le.ts";
 import { postPromotionFloorRate } from "../generators/gate-math.ts";
-import { PRODUCTION_FLOOR_MULTIPLE, productionRate } from "../scripts/lib/e2e/scenarios.ts";
+import { PRODUCTION_FLOOR_MULTIPLE, productionRate } from "../harness/e2e/scenarios.ts";
 import type { Component, RepositoryModel } from "../generators/inputs/types.ts";
 
 const STEP_S = 15;

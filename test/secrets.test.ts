@@ -15,8 +15,8 @@ import { readInputs } from "../scripts/lib/inputs.ts";
 import { readRendered } from "../scripts/lib/tree.ts";
 import { parseFiles } from "../scripts/lib/objects.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
-import { checkPolicies } from "../generators/policy.ts";
-import { kubeseal } from "../scripts/lib/tools.ts";
+import { checkPolicies } from "../checks/policy.ts";
+import { kubeseal } from "../harness/tools.ts";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -1,7 +1,7 @@
 // The two validation layers: kubeconform with strict schemas, offline, and a real
 // kube-apiserver's strict server-side dry-run. Each broken object below must be rejected by the layer
 // that can see the problem; where a layer cannot (CEL rules on updates), the test pins that it
-// accepts, so the README's table of which layer catches what stays true.
+// accepts, so the table of which layer catches what (docs/validation.md) stays true.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -11,13 +11,13 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { orphanedControlPlaneProcesses, descendants, stillRunning, until, type Proc } from "./helpers/processes.ts";
 import { ROOT, edit, removeRepo, scratchRepo } from "./helpers/repo.ts";
-import { crdSchemas, kindSuffix, kubernetesSchemas } from "../scripts/lib/kube-schemas.ts";
-import { runKubeconform } from "../scripts/lib/kubeconform.ts";
-import { startControlPlane, type ControlPlane } from "../scripts/lib/cluster/control-plane.ts";
-import { STRICT_DRY_RUN, dryRun, dryRunAll, installCrds } from "../scripts/lib/cluster/dry-run.ts";
-import { statusMessage } from "../scripts/lib/cluster/client.ts";
+import { crdSchemas, kindSuffix, kubernetesSchemas } from "../checks/kube-schemas.ts";
+import { runKubeconform } from "../checks/kubeconform.ts";
+import { startControlPlane, type ControlPlane } from "../harness/cluster/control-plane.ts";
+import { STRICT_DRY_RUN, dryRun, dryRunAll, installCrds } from "../harness/cluster/dry-run.ts";
+import { statusMessage } from "../harness/cluster/client.ts";
 import { targetCrds, type KubeObject } from "../scripts/lib/objects.ts";
-import { kubernetesDefinitions, toolVersions } from "../scripts/lib/tools.ts";
+import { kubernetesDefinitions, toolVersions } from "../harness/tools.ts";
 
 const DIR = "rollouts/production/us-east-1/order-engine";
 const load = (path: string): KubeObject => parse(readFileSync(join(ROOT, path), "utf8")) as KubeObject;

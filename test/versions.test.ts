@@ -1,15 +1,15 @@
 // One place for versions: tools/versions.json. The Go wrapper modules that build the platform, the
-// typed models in package.json, the entry points that export the Go toolchain and the README's
-// Versions tables must all say what it says; each rule is also shown failing on an edited copy.
+// typed models in package.json, the entry points that export the Go toolchain and the Versions
+// tables of docs/versions.md must all say what it says; each rule is also shown failing on an edited copy.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./helpers/repo.ts";
-import { versionDrift, type VersionSources } from "../scripts/lib/versions-check.ts";
+import { versionDrift, type VersionSources } from "../checks/versions.ts";
 import { modelsTable, versionsTable } from "../scripts/lib/versions-table.ts";
-import { etcd, kubeseal, moduleDir, prometheus, prometheusRelease, promtool, toolVersions, type ToolVersions } from "../scripts/lib/tools.ts";
+import { etcd, kubeseal, moduleDir, prometheus, prometheusRelease, promtool, toolVersions, type ToolVersions } from "../harness/tools.ts";
 
 const v = toolVersions();
 const sources = (edits: Record<string, (text: string) => string> = {}): VersionSources => ({
@@ -48,10 +48,10 @@ test("each disagreement is named with its file", () => {
   }
 });
 
-test("the README's Versions tables are the ones tools/versions.json makes (npm run versions prints them)", () => {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  assert.ok(readme.includes(versionsTable()), "README.md does not hold `npm run versions`' first table");
-  assert.ok(readme.includes(modelsTable()), "README.md does not hold `npm run versions`' models table");
+test("the Versions tables of docs/versions.md are the ones tools/versions.json makes (npm run versions prints them)", () => {
+  const doc = readFileSync(join(ROOT, "docs", "versions.md"), "utf8");
+  assert.ok(doc.includes(versionsTable()), "docs/versions.md does not hold `npm run versions`' first table");
+  assert.ok(doc.includes(modelsTable()), "docs/versions.md does not hold `npm run versions`' models table");
   // The table shows every entry: a new CRD source or program cannot be missing from it.
   for (const s of v.crdSources) assert.match(versionsTable(), new RegExp(`\\| ${s.version.replace(/\./g, "\\.")} \\|`), s.name);
   assert.equal(versionsTable().split("\n").length, 2 + 8 + v.crdSources.length);

@@ -11,5 +11,5 @@ export const VELERO_PROVIDER: Readonly<Record<Cloud, string>> = {
   azure: "azure",
 };
 
-/** Longest allowed time between two backups of a stage (the stage namespace's Velero Schedule: README "Disaster recovery"). */
+/** Longest allowed time between two backups of a stage (the stage namespace's Velero Schedule: docs/disaster-recovery.md). */
 export const MAX_BACKUP_GAP_MINUTES = 15;

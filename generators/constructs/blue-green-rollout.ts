@@ -104,7 +104,7 @@ export class BlueGreenRollout extends Construct {
                 ],
                 // 1 s is the shortest period Kubernetes allows (probe periodSeconds minimum).
                 // Sub-second probing does not exist in Kubernetes; the gate's 1 s scrapes and the p99
-                // alert watch latency, the probes only liveness and readiness (README "High availability").
+                // alert watch latency, the probes only liveness and readiness (docs/nodes.md).
                 startupProbe: { httpGet: { path: "/healthz", port: c.metricsPort.name }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: STARTUP_SECONDS },
                 readinessProbe: { httpGet: { path: "/healthz", port: c.metricsPort.name }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 },
                 livenessProbe: { httpGet: { path: "/healthz", port: c.metricsPort.name }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 5 },

@@ -10,7 +10,7 @@ import { names, podSelector } from "../naming.ts";
  * sidecar lets its service port and its flow targets' service ports bypass Envoy (pod annotations
  * from `meshAnnotations`), and the component's PeerAuthentication sets that port to DISABLE, so
  * no proxy hop and no TLS record sits between two engine components. The metrics port is
- * PERMISSIVE for Prometheus, which runs outside the mesh. README "mTLS" has the trade-off.
+ * PERMISSIVE for Prometheus, which runs outside the mesh. docs/security.md, "mTLS (Istio) and the hot path" has the trade-off.
  */
 
 /** Pod annotations of Istio's sidecar injector (istio.io/latest/docs/reference/config/annotations). */

@@ -40,7 +40,7 @@ export interface VeleroBackupsProps {
  * Schedule every 15 minutes of the stage namespace. What git cannot give back is runtime state:
  * which ReplicaSet of each Rollout is stable, AnalysisRuns, the Secrets the sealed-secrets
  * controller unsealed. Cluster-scoped objects and everything rendered come back from git. No volume
- * snapshots: the engine keeps no state on volumes (its journal replicates itself, README "Disaster recovery").
+ * snapshots: the engine keeps no state on volumes (its journal replicates itself, docs/disaster-recovery.md).
  */
 export class VeleroBackups extends Construct {
   constructor(scope: Construct, id: string, props: VeleroBackupsProps) {

@@ -190,7 +190,7 @@ export const catalogSchema = {
             required: ["addCapabilities"],
             properties: {
               // Only what kernel-bypass networking needs; anything broader (SYS_ADMIN, NET_ADMIN ...) is
-              // not an exception this repository grants: DPDK needs no more (README "Identities and pod security").
+              // not an exception this repository grants: DPDK needs no more (docs/security.md, "Identities and pod security").
               addCapabilities: { type: "array", uniqueItems: true, items: { enum: ["IPC_LOCK", "NET_RAW", "SYS_NICE"] } },
             },
           },

@@ -32,7 +32,7 @@ export function checkCatalog(catalog: Catalog, src: YamlSource): InputError[] {
     for (const phase of ["prePromotion", "postPromotion"] as const) {
       const min = c[phase].minSamplesPerMeasurement;
       if (min < floor) {
-        errors.push(src.error(at(phase, "minSamplesPerMeasurement"), `must be ≥ ${floor}: with fewer observations the share under budget at quantile ${catalog.quantile} is noise (binomial standard error; see README "The latency gate")`));
+        errors.push(src.error(at(phase, "minSamplesPerMeasurement"), `must be ≥ ${floor}: with fewer observations the share under budget at quantile ${catalog.quantile} is noise (binomial standard error; see docs/gate.md, "Sample floors")`));
       }
     }
     (c.acceleratedNetworks ?? []).forEach((n, i) => {

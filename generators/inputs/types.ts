@@ -10,7 +10,7 @@ export const CLOUDS: readonly Cloud[] = ["aws", "gcp", "azure"];
 
 /** A node pool: a class of machines a component runs on, with its instance type on each cloud. */
 export interface NodePool {
-  /** Why this class of machine exists (shown in the README and in review). */
+  /** Why this class of machine exists (shown in docs/nodes.md and in review). */
   readonly description: string;
   /** Instance type per cloud, e.g. `m7i.metal-24xl` on AWS. The nearest equivalents are data, not code. */
   readonly instanceTypes: Readonly<Record<Cloud, string>>;

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from "yaml";
-import { crdManifests } from "./tools.ts";
+import { crdManifests } from "../../harness/tools.ts";
 
 /** Kubernetes objects read from YAML files, with the file each came from. */
 

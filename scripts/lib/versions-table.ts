@@ -1,12 +1,12 @@
-import { toolVersions, type Pinned, type ToolVersions } from "./tools.ts";
+import { toolVersions, type Pinned, type ToolVersions } from "../../harness/tools.ts";
 
 /**
- * The README's Versions tables, made from tools/versions.json so the two cannot disagree:
- * test/versions.test.ts fails when the README does not hold exactly these lines, and
+ * The Versions tables of docs/versions.md, made from tools/versions.json so the two cannot
+ * disagree: test/versions.test.ts fails when the doc does not hold exactly these lines, and
  * `npm run versions` prints them to paste after a version move.
  */
 
-/** What each top-level entry of tools/versions.json is, in the README's words. */
+/** What each top-level entry of tools/versions.json is, in the docs' words. */
 const PROGRAMS: readonly [keyof ToolVersions, string][] = [
   ["kubernetes", "Kubernetes: kube-apiserver, kube-scheduler, kube-controller-manager"],
   ["etcd", "etcd"],

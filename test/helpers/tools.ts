@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { argoEval, promtool as builtPromtool } from "../../scripts/lib/tools.ts";
+import { argoEval, promtool as builtPromtool } from "../../harness/tools.ts";
 
 /**
  * External programs the gate tests need. `npm test` (scripts/test.sh) installs or builds them first;

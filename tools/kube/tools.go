@@ -1,6 +1,6 @@
 //go:build tools
 
-// Package tools pins the Kubernetes commands this repository builds (scripts/lib/tools.ts):
+// Package tools pins the Kubernetes commands this repository builds (harness/tools.ts):
 // the API server for npm run validate:server, and the scheduler and controller manager that
 // npm run e2e adds to it.
 package tools

@@ -12,19 +12,19 @@ import { fileURLToPath } from "node:url";
  * (scripts/setup.sh) installs them.
  */
 
-export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** A pinned program or source: its version, why this one, and its support window with the source. */
 export interface Pinned {
   readonly version: string;
-  /** Why this version (the README's Versions table shows it). */
+  /** Why this version (docs/versions.md shows it). */
   readonly why: string;
   /** Its support window, with the source. */
   readonly support: string;
 }
 
 export interface CrdSource extends Pinned {
-  /** The project, as the README's Versions table names it. */
+  /** The project, as docs/versions.md names it. */
   readonly name: string;
   /** Go module that ships the CRD manifests. */
   readonly module: string;
@@ -88,7 +88,7 @@ function cached(name: string, key: string, build: (out: string) => void): string
   try {
     build(tmp);
     renameSync(tmp, out);
-    // What a cold machine pays per program (the README's cold figures come from these lines).
+    // What a cold machine pays per program (the cold figures in docs/versions.md come from these lines).
     process.stderr.write(`built ${name} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
   } finally {
     rmSync(tmp, { force: true });
@@ -244,15 +244,15 @@ export function crdManifests(): { source: string; text: string }[] {
 
 /**
  * The schema definitions a kube-apiserver of the pinned version serves as OpenAPI v3 (enums
- * included), read once from a throw-away control plane (scripts/lib/cluster/served-openapi.ts, in a
+ * included), read once from a throw-away control plane (harness/cluster/served-openapi.ts, in a
  * child process so this stays synchronous) and cached by the Kubernetes and etcd versions.
  */
 export function kubernetesDefinitions(): Record<string, never> {
   const v = toolVersions();
-  const file = join(cacheDir(), `openapi-v3-${hashOf(v.kubernetes.version, v.etcd.version, readFileSync(join(REPO, "scripts", "lib", "cluster", "served-openapi.ts"), "utf8"))}.json`);
+  const file = join(cacheDir(), `openapi-v3-${hashOf(v.kubernetes.version, v.etcd.version, readFileSync(join(REPO, "harness", "cluster", "served-openapi.ts"), "utf8"))}.json`);
   if (!existsSync(file)) {
     process.stderr.write(`reading the OpenAPI v3 schemas kube-apiserver ${v.kubernetes.version} serves (once; cached in ${cacheDir()})...\n`);
-    const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "scripts", "lib", "cluster", "served-openapi.ts")], { cwd: REPO, encoding: "utf8", maxBuffer: 256 << 20 });
+    const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "harness", "cluster", "served-openapi.ts")], { cwd: REPO, encoding: "utf8", maxBuffer: 256 << 20 });
     if (r.error || r.status !== 0) throw new Error(`could not read the served OpenAPI v3 document: ${r.error?.message ?? r.stderr.trim().split("\n").slice(-5).join("\n")}`);
     const tmp = `${file}.tmp-${process.pid}`;
     writeFileSync(tmp, r.stdout);

@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
-import { RECORD, durationText } from "../../../generators/slo-promql.ts";
+import { RECORD, durationText } from "../../generators/slo-promql.ts";
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { KubeObject, Located } from "../objects.ts";
-import { parseFiles } from "../objects.ts";
-import { readInputs } from "../inputs.ts";
-import { loadRepository } from "../../../generators/inputs/load.ts";
-import { paths, stageId } from "../../../generators/naming.ts";
-import { ZONE_KEY } from "../../../generators/nodes/labels.ts";
-import type { Component, RegionSettings } from "../../../generators/inputs/types.ts";
+import type { KubeObject, Located } from "../../scripts/lib/objects.ts";
+import { parseFiles } from "../../scripts/lib/objects.ts";
+import { readInputs } from "../../scripts/lib/inputs.ts";
+import { loadRepository } from "../../generators/inputs/load.ts";
+import { paths, stageId } from "../../generators/naming.ts";
+import { ZONE_KEY } from "../../generators/nodes/labels.ts";
+import type { Component, RegionSettings } from "../../generators/inputs/types.ts";
 import type { FakeNode, PodMonitorShape } from "./cluster.ts";
 
 /** The rendered objects of one component in one region, exactly as committed, and what the e2e needs to know about them. */

@@ -1,4 +1,4 @@
-import { goSpelling, jsSpelling } from "../../../generators/le.ts";
+import { goSpelling, jsSpelling } from "../../generators/le.ts";
 
 /**
  * The latency an engine pod shows in the e2e: a log-normal distribution (service times of a busy

@@ -1,8 +1,8 @@
-import { maxGapMinutes } from "./backup/cron.ts";
-import { MAX_BACKUP_GAP_MINUTES } from "./backup/providers.ts";
+import { maxGapMinutes } from "../generators/backup/cron.ts";
+import { MAX_BACKUP_GAP_MINUTES } from "../generators/backup/providers.ts";
 import { namespacesWithPods, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
 
-/** Rules on disaster recovery (README "Disaster recovery"); part of `npm run policy`. */
+/** Rules on disaster recovery (docs/disaster-recovery.md); part of `npm run policy`. */
 export const BACKUP_RULES = {
   "backup-every-15-minutes": `every namespace with pods is in a Velero Schedule that runs at least every ${MAX_BACKUP_GAP_MINUTES} minutes, every hour of every day, into a BackupStorageLocation that exists beside it`,
 } as const;

@@ -1,7 +1,7 @@
-import type { Catalog } from "./inputs/types.ts";
-import { LABEL } from "./naming.ts";
-import { ISTIOD } from "./constructs/mesh.ts";
-import { HOST_KEY, ZONE_KEY } from "./nodes/labels.ts";
+import type { Catalog } from "../generators/inputs/types.ts";
+import { LABEL } from "../generators/naming.ts";
+import { ISTIOD } from "../generators/constructs/mesh.ts";
+import { HOST_KEY, ZONE_KEY } from "../generators/nodes/labels.ts";
 import { describeObject, isObject, matches, namespacesWithPods, podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
 import { NODE_RULES, checkNodePolicies } from "./policy-nodes.ts";
 import { BACKUP_RULES, checkBackupPolicies } from "./policy-backups.ts";

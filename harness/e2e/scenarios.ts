@@ -1,6 +1,6 @@
-import type { Located } from "../objects.ts";
-import { postPromotionFloorRate } from "../../../generators/gate-math.ts";
-import type { Component } from "../../../generators/inputs/types.ts";
+import type { Located } from "../../scripts/lib/objects.ts";
+import { postPromotionFloorRate } from "../../generators/gate-math.ts";
+import type { Component } from "../../generators/inputs/types.ts";
 import type { FixtureBehaviour } from "./fixture.ts";
 import type { Latency } from "./latency.ts";
 

@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { crdSchemas, kubernetesSchemas, schemaLocations } from "./kube-schemas.ts";
-import { targetCrds, type Located } from "./objects.ts";
-import { bitActorClusterCrd } from "../../generators/constructs/bitactor-cluster.ts";
-import { REPO, cacheDir, hashOf, kubeconform, kubernetesDefinitions, toolVersions } from "./tools.ts";
+import { targetCrds, type Located } from "../scripts/lib/objects.ts";
+import { bitActorClusterCrd } from "../generators/constructs/bitactor-cluster.ts";
+import { REPO, cacheDir, hashOf, kubeconform, kubernetesDefinitions, toolVersions } from "../harness/tools.ts";
 
 /**
  * The offline strict schema layer: generates (once, cached by versions and generator source) the
@@ -22,7 +22,7 @@ export function schemaRoot(): string {
   const own = ownCrds();
   const key = hashOf(
     readFileSync(join(REPO, "tools", "versions.json"), "utf8"),
-    readFileSync(join(REPO, "scripts", "lib", "kube-schemas.ts"), "utf8"),
+    readFileSync(join(REPO, "checks", "kube-schemas.ts"), "utf8"),
     JSON.stringify(own.map((c) => c.object)),
   );
   const root = join(cacheDir(), `schemas-${key}`);

@@ -1,5 +1,5 @@
 // The latency fixture as its own process (spawned by npm run e2e, one per scenario cluster):
-//   node --import tsx scripts/lib/e2e/fixture-main.ts <port> <FixtureConfig JSON file>
+//   node --import tsx harness/e2e/fixture-main.ts <port> <FixtureConfig JSON file>
 // The configuration holds the cluster's admin token, so it comes in a 0600 file, not on the command line.
 import { readFileSync } from "node:fs";
 import { LatencyFixture, type FixtureConfig } from "./fixture.ts";

@@ -1,4 +1,4 @@
-import type { ToolVersions } from "./tools.ts";
+import type { ToolVersions } from "../harness/tools.ts";
 
 /**
  * Where tools/versions.json and the files that build from it disagree. `read` returns a file of the

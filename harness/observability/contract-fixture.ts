@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
-import type { Catalog, RegionSettings } from "../../../generators/inputs/types.ts";
-import { POD_TEMPLATE_HASH_LABEL } from "../../../generators/constructs/pod-monitor.ts";
-import type { K8sObject } from "../../../generators/render.ts";
+import type { Catalog, RegionSettings } from "../../generators/inputs/types.ts";
+import { POD_TEMPLATE_HASH_LABEL } from "../../generators/constructs/pod-monitor.ts";
+import type { K8sObject } from "../../generators/render.ts";
 import { targetGroups } from "../e2e/fixture.ts";
 import { productionRate } from "../e2e/scenarios.ts";
 import { leText, shareAtMost, type Latency, type LeSpelling } from "../e2e/latency.ts";

@@ -5,10 +5,10 @@ import { startControlPlane, type ControlPlane } from "../cluster/control-plane.t
 import { installCrds } from "../cluster/dry-run.ts";
 import { Managed, freePorts, waitFor } from "../cluster/process.ts";
 import { statusMessage } from "../cluster/client.ts";
-import { targetCrds, type Located } from "../objects.ts";
+import { targetCrds, type Located } from "../../scripts/lib/objects.ts";
 import { REPO, kubeControllerManager, kubeScheduler, kwok, moduleDir, prometheus as prometheusBin, rolloutsController, toolVersions } from "../tools.ts";
-import { sanitize } from "../../../generators/constructs/pod-monitor.ts";
-import { HOST_KEY } from "../../../generators/nodes/labels.ts";
+import { sanitize } from "../../generators/constructs/pod-monitor.ts";
+import { HOST_KEY } from "../../generators/nodes/labels.ts";
 import type { FixtureConfig } from "./fixture.ts";
 
 /**
@@ -67,7 +67,7 @@ export function e2ePrograms(): E2ePrograms {
     join(stage, "node", "heartbeat-with-lease", "node-heartbeat-with-lease.yaml"),
     join(stage, "pod", "fast", "pod-ready.yaml"),
     join(stage, "pod", "fast", "pod-delete.yaml"),
-    join(REPO, "scripts", "lib", "e2e", "kwok-pod-complete.yaml"),
+    join(REPO, "harness", "e2e", "kwok-pod-complete.yaml"),
   ];
   return {
     scheduler: kubeScheduler(),
@@ -205,7 +205,7 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
 
     const fixtureCfg: FixtureConfig = { ...opts.fixture, server: cp.client.server, token: readFileSync(cp.tokenFile, "utf8"), ca: readFileSync(cp.caFile, "utf8") };
     writeFileSync(join(dir, "fixture.json"), JSON.stringify(fixtureCfg), { mode: 0o600 });
-    const fixture = start("latency-fixture", process.execPath, ["--import", "tsx", join(REPO, "scripts", "lib", "e2e", "fixture-main.ts"), String(fixturePort), join(dir, "fixture.json")]);
+    const fixture = start("latency-fixture", process.execPath, ["--import", "tsx", join(REPO, "harness", "e2e", "fixture-main.ts"), String(fixturePort), join(dir, "fixture.json")]);
     mkdirSync(join(dir, "prometheus"));
     writeFileSync(join(dir, "rules.yml"), stringify({ groups: opts.ruleGroups }, { lineWidth: 0 }));
     writeFileSync(join(dir, "prometheus.yml"), stringify(prometheusConfig(opts.podMonitor, `127.0.0.1:${fixturePort}`, [join(dir, "rules.yml")])));

@@ -1,13 +1,13 @@
 import { parse } from "yaml";
-import type { Catalog, Cloud } from "./inputs/types.ts";
-import { LABEL } from "./naming.ts";
-import { CAPACITY_TYPE_KEY, INSTANCE_TYPE_KEY, NODE_POOL_KEY } from "./nodes/labels.ts";
-import { hugepages2Mi } from "./nodes/al2023-user-data.ts";
-import { MULTUS } from "./constructs/accelerated-networks.ts";
-import { ON_DEMAND_ONLY_ENVIRONMENT, usesKarpenter } from "./nodes/provisioners.ts";
+import type { Catalog, Cloud } from "../generators/inputs/types.ts";
+import { LABEL } from "../generators/naming.ts";
+import { CAPACITY_TYPE_KEY, INSTANCE_TYPE_KEY, NODE_POOL_KEY } from "../generators/nodes/labels.ts";
+import { hugepages2Mi } from "../generators/nodes/al2023-user-data.ts";
+import { MULTUS } from "../generators/constructs/accelerated-networks.ts";
+import { ON_DEMAND_ONLY_ENVIRONMENT, usesKarpenter } from "../generators/nodes/provisioners.ts";
 import { describeObject as who, isObject, podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
 
-/** Rules on the engine's nodes and how pods reach them (README "Nodes: pools per cloud and their configuration"); part of `npm run policy`. */
+/** Rules on the engine's nodes and how pods reach them (docs/nodes.md); part of `npm run policy`. */
 export const NODE_RULES = {
   "node-pool-instance-type": "every NodePool is a catalog pool and requires exactly that pool's instance type on its cloud (engine/catalog.yaml nodePools)",
   "on-demand-in-production": `NodePools of ${ON_DEMAND_ONLY_ENVIRONMENT} require capacity type on-demand and nothing else: spot only outside production`,

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { KubeClient } from "../cluster/client.ts";
-import { sanitize } from "../../../generators/constructs/pod-monitor.ts";
+import { sanitize } from "../../generators/constructs/pod-monitor.ts";
 import { Histogram, type Latency, type LeSpelling } from "./latency.ts";
 
 /**
