@@ -1,9 +1,9 @@
 import type { ToolVersions } from "../harness/tools.ts";
 
 /**
- * Where tools/versions.json and the files that build from it disagree. `read` returns a file of the
- * repository (or of a downloaded module, for `module:` paths) so the rules can be tested on edited
- * copies. Each problem names the file and what it should say.
+ * Where tools/versions.json and the files that build from it disagree. The sources are passed in
+ * (`repo` returns a repository file) so the rules can be tested on edited copies. Each problem names
+ * the file and what it should say.
  */
 export interface VersionSources {
   /** A repository file, relative to the root. */
@@ -73,7 +73,7 @@ export function versionDrift(v: ToolVersions, src: VersionSources): string[] {
   // kubeseal seals for the controller whose CRD we validate SealedSecrets against.
   const sealed = v.crdSources.find((s) => s.module === "github.com/bitnami-labs/sealed-secrets");
   if (sealed?.version !== v.kubeseal.version) problems.push(`tools/versions.json: kubeseal ${v.kubeseal.version} should equal the sealed-secrets CRD version ${sealed?.version ?? "(none)"}`);
-  expect("tools/kubeseal/go.mod", new RegExp(`^replace github\.com/bitnami/sealed-secrets => github\.com/bitnami-labs/sealed-secrets ${esc(v.kubeseal.version)}$`, "m"), `build kubeseal ${v.kubeseal.version} (its replace)`);
+  expect("tools/kubeseal/go.mod", new RegExp(`^replace ${esc("github.com/bitnami/sealed-secrets => github.com/bitnami-labs/sealed-secrets")} ${esc(v.kubeseal.version)}$`, "m"), `build kubeseal ${v.kubeseal.version} (its replace)`);
 
   // The pinned toolchain can build every wrapper (its go line is not newer), and every entry point exports it.
   const toolchain = goVersion(v.goToolchain.version);

@@ -16,6 +16,8 @@ export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** A pinned program or source: its version, why this one, and its support window with the source. */
 export interface Pinned {
+  /** What it is, as docs/versions.md names it. */
+  readonly name: string;
   readonly version: string;
   /** Why this version (docs/versions.md shows it). */
   readonly why: string;
@@ -24,8 +26,6 @@ export interface Pinned {
 }
 
 export interface CrdSource extends Pinned {
-  /** The project, as docs/versions.md names it. */
-  readonly name: string;
   /** Go module that ships the CRD manifests. */
   readonly module: string;
   /** CRD manifest paths inside the module. */

@@ -6,29 +6,30 @@ import { toolVersions, type Pinned, type ToolVersions } from "../../harness/tool
  * `npm run versions` prints them to paste after a version move.
  */
 
-/** What each top-level entry of tools/versions.json is, in the docs' words. */
-const PROGRAMS: readonly [keyof ToolVersions, string][] = [
-  ["kubernetes", "Kubernetes: kube-apiserver, kube-scheduler, kube-controller-manager"],
-  ["etcd", "etcd"],
-  ["prometheus", "Prometheus and promtool"],
-  ["kubeconform", "kubeconform"],
-  ["kwok", "kwok"],
-  ["kubeseal", "kubeseal"],
-  ["otelcol", "OpenTelemetry Collector (tools/otelcol)"],
-  ["goToolchain", "Go toolchain (GOTOOLCHAIN)"],
-];
+/**
+ * Every pinned program of tools/versions.json, in the file's order: each top-level entry except
+ * crdSources and models. One without a name, why or support is an error, so a new entry can never
+ * be left out of the table.
+ */
+export function pinnedPrograms(v: ToolVersions): Pinned[] {
+  return Object.entries(v).flatMap(([key, value]) => {
+    if (key === "crdSources" || key === "models" || typeof value !== "object") return [];
+    const missing = ["name", "version", "why", "support"].filter((f) => typeof (value as Record<string, unknown>)[f] !== "string");
+    if (missing.length) throw new Error(`tools/versions.json: ${key} has no ${missing.join(", ")}`);
+    return [value as Pinned];
+  });
+}
 
 /** Table cells may not hold a pipe or a line break. */
 const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
 
-const row = (name: string, p: Pinned): string => `| ${cell(name)} | ${cell(p.version)} | ${cell(p.why)} | ${cell(p.support)} |`;
+const row = (p: Pinned): string => `| ${cell(p.name)} | ${cell(p.version)} | ${cell(p.why)} | ${cell(p.support)} |`;
 
 export function versionsTable(v: ToolVersions = toolVersions()): string {
   const lines = [
     "| component | version | why this one | support window (source) |",
     "|---|---|---|---|",
-    ...PROGRAMS.map(([key, name]) => row(name, v[key] as Pinned)),
-    ...v.crdSources.map((s) => row(`${s.name} (CRDs${s.name === "Argo Rollouts" ? "; the e2e's controller and tools/argo-eval" : ""})`, s)),
+    ...[...pinnedPrograms(v), ...v.crdSources].map(row),
   ];
   return lines.join("\n");
 }
