@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 
 /**
@@ -103,8 +103,7 @@ export function repositoryDocs(root: string, pages: readonly string[]): DocSourc
     exists,
     read: (p) => (exists(p) && statSync(join(root, p)).isFile() ? readFileSync(join(root, p), "utf8") : undefined),
     scripts: new Set(Object.keys(pkg.scripts)),
-    topLevel: new Set(
-      ["README.md", "package.json", "tsconfig.json", ".ci", "apps", "applicationsets", "checks", "docs", "engine", "environments", "generators", "harness", "rollouts", "scripts", "test", "tools"].filter(exists),
-    ),
+    // What is at the top of the repository, less what git never holds there.
+    topLevel: new Set(readdirSync(root).filter((e) => e !== "node_modules" && e !== ".git")),
   };
 }
