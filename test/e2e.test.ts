@@ -15,7 +15,7 @@ import { targetGroups, trafficNow, type FixtureConfig } from "../harness/e2e/fix
 import { prometheusConfig } from "../harness/e2e/cluster.ts";
 import { fakeNodes, loadRelease, pointAtPrometheus, releaseImage, rolloutSpec } from "../harness/e2e/release.ts";
 import { SCENARIOS, defaultBehaviour, mustNeverBeActive, halfTheFloor, healthy, latency, naiveGate, productionRate, regressed } from "../harness/e2e/scenarios.ts";
-import { judge } from "../harness/e2e/run-scenario.ts";
+import { judge, lostChange } from "../harness/e2e/run-scenario.ts";
 import { passed, resultTable } from "../harness/e2e/report.ts";
 import { ROOT, committedModel } from "./helpers/repo.ts";
 import { descendants, stillRunning, until, type Proc } from "./helpers/processes.ts";
@@ -306,4 +306,22 @@ test("Ctrl-C during a scenario: every program of its cluster is killed and its t
   assert.equal(await exited, 130);
   await until(() => `left running: ${stillRunning(started)}`, () => stillRunning(started) === "");
   for (const d of dirs) assert.equal(existsSync(d), false, `${d} was left`);
+});
+
+test("a release or a promote the controller leaves unacted for more than 30 s is a named failure; a slow or busy controller is not", () => {
+  const healthy = { observedGeneration: "2", phase: "Healthy" };
+  assert.equal(lostChange(29_000, false, 2, { observedGeneration: "1", phase: "Healthy" }), "", "within 30 s the controller may still be reconciling");
+  assert.equal(
+    lostChange(31_000, false, 2, { observedGeneration: "1", phase: "Healthy" }),
+    "the controller still acted on generation 1 of 2 31 s after the release (a lost change, argo-rollouts#4073)",
+  );
+  assert.equal(
+    lostChange(45_000, true, 2, { observedGeneration: "2", phase: "Paused", pauseConditions: [] }),
+    "promoted 45 s ago, the Rollout still says Paused with no pause condition (a lost promote, argo-rollouts#4694)",
+  );
+  // Not lost: a long analysis (Progressing), a Rollout still waiting for its promote, an unpromoted pause, a promoted one that moved on.
+  assert.equal(lostChange(120_000, false, 2, { ...healthy, phase: "Progressing" }), "");
+  assert.equal(lostChange(120_000, true, 2, { ...healthy, phase: "Paused", pauseConditions: [{ reason: "BlueGreenPause" }] }), "");
+  assert.equal(lostChange(120_000, false, 2, { ...healthy, phase: "Paused", pauseConditions: [] }), "");
+  assert.equal(lostChange(120_000, true, 2, healthy), "");
 });

@@ -47,11 +47,28 @@ const PROMOTE_PATCH = { status: { pauseConditions: null } };
  * blames a controller that is merely slow.
  */
 const LOST_AFTER_MS = 30_000;
+/**
+ * The change the controller has left unacted on for more than LOST_AFTER_MS since the last one it
+ * was given (the release, then the promote), or "" while none is: the spec generation it has not
+ * observed, or a promote after which it still says Paused with no pause condition left.
+ */
+export function lostChange(msSinceChange: number, promoted: boolean, generation: number | undefined, st: RolloutStatus): string {
+  if (msSinceChange <= LOST_AFTER_MS) return "";
+  const s = (msSinceChange / 1000).toFixed(0);
+  if (String(generation) !== String(st.observedGeneration)) {
+    return `the controller still acted on generation ${st.observedGeneration} of ${generation} ${s} s after the release (a lost change, argo-rollouts#4073)`;
+  }
+  if (promoted && !st.pauseConditions?.length && st.phase === "Paused") {
+    return `promoted ${s} s ago, the Rollout still says Paused with no pause condition (a lost promote, argo-rollouts#4694)`;
+  }
+  return "";
+}
+
 /** A scenario that has not decided this long after the release is reported undecided. */
 const DECISION_DEADLINE_S = 480;
 const POLL_MS = 500;
 
-interface RolloutStatus {
+export interface RolloutStatus {
   abort?: boolean;
   currentPodHash?: string;
   stableRS?: string;
@@ -198,17 +215,9 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
         await must(client, "PATCH", `${rolloutPath}/status`, PROMOTE_PATCH, "application/merge-patch+json");
         operatorPromotedAt = lastChangeAt = Date.now();
         log(`${s.id}: operator promoted at ${((Date.now() - t0) / 1000).toFixed(0)} s (the Rollout was paused after its analysis)`);
-      } else if (Date.now() - lastChangeAt > LOST_AFTER_MS) {
-        // A change is stored but the controller still acts on its older copy (see LOST_AFTER_MS).
-        const lostRelease = String(ro.metadata.generation) !== String(st.observedGeneration);
-        const lostPromote = operatorPromotedAt !== null && !st.pauseConditions?.length && st.phase === "Paused";
-        if (lostRelease || lostPromote) {
-          lost = lostRelease
-            ? `the controller still acted on generation ${st.observedGeneration} of ${ro.metadata.generation} ${((Date.now() - lastChangeAt) / 1000).toFixed(0)} s after the release (a lost change, argo-rollouts#4073)`
-            : `promoted ${((Date.now() - lastChangeAt) / 1000).toFixed(0)} s ago, the Rollout still says Paused with no pause condition (a lost promote, argo-rollouts#4694)`;
-          log(`${s.id}: ${lost}`);
-          break;
-        }
+      } else if ((lost = lostChange(Date.now() - lastChangeAt, operatorPromotedAt !== null, ro.metadata.generation, st))) {
+        log(`${s.id}: ${lost}`);
+        break;
       }
       if (s.prometheusOutage && !outageDone) {
         const pre = (await runs("PrePromotion"))[0];
