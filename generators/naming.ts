@@ -68,8 +68,9 @@ export const paths = {
   nodes: (environment: string, region: string) => `rollouts/${environment}/${region}/${NODES}`,
   /** Folder of the stage's platform objects (cluster-scoped: the BitActorCluster CRD and resource). */
   platform: (environment: string, region: string) => `rollouts/${environment}/${region}/${PLATFORM}`,
-  /** Folder the root Application of an environment syncs. */
+  /** Folder the `<env>-applicationsets` Application syncs. */
   applicationSets: (environment: string) => `applicationsets/${environment}`,
+  /** Folder the root Application syncs: the AppProjects, the root itself and `<env>-applicationsets`. */
   bootstrap: (environment: string) => `apps/${environment}`,
 };
 
@@ -93,16 +94,26 @@ export const argoCdLink = {
   value: (title: string, url: string) => `${title}|${url}`,
 };
 
+/**
+ * Sync waves (argocd.argoproj.io/sync-wave): Argo CD applies a lower wave, and waits for it to be
+ * healthy, before the next. The AppProjects come first so that no Application is ever created for a
+ * project that does not exist yet (the applicationset controller would retry only after 3 minutes).
+ */
+export const WAVE = { projects: "-1", applicationSets: "1" } as const;
+export const SYNC_WAVE = "argocd.argoproj.io/sync-wave";
+
 export const names = {
   /** AppProject of an environment's workloads. */
   project: (environment: string) => environment,
-  /** AppProject of the root Application (may only create ApplicationSets in Argo CD's namespace). */
+  /** AppProject of the root Application (may only create AppProjects, Applications and ApplicationSets in Argo CD's namespace). */
   bootstrapProject: (environment: string) => `${environment}-bootstrap`,
   /** AppProject of an environment's node pools (the only kinds it may create: Karpenter's, cluster-scoped). */
   nodesProject: (environment: string) => `${environment}-nodes`,
   /** AppProject of an environment's platform objects (the BitActorCluster CRD and resource only). */
   platformProject: (environment: string) => `${environment}-platform`,
   rootApplication: (environment: string) => `${environment}-root`,
+  /** The Application that syncs `applicationsets/<env>/` (created by the root, after the AppProjects). */
+  applicationSetsApplication: (environment: string) => `${environment}-applicationsets`,
   activeService: (component: string) => component,
   previewService: (component: string) => `${component}-preview`,
   prePromotionTemplate: (component: string) => `${component}-pre-promotion`,

@@ -88,7 +88,7 @@ test("npm run check lists every drifted file and exits 1; --diff shows the chang
   try {
     const clean = check();
     assert.equal(clean.status, 0, clean.stderr);
-    assert.match(clean.stdout, /the committed tree equals a fresh render \(652 files\)/);
+    assert.match(clean.stdout, /the committed tree equals a fresh render \(654 files\)/);
     const changed = "rollouts/production/us-east-1/order-engine/rollout-order-engine.yaml";
     const missing = "rollouts/staging/us-east-1/risk-engine/service-risk-engine.yaml";
     const stale = "rollouts/production/us-east-1/order-engine/service-old.yaml";

@@ -26,8 +26,8 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
   // 7 stages × 5 components × 6 objects + 7 ApplicationSets + 2 environments × (2 AppProjects + root)
   // 7 stages × (5 components × 14 objects + a trading dashboard + 10 shared objects), 5 AWS stages × 4
   // pools × (NodePool + EC2NodeClass), 7 × (BitActorCluster CRD + resource + Velero location and schedule), 7 ApplicationSets,
-  // 2 × 5 bootstrap objects (4 AppProjects + root).
-  assert.equal(objects.length, 7 * (5 * 14 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 2 * 5);
+  // 2 × 6 bootstrap objects (4 AppProjects, the root and the Application of the ApplicationSets).
+  assert.equal(objects.length, 7 * (5 * 14 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 2 * 6);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -110,6 +110,56 @@ test("ApplicationSets: go templates with missingkey=error, a list generator from
     assert.equal(sync.retry.limit, 5);
     assert.equal(spec.template.spec.destination.namespace, object.metadata.name);
     assert.equal(spec.template.metadata.labels["bitactor.io/component"], "{{ .component }}");
+  }
+});
+
+test("CreateNamespace only where the Application's project admits a Namespace (else Argo CD refuses the whole sync)", () => {
+  const projects = new Map(ofKind("AppProject").map(({ object }) => [object.metadata.name, object.spec as Any]));
+  let both = { yes: 0, no: 0 };
+  for (const { object } of ofKind("ApplicationSet")) {
+    const spec = object.spec as Any;
+    // The template itself never creates it; the templatePatch does, per element.
+    assert.deepEqual(spec.template.spec.syncPolicy.syncOptions, ["PruneLast=true"]);
+    assert.equal(spec.template.spec.syncPolicy.managedNamespaceMetadata, undefined);
+    const [ifLine, yes, elseLine, no, end] = spec.templatePatch.trimEnd().split("\n");
+    assert.deepEqual([ifLine, elseLine, end], ['{{- if eq .createNamespace "true" }}', "{{- else }}", "{{- end }}"]);
+    assert.deepEqual(JSON.parse(yes).spec.syncPolicy.syncOptions, ["CreateNamespace=true", "PruneLast=true"]);
+    assert.equal(JSON.parse(yes).spec.syncPolicy.managedNamespaceMetadata.labels["istio-injection"], "enabled");
+    assert.deepEqual(JSON.parse(no), { spec: { syncPolicy: { syncOptions: ["PruneLast=true"] } } });
+    for (const el of spec.generators[0].list.elements) {
+      const admits = (projects.get(el.project)!.clusterResourceWhitelist as { group: string; kind: string }[]).some((k) => k.group === "" && k.kind === "Namespace");
+      assert.equal(el.createNamespace, String(admits), `${object.metadata.name} ${el.component} (project ${el.project})`);
+      both = admits ? { ...both, yes: both.yes + 1 } : { ...both, no: both.no + 1 };
+    }
+  }
+  assert.ok(both.yes > 0 && both.no > 0, "both kinds of Application exist");
+});
+
+test("bootstrap: the root syncs apps/<env>/ (projects in wave -1), which brings the Application of the ApplicationSets (wave 1)", () => {
+  for (const env of model.environments) {
+    const e = env.settings.environment;
+    const apps = ofKind("Application").filter((o) => o.path.startsWith(`apps/${e}/`)).map((o) => o.object as Any);
+    const root = apps.find((a) => a.metadata.name === `${e}-root`)!;
+    const sets = apps.find((a) => a.metadata.name === `${e}-applicationsets`)!;
+    assert.equal(apps.length, 2);
+    assert.equal(root.spec.source.path, `apps/${e}`);
+    assert.equal(sets.spec.source.path, `applicationsets/${e}`);
+    for (const a of [root, sets]) {
+      assert.equal(a.spec.project, `${e}-bootstrap`);
+      assert.deepEqual(a.spec.destination, { server: "https://kubernetes.default.svc", namespace: env.settings.argocd.namespace });
+    }
+    assert.equal(sets.metadata.annotations["argocd.argoproj.io/sync-wave"], "1");
+    const projects = ofKind("AppProject").filter((o) => o.path.startsWith(`apps/${e}/`));
+    assert.equal(projects.length, 4);
+    for (const p of projects) assert.ok(Number((p.object.metadata as Any).annotations["argocd.argoproj.io/sync-wave"]) < 1, p.path);
+    const bootstrap = projects.find((p) => p.object.metadata.name === `${e}-bootstrap`)!.object.spec as Any;
+    assert.deepEqual(bootstrap.namespaceResourceWhitelist, [
+      { group: "argoproj.io", kind: "AppProject" },
+      { group: "argoproj.io", kind: "Application" },
+      { group: "argoproj.io", kind: "ApplicationSet" },
+    ]);
+    assert.deepEqual(bootstrap.clusterResourceWhitelist, []);
+    assert.deepEqual(bootstrap.destinations, [{ server: "https://kubernetes.default.svc", namespace: env.settings.argocd.namespace }]);
   }
 });
 

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
 import type { Environment, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
-import { names, stageId } from "../naming.ts";
+import { SYNC_WAVE, WAVE, names, stageId } from "../naming.ts";
 
 /** The kinds a component folder holds; the workload project allows these and nothing else. */
 /** Credentials: only sealed (the controller creates the Secret in the cluster, never from git). */
@@ -48,6 +48,13 @@ export const BACKUP_KINDS = [
   { group: "velero.io", kind: "Schedule" },
 ] as const;
 
+/** What the root may create: the environment's projects, the two bootstrap Applications, the ApplicationSets. */
+export const BOOTSTRAP_KINDS = [
+  { group: "argoproj.io", kind: "AppProject" },
+  { group: "argoproj.io", kind: "Application" },
+  { group: "argoproj.io", kind: "ApplicationSet" },
+] as const;
+
 /** Argo CD's own address for the cluster it runs in. */
 export const IN_CLUSTER = "https://kubernetes.default.svc";
 
@@ -62,7 +69,8 @@ export interface EnvironmentProjectsProps {
  * Two AppProjects per environment, each as narrow as its job:
  * - `<env>`: this repository only, each region's cluster and stage namespace only, the workload
  *   kinds only, and Namespace as the single cluster-scoped kind (for CreateNamespace).
- * - `<env>-bootstrap`: the root Application, which may only create ApplicationSets in Argo CD's namespace.
+ * - `<env>-bootstrap`: the root Application and `<env>-applicationsets`, which may only create
+ *   AppProjects, Applications and ApplicationSets, in Argo CD's namespace of Argo CD's own cluster.
  * - `<env>-nodes` (only where the render owns nodes): Karpenter's NodePool and EC2NodeClass, no
  *   namespaced kind at all, so no workload Application can create a node and the node Application
  *   can create nothing else.
@@ -75,7 +83,7 @@ export class EnvironmentProjects extends Construct {
     const s = props.environment.settings;
     const sourceRepos = [s.repository.url];
     emit(this, "workloads", new AppProject({
-      metadata: { name: names.project(s.environment), namespace: s.argocd.namespace, labels: props.labels },
+      metadata: { name: names.project(s.environment), namespace: s.argocd.namespace, labels: props.labels, annotations: { [SYNC_WAVE]: WAVE.projects } },
       spec: {
         description: `BitActor engine in ${s.environment}: one namespace per region`,
         sourceRepos,
@@ -92,7 +100,7 @@ export class EnvironmentProjects extends Construct {
     }));
     if (props.nodeRegions.length > 0) {
       emit(this, "nodes", new AppProject({
-        metadata: { name: names.nodesProject(s.environment), namespace: s.argocd.namespace, labels: props.labels },
+        metadata: { name: names.nodesProject(s.environment), namespace: s.argocd.namespace, labels: props.labels, annotations: { [SYNC_WAVE]: WAVE.projects } },
         spec: {
           description: `Engine node pools of ${s.environment}: Karpenter NodePools and EC2NodeClasses only`,
           sourceRepos,
@@ -103,7 +111,7 @@ export class EnvironmentProjects extends Construct {
       }));
     }
     emit(this, "platform", new AppProject({
-      metadata: { name: names.platformProject(s.environment), namespace: s.argocd.namespace, labels: props.labels },
+      metadata: { name: names.platformProject(s.environment), namespace: s.argocd.namespace, labels: props.labels, annotations: { [SYNC_WAVE]: WAVE.projects } },
       spec: {
         description: `BitActorCluster and its CRD, and Velero backups, of each ${s.environment} cluster`,
         sourceRepos,
@@ -116,13 +124,13 @@ export class EnvironmentProjects extends Construct {
       },
     }));
     emit(this, "bootstrap", new AppProject({
-      metadata: { name: names.bootstrapProject(s.environment), namespace: s.argocd.namespace, labels: props.labels },
+      metadata: { name: names.bootstrapProject(s.environment), namespace: s.argocd.namespace, labels: props.labels, annotations: { [SYNC_WAVE]: WAVE.projects } },
       spec: {
-        description: `Root of ${s.environment}: ApplicationSets only`,
+        description: `Root of ${s.environment}: its AppProjects, Applications and ApplicationSets, in Argo CD's namespace only`,
         sourceRepos,
         destinations: [{ server: IN_CLUSTER, namespace: s.argocd.namespace }],
         clusterResourceWhitelist: [],
-        namespaceResourceWhitelist: [{ group: "argoproj.io", kind: "ApplicationSet" }],
+        namespaceResourceWhitelist: BOOTSTRAP_KINDS.map((k) => ({ ...k })),
       },
     }));
   }

@@ -30,13 +30,24 @@ export class RegionApplicationSet extends Construct {
     const env = props.environment.environment;
     const region = props.region.region;
     const stage = stageId(env, region);
-    const stageFolder = (component: string, project: string, path: string) => ({
+    const stageFolder = (component: string, project: string, path: string, createNamespace: boolean) => ({
       component,
       project,
       name: applicationName(env, region, component),
       path,
       dashboard: dashboards.url(props.region.grafana.url, dashboards.tradingUid, stage),
+      createNamespace: String(createNamespace),
     });
+    const namespaced = { CreateNamespace: "CreateNamespace=true", PruneLast: "PruneLast=true" };
+    // Only Applications whose project admits a Namespace may create the stage namespace: Argo CD
+    // checks the namespace it would create against the project like any object, so CreateNamespace
+    // on the node-pool or platform Application fails its whole sync ("resource :Namespace is not
+    // permitted in project ..."). Sync options are a list, which a template string cannot vary per
+    // element, so a templatePatch sets them (ApplicationSet templatePatch, Argo CD >= 2.10).
+    const withNamespace = {
+      spec: { syncPolicy: { syncOptions: [namespaced.CreateNamespace, namespaced.PruneLast], managedNamespaceMetadata: { labels: { ...props.labels, [ISTIO.injectionLabel]: "enabled" } } } },
+    };
+    const withoutNamespace = { spec: { syncPolicy: { syncOptions: [namespaced.PruneLast] } } };
     emit(this, "appset", new ApplicationSet({
       metadata: { name: stage, namespace: props.environment.argocd.namespace, labels: props.labels },
       spec: {
@@ -52,13 +63,14 @@ export class RegionApplicationSet extends Construct {
                   name: applicationName(env, region, component),
                   path: paths.component(env, region, component),
                   dashboard: dashboards.url(props.region.grafana.url, dashboards.componentUid(component), stage),
+                  createNamespace: "true",
                 })),
                 // The stage's own folders, each its own Application linking the trading dashboard:
                 // shared objects (workload project); the BitActorCluster, its CRD and the backups, and
                 // the node pools (cluster-scoped: their own projects).
-                stageFolder(SHARED, names.project(env), paths.shared(env, region)),
-                stageFolder(PLATFORM, names.platformProject(env), paths.platform(env, region)),
-                ...(props.nodes ? [stageFolder(NODES, names.nodesProject(env), paths.nodes(env, region))] : []),
+                stageFolder(SHARED, names.project(env), paths.shared(env, region), true),
+                stageFolder(PLATFORM, names.platformProject(env), paths.platform(env, region), false),
+                ...(props.nodes ? [stageFolder(NODES, names.nodesProject(env), paths.nodes(env, region), false)] : []),
               ],
             },
           },
@@ -84,15 +96,22 @@ export class RegionApplicationSet extends Construct {
             revisionHistoryLimit: 10,
             syncPolicy: {
               automated: { prune: true, selfHeal: true },
-              // CreateNamespace: the stage namespace exists as soon as its first component syncs.
-              // PruneLast: removed objects go only after the new ones are healthy.
-              syncOptions: ["CreateNamespace=true", "PruneLast=true"],
-              // Sidecar injection on: the namespace's PeerAuthentication is STRICT (constructs/mesh.ts).
-              managedNamespaceMetadata: { labels: { ...props.labels, [ISTIO.injectionLabel]: "enabled" } },
+              // PruneLast: removed objects go only after the new ones are healthy. The templatePatch
+              // adds CreateNamespace where the project allows it.
+              syncOptions: [namespaced.PruneLast],
               retry: SYNC_RETRY,
             },
           },
         },
+        // CreateNamespace: the stage namespace exists as soon as its first component syncs, with
+        // sidecar injection on (the namespace's PeerAuthentication is STRICT, constructs/mesh.ts).
+        templatePatch: [
+          '{{- if eq .createNamespace "true" }}',
+          JSON.stringify(withNamespace),
+          "{{- else }}",
+          JSON.stringify(withoutNamespace),
+          "{{- end }}",
+        ].join("\n") + "\n",
       },
     }));
   }

@@ -264,7 +264,8 @@ export const environmentSchema = {
       type: "object",
       additionalProperties: false,
       required: ["url", "targetRevision"],
-      properties: { url: { type: "string", pattern: "^(https://|ssh://|git@)\\S+$" }, targetRevision: { type: "string", minLength: 1 } },
+      // file:/// only serves an Argo CD on the same machine: npm run e2e:gitops (Argo CD's own e2e tests use it too).
+      properties: { url: { type: "string", pattern: "^(https://|ssh://|git@|file:///)\\S+$" }, targetRevision: { type: "string", minLength: 1 } },
     },
     argocd: { type: "object", additionalProperties: false, required: ["namespace"], properties: { namespace: id } },
     scaleDownDelaySeconds: seconds(30, 86400),
