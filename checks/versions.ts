@@ -24,7 +24,7 @@ function atMost(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-const WRAPPERS = ["tools/kube/go.mod", "tools/etcd/go.mod", "tools/kubeseal/go.mod", "tools/rollouts/go.mod", "tools/argo-eval/go.mod", "tools/otelcol/go.mod"];
+const WRAPPERS = ["tools/kube/go.mod", "tools/etcd/go.mod", "tools/kubeseal/go.mod", "tools/rollouts/go.mod", "tools/argo-eval/go.mod", "tools/otelcol/go.mod", "tools/argocd/go.mod"];
 
 export function versionDrift(v: ToolVersions, src: VersionSources): string[] {
   const problems: string[] = [];
@@ -63,6 +63,11 @@ export function versionDrift(v: ToolVersions, src: VersionSources): string[] {
   else for (const f of ["tools/argo-eval/go.mod", "tools/rollouts/go.mod"]) {
     expect(f, new RegExp(`github\\.com/argoproj/argo-rollouts ${esc(rollouts.version)}$`, "m"), `require github.com/argoproj/argo-rollouts ${rollouts.version}`);
   }
+
+  // Argo CD: the GitOps e2e runs the release whose CRDs we validate Applications and AppProjects against.
+  const argocd = v.crdSources.find((s) => s.module === "github.com/argoproj/argo-cd/v3");
+  if (!argocd) problems.push("tools/versions.json: crdSources has no github.com/argoproj/argo-cd/v3");
+  else expect("tools/argocd/go.mod", new RegExp(`^require github\\.com/argoproj/argo-cd/v3 ${esc(argocd.version)}$`, "m"), `require github.com/argoproj/argo-cd/v3 ${argocd.version}`);
 
   // The collector that validates and runs the rendered configurations is the version the catalog's image names.
   for (const mod of ["go.opentelemetry.io/collector/otelcol", "github.com/open-telemetry/opentelemetry-collector-contrib/processor/tailsamplingprocessor"]) {

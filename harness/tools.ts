@@ -138,12 +138,31 @@ export function kubeScheduler(): string {
   return kubernetesCommand("kube-scheduler");
 }
 
+/** kubectl of the same release: npm run e2e:gitops runs the README's bootstrap commands with it. */
+export function kubectl(): string {
+  return kubernetesCommand("kubectl");
+}
+
 /** The Argo Rollouts controller at the version we target, pinned by tools/rollouts/go.mod. */
 export function rolloutsController(): string {
   const v = toolVersions().crdSources.find((c) => c.module === "github.com/argoproj/argo-rollouts")!.version;
   // The stamp Argo's Makefile sets; the controller logs it at start-up.
   return goBuild("rollouts-controller", join(REPO, "tools", "rollouts"), "github.com/argoproj/argo-rollouts/cmd/rollouts-controller", ["go.mod", "go.sum"], [
     `-X github.com/argoproj/argo-rollouts/utils/version.version=${v}`,
+  ]);
+}
+
+/**
+ * Argo CD at the version of its CRDs in tools/versions.json (tools/argocd): one multi-call binary
+ * that runs as the application controller, the repo-server, the applicationset controller or the
+ * argocd CLI depending on the name it is started under (cmd/main.go). The stamps are its Makefile's.
+ */
+export function argocd(): string {
+  const v = toolVersions().crdSources.find((c) => c.module === "github.com/argoproj/argo-cd/v3")!.version;
+  return goBuild("argocd", join(REPO, "tools", "argocd"), "github.com/argoproj/argo-cd/v3/cmd", ["go.mod", "go.sum"], [
+    `-X github.com/argoproj/argo-cd/v3/common.version=${v.replace(/^v/, "")}`,
+    `-X github.com/argoproj/argo-cd/v3/common.gitTag=${v}`,
+    "-X github.com/argoproj/argo-cd/v3/common.gitTreeState=clean",
   ]);
 }
 
