@@ -49,7 +49,7 @@ export function podTemplates(o: PolicyObject["object"]): PodTemplate[] {
     const meta = (t.metadata ?? {}) as Json;
     return [{ at: "/spec/template", replicas: Number(spec!.replicas ?? 1), labels: (meta.labels ?? {}) as Record<string, string>, annotations: (meta.annotations ?? {}) as Record<string, string>, spec: t.spec as Json, longRunning: true }];
   }
-  if (o.kind === "AnalysisTemplate" && Array.isArray(spec?.metrics)) {
+  if ((o.kind === "AnalysisTemplate" || o.kind === "AnalysisRun") && Array.isArray(spec?.metrics)) {
     return (spec!.metrics as Json[]).flatMap((m, i) => {
       const job = (m.provider as Json | undefined)?.job as Json | undefined;
       const jt = (job?.spec as Json | undefined)?.template as Json | undefined;

@@ -118,6 +118,8 @@ export const names = {
   previewService: (component: string) => `${component}-preview`,
   prePromotionTemplate: (component: string) => `${component}-pre-promotion`,
   postPromotionTemplate: (component: string) => `${component}-post-promotion`,
+  /** The AnalysisRun that judges a component's first release in a stage (Argo Rollouts judges none). */
+  firstReleaseRun: (component: string) => `${component}-first-release`,
   /** PodMonitor, PrometheusRule: named after the component; prometheus-operator's job label is `<namespace>/<PodMonitor name>`. */
   monitor: (component: string) => component,
   dashboardConfigMap: (component: string) => `${component}-dashboard`,

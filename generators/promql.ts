@@ -4,8 +4,11 @@ import type { Catalog, Component } from "./inputs/types.ts";
 /** Which pods a query judges: a namespace plus one ReplicaSet's pod-template hash. */
 export interface PodScope {
   readonly namespace: string;
-  /** The hash, usually an Argo Rollouts argument placeholder such as `{{args.preview-hash}}`. */
-  readonly podTemplateHash: string;
+  /**
+   * The hash, usually an Argo Rollouts argument placeholder such as `{{args.preview-hash}}`.
+   * Absent: every pod of the component in the namespace (a first release, which has one ReplicaSet).
+   */
+  readonly podTemplateHash?: string;
 }
 
 /**
@@ -22,7 +25,7 @@ export class GateQueries {
     scope: PodScope,
     private readonly windowSeconds: number,
   ) {
-    this.selector = `${catalog.namespaceLabel}="${scope.namespace}", ${catalog.podTemplateHashLabel}="${scope.podTemplateHash}"`;
+    this.selector = `${catalog.namespaceLabel}="${scope.namespace}"${scope.podTemplateHash === undefined ? "" : `, ${catalog.podTemplateHashLabel}="${scope.podTemplateHash}"`}`;
   }
 
   private increase(series: string, extra = ""): string {

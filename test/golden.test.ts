@@ -41,14 +41,14 @@ test("removing a region deletes its rendered files (so Argo CD prunes it)", asyn
     assert.ok(!existsSync(join(dir, "rollouts/production/eu-west-1")));
     assert.ok(!existsSync(join(dir, "applicationsets/production/applicationset-production-eu-west-1.yaml")));
     assert.ok(diff.removed.includes("applicationsets/production/applicationset-production-eu-west-1.yaml"));
-    // 5 components × 14 files (Rollout, 2 Services, 2 AnalysisTemplates, PodMonitor, PrometheusRule,
+    // 5 components × 15 files (Rollout, 2 Services, 2 AnalysisTemplates, the first-release AnalysisRun, PodMonitor, PrometheusRule,
     // dashboard ConfigMap, 2 ServiceAccounts, 2 NetworkPolicies, PeerAuthentication, PodDisruptionBudget) + the trading
     // dashboard + the shared folder (collector ConfigMap, ServiceAccount, Service, Deployment;
     // 4 NetworkPolicies; PeerAuthentication; the exchange NetworkAttachmentDefinition) + the node pools (4 pools × NodePool and EC2NodeClass:
     // an AWS region) + the platform folder (BitActorCluster CRD and resource, Velero location and
     // schedule) + 1 ApplicationSet;
     // the workload, node and platform AppProjects lose a destination.
-    assert.equal(diff.removed.length, 5 * 14 + 1 + 10 + 4 * 2 + 4 + 1);
+    assert.equal(diff.removed.length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 1);
     assert.deepEqual(diff.changed, ["apps/production/appproject-production-nodes.yaml", "apps/production/appproject-production-platform.yaml", "apps/production/appproject-production.yaml"]);
   } finally {
     await removeRepo(dir);
@@ -61,7 +61,7 @@ test("adding a region is one data file + render", async () => {
     const src = join(dir, "environments/staging/regions/us-east-1.yaml");
     await writeFile(join(dir, "environments/staging/regions/us-east-2.yaml"), (await readFile(src, "utf8")).replace("region: us-east-1", "region: us-east-2").replaceAll("us-east-1a", "us-east-2a").replaceAll("us-east-1b", "us-east-2b").replaceAll("us-east-1c", "us-east-2c").replace("aps-workspaces.us-east-1", "aps-workspaces.us-east-2"));
     const { diff } = await renderCommand(dir);
-    assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/")).length, 5 * 14 + 1 + 10 + 4 * 2 + 4);
+    assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/")).length, 5 * 15 + 1 + 10 + 4 * 2 + 4);
     assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/nodes/")).length, 4 * 2);
     assert.ok(diff.added.includes("applicationsets/staging/applicationset-staging-us-east-2.yaml"));
   } finally {
@@ -88,7 +88,7 @@ test("npm run check lists every drifted file and exits 1; --diff shows the chang
   try {
     const clean = check();
     assert.equal(clean.status, 0, clean.stderr);
-    assert.match(clean.stdout, /the committed tree equals a fresh render \(654 files\)/);
+    assert.match(clean.stdout, /the committed tree equals a fresh render \(689 files\)/);
     const changed = "rollouts/production/us-east-1/order-engine/rollout-order-engine.yaml";
     const missing = "rollouts/staging/us-east-1/risk-engine/service-risk-engine.yaml";
     const stale = "rollouts/production/us-east-1/order-engine/service-old.yaml";

@@ -23,11 +23,10 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
     // The node pools are cluster-scoped; everything else under rollouts/<env>/<region>/ is in the stage's namespace.
     if (m) assert.equal(object.metadata.namespace, object.apiVersion === "velero.io/v1" ? "velero" : /\/(nodes|platform)\//.test(path) ? undefined : `${m[1]}-${m[2]}`);
   }
-  // 7 stages × 5 components × 6 objects + 7 ApplicationSets + 2 environments × (2 AppProjects + root)
-  // 7 stages × (5 components × 14 objects + a trading dashboard + 10 shared objects), 5 AWS stages × 4
+  // 7 stages × (5 components × 15 objects + a trading dashboard + 10 shared objects), 5 AWS stages × 4
   // pools × (NodePool + EC2NodeClass), 7 × (BitActorCluster CRD + resource + Velero location and schedule), 7 ApplicationSets,
   // 2 × 6 bootstrap objects (4 AppProjects, the root and the Application of the ApplicationSets).
-  assert.equal(objects.length, 7 * (5 * 14 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 2 * 6);
+  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 2 * 6);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -89,6 +88,30 @@ test("every gate metric is decisive, fails closed and judges one ReplicaSet", ()
       assert.ok(job.provider.job.spec.template.spec.containers[0].args.includes("--schedule=open-loop"));
       assert.ok(job.provider.job.spec.template.spec.containers[0].args.some((a: string) => a.startsWith(`--target=${path.split("/")[3]}-preview.`)));
     }
+  }
+});
+
+test("the first release is judged: one AnalysisRun per component folder runs the pre-promotion gate on the component's pods", () => {
+  const runs = ofKind("AnalysisRun");
+  assert.equal(runs.length, ofKind("Rollout").length);
+  for (const { path, object } of runs) {
+    const folder = path.slice(0, path.lastIndexOf("/"));
+    const c = folder.split("/")[3]!;
+    assert.equal(object.metadata.name, `${c}-first-release`);
+    // An ordinary object: no hook, no wave (either would make every sync wait for the Rollout's health).
+    assert.equal((object.metadata as Any).annotations, undefined);
+    const pre = objects.find((o) => o.path === `${folder}/analysistemplate-${c}-pre-promotion.yaml`)!.object.spec as Any;
+    const run = object.spec as Any;
+    assert.equal(run.args, undefined);
+    // Exactly the pre-promotion gate, judging every pod of the component instead of one hash.
+    const expected = structuredClone(pre.metrics).map((m: Any) => {
+      const out: Any = { ...m, name: m.name.replace(/^preview-/, "first-release-") };
+      if (m.provider.prometheus) out.provider = { prometheus: { ...m.provider.prometheus, query: m.provider.prometheus.query.replaceAll(', rollouts_pod_template_hash="{{args.preview-hash}}"', "") } };
+      return out;
+    });
+    assert.deepEqual(run.metrics, expected, path);
+    assert.deepEqual(run.dryRun, pre.dryRun.map((d: Any) => ({ metricName: d.metricName.replace(/^preview-/, "first-release-") })));
+    assert.ok(!JSON.stringify(run).includes("{{"), "no unresolved argument");
   }
 });
 
@@ -270,7 +293,7 @@ test("a render whose generator emits a bad object throws before writing, naming 
   const bac = structuredClone(ofKind("BitActorCluster")[0]!.object) as Any;
   bac.spec.zones = ["a"];
   assert.match(validateObject(bac)[0]!.message, /\/spec\/zones must NOT have fewer than 3 items/);
-  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service, v1/ConfigMap, apps/v1/Deployment, v1/ServiceAccount, policy/v1/PodDisruptionBudget, networking.k8s.io/v1/NetworkPolicy, security.istio.io/v1/PeerAuthentication, bitnami.com/v1alpha1/SealedSecret, monitoring.coreos.com/v1/PodMonitor, monitoring.coreos.com/v1/PrometheusRule, karpenter.sh/v1/NodePool, karpenter.k8s.aws/v1/EC2NodeClass, apiextensions.k8s.io/v1/CustomResourceDefinition, bitactor.io/v1alpha1/BitActorCluster, velero.io/v1/BackupStorageLocation, velero.io/v1/Schedule, k8s.cni.cncf.io/v1/NetworkAttachmentDefinition" }]);
+  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/AnalysisRun, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service, v1/ConfigMap, apps/v1/Deployment, v1/ServiceAccount, policy/v1/PodDisruptionBudget, networking.k8s.io/v1/NetworkPolicy, security.istio.io/v1/PeerAuthentication, bitnami.com/v1alpha1/SealedSecret, monitoring.coreos.com/v1/PodMonitor, monitoring.coreos.com/v1/PrometheusRule, karpenter.sh/v1/NodePool, karpenter.k8s.aws/v1/EC2NodeClass, apiextensions.k8s.io/v1/CustomResourceDefinition, bitactor.io/v1alpha1/BitActorCluster, velero.io/v1/BackupStorageLocation, velero.io/v1/Schedule, k8s.cni.cncf.io/v1/NetworkAttachmentDefinition" }]);
   assert.equal(renderRepository(model).size, objects.length);
 });
 

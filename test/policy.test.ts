@@ -95,7 +95,7 @@ const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: 
   { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.schedule = "0 * * * *"), field: "/spec/schedule" },
   { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.schedule = "*/15 * * * 1-5"), field: "/spec/schedule" },
   { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.template.storageLocation = "default"), field: "/spec/template/storageLocation" },
-  { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.template.includedNamespaces = ["production-us-east-2"]), field: "", culprit: "rollouts/production/us-east-1/alpha-calculator/analysistemplate-alpha-calculator-pre-promotion.yaml" },
+  { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.template.includedNamespaces = ["production-us-east-2"]), field: "", culprit: "rollouts/production/us-east-1/alpha-calculator/analysisrun-alpha-calculator-first-release.yaml" },
 ];
 
 for (const b of broken) {
@@ -144,7 +144,7 @@ test("npm run policy exits 1 naming the file, the object, the field and the rule
     const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/policy.ts")], { cwd: dir, encoding: "utf8" });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, new RegExp(`^VIOLATION ${ROLLOUT}: Rollout production-us-east-1/order-engine /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem: read-only-root-fs: must be true`, "m"));
-    assert.match(r.stdout, /policy: 654 objects, 33 rules, 1 violation$/m);
+    assert.match(r.stdout, /policy: 689 objects, 33 rules, 1 violation$/m);
   } finally {
     await removeRepo(dir);
   }

@@ -25,6 +25,8 @@ export const WORKLOAD_KINDS = [
   // SR-IOV networks the hot-path pods attach a VF of (Multus).
   { group: "k8s.cni.cncf.io", kind: "NetworkAttachmentDefinition" },
   { group: "argoproj.io", kind: "AnalysisTemplate" },
+  // The first-release gate (constructs/latency-gate.ts): Argo Rollouts judges no first rollout.
+  { group: "argoproj.io", kind: "AnalysisRun" },
   { group: "argoproj.io", kind: "Rollout" },
   { group: "monitoring.coreos.com", kind: "PodMonitor" },
   { group: "monitoring.coreos.com", kind: "PrometheusRule" },

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { AnalysisTemplate } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisTemplate";
+import { AnalysisRun } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisRun";
 import type { IMetric } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Metric";
 import type { Catalog, Component, RegionSettings } from "../inputs/types.ts";
 import { GateQueries } from "../promql.ts";
@@ -67,8 +68,8 @@ export class LatencyGate extends Construct {
      * (enough observations per window), `<who>-p99-le-<budget>ns` (the exact share: decides) and
      * `<who>-p99-ns-dashboard` (interpolated quantile: dry run, shown, never decides).
      */
-    const judged = (who: string, hashArg: string, gate: { intervalSeconds: number; measurements: number; minSamplesPerMeasurement: number }, initialDelaySeconds: number) => {
-      const queries = new GateQueries(catalog, c, { namespace: props.namespace, podTemplateHash: `{{args.${hashArg}}}` }, gate.intervalSeconds);
+    const judged = (who: string, hashArg: string | undefined, gate: { intervalSeconds: number; measurements: number; minSamplesPerMeasurement: number }, initialDelaySeconds: number) => {
+      const queries = new GateQueries(catalog, c, { namespace: props.namespace, ...(hashArg ? { podTemplateHash: `{{args.${hashArg}}}` } : {}) }, gate.intervalSeconds);
       const timing = { initialDelay: `${initialDelaySeconds}s`, interval: `${gate.intervalSeconds}s`, count: gate.measurements, ...decisive };
       const dashboard = `${who}-${p}-ns-dashboard`;
       const metrics: IMetric[] = [
@@ -90,6 +91,22 @@ export class LatencyGate extends Construct {
     emit(this, "pre", new AnalysisTemplate({
       metadata: { name: names.prePromotionTemplate(componentId), labels: props.labels },
       spec: { args: [{ name: GATE_ARGS.previewHash }], dryRun: preGate.dryRun, metrics: [load, ...preGate.metrics] },
+    }));
+
+    // First release: Argo Rollouts never analyses the first rollout of a Rollout (there is no
+    // stable ReplicaSet yet, so it promotes at once: rollout/bluegreen.go). This AnalysisRun is an
+    // ordinary object of the component's folder: Argo CD creates it with the Rollout on the stage's
+    // first sync, it runs the pre-promotion gate once (the same load through the preview Service,
+    // which selects the first ReplicaSet, and the same windows) on the component's pods, and its
+    // phase is the Application's health: Running → Progressing, Successful → Healthy, Failed or
+    // Error → Degraded (Argo CD's health check for AnalysisRun). It never runs again: its spec does
+    // not change, so later syncs leave it alone, and later releases are judged by the Rollout.
+    // No sync wave or hook: either would make every sync wait for the Rollout's health, so a
+    // release waiting for promotion would hold the next commit (a revert) back.
+    const firstGate = judged("first-release", undefined, pre, pre.warmupSeconds + pre.intervalSeconds);
+    emit(this, "first", new AnalysisRun({
+      metadata: { name: names.firstReleaseRun(componentId), labels: props.labels },
+      spec: { dryRun: firstGate.dryRun, metrics: [load, ...firstGate.metrics] },
     }));
 
     // Post-promotion: the new active pods under production traffic, from the first full window.

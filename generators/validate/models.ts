@@ -1,4 +1,5 @@
 import { AnalysisTemplate } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisTemplate";
+import { AnalysisRun } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisRun";
 import { Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout";
 import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
 import { ApplicationSet } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet";
@@ -23,6 +24,7 @@ import { strictValidate, type SchemaValidator, type StrictIssue } from "./strict
 /** Every kind the render may emit, with its schema. An object of any other kind is an error. */
 const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator } }>> = {
   "argoproj.io/v1alpha1/AnalysisTemplate": AnalysisTemplate,
+  "argoproj.io/v1alpha1/AnalysisRun": AnalysisRun,
   "argoproj.io/v1alpha1/Rollout": Rollout,
   "argoproj.io/v1alpha1/Application": Application,
   "argoproj.io/v1alpha1/ApplicationSet": ApplicationSet,
