@@ -27,9 +27,10 @@ export class Managed {
     command: string,
     args: readonly string[],
     readonly logFile: string,
+    env?: NodeJS.ProcessEnv,
   ) {
     const fd = openSync(logFile, "a");
-    this.child = spawn(command, args, { detached: true, stdio: ["ignore", fd, fd] });
+    this.child = spawn(command, args, { detached: true, stdio: ["ignore", fd, fd], ...(env ? { env } : {}) });
     closeSync(fd);
     this.exited = new Promise((resolve) => {
       this.child.once("exit", (code, signal) => {

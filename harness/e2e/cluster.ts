@@ -97,13 +97,18 @@ export interface E2eCluster {
  * fixture's HTTP SD (Kubernetes SD's labels; kwok's pods have no address to discover), and the
  * address is the fixture's, as pod IPs are kwok's fakes: those two rules come last and touch no label.
  */
-export function prometheusConfig(monitor: PodMonitorShape, fixtureAddress: string, ruleFiles: readonly string[] = []): unknown {
-  const { name, namespace } = monitor.metadata;
-  const label = (k: string) => `__meta_kubernetes_pod_label_${sanitize(k)}`;
+export function prometheusConfig(monitors: PodMonitorShape | readonly PodMonitorShape[], fixtureAddress: string, ruleFiles: readonly string[] = []): unknown {
   return {
     global: { evaluation_interval: "1s" },
     ...(ruleFiles.length ? { rule_files: [...ruleFiles] } : {}),
-    scrape_configs: monitor.spec.podMetricsEndpoints.map((ep, i) => ({
+    scrape_configs: (Array.isArray(monitors) ? monitors : [monitors]).flatMap((m: PodMonitorShape) => scrapeConfigs(m, fixtureAddress)),
+  };
+}
+
+function scrapeConfigs(monitor: PodMonitorShape, fixtureAddress: string): unknown[] {
+  const { name, namespace } = monitor.metadata;
+  const label = (k: string) => `__meta_kubernetes_pod_label_${sanitize(k)}`;
+  return monitor.spec.podMetricsEndpoints.map((ep, i) => ({
       job_name: `podMonitor/${namespace}/${name}/${i}`,
       ...(ep.interval ? { scrape_interval: ep.interval } : {}),
       ...(ep.scrapeTimeout ? { scrape_timeout: ep.scrapeTimeout } : {}),
@@ -134,18 +139,18 @@ export function prometheusConfig(monitor: PodMonitorShape, fixtureAddress: strin
         { source_labels: ["__meta_kubernetes_pod_name"], target_label: "__param_pod" },
         { target_label: "__address__", replacement: fixtureAddress },
       ],
-    })),
-  };
+  }));
 }
 
 export async function startE2eCluster(programs: E2ePrograms, opts: {
   readonly name: string;
   readonly nodes: readonly FakeNode[];
-  /** The component's rendered PodMonitor: Prometheus scrapes as prometheus-operator would configure it. */
-  readonly podMonitor: PodMonitorShape;
-  /** The component's rendered PrometheusRule groups: Prometheus evaluates them as rendered. */
+  /** The components' rendered PodMonitors: Prometheus scrapes as prometheus-operator would configure them. */
+  readonly podMonitors: readonly PodMonitorShape[];
+  /** The components' rendered PrometheusRule groups: Prometheus evaluates them as rendered. */
   readonly ruleGroups: readonly unknown[];
-  readonly fixture: Omit<FixtureConfig, "server" | "token" | "ca">;
+  /** One per imitated component. */
+  readonly fixtures: readonly Omit<FixtureConfig, "server" | "token" | "ca">[];
 }): Promise<E2eCluster> {
   const cp = await startControlPlane();
   const extra: Managed[] = [];
@@ -170,7 +175,13 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
       // Only what a Rollout's life needs: ReplicaSets make pods, Jobs run the analysis load,
       // service accounts must exist before a pod is admitted, owners' deletions cascade, and node
       // lifecycle lifts the not-ready taint admission puts on every new node once kwok reports it Ready.
-      "--controllers=replicaset,job,serviceaccount,garbagecollector,namespace,nodelifecycle",
+      // For the GitOps e2e, whose Applications hold every kind of a stage and whose health Argo CD
+      // reads from their status: Deployments (the OpenTelemetry Collector), PodDisruptionBudgets
+      // (disruption writes their status), and the token controller, which fills a service account's
+      // token Secret: `argocd cluster add` waits for one for Argo CD's own account on the cluster.
+      "--controllers=deployment,replicaset,disruption,job,serviceaccount,serviceaccount-token,garbagecollector,namespace,nodelifecycle",
+      `--service-account-private-key-file=${join(dir, "sa.key")}`,
+      `--root-ca-file=${cp.caFile}`,
       `--secure-port=${kcmPort}`,
       `--cert-dir=${join(dir, "kcm-certs")}`,
       ...served,
@@ -203,12 +214,13 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
       if (r.status !== 201) throw new Error(`creating node ${n.name}: ${statusMessage(r)}`);
     }
 
-    const fixtureCfg: FixtureConfig = { ...opts.fixture, server: cp.client.server, token: readFileSync(cp.tokenFile, "utf8"), ca: readFileSync(cp.caFile, "utf8") };
+    const credentials = { server: cp.client.server, token: readFileSync(cp.tokenFile, "utf8"), ca: readFileSync(cp.caFile, "utf8") };
+    const fixtureCfg: FixtureConfig[] = opts.fixtures.map((f) => ({ ...f, ...credentials }));
     writeFileSync(join(dir, "fixture.json"), JSON.stringify(fixtureCfg), { mode: 0o600 });
     const fixture = start("latency-fixture", process.execPath, ["--import", "tsx", join(REPO, "harness", "e2e", "fixture-main.ts"), String(fixturePort), join(dir, "fixture.json")]);
     mkdirSync(join(dir, "prometheus"));
     writeFileSync(join(dir, "rules.yml"), stringify({ groups: opts.ruleGroups }, { lineWidth: 0 }));
-    writeFileSync(join(dir, "prometheus.yml"), stringify(prometheusConfig(opts.podMonitor, `127.0.0.1:${fixturePort}`, [join(dir, "rules.yml")])));
+    writeFileSync(join(dir, "prometheus.yml"), stringify(prometheusConfig(opts.podMonitors, `127.0.0.1:${fixturePort}`, [join(dir, "rules.yml")])));
     const prometheus = start("prometheus", prometheusBin(), [
       `--config.file=${join(dir, "prometheus.yml")}`,
       `--storage.tsdb.path=${join(dir, "prometheus")}`,

@@ -116,19 +116,15 @@ export function trafficNow(pods: readonly Pod[], services: readonly Service[], c
   );
 }
 
+/** One component's histograms: advanced by the traffic its pods receive. */
 export class LatencyFixture {
-  private readonly client: KubeClient;
   private readonly histograms = new Map<string, Histogram>();
-  private last = Date.now();
-  private timer: NodeJS.Timeout | undefined;
-  private server: Server | undefined;
-  private pods: Pod[] = [];
-  private address = "";
-  /** The last error talking to the API server (logged, never fatal: traffic just pauses). */
-  lastError = "";
 
-  constructor(private readonly cfg: FixtureConfig) {
-    this.client = new KubeClient(cfg.server, cfg.token, cfg.ca);
+  constructor(readonly cfg: FixtureConfig) {}
+
+  /** Whether this component serves the pod's metrics (its namespace and the Rollout's selector). */
+  owns(p: Pod): boolean {
+    return p.metadata.namespace === this.cfg.namespace && matches(p.metadata.labels, this.cfg.podSelector);
   }
 
   private histogram(pod: string): Histogram {
@@ -137,20 +133,60 @@ export class LatencyFixture {
     return h;
   }
 
-  /** Advances every pod's histogram by the traffic it received since the last tick. */
+  /** Advances every pod's histogram by the traffic it received in `seconds`. */
+  advance(pods: readonly Pod[], services: readonly Service[], seconds: number): void {
+    for (const [pod, t] of trafficNow(pods, services, this.cfg)) this.histogram(pod).observe(t.rate * seconds, t.latency);
+  }
+
+  exposition(pod: string): string {
+    return this.histogram(pod).exposition(this.cfg.metric, this.cfg.behaviour.le);
+  }
+}
+
+/**
+ * The fixture process: one HTTP server for every component it imitates (all in one cluster, same
+ * credentials). Each tick lists the pods and Services of each namespace once and advances every
+ * component; `/targets` lists every pod; `/metrics?pod=` answers with the histogram of the
+ * component that owns the pod.
+ */
+export class FixtureServer {
+  private readonly client: KubeClient;
+  private readonly fixtures: LatencyFixture[];
+  private last = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  private server: Server | undefined;
+  private pods: Pod[] = [];
+  private address = "";
+  /** The last error talking to the API server (logged, never fatal: traffic just pauses). */
+  lastError = "";
+
+  constructor(configs: readonly FixtureConfig[]) {
+    if (configs.length === 0) throw new Error("the fixture needs at least one component");
+    const { server, token, ca } = configs[0]!;
+    if (configs.some((c) => c.server !== server || c.token !== token || c.ca !== ca)) throw new Error("one fixture serves one cluster: every component's server, token and CA must be the same");
+    this.client = new KubeClient(server, token, ca);
+    this.fixtures = configs.map((c) => new LatencyFixture(c));
+  }
+
+  /** Advances every component by the traffic it received since the last tick. */
   async tick(): Promise<void> {
-    const ns = this.cfg.namespace;
-    const [pods, svcs] = await Promise.all([
-      this.client.request("GET", `/api/v1/namespaces/${ns}/pods`),
-      this.client.request("GET", `/api/v1/namespaces/${ns}/services`),
-    ]);
-    if (pods.status !== 200 || svcs.status !== 200) throw new Error(`listing pods/services: HTTP ${pods.status}/${svcs.status}`);
+    const namespaces = [...new Set(this.fixtures.map((f) => f.cfg.namespace))];
+    const listed = await Promise.all(namespaces.map(async (ns) => {
+      const [pods, svcs] = await Promise.all([
+        this.client.request("GET", `/api/v1/namespaces/${ns}/pods`),
+        this.client.request("GET", `/api/v1/namespaces/${ns}/services`),
+      ]);
+      if (pods.status !== 200 || svcs.status !== 200) throw new Error(`listing pods/services in ${ns}: HTTP ${pods.status}/${svcs.status}`);
+      return { ns, pods: (pods.body as { items: Pod[] }).items, services: (svcs.body as { items: Service[] }).items };
+    }));
     const now = Date.now();
     const seconds = (now - this.last) / 1000;
     this.last = now;
-    this.pods = (pods.body as { items: Pod[] }).items;
-    const traffic = trafficNow(this.pods, (svcs.body as { items: Service[] }).items, this.cfg);
-    for (const [pod, t] of traffic) this.histogram(pod).observe(t.rate * seconds, t.latency);
+    this.pods = listed.flatMap((l) => l.pods);
+    for (const f of this.fixtures) {
+      const l = listed.find((x) => x.ns === f.cfg.namespace)!;
+      f.advance(l.pods, l.services, seconds);
+    }
   }
 
   async start(port: number, tickMs = 250): Promise<void> {
@@ -177,13 +213,16 @@ export class LatencyFixture {
         res.end(JSON.stringify(targetGroups(this.pods, this.address)));
         return;
       }
-      const pod = url.searchParams.get("pod");
-      if (url.pathname !== "/metrics" || !pod) {
+      const name = url.searchParams.get("pod");
+      const pod = this.pods.find((p) => p.metadata.name === name);
+      const owner = pod && this.fixtures.find((f) => f.owns(pod));
+      if (url.pathname !== "/metrics" || !name) {
         res.writeHead(404).end("GET /metrics?pod=<name>, /targets or /healthz\n");
         return;
       }
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(this.histogram(pod).exposition(this.cfg.metric, this.cfg.behaviour.le));
+      // A pod of no imitated component (a load Job, the collector) exposes nothing.
+      res.end(owner ? owner.exposition(name) : "");
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once("error", reject);

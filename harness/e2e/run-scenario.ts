@@ -130,9 +130,9 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
   const cluster: E2eCluster = await startE2eCluster(programs, {
     name: s.id,
     nodes: fakeNodes(release),
-    podMonitor: release.podMonitor,
+    podMonitors: [release.podMonitor],
     ruleGroups: release.ruleGroups,
-    fixture: {
+    fixtures: [{
       namespace: release.namespace,
       podSelector: spec.selector.matchLabels,
       loadPodSelector: loadLabels,
@@ -140,7 +140,7 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
       metric: release.component.metric.name,
       boundsNs: release.component.metric.bucketsNs,
       behaviour: { ...defaultBehaviour(release.component), ...s.behaviour(release.component), releaseImage: newImage },
-    },
+    }],
   });
   const client = cluster.cp.client;
   const ns = release.namespace;
