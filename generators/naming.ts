@@ -103,14 +103,14 @@ export const WAVE = { projects: "-1", applicationSets: "1" } as const;
 export const SYNC_WAVE = "argocd.argoproj.io/sync-wave";
 
 export const names = {
-  /** AppProject of an environment's workloads. */
-  project: (environment: string) => environment,
+  /** AppProject of a stage's workloads: the stage id. */
+  project: (stage: string) => stage,
   /** AppProject of the root Application (may only create AppProjects, Applications and ApplicationSets in Argo CD's namespace). */
   bootstrapProject: (environment: string) => `${environment}-bootstrap`,
-  /** AppProject of an environment's node pools (the only kinds it may create: Karpenter's, cluster-scoped). */
-  nodesProject: (environment: string) => `${environment}-nodes`,
-  /** AppProject of an environment's platform objects (the BitActorCluster CRD and resource only). */
-  platformProject: (environment: string) => `${environment}-platform`,
+  /** AppProject of a stage's node pools (the only kinds it may create: Karpenter's, cluster-scoped). */
+  nodesProject: (stage: string) => `${stage}-nodes`,
+  /** AppProject of a stage's platform objects (the BitActorCluster CRD and resource, Velero's two). */
+  platformProject: (stage: string) => `${stage}-platform`,
   rootApplication: (environment: string) => `${environment}-root`,
   /** The Application that syncs `applicationsets/<env>/` (created by the root, after the AppProjects). */
   applicationSetsApplication: (environment: string) => `${environment}-applicationsets`,

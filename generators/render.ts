@@ -20,7 +20,8 @@ import { ComponentDisruptionBudget } from "./constructs/disruption-budget.ts";
 import { RegionApplicationSet } from "./constructs/region-application-set.ts";
 import { KarpenterNodePools } from "./constructs/karpenter-node-pools.ts";
 import { usesKarpenter } from "./nodes/provisioners.ts";
-import { EnvironmentProjects } from "./constructs/environment-projects.ts";
+import { BootstrapProject } from "./constructs/environment-projects.ts";
+import { StageProjects } from "./constructs/stage-projects.ts";
 import { RootApplication } from "./constructs/root-application.ts";
 import { validateObject } from "./validate/models.ts";
 import { dashboardConfigMapIssues } from "./validate/dashboards.ts";
@@ -114,11 +115,12 @@ export function renderObjects(model: RepositoryModel): RenderedObject[] {
   for (const env of model.environments) {
     const e = env.settings.environment;
     const bootstrap = new FolderChart(paths.bootstrap(e));
-    new EnvironmentProjects(bootstrap, "projects", { environment: env, nodeRegions: env.regions.filter(rendersNodes), labels: baseLabels(e) });
+    new BootstrapProject(bootstrap, "project", { environment: env.settings, labels: baseLabels(e) });
     new RootApplication(bootstrap, "root", { environment: env.settings, labels: baseLabels(e) });
     charts.push(bootstrap);
     const appsets = new FolderChart(paths.applicationSets(e));
     for (const region of env.regions) {
+      new StageProjects(appsets, `${region.region}-projects`, { environment: env.settings, region, nodes: rendersNodes(region), labels: baseLabels(e, region) });
       new RegionApplicationSet(appsets, region.region, { environment: env.settings, region, components: Object.keys(region.components).sort(), nodes: rendersNodes(region), labels: baseLabels(e, region) });
       charts.push(...stageCharts(model.catalog, env, region));
     }

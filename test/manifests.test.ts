@@ -25,8 +25,9 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
   }
   // 7 stages × (5 components × 15 objects + a trading dashboard + 10 shared objects), 5 AWS stages × 4
   // pools × (NodePool + EC2NodeClass), 7 × (BitActorCluster CRD + resource + Velero location and schedule), 7 ApplicationSets,
-  // 2 × 6 bootstrap objects (4 AppProjects, the root and the Application of the ApplicationSets).
-  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 2 * 6);
+  // 7 stages × (2 AppProjects + 1 for the 5 AWS stages' nodes), 2 × 3 bootstrap objects (an
+  // AppProject, the root and the Application of the ApplicationSets).
+  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -158,7 +159,7 @@ test("CreateNamespace only where the Application's project admits a Namespace (e
   assert.ok(both.yes > 0 && both.no > 0, "both kinds of Application exist");
 });
 
-test("bootstrap: the root syncs apps/<env>/ (projects in wave -1), which brings the Application of the ApplicationSets (wave 1)", () => {
+test("bootstrap: the root syncs apps/<env>/ (its project in wave -1), which brings the Application of the ApplicationSets (wave 1)", () => {
   for (const env of model.environments) {
     const e = env.settings.environment;
     const apps = ofKind("Application").filter((o) => o.path.startsWith(`apps/${e}/`)).map((o) => o.object as Any);
@@ -173,7 +174,7 @@ test("bootstrap: the root syncs apps/<env>/ (projects in wave -1), which brings 
     }
     assert.equal(sets.metadata.annotations["argocd.argoproj.io/sync-wave"], "1");
     const projects = ofKind("AppProject").filter((o) => o.path.startsWith(`apps/${e}/`));
-    assert.equal(projects.length, 4);
+    assert.equal(projects.length, 1);
     for (const p of projects) assert.ok(Number((p.object.metadata as Any).annotations["argocd.argoproj.io/sync-wave"]) < 1, p.path);
     const bootstrap = projects.find((p) => p.object.metadata.name === `${e}-bootstrap`)!.object.spec as Any;
     assert.deepEqual(bootstrap.namespaceResourceWhitelist, [
@@ -213,25 +214,39 @@ test("every component has a PodMonitor: all its pods, blue and green, every scra
   }
 });
 
-test("AppProjects are narrow: this repo, the environment's clusters and namespaces, the workload kinds", () => {
+test("AppProjects are narrow and per stage: this repo, the stage's cluster and namespace, the kinds of its folders", () => {
   for (const env of model.environments) {
     const e = env.settings.environment;
-    const p = ofKind("AppProject").find((o) => o.object.metadata.name === e)!.object.spec as Any;
-    assert.deepEqual(p.sourceRepos, [env.settings.repository.url]);
-    assert.deepEqual(p.destinations, env.regions.map((r) => ({ name: r.cluster.name, namespace: `${e}-${r.region}` })));
-    assert.deepEqual(p.clusterResourceWhitelist, [{ group: "", kind: "Namespace" }]);
-    const kindsOf = (folder: "nodes" | "platform" | undefined) => new Set(objects.filter((o) => o.path.startsWith(`rollouts/${e}/`) && (/\/(nodes|platform)\//.exec(o.path)?.[1] === folder)).map((o) => `${o.object.apiVersion.includes("/") ? o.object.apiVersion.split("/")[0] : ""}/${o.object.kind}`));
-    assert.deepEqual(new Set(p.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`)), kindsOf(undefined));
-    // The node pools' kinds are allowed only in the node project, as cluster-scoped kinds.
-    const n = ofKind("AppProject").find((o) => o.object.metadata.name === `${e}-nodes`)!.object.spec as Any;
-    assert.deepEqual(new Set(n.clusterResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`)), kindsOf("nodes"));
-    assert.deepEqual(n.namespaceResourceWhitelist, []);
-    // The BitActorCluster and its CRD only in the platform project.
-    const pl = ofKind("AppProject").find((o) => o.object.metadata.name === `${e}-platform`)!.object.spec as Any;
-    assert.deepEqual(new Set([...pl.clusterResourceWhitelist, ...pl.namespaceResourceWhitelist].map((k: Any) => `${k.group}/${k.kind}`)), kindsOf("platform"));
-    assert.deepEqual(pl.namespaceResourceWhitelist, [{ group: "velero.io", kind: "BackupStorageLocation" }, { group: "velero.io", kind: "Schedule" }]);
-    assert.deepEqual(pl.destinations, env.regions.flatMap((r) => [{ name: r.cluster.name, namespace: `${e}-${r.region}` }, { name: r.cluster.name, namespace: "velero" }]));
+    for (const r of env.regions) {
+      const stage = `${e}-${r.region}`;
+      const at = (name: string) => ofKind("AppProject").find((o) => o.object.metadata.name === name);
+      const p = at(stage)!;
+      // Next to the stage's ApplicationSet, one wave before it (created before it, pruned after it).
+      assert.equal(p.path, `applicationsets/${e}/appproject-${stage}.yaml`);
+      assert.equal((p.object.metadata as Any).annotations["argocd.argoproj.io/sync-wave"], "-1");
+      const spec = p.object.spec as Any;
+      assert.deepEqual(spec.sourceRepos, [env.settings.repository.url]);
+      assert.deepEqual(spec.destinations, [{ name: r.cluster.name, namespace: stage }]);
+      assert.deepEqual(spec.clusterResourceWhitelist, [{ group: "", kind: "Namespace" }]);
+      const kindsOf = (folder: "nodes" | "platform" | undefined) => new Set(objects.filter((o) => o.path.startsWith(`rollouts/${e}/${r.region}/`) && (/\/(nodes|platform)\//.exec(o.path)?.[1] === folder)).map((o) => `${o.object.apiVersion.includes("/") ? o.object.apiVersion.split("/")[0] : ""}/${o.object.kind}`));
+      assert.deepEqual(new Set(spec.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`)), kindsOf(undefined));
+      // The node pools' kinds are allowed only in the node project, as cluster-scoped kinds; no node project without nodes.
+      const n = at(`${stage}-nodes`);
+      if (r.cloud !== "aws") assert.equal(n, undefined);
+      else {
+        assert.deepEqual(new Set((n!.object.spec as Any).clusterResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`)), kindsOf("nodes"));
+        assert.deepEqual((n!.object.spec as Any).namespaceResourceWhitelist, []);
+        assert.deepEqual((n!.object.spec as Any).destinations, [{ name: r.cluster.name, namespace: stage }]);
+      }
+      // The BitActorCluster and its CRD only in the platform project, Velero's kinds only in Velero's namespace.
+      const pl = at(`${stage}-platform`)!.object.spec as Any;
+      assert.deepEqual(new Set([...pl.clusterResourceWhitelist, ...pl.namespaceResourceWhitelist].map((k: Any) => `${k.group}/${k.kind}`)), kindsOf("platform"));
+      assert.deepEqual(pl.namespaceResourceWhitelist, [{ group: "velero.io", kind: "BackupStorageLocation" }, { group: "velero.io", kind: "Schedule" }]);
+      assert.deepEqual(pl.destinations, [{ name: r.cluster.name, namespace: stage }, { name: r.cluster.name, namespace: "velero" }]);
+    }
   }
+  // No project admits another stage's cluster: the only projects are the stages' and the bootstraps.
+  assert.equal(ofKind("AppProject").length, model.environments.reduce((n, env) => n + 1 + env.regions.reduce((m, r) => m + (r.cloud === "aws" ? 3 : 2), 0), 0));
 });
 
 test("a misspelled field anywhere in a generator's output is rejected by the strict validation", () => {

@@ -109,20 +109,21 @@ test("every rendered boot script passes shellcheck and bash -n, and its systemd 
 });
 
 test("the node AppProject allows Karpenter's two kinds and nothing else; only AWS stages have a nodes Application in it", () => {
-  const project = at("apps/production/appproject-production-nodes.yaml");
+  const project = at("applicationsets/production/appproject-production-us-east-1-nodes.yaml");
   assert.deepEqual(project.spec.clusterResourceWhitelist, [{ group: "karpenter.sh", kind: "NodePool" }, { group: "karpenter.k8s.aws", kind: "EC2NodeClass" }]);
   assert.deepEqual(project.spec.namespaceResourceWhitelist, []);
-  assert.deepEqual(project.spec.destinations.map((d: Any) => d.name), ["bitactor-prod-apne1", "bitactor-prod-euw1", "bitactor-prod-use1", "bitactor-prod-use2"]);
+  assert.deepEqual(project.spec.destinations, [{ name: "bitactor-prod-use1", namespace: "production-us-east-1" }]);
   // The workload project still allows no node kind.
-  const workloads = at("apps/production/appproject-production.yaml");
+  const workloads = at("applicationsets/production/appproject-production-us-east-1.yaml");
   assert.deepEqual(workloads.spec.clusterResourceWhitelist, [{ group: "", kind: "Namespace" }]);
   for (const env of model.environments) {
     for (const region of env.regions) {
-      const appset = at(`applicationsets/${env.settings.environment}/applicationset-${env.settings.environment}-${region.region}.yaml`);
+      const stage = `${env.settings.environment}-${region.region}`;
+      const appset = at(`applicationsets/${env.settings.environment}/applicationset-${stage}.yaml`);
       const elements = appset.spec.generators[0].list.elements as Any[];
       const nodes = elements.filter((e) => e.component === "nodes");
-      assert.deepEqual(nodes.map((e) => [e.project, e.path]), region.cloud === "aws" ? [[`${env.settings.environment}-nodes`, `rollouts/${env.settings.environment}/${region.region}/nodes`]] : []);
-      assert.ok(elements.filter((e) => e.component !== "nodes" && e.component !== "platform").every((e) => e.project === env.settings.environment));
+      assert.deepEqual(nodes.map((e) => [e.project, e.path]), region.cloud === "aws" ? [[`${stage}-nodes`, `rollouts/${env.settings.environment}/${region.region}/nodes`]] : []);
+      assert.ok(elements.filter((e) => e.component !== "nodes" && e.component !== "platform").every((e) => e.project === stage));
       assert.equal(appset.spec.template.spec.project, "{{ .project }}");
     }
   }

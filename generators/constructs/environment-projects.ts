@@ -1,8 +1,8 @@
 import { Construct } from "constructs";
 import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
-import type { Environment, RegionSettings } from "../inputs/types.ts";
+import type { EnvironmentSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
-import { SYNC_WAVE, WAVE, names, stageId } from "../naming.ts";
+import { SYNC_WAVE, WAVE, names } from "../naming.ts";
 
 /** The kinds a component folder holds; the workload project allows these and nothing else. */
 /** Credentials: only sealed (the controller creates the Secret in the cluster, never from git). */
@@ -60,76 +60,25 @@ export const BOOTSTRAP_KINDS = [
 /** Argo CD's own address for the cluster it runs in. */
 export const IN_CLUSTER = "https://kubernetes.default.svc";
 
-export interface EnvironmentProjectsProps {
-  readonly environment: Environment;
-  /** Regions whose engine nodes the render owns (Karpenter); none: no node project. */
-  readonly nodeRegions: readonly RegionSettings[];
+export interface BootstrapProjectProps {
+  readonly environment: EnvironmentSettings;
   readonly labels: Readonly<Record<string, string>>;
 }
 
 /**
- * Two AppProjects per environment, each as narrow as its job:
- * - `<env>`: this repository only, each region's cluster and stage namespace only, the workload
- *   kinds only, and Namespace as the single cluster-scoped kind (for CreateNamespace).
- * - `<env>-bootstrap`: the root Application and `<env>-applicationsets`, which may only create
- *   AppProjects, Applications and ApplicationSets, in Argo CD's namespace of Argo CD's own cluster.
- * - `<env>-nodes` (only where the render owns nodes): Karpenter's NodePool and EC2NodeClass, no
- *   namespaced kind at all, so no workload Application can create a node and the node Application
- *   can create nothing else.
- * - `<env>-platform`: the BitActorCluster CRD and one BitActorCluster per cluster, and the stage's
- *   Velero BackupStorageLocation and Schedule in Velero's namespace; nothing else.
+ * `<env>-bootstrap`: the project of the root Application and `<env>-applicationsets`, which may only
+ * create AppProjects, Applications and ApplicationSets, in Argo CD's namespace of Argo CD's own
+ * cluster. Every other project is a stage's (stage-projects.ts).
  */
-export class EnvironmentProjects extends Construct {
-  constructor(scope: Construct, id: string, props: EnvironmentProjectsProps) {
+export class BootstrapProject extends Construct {
+  constructor(scope: Construct, id: string, props: BootstrapProjectProps) {
     super(scope, id);
-    const s = props.environment.settings;
-    const sourceRepos = [s.repository.url];
-    emit(this, "workloads", new AppProject({
-      metadata: { name: names.project(s.environment), namespace: s.argocd.namespace, labels: props.labels, annotations: { [SYNC_WAVE]: WAVE.projects } },
-      spec: {
-        description: `BitActor engine in ${s.environment}: one namespace per region`,
-        sourceRepos,
-        destinations: props.environment.regions.map((r) => ({ name: r.cluster.name, namespace: stageId(s.environment, r.region) })),
-        clusterResourceWhitelist: [{ group: "", kind: "Namespace" }],
-        // Narrowest: SealedSecrets only in an environment that has sealed credentials.
-        namespaceResourceWhitelist: [
-          ...WORKLOAD_KINDS.map((k) => ({ ...k })),
-          ...(props.environment.regions.some((r) => Object.keys(r.secrets ?? {}).length > 0) ? [{ ...SEALED_SECRET_KIND }] : []),
-        ],
-        // Anything in our namespaces that git does not declare shows up as a warning in Argo CD.
-        orphanedResources: { warn: true },
-      },
-    }));
-    if (props.nodeRegions.length > 0) {
-      emit(this, "nodes", new AppProject({
-        metadata: { name: names.nodesProject(s.environment), namespace: s.argocd.namespace, labels: props.labels, annotations: { [SYNC_WAVE]: WAVE.projects } },
-        spec: {
-          description: `Engine node pools of ${s.environment}: Karpenter NodePools and EC2NodeClasses only`,
-          sourceRepos,
-          destinations: props.nodeRegions.map((r) => ({ name: r.cluster.name, namespace: stageId(s.environment, r.region) })),
-          clusterResourceWhitelist: NODE_KINDS.map((k) => ({ ...k })),
-          namespaceResourceWhitelist: [],
-        },
-      }));
-    }
-    emit(this, "platform", new AppProject({
-      metadata: { name: names.platformProject(s.environment), namespace: s.argocd.namespace, labels: props.labels, annotations: { [SYNC_WAVE]: WAVE.projects } },
-      spec: {
-        description: `BitActorCluster and its CRD, and Velero backups, of each ${s.environment} cluster`,
-        sourceRepos,
-        destinations: props.environment.regions.flatMap((r) => [
-          { name: r.cluster.name, namespace: stageId(s.environment, r.region) },
-          { name: r.cluster.name, namespace: s.backup.namespace },
-        ]),
-        clusterResourceWhitelist: PLATFORM_KINDS.map((k) => ({ ...k })),
-        namespaceResourceWhitelist: BACKUP_KINDS.map((k) => ({ ...k })),
-      },
-    }));
+    const s = props.environment;
     emit(this, "bootstrap", new AppProject({
       metadata: { name: names.bootstrapProject(s.environment), namespace: s.argocd.namespace, labels: props.labels, annotations: { [SYNC_WAVE]: WAVE.projects } },
       spec: {
         description: `Root of ${s.environment}: its AppProjects, Applications and ApplicationSets, in Argo CD's namespace only`,
-        sourceRepos,
+        sourceRepos: [s.repository.url],
         destinations: [{ server: IN_CLUSTER, namespace: s.argocd.namespace }],
         clusterResourceWhitelist: [],
         namespaceResourceWhitelist: BOOTSTRAP_KINDS.map((k) => ({ ...k })),

@@ -59,7 +59,7 @@ export class RegionApplicationSet extends Construct {
               elements: [
                 ...props.components.map((component) => ({
                   component,
-                  project: names.project(env),
+                  project: names.project(stage),
                   name: applicationName(env, region, component),
                   path: paths.component(env, region, component),
                   dashboard: dashboards.url(props.region.grafana.url, dashboards.componentUid(component), stage),
@@ -68,9 +68,9 @@ export class RegionApplicationSet extends Construct {
                 // The stage's own folders, each its own Application linking the trading dashboard:
                 // shared objects (workload project); the BitActorCluster, its CRD and the backups, and
                 // the node pools (cluster-scoped: their own projects).
-                stageFolder(SHARED, names.project(env), paths.shared(env, region), true),
-                stageFolder(PLATFORM, names.platformProject(env), paths.platform(env, region), false),
-                ...(props.nodes ? [stageFolder(NODES, names.nodesProject(env), paths.nodes(env, region), false)] : []),
+                stageFolder(SHARED, names.project(stage), paths.shared(env, region), true),
+                stageFolder(PLATFORM, names.platformProject(stage), paths.platform(env, region), false),
+                ...(props.nodes ? [stageFolder(NODES, names.nodesProject(stage), paths.nodes(env, region), false)] : []),
               ],
             },
           },

@@ -1,0 +1,83 @@
+import { Construct } from "constructs";
+import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
+import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
+import { emit } from "../argo.ts";
+import { SYNC_WAVE, WAVE, names, stageId } from "../naming.ts";
+import { BACKUP_KINDS, NODE_KINDS, PLATFORM_KINDS, SEALED_SECRET_KIND, WORKLOAD_KINDS } from "./environment-projects.ts";
+
+export interface StageProjectsProps {
+  readonly environment: EnvironmentSettings;
+  readonly region: RegionSettings;
+  /** Whether the render owns the stage's engine nodes (Karpenter): then a node project exists. */
+  readonly nodes: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * The AppProjects of one stage, each as narrow as its job and named after the stage id, rendered
+ * next to the stage's ApplicationSet (`applicationsets/<env>/`) and synced with it:
+ * - `<stage>`: this repository only, the stage's cluster and namespace only, the workload kinds
+ *   only, and Namespace as the single cluster-scoped kind (for CreateNamespace); SealedSecret only
+ *   where the region has sealed credentials.
+ * - `<stage>-nodes` (only where the render owns nodes): Karpenter's NodePool and EC2NodeClass, no
+ *   namespaced kind at all, so no workload Application can create a node and the node Application
+ *   can create nothing else.
+ * - `<stage>-platform`: the BitActorCluster CRD and the stage's BitActorCluster, and its Velero
+ *   BackupStorageLocation and Schedule in Velero's namespace; nothing else.
+ * Why per stage, in the ApplicationSets' folder: Argo CD deletes an Application's objects only where
+ * its project still admits them (controller/appcontroller.go, getPermittedAppLiveObjects), so a
+ * removed region's projects must outlive its Applications. Argo CD prunes in the reverse order of
+ * sync waves (gitops-engine sync_context.go), so in one sync the ApplicationSet (wave 0) goes first,
+ * with its Applications and their objects, and its projects (wave -1) after; when a region is added,
+ * its projects exist before its ApplicationSet creates Applications.
+ */
+export class StageProjects extends Construct {
+  constructor(scope: Construct, id: string, props: StageProjectsProps) {
+    super(scope, id);
+    const s = props.environment;
+    const r = props.region;
+    const stage = stageId(s.environment, r.region);
+    const sourceRepos = [s.repository.url];
+    const metadata = (name: string) => ({ name, namespace: s.argocd.namespace, labels: props.labels, annotations: { [SYNC_WAVE]: WAVE.projects } });
+    emit(this, "workloads", new AppProject({
+      metadata: metadata(names.project(stage)),
+      spec: {
+        description: `BitActor engine in ${stage}`,
+        sourceRepos,
+        destinations: [{ name: r.cluster.name, namespace: stage }],
+        clusterResourceWhitelist: [{ group: "", kind: "Namespace" }],
+        namespaceResourceWhitelist: [
+          ...WORKLOAD_KINDS.map((k) => ({ ...k })),
+          ...(Object.keys(r.secrets ?? {}).length > 0 ? [{ ...SEALED_SECRET_KIND }] : []),
+        ],
+        // Anything in the stage namespace that git does not declare shows up as a warning in Argo CD.
+        orphanedResources: { warn: true },
+      },
+    }));
+    if (props.nodes) {
+      emit(this, "nodes", new AppProject({
+        metadata: metadata(names.nodesProject(stage)),
+        spec: {
+          description: `Engine node pools of ${stage}: Karpenter NodePools and EC2NodeClasses only`,
+          sourceRepos,
+          destinations: [{ name: r.cluster.name, namespace: stage }],
+          clusterResourceWhitelist: NODE_KINDS.map((k) => ({ ...k })),
+          namespaceResourceWhitelist: [],
+        },
+      }));
+    }
+    emit(this, "platform", new AppProject({
+      metadata: metadata(names.platformProject(stage)),
+      spec: {
+        description: `BitActorCluster and its CRD, and Velero backups, of ${stage}`,
+        sourceRepos,
+        destinations: [
+          { name: r.cluster.name, namespace: stage },
+          { name: r.cluster.name, namespace: s.backup.namespace },
+        ],
+        clusterResourceWhitelist: PLATFORM_KINDS.map((k) => ({ ...k })),
+        namespaceResourceWhitelist: BACKUP_KINDS.map((k) => ({ ...k })),
+      },
+    }));
+  }
+}
