@@ -166,6 +166,14 @@ export function argocd(): string {
   ]);
 }
 
+/** The kubectl plugin of the same Argo Rollouts (`kubectl argo rollouts promote ...`), pinned by tools/rollouts/go.mod. */
+export function rolloutsPlugin(): string {
+  const v = toolVersions().crdSources.find((c) => c.module === "github.com/argoproj/argo-rollouts")!.version;
+  return goBuild("kubectl-argo-rollouts", join(REPO, "tools", "rollouts"), "github.com/argoproj/argo-rollouts/cmd/kubectl-argo-rollouts", ["go.mod", "go.sum"], [
+    `-X github.com/argoproj/argo-rollouts/utils/version.version=${v}`,
+  ]);
+}
+
 /** `go install module/cmd@version` into the cache: for commands whose own go.mod builds as is. */
 function goInstall(name: string, pkg: string, version: string, ldflags: readonly string[] = []): string {
   return cached(name, hashOf(goVersion(), pkg, version, ...ldflags), (out) => {

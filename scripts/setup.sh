@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # npm run setup: everything the checks need on a fresh Debian machine. Idempotent; a warm run
 # installs and builds nothing.
-#   Debian: openssl (throw-away sealing keys in the secret tests), shellcheck (the node boot scripts)
+#   Debian: openssl (throw-away sealing keys in the secret tests), shellcheck (the node boot scripts),
+#   redis-server (Argo CD's cache in the GitOps e2e)
 #   Go module proxy: etcd, kube-apiserver, Prometheus and promtool, argo-eval, otelcol, kubeseal,
 #   kubeconform, and for the e2e kube-scheduler, kube-controller-manager, kwok and Argo Rollouts'
-#   controller (pinned in tools/versions.json and tools/*/go.mod); CRD manifests
+#   controller and kubectl plugin, and for the GitOps e2e kubectl and Argo CD (pinned in
+#   tools/versions.json and tools/*/go.mod); CRD manifests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +24,7 @@ fi
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
   $sudo_ apt-get update -qq
@@ -29,5 +32,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 openssl version >/dev/null
 shellcheck --version >/dev/null
+redis-server --version >/dev/null
 
 node --import tsx scripts/tools.ts

@@ -1,0 +1,159 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startControlPlane, type ControlPlane } from "../cluster/control-plane.ts";
+import { installCrds } from "../cluster/dry-run.ts";
+import { Managed, freePorts, removeOnExit } from "../cluster/process.ts";
+import { startE2eCluster, type E2eCluster, type E2ePrograms, type FakeNode } from "../e2e/cluster.ts";
+import { analysisMetrics, fakeNodes, loadRelease, rolloutSpec, type Release } from "../e2e/release.ts";
+import type { FixtureBehaviour } from "../e2e/fixture.ts";
+import { startArgoCd, type ArgoCd } from "./argocd.ts";
+import { ZONE_KEY } from "../../generators/nodes/labels.ts";
+
+/**
+ * What npm run e2e:gitops stands on, standing in for the cloud and for the prerequisites the
+ * README lists (and nothing else):
+ *   - a management cluster (etcd + kube-apiserver) where Argo CD runs (its install: argocd.ts);
+ *   - one cluster per test stage, with the stage's nodes (kwok), the controllers our objects need
+ *     that can run without a cloud (Argo CD's destination needs the Argo Rollouts controller, the
+ *     scheduler and controller manager), the CRDs of every controller we target (what installing
+ *     them creates), a Prometheus and the latency fixture for the gated component;
+ *   - one kubeconfig whose contexts are named after the clusters (`cluster.name` of each region
+ *     file, and `management`), as the README asks a user to name theirs.
+ */
+
+export interface StageCluster {
+  readonly environment: string;
+  readonly region: string;
+  /** `cluster.name` of the region file: the context name, and the name Argo CD knows it by. */
+  readonly name: string;
+  readonly cluster: E2eCluster;
+  /** Each component's rendered objects (the fixture imitates every one). */
+  readonly releases: readonly Release[];
+}
+
+export interface GitopsPlatform {
+  readonly dir: string;
+  readonly management: ControlPlane;
+  readonly argocd: ArgoCd;
+  readonly stages: readonly StageCluster[];
+  /** A kubeconfig with one context per cluster. */
+  readonly kubeconfig: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Nodes for every pod of a stage: each component's own (fakeNodes: one per pod of two stacks) plus
+ * room for a third stack, because after a promotion the old stack keeps running for
+ * scaleDownDelaySeconds while the next release may already start (Karpenter would add nodes; kwok's
+ * are fixed); and one large untainted node for the rest.
+ */
+export function stageNodes(releases: readonly Release[]): FakeNode[] {
+  const zone = releases[0]!.region.zones[0]!;
+  const engine = (r: Release) => fakeNodes(r).filter((n) => n.name !== "load-0");
+  return [
+    ...releases.flatMap((r) => [...engine(r), ...engine(r).slice(0, rolloutSpec(r.rollout).replicas).map((n) => ({ ...n, name: `${n.name}-spare` }))]),
+    // The load Jobs, the OpenTelemetry Collector: no node pool, no taint.
+    { name: "general-0", labels: { [ZONE_KEY]: zone }, taints: [], capacity: { cpu: "64", memory: String(256 * 2 ** 30), pods: "110" } },
+  ];
+}
+
+/** Labels of a component's analysis load Job pods (the fixture routes their traffic). */
+function loadPodLabels(r: Release): Record<string, string> {
+  const labels = analysisMetrics(r.objects).map((m) => m.provider.job?.spec.template.metadata?.labels).find((l) => l !== undefined);
+  if (!labels) throw new Error(`${r.namespace}/${r.componentName}: the pre-promotion template has no load Job with pod labels`);
+  return labels;
+}
+
+export interface StageSpec {
+  readonly environment: string;
+  readonly region: string;
+  readonly components: readonly string[];
+  /** How each component's pods behave (latency per image, traffic). */
+  readonly behaviour: (release: Release) => FixtureBehaviour;
+  /** Namespaces the prerequisites' installs create (Velero's). */
+  readonly prerequisiteNamespaces: readonly string[];
+}
+
+/**
+ * Starts the platform. `root` is a repository whose rendered tree describes the stages (the
+ * committed one: the nodes and the fixture are derived from what is rendered).
+ */
+export async function startGitopsPlatform(root: string, programs: E2ePrograms, stages: readonly StageSpec[], log: (line: string) => void): Promise<GitopsPlatform> {
+  const dir = mkdtempSync(join(tmpdir(), "bitactor-gitops-"));
+  const cleanup = removeOnExit(dir);
+  const started: { stop(): Promise<void> }[] = [];
+  const stop = async () => {
+    for (const s of [...started].reverse()) await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+    cleanup.release();
+  };
+  try {
+    log("management cluster: etcd, kube-apiserver");
+    const management = await startControlPlane();
+    started.push(management);
+    // A real cluster's garbage collector: Argo CD deletes a pruned ApplicationSet in the foreground,
+    // which completes only once the collector has deleted the Applications it owns.
+    const [kcmPort] = await freePorts(1);
+    const kc = management.kubeconfig;
+    const gc = new Managed("management/kube-controller-manager", programs.controllerManager, [
+      `--kubeconfig=${kc}`, "--leader-elect=false", "--controllers=garbagecollector,namespace",
+      `--secure-port=${kcmPort}`, `--cert-dir=${join(management.dir, "kcm-certs")}`,
+      "--bind-address=127.0.0.1", `--authentication-kubeconfig=${kc}`, `--authorization-kubeconfig=${kc}`,
+    ], join(management.dir, "kube-controller-manager.log"));
+    started.push(gc);
+    await installCrds(management.client, programs.crds.filter((c) => (c.object.spec as { group: string }).group === "argoproj.io" && /^(applications|appprojects|applicationsets)\./.test(c.object.metadata.name!)));
+    const out: StageCluster[] = [];
+    for (const s of stages) {
+      const releases = await Promise.all(s.components.map((c) => loadRelease(root, s.environment, s.region, c)));
+      const name = releases[0]!.region.cluster.name;
+      log(`${name} (${s.environment}/${s.region}): etcd, kube-apiserver, scheduler, controller manager, kwok, Argo Rollouts, Prometheus, latency fixture`);
+      const cluster = await startE2eCluster(programs, {
+        name,
+        nodes: stageNodes(releases),
+        podMonitors: releases.map((r) => r.podMonitor),
+        ruleGroups: releases.flatMap((r) => r.ruleGroups),
+        // Every component of the stage, so every gate, the first-release ones included, has data.
+        fixtures: releases.map((r) => ({
+          namespace: r.namespace,
+          podSelector: rolloutSpec(r.rollout).selector.matchLabels,
+          loadPodSelector: loadPodLabels(r),
+          activeService: r.activeService,
+          metric: r.component.metric.name,
+          boundsNs: r.component.metric.bucketsNs,
+          behaviour: s.behaviour(r),
+        })),
+      });
+      started.push(cluster);
+      // What installing Velero creates and our objects rely on: its namespace (the stage's
+      // BackupStorageLocation and Schedule go there). The CRDs came with startE2eCluster.
+      for (const ns of s.prerequisiteNamespaces) {
+        const r = await cluster.cp.client.request("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+        if (r.status !== 201) throw new Error(`${name}: creating namespace ${ns}: HTTP ${r.status}`);
+      }
+      out.push({ environment: s.environment, region: s.region, name, cluster, releases });
+    }
+    log("Argo CD: Redis, repo-server, application controller, applicationset controller");
+    const argocd = await startArgoCd(management, { namespace: "argocd", dir });
+    started.push(argocd);
+    const kubeconfig = join(dir, "kubeconfig");
+    const ctx = (name: string, cp: ControlPlane, namespace?: string) => ({
+      cluster: { name, cluster: { server: cp.client.server, "certificate-authority-data": Buffer.from(readFileSync(cp.caFile)).toString("base64") } },
+      user: { name, user: { token: readFileSync(cp.tokenFile, "utf8") } },
+      context: { name, context: { cluster: name, user: name, ...(namespace ? { namespace } : {}) } },
+    });
+    const all = [ctx("management", management, "argocd"), ...out.map((s) => ctx(s.name, s.cluster.cp))];
+    writeFileSync(kubeconfig, JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: all.map((c) => c.cluster),
+      users: all.map((c) => c.user),
+      contexts: all.map((c) => c.context),
+      "current-context": "management",
+    }, null, 2), { mode: 0o600 });
+    return { dir, management, argocd, stages: out, kubeconfig, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

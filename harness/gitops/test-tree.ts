@@ -1,0 +1,148 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parseDocument } from "yaml";
+import { renderCommand } from "../../scripts/lib/run.ts";
+
+/**
+ * The repository Argo CD reads in npm run e2e:gitops: a local git repository holding this
+ * repository's inputs and rendered tree, changed in exactly three ways, each by editing the inputs
+ * and rendering (never by editing rendered files):
+ *   1. `repository.url` of every environment is the local repository (file:///...);
+ *   2. the regions on the test's clusters query the test's Prometheus (`prometheus`: address, and no
+ *      cloud authentication, which belongs to the managed address);
+ *   3. every other region file is removed: its cluster does not exist here, and an Application
+ *      whose destination cluster is unknown can never sync.
+ * `testTreeDifferences` states what those edits may change in the rendered tree; a test proves
+ * that a test tree differs from the committed tree in nothing else.
+ */
+
+export interface TestStage {
+  readonly environment: string;
+  readonly region: string;
+  /** The Prometheus this stage's analyses query. */
+  readonly prometheusUrl: string;
+}
+
+export const git = (dir: string, ...args: string[]): string =>
+  execFileSync("git", ["-c", "user.name=e2e", "-c", "user.email=e2e@bitactor.invalid", "-c", "commit.gpgsign=false", ...args], { cwd: dir, encoding: "utf8" }).trim();
+
+/** Whether a git command succeeds (e.g. `merge-base --is-ancestor`). */
+export const gitOk = (dir: string, ...args: string[]): boolean => spawnSync("git", args, { cwd: dir, stdio: "ignore" }).status === 0;
+
+/** Edits one YAML input in place, comments and layout kept. */
+export function editYaml(file: string, edit: (doc: ReturnType<typeof parseDocument>) => void): void {
+  const doc = parseDocument(readFileSync(file, "utf8"));
+  edit(doc);
+  writeFileSync(file, doc.toString({ lineWidth: 0 }));
+}
+
+/** Points the test stages at the test's Prometheus and removes every other region, in `root`'s inputs. */
+export function editInputs(root: string, repoUrl: string, stages: readonly TestStage[]): void {
+  for (const env of readdirSync(join(root, "environments")).sort()) {
+    editYaml(join(root, "environments", env, "environment.yaml"), (d) => d.setIn(["repository", "url"], repoUrl));
+    for (const f of readdirSync(join(root, "environments", env, "regions"))) {
+      const stage = stages.find((s) => s.environment === env && `${s.region}.yaml` === f);
+      const file = join(root, "environments", env, "regions", f);
+      if (!stage) rmSync(file);
+      else editYaml(file, (d) => {
+        d.setIn(["prometheus", "address"], stage.prometheusUrl);
+        d.deleteIn(["prometheus", "authentication"]);
+      });
+    }
+  }
+}
+
+/**
+ * Makes `dir` the test repository: a clone of `from`'s working tree (its tracked and not-ignored
+ * files, so a local run tests local edits too; node_modules linked, as after `npm ci`), with the
+ * inputs edited, rendered and committed on `main`.
+ */
+export async function createTestRepository(from: string, dir: string, stages: readonly TestStage[]): Promise<{ url: string; commit: string }> {
+  const url = `file://${dir}`;
+  const files = git(from, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0").filter((f) => f && existsSync(join(from, f)));
+  for (const f of files) {
+    mkdirSync(dirname(join(dir, f)), { recursive: true });
+    copyFileSync(join(from, f), join(dir, f));
+  }
+  symlinkSync(join(from, "node_modules"), join(dir, "node_modules"));
+  editInputs(dir, url, stages);
+  await renderCommand(dir);
+  git(dir, "init", "-q", "-b", "main");
+  writeFileSync(join(dir, ".git", "info", "exclude"), "node_modules\n");
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", "the committed tree, rendered for the local Argo CD");
+  return { url, commit: git(dir, "rev-parse", "HEAD") };
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Every JSON path where `a` and `b` differ ("" for the whole value), in document order. */
+export function jsonDifferences(a: Json | undefined, b: Json | undefined, at = ""): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) return a.flatMap((x, i) => jsonDifferences(x, b[i], `${at}/${i}`));
+  if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((k) => jsonDifferences(a[k], b[k], `${at}/${k}`));
+  }
+  return [at];
+}
+
+/**
+ * The fields the three edits of a test tree may change in a rendered object, as path patterns over
+ * the object: the repository URL wherever an Application, ApplicationSet or AppProject names it;
+ * each analysis metric's Prometheus address and authentication; the region file's `prometheus`
+ * inside the BitActorCluster (its spec is the region file). An AppProject's destinations are
+ * compared apart: the test's must be the committed ones minus those of the removed regions' clusters
+ * (the stage projects lose none: a removed region's projects go with it).
+ */
+export const ALLOWED_DIFFERENCES: readonly RegExp[] = [
+  /^\/spec\/source\/repoURL$/,
+  /^\/spec\/template\/spec\/source\/repoURL$/,
+  /^\/spec\/sourceRepos\/0$/,
+  /^\/spec\/metrics\/\d+\/provider\/prometheus\/(address|authentication)$/,
+  /^\/spec\/prometheus\/(address|authentication)$/,
+];
+
+/**
+ * How a test tree differs from the committed one beyond what its edits explain: files only in the
+ * test tree, committed files missing that do not belong to a removed region, and object fields
+ * outside ALLOWED_DIFFERENCES. Empty: nothing else differs. Both trees are path → parsed object.
+ */
+export function unexplainedDifferences(
+  committed: ReadonlyMap<string, Json>,
+  test: ReadonlyMap<string, Json>,
+  removedRegions: readonly { environment: string; region: string; cluster: string }[],
+): string[] {
+  const out: string[] = [];
+  const removed = (p: string) =>
+    removedRegions.some((r) => {
+      const stage = `${r.environment}-${r.region}`;
+      const sets = `applicationsets/${r.environment}/`;
+      return p.startsWith(`rollouts/${r.environment}/${r.region}/`) || [`applicationset-${stage}`, `appproject-${stage}`, `appproject-${stage}-nodes`, `appproject-${stage}-platform`].some((f) => p === `${sets}${f}.yaml`);
+    });
+  for (const p of test.keys()) if (!committed.has(p)) out.push(`${p}: only in the test tree`);
+  for (const [p, object] of committed) {
+    if (!test.has(p)) {
+      if (!removed(p)) out.push(`${p}: missing from the test tree`);
+      continue;
+    }
+    let [a, b]: [Json, Json] = [object, test.get(p)!];
+    const destinations = (o: Json) => ((o as { spec?: { destinations?: { name?: string }[] } }).spec?.destinations ?? null);
+    if ((a as { kind?: string }).kind === "AppProject") {
+      const gone = new Set(removedRegions.map((r) => r.cluster));
+      const expected = destinations(a)?.filter((d) => !gone.has(d.name ?? "")) ?? null;
+      if (JSON.stringify(expected) !== JSON.stringify(destinations(b))) out.push(`${p}: /spec/destinations are not the committed ones minus the removed regions' clusters`);
+      [a, b] = [withoutDestinations(a), withoutDestinations(b)];
+    }
+    for (const field of jsonDifferences(a, b)) {
+      if (!ALLOWED_DIFFERENCES.some((re) => re.test(field))) out.push(`${p}: ${field || "(whole object)"} differs`);
+    }
+  }
+  return out;
+}
+
+function withoutDestinations(o: Json): Json {
+  const copy = structuredClone(o) as { spec?: { destinations?: unknown } };
+  delete copy.spec?.destinations;
+  return copy as Json;
+}

@@ -1,0 +1,97 @@
+// npm run e2e:gitops: the GitOps loop with a real Argo CD. A management cluster runs Argo CD; three
+// stages (staging/us-east-1, production/us-east-1, production/asia-east2) each have their own
+// cluster with the Argo Rollouts controller, Prometheus and the latency fixture. The test
+// repository is this one, rendered for the local Argo CD (harness/gitops/test-tree.ts). The README's
+// bootstrap brings every Application up; then only git commits drive the steps of harness/gitops/loop.ts.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { main } from "./lib/run.ts";
+import { runningProcesses } from "../harness/cluster/process.ts";
+import { REPO, kubectl, rolloutsPlugin } from "../harness/tools.ts";
+import { e2ePrograms } from "../harness/e2e/cluster.ts";
+import { defaultBehaviour, healthy, regressed } from "../harness/e2e/scenarios.ts";
+import { loadRelease, rolloutSpec, type Release } from "../harness/e2e/release.ts";
+import { startGitopsPlatform, type StageSpec } from "../harness/gitops/platform.ts";
+import { createTestRepository } from "../harness/gitops/test-tree.ts";
+import { digestOf, runLoop } from "../harness/gitops/loop.ts";
+import { stepTable } from "../harness/gitops/report.ts";
+
+/** Released and promoted in (a); its first version regresses in asia-east2. */
+const COMPONENT = "order-engine";
+/** Released regressed in (b), reverted in (c), while (a) runs. */
+const REGRESSED_COMPONENT = "risk-engine";
+/** Receives the object no project admits in (e). */
+const REFUSED_IN = "market-data-handler";
+/** The stage removed in (d), whose first order-engine version regresses. */
+const REGRESSED_FIRST = { environment: "production", region: "asia-east2" } as const;
+const STAGES = [
+  { environment: "staging", region: "us-east-1" },
+  { environment: "production", region: "us-east-1" },
+  { environment: "production", region: "asia-east2" },
+] as const;
+
+await main(async () => {
+  const started = Date.now();
+  const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+  const programs = e2ePrograms();
+  const tools = { kubectl: kubectl(), plugin: rolloutsPlugin() };
+  // The regressed release of each component: its image with a digest only the e2e uses.
+  const regressedImage = (r: Release) => `${rolloutSpec(r.rollout).template.spec.containers[0]!.image.split("@")[0]!}@${digestOf("regressed-release")}`;
+  const regressedOf = new Map<string, string>();
+  const specs: StageSpec[] = [];
+  for (const s of STAGES) {
+    const r = await loadRelease(REPO, s.environment, s.region, COMPONENT);
+    specs.push({
+      ...s,
+      components: Object.keys(r.region.components).sort(),
+      // Every version healthy, except the regressed digest step (b) releases in production us-east-1,
+      // and the first version of the order engine in asia-east2 (its first-release gate must fail).
+      behaviour: (x) => {
+        const b = x.component.budgetNs;
+        const firstRegressed = s.region === REGRESSED_FIRST.region && s.environment === REGRESSED_FIRST.environment && x.componentName === COMPONENT;
+        regressedOf.set(x.componentName, regressedImage(x));
+        return { ...defaultBehaviour(x.component), stable: firstRegressed ? regressed(b) : healthy(b), releaseImage: regressedImage(x), releasePreview: regressed(b), releaseActive: regressed(b) };
+      },
+      prerequisiteNamespaces: ["velero"],
+    });
+  }
+  const platform = await startGitopsPlatform(REPO, programs, specs, log);
+  try {
+    const repo = join(platform.dir, "repo");
+    const { url } = await createTestRepository(REPO, repo, platform.stages.map((s) => ({ environment: s.environment, region: s.region, prometheusUrl: s.cluster.prometheusUrl })));
+    log(`test repository ${url}: the committed tree rendered with this URL, each stage's Prometheus, and only these stages`);
+    const shell = {
+      cwd: repo,
+      kubeconfig: platform.kubeconfig,
+      argocdServer: platform.argocd.server,
+      programs: { kubectl: tools.kubectl, "kubectl-argo-rollouts": tools.plugin, argocd: join(platform.argocd.binDir, "argocd") },
+      home: join(platform.dir, "home"),
+    };
+    const rows = await runLoop({
+      platform,
+      repo,
+      readme: readFileSync(join(REPO, "README.md"), "utf8"),
+      shell,
+      component: COMPONENT,
+      released: platform.stages.find((s) => s.environment === "production" && s.region === "us-east-1")!,
+      removed: platform.stages.find((s) => s.region === "asia-east2")!,
+      regressedImage: (c) => regressedOf.get(c)!,
+      regressedComponent: REGRESSED_COMPONENT,
+      refusedIn: REFUSED_IN,
+      regressedFirst: { stage: platform.stages.find((s) => s.region === REGRESSED_FIRST.region)!, component: COMPONENT },
+      log,
+    });
+    console.log(`\n${stepTable(rows)}\n`);
+    for (const r of rows.filter((x) => x.problems.length)) console.log(`${r.step}:\n  ${r.problems.join("\n  ")}\n`);
+    const bad = rows.filter((r) => r.problems.length).length;
+    console.log(`e2e:gitops: ${rows.length - bad} steps as expected, ${bad} not (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    return bad ? 1 : 0;
+  } finally {
+    await platform.stop();
+    const leftover = runningProcesses();
+    if (leftover.length) {
+      console.log(`still running after the run: ${leftover.join(", ")}`);
+      process.exitCode = 1;
+    }
+  }
+});

@@ -1,0 +1,148 @@
+// The GitOps e2e's own logic, without a cluster: the test tree differs from the committed tree only
+// where its three edits say, the README's bootstrap block is what the e2e runs, and the AppProject
+// rule check and the report behave.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { REPO } from "../harness/tools.ts";
+import { readRendered } from "../scripts/lib/tree.ts";
+import { createTestRepository, jsonDifferences, unexplainedDifferences } from "../harness/gitops/test-tree.ts";
+import { MARKER, bootstrapCommands } from "../harness/gitops/bootstrap.ts";
+import { projectViolations, type AppProject, type Application } from "../harness/gitops/argo-state.ts";
+import { stepTable } from "../harness/gitops/report.ts";
+
+type Json = NonNullable<Parameters<typeof jsonDifferences>[0]>;
+const parsed = async (root: string) => new Map([...(await readRendered(root))].map(([p, t]) => [p, parse(t) as Json]));
+
+const STAGES = [
+  { environment: "staging", region: "us-east-1", prometheusUrl: "http://127.0.0.1:9001" },
+  { environment: "production", region: "us-east-1", prometheusUrl: "http://127.0.0.1:9002" },
+];
+
+test("the test tree differs from the committed tree only by its URL, its Prometheus addresses and the regions it leaves out", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "bitactor-test-tree-"));
+  try {
+    const repo = join(dir, "repo");
+    const { url } = await createTestRepository(REPO, repo, STAGES);
+    const committed = await parsed(REPO);
+    const testTree = await parsed(repo);
+    const removed = [
+      { environment: "production", region: "ap-northeast-1", cluster: "bitactor-prod-apne1" },
+      { environment: "production", region: "asia-east2", cluster: "bitactor-prod-ase2" },
+      { environment: "production", region: "eu-west-1", cluster: "bitactor-prod-euw1" },
+      { environment: "production", region: "southeastasia", cluster: "bitactor-prod-sea" },
+      { environment: "production", region: "us-east-2", cluster: "bitactor-prod-use2" },
+    ];
+    assert.deepEqual(unexplainedDifferences(committed, testTree, removed), []);
+    // The edits did happen: every Application, ApplicationSet and AppProject names the local URL.
+    const argo = [...testTree.values()].filter((o) => /^(Application|ApplicationSet|AppProject)$/.test((o as { kind: string }).kind));
+    assert.equal(argo.length, 2 * 6 + 2);
+    for (const o of argo) assert.ok(JSON.stringify(o).includes(url), (o as { kind: string }).kind);
+    assert.ok(!JSON.stringify([...testTree.values()]).includes("aps-workspaces"), "no managed Prometheus address is left");
+    assert.equal([...testTree.keys()].filter((p) => p.startsWith("rollouts/production/")).every((p) => p.startsWith("rollouts/production/us-east-1/")), true);
+
+    // Negative cases: any other change is named.
+    const edited = new Map(testTree);
+    const rolloutPath = "rollouts/production/us-east-1/order-engine/rollout-order-engine.yaml";
+    const rollout = structuredClone(edited.get(rolloutPath)) as { spec: { replicas: number } };
+    rollout.spec.replicas = 5;
+    edited.set(rolloutPath, rollout as unknown as Json);
+    edited.delete("rollouts/staging/us-east-1/shared/service-otel-collector.yaml");
+    edited.set("rollouts/staging/us-east-1/shared/secret-x.yaml", { kind: "Secret" });
+    const project = structuredClone(edited.get("applicationsets/production/appproject-production-us-east-1.yaml")) as { spec: { destinations: unknown[] } };
+    project.spec.destinations.push({ name: "bitactor-prod-euw1", namespace: "production-eu-west-1" });
+    edited.set("applicationsets/production/appproject-production-us-east-1.yaml", project as unknown as Json);
+    assert.deepEqual(unexplainedDifferences(committed, edited, removed).sort(), [
+      "applicationsets/production/appproject-production-us-east-1.yaml: /spec/destinations are not the committed ones minus the removed regions' clusters",
+      `${rolloutPath}: /spec/replicas differs`,
+      "rollouts/staging/us-east-1/shared/secret-x.yaml: only in the test tree",
+      "rollouts/staging/us-east-1/shared/service-otel-collector.yaml: missing from the test tree",
+    ]);
+    // A region left out only explains its own files.
+    assert.ok(unexplainedDifferences(committed, testTree, removed.slice(1)).some((p) => p.startsWith("rollouts/production/ap-northeast-1/") && p.endsWith("missing from the test tree")));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("jsonDifferences names each differing path", () => {
+  assert.deepEqual(jsonDifferences({ a: 1, b: [1, 2], c: { d: "x" } }, { a: 1, b: [1, 3], c: { d: "y", e: 1 } }), ["/b/1", "/c/d", "/c/e"]);
+  assert.deepEqual(jsonDifferences([1], [1, 2]), [""]);
+  assert.deepEqual(jsonDifferences({ a: 1 }, { a: 1 }), []);
+});
+
+test("the README's bootstrap block is what the e2e runs: kubectl and argocd only, every file it applies exists", () => {
+  const commands = bootstrapCommands(readFileSync(join(REPO, "README.md"), "utf8"));
+  assert.ok(commands.length >= 5);
+  for (const c of commands) assert.match(c, /^(kubectl |argocd |for cluster in \$\(npm run --silent clusters\); )/, c);
+  const applied = commands.flatMap((c) => [...c.matchAll(/-f (\S+)/g)].map((m) => m[1]!));
+  assert.ok(applied.length >= 2);
+  for (const f of applied) assert.doesNotThrow(() => readFileSync(join(REPO, f)), f);
+  // Only each environment's root and its project: the root brings everything else.
+  assert.deepEqual(applied.map((f) => f.replace(/^apps\/[a-z]+\//, "")).sort(), [
+    "application-production-root.yaml",
+    "application-staging-root.yaml",
+    "appproject-production-bootstrap.yaml",
+    "appproject-staging-bootstrap.yaml",
+  ]);
+  assert.throws(() => bootstrapCommands("# no marker\n```sh\nls\n```\n"), /has no <!-- e2e:gitops/);
+  assert.throws(() => bootstrapCommands(`${MARKER}\nno block`), /no sh code block/);
+  assert.deepEqual(bootstrapCommands(`${MARKER}\n\`\`\`sh\n# a comment\nkubectl get ns   # why\n\n\`\`\`\n`), ["kubectl get ns"]);
+});
+
+test("projectViolations: a kind the project does not list, or a destination it does not admit, is named", () => {
+  const project: AppProject = {
+    metadata: { name: "production" },
+    spec: {
+      destinations: [{ name: "bitactor-prod-use1", namespace: "production-us-east-1" }],
+      clusterResourceWhitelist: [{ group: "", kind: "Namespace" }],
+      namespaceResourceWhitelist: [{ group: "argoproj.io", kind: "Rollout" }],
+    },
+  };
+  const app: Application = { metadata: { name: "production-us-east-1-order-engine" }, spec: { project: "production", destination: { name: "bitactor-prod-use1", namespace: "production-us-east-1" }, source: { path: "x" } } };
+  const ok = { group: "argoproj.io", kind: "Rollout", namespace: "production-us-east-1", name: "order-engine", namespaced: true };
+  assert.deepEqual(projectViolations(app, project, [ok, { group: "", kind: "Namespace", name: "production-us-east-1", namespaced: false }]), []);
+  assert.deepEqual(projectViolations(app, project, [
+    { ...ok, kind: "Secret", group: "" },
+    { ...ok, namespace: "kube-system" },
+    { group: "rbac.authorization.k8s.io", kind: "ClusterRoleBinding", name: "x", namespaced: false },
+  ]), [
+    "production-us-east-1-order-engine: core/Secret production-us-east-1/order-engine: kind not admitted by project production",
+    "production-us-east-1-order-engine: argoproj.io/Rollout kube-system/order-engine on bitactor-prod-use1: not a destination of project production",
+    "production-us-east-1-order-engine: rbac.authorization.k8s.io/ClusterRoleBinding x: kind not admitted by project production",
+  ]);
+  const elsewhere: Application = { ...app, spec: { ...app.spec, destination: { name: "bitactor-prod-euw1" } } };
+  assert.deepEqual(projectViolations(elsewhere, project, [ok]), ["production-us-east-1-order-engine: argoproj.io/Rollout production-us-east-1/order-engine on bitactor-prod-euw1: not a destination of project production"]);
+});
+
+test("the step table: one row per step, ✓ or ✗, seconds or -", () => {
+  const table = stepTable([
+    { step: "(a) x", expected: "promoted", observed: "promoted", problems: [], toSynced: 4, toDecision: 190 },
+    { step: "(b) y|z", expected: "aborted", observed: "failed", problems: ["no"], toSynced: null, toDecision: null },
+  ]);
+  assert.equal(table.split("\n").length, 4);
+  assert.match(table, /^\| \(a\) x \| promoted \| promoted ✓ \| 4 \| 190 \|$/m);
+  assert.match(table, /^\| \(b\) y\\\|z \| aborted \| failed ✗ \| - \| - \|$/m);
+});
+
+
+
+test("npm run clusters prints each region's cluster name once, for one environment or all; an unknown environment is refused", () => {
+  const clusters = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", join(REPO, "scripts", "clusters.ts"), ...args], { cwd: REPO, encoding: "utf8" });
+  const all = clusters();
+  assert.equal(all.status, 0, all.stderr);
+  const expected = [...new Set(readdirSync(join(REPO, "environments"), { recursive: true, encoding: "utf8" })
+    .filter((f) => /regions\/[^/]+\.yaml$/.test(f))
+    .map((f) => /^cluster:\n {2}# .*\n {2}name: (\S+)$|^cluster:\n {2}name: (\S+)$/m.exec(readFileSync(join(REPO, "environments", f), "utf8")))
+    .map((m) => m![1] ?? m![2]))].sort();
+  assert.equal(expected.length, 7);
+  assert.deepEqual(all.stdout.trim().split("\n"), expected);
+  assert.deepEqual(clusters("--environment", "staging").stdout.trim().split("\n"), ["bitactor-stag-use1"]);
+  const bad = clusters("--environment", "prod");
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /no environment prod: choose from production, staging/);
+});
