@@ -12,7 +12,20 @@ npx tsc --noEmit -p .
 node --import tsx scripts/validate.ts
 node --import tsx scripts/validate-server.ts
 node --import tsx scripts/policy.ts
-node --import tsx scripts/e2e.ts
-node --import tsx scripts/e2e-gitops.ts
+# The two end-to-end tests spend most of their time waiting on real analysis windows: they run side
+# by side (their programs take free loopback ports each), and the GitOps one's log follows the other's.
+gitops_log="$(mktemp)"
+node --import tsx scripts/e2e-gitops.ts >"$gitops_log" 2>&1 &
+gitops_pid=$!
+e2e_status=0
+node --import tsx scripts/e2e.ts || e2e_status=$?
+gitops_status=0
+wait "$gitops_pid" || gitops_status=$?
+cat "$gitops_log"
+rm -f "$gitops_log"
+if [ "$e2e_status" -ne 0 ] || [ "$gitops_status" -ne 0 ]; then
+  echo "npm run e2e exited $e2e_status, npm run e2e:gitops exited $gitops_status" >&2
+  exit 1
+fi
 node --import tsx --test --test-reporter=spec test/*.test.ts
 node --import tsx scripts/check.ts
