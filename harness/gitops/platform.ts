@@ -13,11 +13,12 @@ import { ZONE_KEY } from "../../generators/nodes/labels.ts";
 /**
  * What npm run e2e:gitops stands on, standing in for the cloud and for the prerequisites the
  * README lists (and nothing else):
- *   - a management cluster (etcd + kube-apiserver) where Argo CD runs (its install: argocd.ts);
- *   - one cluster per test stage, with the stage's nodes (kwok), the controllers our objects need
- *     that can run without a cloud (Argo CD's destination needs the Argo Rollouts controller, the
- *     scheduler and controller manager), the CRDs of every controller we target (what installing
- *     them creates), a Prometheus and the latency fixture for the gated component;
+ *   - a management cluster (etcd, kube-apiserver, a controller manager for garbage collection)
+ *     where Argo CD runs (its install: argocd.ts);
+ *   - one cluster per test stage: its control plane (scheduler, controller manager), its nodes
+ *     (kwok), the Argo Rollouts controller (the prerequisite that runs without a cloud), the CRDs
+ *     of every controller we target and Velero's namespace (what installing them creates), a
+ *     Prometheus, and the latency fixture imitating every component of the stage;
  *   - one kubeconfig whose contexts are named after the clusters (`cluster.name` of each region
  *     file, and `management`), as the README asks a user to name theirs.
  */
