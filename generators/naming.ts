@@ -96,8 +96,9 @@ export const argoCdLink = {
 
 /**
  * Sync waves (argocd.argoproj.io/sync-wave): Argo CD applies a lower wave, and waits for it to be
- * healthy, before the next. The AppProjects come first so that no Application is ever created for a
- * project that does not exist yet (the applicationset controller would retry only after 3 minutes).
+ * healthy, before the next, and prunes in the reverse order. AppProjects come first so that no
+ * Application is ever created for a project that does not exist yet (the applicationset controller
+ * would retry only after 3 minutes), and go last.
  */
 export const WAVE = { projects: "-1", applicationSets: "1" } as const;
 export const SYNC_WAVE = "argocd.argoproj.io/sync-wave";

@@ -4,10 +4,10 @@ import type { EnvironmentSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names } from "../naming.ts";
 
-/** The kinds a component folder holds; the workload project allows these and nothing else. */
 /** Credentials: only sealed (the controller creates the Secret in the cluster, never from git). */
 export const SEALED_SECRET_KIND = { group: "bitnami.com", kind: "SealedSecret" } as const;
 
+/** The kinds a component folder holds; the workload project allows these and nothing else. */
 export const WORKLOAD_KINDS = [
   { group: "", kind: "Service" },
   // One per component and per load Job, no token, bound to nothing.

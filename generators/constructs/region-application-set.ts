@@ -15,6 +15,9 @@ export interface RegionApplicationSetProps {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/** Removed objects go only after the new ones are healthy. */
+const PRUNE_LAST = "PruneLast=true";
+
 /** Retry of a failed sync: 10 s, 20 s, 40 s … capped at 3 min, five times (Argo CD's backoff fields). */
 export const SYNC_RETRY = { limit: 5, backoff: { duration: "10s", factor: 2, maxDuration: "3m" } } as const;
 
@@ -38,16 +41,15 @@ export class RegionApplicationSet extends Construct {
       dashboard: dashboards.url(props.region.grafana.url, dashboards.tradingUid, stage),
       createNamespace: String(createNamespace),
     });
-    const namespaced = { CreateNamespace: "CreateNamespace=true", PruneLast: "PruneLast=true" };
     // Only Applications whose project admits a Namespace may create the stage namespace: Argo CD
     // checks the namespace it would create against the project like any object, so CreateNamespace
     // on the node-pool or platform Application fails its whole sync ("resource :Namespace is not
     // permitted in project ..."). Sync options are a list, which a template string cannot vary per
     // element, so a templatePatch sets them (ApplicationSet templatePatch, Argo CD >= 2.10).
     const withNamespace = {
-      spec: { syncPolicy: { syncOptions: [namespaced.CreateNamespace, namespaced.PruneLast], managedNamespaceMetadata: { labels: { ...props.labels, [ISTIO.injectionLabel]: "enabled" } } } },
+      spec: { syncPolicy: { syncOptions: ["CreateNamespace=true", PRUNE_LAST], managedNamespaceMetadata: { labels: { ...props.labels, [ISTIO.injectionLabel]: "enabled" } } } },
     };
-    const withoutNamespace = { spec: { syncPolicy: { syncOptions: [namespaced.PruneLast] } } };
+    const withoutNamespace = { spec: { syncPolicy: { syncOptions: [PRUNE_LAST] } } };
     emit(this, "appset", new ApplicationSet({
       metadata: { name: stage, namespace: props.environment.argocd.namespace, labels: props.labels },
       spec: {
@@ -96,9 +98,8 @@ export class RegionApplicationSet extends Construct {
             revisionHistoryLimit: 10,
             syncPolicy: {
               automated: { prune: true, selfHeal: true },
-              // PruneLast: removed objects go only after the new ones are healthy. The templatePatch
-              // adds CreateNamespace where the project allows it.
-              syncOptions: [namespaced.PruneLast],
+              // The templatePatch adds CreateNamespace where the project allows it.
+              syncOptions: [PRUNE_LAST],
               retry: SYNC_RETRY,
             },
           },

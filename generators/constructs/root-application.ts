@@ -13,12 +13,11 @@ export interface RootApplicationProps {
 
 /**
  * App of apps, two levels, so a fresh cluster needs only the root and its project applied by hand:
- * - `<env>-root` syncs `apps/<env>/`: the environment's AppProjects (wave -1), itself, and
- *   `<env>-applicationsets` (wave 1). A change to a project (a new region's destination) reaches
- *   Argo CD by git like everything else.
- * - `<env>-applicationsets` syncs `applicationsets/<env>/`: one ApplicationSet per region. A region
- *   removed from `environments/` loses its ApplicationSet there, and prune removes its Applications
- *   and their workloads.
+ * - `<env>-root` syncs `apps/<env>/`: its own AppProject (wave -1), itself, and
+ *   `<env>-applicationsets` (wave 1).
+ * - `<env>-applicationsets` syncs `applicationsets/<env>/`: per region its AppProjects and its
+ *   ApplicationSet (stage-projects.ts says in which order, and why). A region removed from
+ *   `environments/` loses both there, and prune removes its Applications and their workloads.
  */
 export class RootApplication extends Construct {
   constructor(scope: Construct, id: string, props: RootApplicationProps) {
