@@ -1,7 +1,7 @@
 // Broken inputs: each gives a clear error (file:line:column, field, what is allowed) and writes nothing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { ROOT, edit, removeRepo, scratchRepo, treeDigest, committedModel } from "./helpers/repo.ts";
@@ -10,6 +10,7 @@ import { InputValidationError, type InputError } from "../generators/inputs/erro
 
 const US_EAST_1 = "environments/production/regions/us-east-1.yaml";
 const CATALOG = "engine/catalog.yaml";
+const WAVES = "environments/waves.yaml";
 
 interface Case {
   readonly name: string;
@@ -242,6 +243,70 @@ const cases: Case[] = [
       { file: "environments/production/regions/us-east-1.yaml", field: "/cloud", message: /must be one of/ },
       { file: "environments/staging/regions/us-east-1.yaml", field: "/components/market-data-handler/replicas", message: /must be >= 1 \(got -1\)/ },
     ],
+  },
+  // The release plan (environments/waves.yaml).
+  {
+    name: "plan: a stage in two waves",
+    mutate: replace(WAVES, "stages: [production-us-east-1, production-us-east-2]", "stages: [production-us-east-1, production-us-east-2, production-eu-west-1]"),
+    expect: [{ file: WAVES, field: "/waves/3/stages/2", message: /production-eu-west-1 is already in wave wave-2: a stage receives a version in exactly one wave/, lineOf: "stages: [production-us-east-1, production-us-east-2, production-eu-west-1]", column: 58 }],
+  },
+  {
+    name: "plan: a stage in no wave",
+    mutate: replace(WAVES, "stages: [production-us-east-1, production-us-east-2]", "stages: [production-us-east-1]"),
+    expect: [{ file: WAVES, field: "/waves", message: /production-us-east-2 \(environments\/production\/regions\/us-east-2\.yaml\) is in no wave: add it to the wave/, lineOf: "  - name: staging" }],
+  },
+  {
+    name: "plan: an unknown stage",
+    mutate: replace(WAVES, "stages: [production-ap-northeast-1]", "stages: [production-ap-northeast-1, production-us-west-2]"),
+    expect: [{ file: WAVES, field: "/waves/1/stages/1", message: /unknown stage "production-us-west-2": stages are <environment>-<region> of a region file; known: production-ap-northeast-1, /, lineOf: "production-us-west-2" }],
+  },
+  {
+    name: "plan: a region file removed but still in a wave",
+    mutate: async (dir) => rm(join(dir, "environments/production/regions/eu-west-1.yaml")),
+    expect: [{ file: WAVES, field: "/waves/2/stages/2", message: /unknown stage "production-eu-west-1"/, lineOf: "production-eu-west-1]" }],
+  },
+  {
+    name: "plan: two waves with one name",
+    mutate: replace(WAVES, "  - name: wave-2\n", "  - name: wave-1\n"),
+    expect: [{ file: WAVES, field: "/waves/2/name", message: /duplicate wave name "wave-1"/, lineOf: "  - name: wave-1\n    stages: [production-asia-east2" }],
+  },
+  {
+    name: "plan: no soak before a later wave, a soak on the last",
+    mutate: (dir) => replace(WAVES, "    stages: [production-asia-east2, production-southeastasia, production-eu-west-1]\n    soak: 24h\n", "    stages: [production-asia-east2, production-southeastasia, production-eu-west-1]\n")(dir).then(() => replace(WAVES, "stages: [production-us-east-1, production-us-east-2]\n", "stages: [production-us-east-1, production-us-east-2]\n    soak: 1h\n")(dir)),
+    expect: [
+      { file: WAVES, field: "/waves/2", message: /missing soak: how long this wave runs a version before wave-3 may receive it/, lineOf: "name: wave-2" },
+      { file: WAVES, field: "/waves/3/soak", message: /the last wave has no next wave to wait for: remove its soak/, lineOf: "soak: 1h" },
+    ],
+  },
+  {
+    name: "plan: a soak shorter than the post-promotion analysis",
+    mutate: replace(WAVES, "    stages: [production-ap-northeast-1]\n    soak: 24h\n", "    stages: [production-ap-northeast-1]\n    soak: 2m\n"),
+    expect: [{ file: WAVES, field: "/waves/1/soak", message: /must be ≥ 300s: [a-z-]+'s post-promotion analysis runs 300 s after the switch and may still roll the version back/, lineOf: "soak: 2m", column: 11 }],
+  },
+  {
+    name: "plan: a soak in days",
+    mutate: replace(WAVES, "    stages: [production-ap-northeast-1]\n    soak: 24h\n", "    stages: [production-ap-northeast-1]\n    soak: 1d\n"),
+    expect: [{ file: WAVES, field: "/waves/1/soak", message: /must match \^\[1-9\]\[0-9\]\*\(s\|m\|h\)\$ \(got "1d"\)/, lineOf: "soak: 1d" }],
+  },
+  {
+    name: "plan: missing",
+    mutate: async (dir) => rm(join(dir, WAVES)),
+    expect: [{ file: WAVES, field: "", message: /missing: the release plan/ }],
+  },
+  {
+    name: "hotfix for another digest (stale)",
+    mutate: replace(US_EAST_1, "    replicas: 3\n  risk-engine:", "    replicas: 3\n    hotfix:\n      digest: sha256:1111111111111111111111111111111111111111111111111111111111111111\n      reason: NYSE session drops on 4.12.0, fixed in this build\n  risk-engine:"),
+    expect: [{ file: US_EAST_1, field: "/components/order-engine/hotfix/digest", message: /stale hotfix: it names sha256:111111111111… but order-engine pins sha256:5ac2e759c6e0…; remove the hotfix/, lineOf: "digest: sha256:1111" }],
+  },
+  {
+    name: "hotfix without a reason worth reading",
+    mutate: replace(US_EAST_1, "    replicas: 3\n  risk-engine:", "    replicas: 3\n    hotfix:\n      digest: sha256:5ac2e759c6e0f5b22ea8143c9436b7c37eb04bf571bab04a7ca14bf07935c54f\n      reason: urgent\n  risk-engine:"),
+    expect: [{ file: US_EAST_1, field: "/components/order-engine/hotfix/reason", message: /must NOT have fewer than 20 characters/, lineOf: "reason: urgent" }],
+  },
+  {
+    name: "one digest, two versions",
+    mutate: replace(US_EAST_1, "  order-engine:\n    version: 4.12.0\n", "  order-engine:\n    version: 4.12.1\n"),
+    expect: [{ file: US_EAST_1, field: "/components/order-engine/version", message: /sha256:5ac2e759c6e0… is 4\.12\.0 in environments\/production\/regions\/ap-northeast-1\.yaml: one digest, one version/, lineOf: "version: 4.12.1" }],
   },
 ];
 

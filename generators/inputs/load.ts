@@ -2,11 +2,14 @@ import { InputValidationError, type InputError } from "./errors.ts";
 import { checkSchema } from "./schema-check.ts";
 import { YamlSource } from "./yaml-source.ts";
 import { checkCatalog, checkEnvironment } from "./semantics.ts";
-import type { Catalog, Environment, EnvironmentSettings, InputFile, RegionSettings, RepositoryModel } from "./types.ts";
+import { checkPlan, PLAN_FILE } from "./plan.ts";
+import { stageId } from "../naming.ts";
+import type { Catalog, Environment, EnvironmentSettings, InputFile, RegionSettings, ReleasePlan, RepositoryModel } from "./types.ts";
 
 /** Where each kind of input lives. Anything else under `engine/` or `environments/` is refused. */
 export const INPUT_LAYOUT = {
   catalog: "engine/catalog.yaml",
+  plan: PLAN_FILE,
   environment: /^environments\/([^/]+)\/environment\.yaml$/,
   region: /^environments\/([^/]+)\/regions\/([^/]+)\.yaml$/,
 } as const;
@@ -21,19 +24,28 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
   const errors: InputError[] = [];
   let catalog: Catalog | undefined;
   let catalogSource: YamlSource | undefined;
+  let plan: { value: ReleasePlan; source: YamlSource } | undefined;
+  let planSource: YamlSource | undefined;
   const envs = new Map<string, { settings?: { value: EnvironmentSettings; source: YamlSource }; regions: { value: RegionSettings; source: YamlSource; stem: string }[]; regionFiles: number }>();
   const envOf = (name: string) => envs.get(name) ?? envs.set(name, { regions: [], regionFiles: 0 }).get(name)!;
+  // Every region file's stage, valid or not: the plan names stages, and a region file with its own
+  // errors must not also make its stage "unknown" there.
+  const stageFiles: { id: string; file: string }[] = [];
 
   for (const file of [...files].sort((a, b) => byId(a.path, b.path))) {
     const source = YamlSource.parse(file.path, file.text);
     const envMatch = INPUT_LAYOUT.environment.exec(file.path);
     const regionMatch = INPUT_LAYOUT.region.exec(file.path);
-    const kind = file.path === INPUT_LAYOUT.catalog ? "catalog" : envMatch ? "environment" : regionMatch ? "region" : undefined;
+    const kind = file.path === INPUT_LAYOUT.catalog ? "catalog" : file.path === INPUT_LAYOUT.plan ? "waves" : envMatch ? "environment" : regionMatch ? "region" : undefined;
     if (!kind) {
-      errors.push({ file: file.path, line: 1, column: 1, field: "", message: `unexpected input file; inputs are ${INPUT_LAYOUT.catalog}, environments/<env>/environment.yaml and environments/<env>/regions/<region>.yaml` });
+      errors.push({ file: file.path, line: 1, column: 1, field: "", message: `unexpected input file; inputs are ${INPUT_LAYOUT.catalog}, ${INPUT_LAYOUT.plan}, environments/<env>/environment.yaml and environments/<env>/regions/<region>.yaml` });
       continue;
     }
-    if (kind === "region") envOf(regionMatch![1]!).regionFiles++;
+    if (kind === "region") {
+      envOf(regionMatch![1]!).regionFiles++;
+      stageFiles.push({ id: stageId(regionMatch![1]!, regionMatch![2]!), file: file.path });
+    }
+    if (kind === "waves") planSource = source;
     if (source.errors.length > 0) {
       errors.push(...source.errors);
       // Register the environment anyway, so its other files are still checked.
@@ -45,6 +57,8 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
     if (kind === "catalog") {
       catalogSource = source;
       if (schemaErrors.length === 0) catalog = source.value as Catalog;
+    } else if (kind === "waves") {
+      if (schemaErrors.length === 0) plan = { value: source.value as ReleasePlan, source };
     } else if (kind === "environment") {
       const env = envOf(envMatch![1]!);
       if (schemaErrors.length === 0) env.settings = { value: source.value as EnvironmentSettings, source };
@@ -67,11 +81,35 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
     if (catalog) errors.push(...checkEnvironment(name, env.settings, env.regions, env.regionFiles, catalog));
     environments.push({ settings: env.settings.value, regions: env.regions.map((r) => r.value).sort((a, b) => byId(a.region, b.region)) });
   }
+  if (!planSource) errors.push({ file: INPUT_LAYOUT.plan, line: 1, column: 1, field: "", message: "missing: the release plan (the waves every new version goes through, docs/releases.md) is required" });
+  if (plan && catalog) {
+    const valid = new Map([...envs.values()].flatMap((env) => env.regions.map((r) => [r.source.file, Object.keys(r.value.components)] as const)));
+    const stages = stageFiles.map((s) => ({ ...s, components: valid.get(s.file) ?? [] }));
+    errors.push(...checkPlan(plan.value, plan.source, stages, catalog));
+  }
+  errors.push(...digestVersions([...envs.values()].flatMap((e) => e.regions)));
   if (envs.size === 0) errors.push({ file: "environments/", line: 1, column: 1, field: "", message: "no environment found: add environments/<env>/environment.yaml" });
 
   if (errors.length > 0) {
     errors.sort((a, b) => byId(a.file, b.file) || a.line - b.line || a.column - b.column);
     throw new InputValidationError(errors);
   }
-  return { catalog: catalog!, environments };
+  return { catalog: catalog!, environments, plan: plan!.value };
+}
+
+/**
+ * One digest is one build, so it carries one version wherever it is pinned: a release summary and
+ * `npm run status` show versions, and two names for the same image would mislead a reviewer.
+ */
+function digestVersions(regions: readonly { value: RegionSettings; source: YamlSource }[]): InputError[] {
+  const errors: InputError[] = [];
+  const first = new Map<string, { version: string; file: string }>();
+  for (const { value: r, source } of [...regions].sort((a, b) => byId(a.source.file, b.source.file))) {
+    for (const [name, pin] of Object.entries(r.components)) {
+      const seen = first.get(pin.digest);
+      if (!seen) first.set(pin.digest, { version: pin.version, file: source.file });
+      else if (seen.version !== pin.version) errors.push(source.error(["components", name, "version"], `${pin.digest.slice(0, 19)}… is ${seen.version} in ${seen.file}: one digest, one version`));
+    }
+  }
+  return errors;
 }

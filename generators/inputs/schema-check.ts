@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { catalogSchema, environmentSchema, regionSchema } from "./schemas.ts";
+import { catalogSchema, environmentSchema, regionSchema, wavesSchema } from "./schemas.ts";
 import type { InputError } from "./errors.ts";
 import type { YamlSource } from "./yaml-source.ts";
 
@@ -9,9 +9,10 @@ const validators: Record<SchemaName, ValidateFunction> = {
   catalog: ajv.compile(catalogSchema),
   environment: ajv.compile(environmentSchema),
   region: ajv.compile(regionSchema),
+  waves: ajv.compile(wavesSchema),
 };
 
-export type SchemaName = "catalog" | "environment" | "region";
+export type SchemaName = "catalog" | "environment" | "region" | "waves";
 
 /** Schema errors of one parsed file, each with file:line:column, field and what is allowed. */
 export function checkSchema(source: YamlSource, schema: SchemaName): InputError[] {

@@ -407,7 +407,56 @@ export const regionSchema = {
           version: { type: "string", pattern: "^[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$" },
           digest: { type: "string", pattern: "^sha256:[a-f0-9]{64}$" },
           replicas: { type: "integer", minimum: 1, maximum: 50 },
+          // The reviewed way past the release waves (docs/releases.md#hotfix): bound to one digest.
+          hotfix: {
+            type: "object",
+            additionalProperties: false,
+            required: ["digest", "reason"],
+            properties: {
+              digest: { type: "string", pattern: "^sha256:[a-f0-9]{64}$" },
+              // Long enough to say what breaks and why it cannot wait: a reviewer reads it.
+              reason: { type: "string", minLength: 20, maxLength: 500 },
+            },
+          },
         },
+      },
+    },
+  },
+} as const;
+
+// A soak: whole seconds, minutes or hours ("90m", "24h").
+const soak = { type: "string", pattern: "^[1-9][0-9]*(s|m|h)$" } as const;
+
+export const wavesSchema = {
+  $id: "waves",
+  type: "object",
+  additionalProperties: false,
+  required: ["waves"],
+  properties: {
+    waves: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "stages"],
+        properties: {
+          name: id,
+          // Stage ids: <environment>-<region>, as namespaces and Applications are named.
+          stages: { type: "array", minItems: 1, uniqueItems: true, items: { type: "string", pattern: "^[a-z][a-z0-9-]{0,61}[a-z0-9]$" } },
+          soak,
+        },
+      },
+    },
+    // Commits already on main that broke the order (history cannot be rewritten): their pins are
+    // reported as acknowledged instead of failing every later check. Reviewed like any change.
+    acknowledged: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["commit", "reason"],
+        properties: { commit: { type: "string", pattern: "^[0-9a-f]{40}$" }, reason: { type: "string", minLength: 20, maxLength: 500 } },
       },
     },
   },

@@ -134,6 +134,12 @@ export function checkEnvironment(
     for (const name of Object.keys(r.components)) {
       if (!components.includes(name)) errors.push(source.error(["components"], `unknown component "${name}"; allowed: ${components.join(", ")}`, name));
       else deployed.add(name);
+      const hotfix = r.components[name]!.hotfix;
+      // A hotfix lets one digest past the waves; left behind after the next release it would let an
+      // unrelated digest through, so it must name the digest pinned next to it.
+      if (hotfix && hotfix.digest !== r.components[name]!.digest) {
+        errors.push(source.error(["components", name, "hotfix", "digest"], `stale hotfix: it names ${hotfix.digest.slice(0, 19)}… but ${name} pins ${r.components[name]!.digest.slice(0, 19)}…; remove the hotfix (npm run release and npm run promote remove it when they move the pin)`));
+      }
     }
     const envOwner = new Map<string, string>();
     for (const [name, secret] of Object.entries(r.secrets ?? {})) {

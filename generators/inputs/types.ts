@@ -274,6 +274,13 @@ export interface ComponentPin {
   /** Image digest, `sha256:` + 64 hex digits. What runs is this, never a tag. */
   readonly digest: string;
   readonly replicas: number;
+  /**
+   * Lets this digest skip the release waves here (environments/waves.yaml): a hotfix that cannot
+   * wait for the earlier waves' soak. Bound to one digest (a stale one is an error); the
+   * release-order check in `npm run check` reports it with its reason.
+   * @default none: the digest must have run in the previous wave first
+   */
+  readonly hotfix?: { readonly digest: string; readonly reason: string };
 }
 
 /** One sealed credential set of a component. */
@@ -338,6 +345,30 @@ export interface RegionSettings {
   readonly components: Readonly<Record<string, ComponentPin>>;
 }
 
+/** One wave of `environments/waves.yaml`: stages that receive a version together. */
+export interface Wave {
+  /** Wave id, e.g. `wave-1`; `npm run promote -- <component> --to <name>`. */
+  readonly name: string;
+  /** Stage ids (`<environment>-<region>`). */
+  readonly stages: readonly string[];
+  /**
+   * How long every stage of this wave must run a promoted version, unrolled back, before the next
+   * wave may receive it (`90m`, `24h`). Required on every wave but the last.
+   */
+  readonly soak?: string;
+}
+
+/** `environments/waves.yaml`: the order in which a new version reaches the stages. */
+export interface ReleasePlan {
+  readonly waves: readonly Wave[];
+  /**
+   * Commits on main that broke the order, acknowledged in review (git history cannot be rewritten):
+   * `npm run check` reports their pins instead of failing on them forever.
+   * @default none
+   */
+  readonly acknowledged?: readonly { readonly commit: string; readonly reason: string }[];
+}
+
 /** A validated environment with its regions, sorted by id. */
 export interface Environment {
   readonly settings: EnvironmentSettings;
@@ -349,6 +380,8 @@ export interface RepositoryModel {
   readonly catalog: Catalog;
   /** Sorted by id. */
   readonly environments: readonly Environment[];
+  /** The release waves, in order. */
+  readonly plan: ReleasePlan;
 }
 
 /** An input file as read by `scripts/`: its repository-relative path and text. */
