@@ -10,10 +10,10 @@ import { runningProcesses } from "../harness/cluster/process.ts";
 import { REPO, kubectl, rolloutsPlugin } from "../harness/tools.ts";
 import { e2ePrograms } from "../harness/e2e/cluster.ts";
 import { defaultBehaviour, healthy, regressed } from "../harness/e2e/scenarios.ts";
-import { loadRelease, rolloutSpec, type Release } from "../harness/e2e/release.ts";
+import { loadRelease, releaseImage, rolloutSpec, type Release } from "../harness/e2e/release.ts";
 import { startGitopsPlatform, type StageSpec } from "../harness/gitops/platform.ts";
 import { createTestRepository } from "../harness/gitops/test-tree.ts";
-import { digestOf, runLoop } from "../harness/gitops/loop.ts";
+import { runLoop } from "../harness/gitops/loop.ts";
 import { stepTable } from "../harness/gitops/report.ts";
 
 /** Released and promoted in (a); its first version regresses in asia-east2. */
@@ -36,7 +36,7 @@ await main(async () => {
   const programs = e2ePrograms();
   const tools = { kubectl: kubectl(), plugin: rolloutsPlugin() };
   // The regressed release of each component: its image with a digest only the e2e uses.
-  const regressedImage = (r: Release) => `${rolloutSpec(r.rollout).template.spec.containers[0]!.image.split("@")[0]!}@${digestOf("regressed-release")}`;
+  const regressedImage = (r: Release) => releaseImage(rolloutSpec(r.rollout).template.spec.containers[0]!.image, "regressed-release");
   const regressedOf = new Map<string, string>();
   const specs: StageSpec[] = [];
   for (const s of STAGES) {

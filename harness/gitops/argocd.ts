@@ -1,6 +1,5 @@
 import { chmodSync, copyFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { ControlPlane } from "../cluster/control-plane.ts";
 import { statusMessage } from "../cluster/client.ts";
@@ -26,8 +25,6 @@ export interface ArgoCd {
   readonly processes: readonly Managed[];
   /** The last log lines of every Argo CD process, for a failure report. */
   logs(lines?: number): string;
-  /** Empties Redis: Argo CD caches a failed manifest generation there. */
-  flushCache(): void;
   stop(): Promise<void>;
 }
 
@@ -163,9 +160,6 @@ export async function startArgoCd(cp: ControlPlane, opts: { readonly namespace: 
     binDir: join(dir, "bin"),
     processes,
     logs: (lines = 20) => processes.map((p) => `--- ${p.name} ---\n${p.tail(lines)}`).join("\n"),
-    flushCache: () => {
-      spawnSync("redis-cli", ["-h", "127.0.0.1", "-p", String(redisPort), "FLUSHALL"], { stdio: "ignore" });
-    },
     stop,
   };
 }

@@ -1,9 +1,10 @@
-import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KubeClient } from "../cluster/client.ts";
+import type { KubeObject } from "../../scripts/lib/objects.ts";
+import { parse } from "yaml";
+import { releaseImage, rolloutSpec } from "../e2e/release.ts";
 import { renderCommand } from "../../scripts/lib/run.ts";
-import { HEADER } from "../../generators/render.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../generators/constructs/pod-monitor.ts";
 import { applications, describeApp, list, projects, projectViolations, settled } from "./argo-state.ts";
 import { bootstrapCommands, run, type Shell } from "./bootstrap.ts";
@@ -73,8 +74,6 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
-/** A digest that looks like a release's, derived from a name (the registry is the harness's). */
-export const digestOf = (name: string): string => `sha256:${createHash("sha256").update(`bitactor-gitops-e2e:${name}`).digest("hex")}`;
 
 /** Edits the inputs, renders and commits, as a user does; returns the commit and when it was made. */
 async function commitInputs(repo: string, message: string, edit: () => void): Promise<{ sha: string; at: number }> {
@@ -115,19 +114,29 @@ async function hashOfDigest(client: KubeClient, ns: string, digest: string): Pro
   return rs.find((r) => r.spec.template.spec.containers.some((c) => c.image.endsWith(`@${digest}`)))?.metadata.labels?.[POD_TEMPLATE_HASH_LABEL];
 }
 
-/** Watches a Service's selector hash every 500 ms; `seen` lists every hash it ever selected, in order. */
-function watchActive(client: KubeClient, ns: string, service: string): { seen: string[]; stop(): void } {
+/**
+ * Every pod-template hash a Service selects from now on, in order, through a watch (the e2e's own
+ * way, run-scenario.ts): a selector that moved for an instant is seen. `ended` says why the watch
+ * stopped early, if it did; a step that relies on `seen` fails then.
+ */
+async function watchActive(client: KubeClient, ns: string, service: string): Promise<{ seen: string[]; ended(): string; stop(): void }> {
+  const r = await client.request("GET", `/api/v1/namespaces/${ns}/services/${service}`);
+  if (r.status !== 200) throw new Error(`service ${ns}/${service}: HTTP ${r.status}`);
+  const svc = r.body as KubeObject & { metadata: { resourceVersion: string }; spec: { selector?: Record<string, string> } };
   const seen: string[] = [];
-  let on = true;
-  void (async () => {
-    while (on) {
-      const r = await client.request("GET", `/api/v1/namespaces/${ns}/services/${service}`).catch(() => undefined);
-      const hash = (r?.body as { spec?: { selector?: Record<string, string> } } | undefined)?.spec?.selector?.[POD_TEMPLATE_HASH_LABEL];
-      if (hash && seen.at(-1) !== hash) seen.push(hash);
-      await sleep(500);
-    }
-  })();
-  return { seen, stop: () => (on = false) };
+  const note = (selector: Record<string, string> | undefined) => {
+    const hash = selector?.[POD_TEMPLATE_HASH_LABEL];
+    if (hash && seen.at(-1) !== hash) seen.push(hash);
+  };
+  note(svc.spec.selector);
+  let ended = "";
+  const w = client.watch(
+    `/api/v1/namespaces/${ns}/services?watch=1&fieldSelector=metadata.name%3D${service}&resourceVersion=${svc.metadata.resourceVersion}`,
+    (_type, obj) => note((obj as unknown as { spec: { selector?: Record<string, string> } }).spec.selector),
+    (why) => (ended ||= why),
+  );
+  let stopped = false;
+  return { seen, ended: () => (stopped ? "" : ended), stop: () => ((stopped = true), w.stop()) };
 }
 
 export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
@@ -139,9 +148,10 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
   const app = async (name: string) => (await appsNow()).find((a) => a.metadata.name === name);
   const appReport = async () => (await appsNow()).map(describeApp).join("\n") + `\n--- Argo CD ---\n${platform.argocd.logs(8)}`;
 
+  // The Applications a stage's ApplicationSet generates: its list generator's elements, as rendered.
   const stageApps = (s: StageCluster) => {
-    const set = readFileSync(join(repo, "applicationsets", s.environment, `applicationset-${s.environment}-${s.region}.yaml`), "utf8");
-    return [...set.matchAll(/^ {12}name: (\S+)$/gm)].map((m) => m[1]!);
+    const set = parse(readFileSync(join(repo, "applicationsets", s.environment, `applicationset-${s.environment}-${s.region}.yaml`), "utf8")) as { spec: { generators: { list: { elements: { name: string }[] } }[] } };
+    return set.spec.generators[0]!.list.elements.map((e) => e.name);
   };
 
   // Bootstrap: the README's commands, then every Application of the test stages settles.
@@ -272,8 +282,8 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
   const laneA = runStep(rowA, async (row) => {
     const component = ctx.component;
     const appName = `${rns}-${component}`;
-    const digest = digestOf("healthy-release");
-    const active = watchActive(client, rns, rel.releases.find((r) => r.componentName === component)!.activeService);
+    const digest = releaseImage(rolloutSpec(rel.releases.find((r) => r.componentName === component)!.rollout).template.spec.containers[0]!.image, "healthy-release").split("@")[1]!;
+    const active = await watchActive(client, rns, rel.releases.find((r) => r.componentName === component)!.activeService);
     try {
       const c = await commitEdit(`${component} ${digest.slice(7, 19)} in ${rel.region}`, () => editYaml(regionFile, (d) => d.setIn(["components", component, "digest"], digest)));
       await until("Synced at the release commit", () => syncedAt(appName, c.sha), 300, appReport);
@@ -292,6 +302,7 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
       }, 900, appReport);
       row.toDecision = seconds(c.at);
       row.observed = `promoted; ${appName} Synced/Healthy; active ${hash} runs ${digest.slice(0, 19)}…; the active Service selected ${active.seen.join(" → ")}`;
+      if (active.ended()) row.problems.push(`the watch of the active Service ended: ${active.ended()}`);
     } finally {
       active.stop();
     }
@@ -304,7 +315,7 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
     const appName = `${rns}-${component}`;
     const digest = ctx.regressedImage(component).split("@")[1]!;
     const before = (await rollout(client, rns, component)).stableRS;
-    const active = watchActive(client, rns, rel.releases.find((r) => r.componentName === component)!.activeService);
+    const active = await watchActive(client, rns, rel.releases.find((r) => r.componentName === component)!.activeService);
     let regressedCommit = "";
     try {
       await runStep(rowB, async (row) => {
@@ -323,6 +334,7 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
         if (!badHash) row.problems.push("no ReplicaSet runs the regressed digest");
         if (badHash && active.seen.includes(badHash)) row.problems.push(`the active Service selected the regressed ReplicaSet ${badHash}`);
         if (active.seen.some((h) => h !== before)) row.problems.push(`the active Service left ${before}: ${active.seen.join(" → ")}`);
+        if (active.ended()) row.problems.push(`the watch of the active Service ended: ${active.ended()}`);
         const runs = await list<{ metadata: { name: string }; status?: { phase?: string; message?: string } }>(client, `/apis/argoproj.io/v1alpha1/namespaces/${rns}/analysisruns`);
         const pre = runs.find((r) => badHash && r.metadata.name.startsWith(`${component}-${badHash}-`) && r.metadata.name.endsWith("-pre"));
         row.observed = `aborted: pre-promotion ${pre?.status?.phase}: ${pre?.status?.message ?? ""}; ${appName} ${a.status?.health?.status}, Rollout "${st.message ?? ""}"; active stayed ${before}`;
@@ -357,24 +369,28 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
       const component = ctx.refusedIn;
       const appName = `${rns}-${component}`;
       const file = join(repo, "rollouts", rel.environment, rel.region, component, "clusterrolebinding-e2e-escalation.yaml");
-      const c = await serial(() => {
-        writeFileSync(file, `${HEADER}\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: e2e-escalation\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n  - kind: ServiceAccount\n    name: ${component}\n    namespace: ${rns}\n`);
-        return commitRaw(repo, `a ClusterRoleBinding in ${component}'s folder, which no project admits`);
-      });
-      const message = await until("Argo CD refuses", async () => {
-        const a = await app(appName);
-        const s = a?.status;
-        const op = s?.operationState;
-        if (!s || !contains(s.sync?.revision, c.sha)) return undefined;
-        const texts = [op?.message ?? "", ...(op?.syncResult?.resources ?? []).map((r) => r.message ?? ""), ...(s.conditions ?? []).map((x) => x.message)];
-        return texts.find((t) => /not permitted in project/.test(t));
-      }, 300, appReport);
-      row.toDecision = seconds(c.at);
-      const crb = await client.request("GET", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/e2e-escalation");
-      if (crb.status !== 404) row.problems.push(`the ClusterRoleBinding exists on ${rel.name} (HTTP ${crb.status})`);
-      row.observed = `refused: "${message.replace(/ Retrying attempt #\d+.*$/, "")}"`;
-      const back = await serial(() => {
-        rmSync(file);
+      // Written by hand, as a person would slip it in (no render header), and held in the tree until
+      // Argo CD has refused it: the other lanes' commits wait, because a render would refuse to run
+      // over a file it did not write (and one it did write would be pruned by the next render).
+      const back = await serial(async () => {
+        writeFileSync(file, `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: e2e-escalation\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n  - kind: ServiceAccount\n    name: ${component}\n    namespace: ${rns}\n`);
+        const c = commitRaw(repo, `a ClusterRoleBinding in ${component}'s folder, which no project admits`);
+        try {
+          const message = await until("Argo CD refuses", async () => {
+            const a = await app(appName);
+            const s = a?.status;
+            const op = s?.operationState;
+            if (!s || !contains(s.sync?.revision, c.sha)) return undefined;
+            const texts = [op?.message ?? "", ...(op?.syncResult?.resources ?? []).map((r) => r.message ?? ""), ...(s.conditions ?? []).map((x) => x.message)];
+            return texts.find((t) => /not permitted in project/.test(t));
+          }, 300, appReport);
+          row.toDecision = seconds(c.at);
+          row.observed = `refused: "${message.replace(/ Retrying attempt #\d+.*$/, "")}"`;
+          const crb = await client.request("GET", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/e2e-escalation");
+          if (crb.status !== 404) row.problems.push(`the ClusterRoleBinding exists on ${rel.name} (HTTP ${crb.status})`);
+        } finally {
+          rmSync(file, { force: true });
+        }
         return commitRaw(repo, "remove the ClusterRoleBinding");
       });
       // Without the binding, git and the cluster agree again: Synced and Healthy. The refused sync's
