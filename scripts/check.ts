@@ -1,11 +1,15 @@
-// npm run check: fails with the list of drifted files when the committed tree is not a fresh render.
-// `npm run diff` (--diff) also prints a unified diff of each drifted file.
+// npm run check: fails with the list of drifted files when the committed tree is not a fresh render,
+// and when a pin in the git history (or the working tree) broke the release order of
+// environments/waves.yaml (checks/release-order.ts). `npm run diff` (--diff) also prints a unified
+// diff of each drifted file.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { main, renderFrom } from "./lib/run.ts";
 import { diffTrees, readRendered, writeTree } from "./lib/tree.ts";
+import { readHistory } from "./lib/history.ts";
+import { checkReleaseOrder, short, shortDigest } from "../checks/release-order.ts";
 
 const root = process.cwd();
 const showDiff = process.argv.includes("--diff");
@@ -15,10 +19,11 @@ await main(async () => {
   await writeTree(tmp, fresh);
   const d = diffTrees(await readRendered(root), await readRendered(tmp));
   const drift = [...d.added.map((p) => `missing   ${p}`), ...d.changed.map((p) => `differs   ${p}`), ...d.removed.map((p) => `stale     ${p}`)];
+  const order = releaseOrder(await readHistory(root));
   if (drift.length === 0) {
     await rm(tmp, { recursive: true, force: true });
     console.log(`check: the committed tree equals a fresh render (${fresh.size} files)`);
-    return 0;
+    return order;
   }
   console.error(`check: ${drift.length} rendered file(s) drifted from the inputs; run \`npm run render\` and commit:`);
   for (const line of drift) console.error(`  ${line}`);
@@ -30,3 +35,19 @@ await main(async () => {
   console.error(`fresh render kept in ${tmp}`);
   return 1;
 });
+
+/** Prints the release-order report; 1 when a pin broke the order. */
+function releaseOrder(history: Awaited<ReturnType<typeof readHistory>>): number {
+  const r = checkReleaseOrder(history.snapshots);
+  for (const x of r.exceptions) {
+    console.log(`check: ${x.how}: ${x.file}:${x.line}: ${short(x.commit)}: ${x.stage} ${x.component} ${shortDigest(x.digest)} skipped the waves: ${x.reason}`);
+  }
+  const base = r.baseline ? `since ${short(r.baseline)} (the first commit with the release plan)` : "(no commit has a release plan yet)";
+  if (r.violations.length === 0) {
+    console.log(`check: release order kept: ${r.judged} pin change(s) judged ${base}, ${r.exceptions.length} exception(s)`);
+    return 0;
+  }
+  console.error(`check: ${r.violations.length} pin(s) broke the release order of environments/waves.yaml ${base}:`);
+  for (const v of r.violations) console.error(`  ${v.file}:${v.line}: ${v.field || "(file)"}: ${v.message}`);
+  return 1;
+}
