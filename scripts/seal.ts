@@ -14,11 +14,11 @@ import { tmpdir } from "node:os";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { parseDocument } from "yaml";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { stageId } from "../generators/naming.ts";
 import { readInputs } from "./lib/inputs.ts";
 import { main } from "./lib/run.ts";
+import { editKeepingLayout, LayoutNotKept } from "./lib/edit-yaml.ts";
 import { kubeseal } from "../harness/tools.ts";
 
 const USAGE = "usage: npm run seal -- --environment <env> --region <region> --component <component> --secret <name> --key <ENV_NAME> --cert <controller-cert.pem> < value";
@@ -57,17 +57,16 @@ await main(async () => {
   }
 
   const text = readFileSync(join(root, file), "utf8");
-  // Keep the file as people wrote it: use the output style under which the untouched file comes out
-  // byte for byte (no re-wrapping; padding inside [flow] collections as the file has it). If no
-  // style does, refuse rather than rewrite what someone wrote, and print the lines to add by hand.
-  const style = [false, true].map((flowCollectionPadding) => ({ lineWidth: 0, flowCollectionPadding })).find((o) => parseDocument(text).toString(o) === text);
-  const doc = parseDocument(text);
-  doc.setIn(["secrets", secret, "component"], component);
-  doc.setIn(["secrets", secret, "encryptedData", key], ciphertext);
-  if (!style) {
-    throw new Error(`${file} uses formatting the YAML writer would change; nothing was written. Add under secrets: by hand:\n  ${secret}:\n    component: ${component}\n    encryptedData:\n      ${key}: ${ciphertext}`);
+  let edited: string;
+  try {
+    edited = editKeepingLayout(file, text, (doc) => {
+      doc.setIn(["secrets", secret, "component"], component);
+      doc.setIn(["secrets", secret, "encryptedData", key], ciphertext);
+    });
+  } catch (e) {
+    if (!(e instanceof LayoutNotKept)) throw e;
+    throw new Error(`${e.message}. Add under secrets: by hand:\n  ${secret}:\n    component: ${component}\n    encryptedData:\n      ${key}: ${ciphertext}`);
   }
-  const edited = doc.toString(style);
   // Validate the edited inputs as a render would; on any error nothing is written.
   const inputs = (await readInputs(root)).map((f) => (f.path === file ? { path: f.path, text: edited } : f));
   loadRepository(inputs);

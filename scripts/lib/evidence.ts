@@ -1,0 +1,103 @@
+/**
+ * Whether a stage has run a version, promoted and not rolled back, for its wave's soak: judged from
+ * what Argo Rollouts reports (pure; scripts/lib/live.ts reads it through kubectl).
+ *
+ * What each Argo Rollouts field means here (argo-rollouts v1.10.2):
+ *  - the Rollout's pod template is what Argo CD synced from git: its image digest must be the one
+ *    being promoted, or the cluster runs something else (not synced yet, or changed by hand);
+ *  - `status.abort`: the gate failed, before the switch (never promoted) or after it (rolled back:
+ *    the post-promotion analysis failed and the active Service went back to the old stack);
+ *  - `status.currentPodHash === status.stableRS === status.blueGreen.activeSelector`: the release's
+ *    ReplicaSet is the stable one and takes production traffic;
+ *  - the soak starts at the switch: the post-promotion AnalysisRun (labels `rollout-type:
+ *    PostPromotion`, `rollouts-pod-template-hash: <hash>`, utils/analysis/factory.go) is created once
+ *    the active Service selects the new ReplicaSet (rollout/analysis.go,
+ *    reconcilePostPromotionAnalysisRun); a rollback and a new promotion create a new one, so the
+ *    newest restarts the clock. It must have ended Successful;
+ *  - a first release (the Rollout's revision 1) has no promotion: its `<component>-first-release`
+ *    AnalysisRun (rendered next to the Rollout) is the gate, and the soak starts when it was created.
+ */
+
+export interface RolloutJson {
+  readonly metadata: { readonly name: string; readonly annotations?: Readonly<Record<string, string>> };
+  readonly spec: { readonly template: { readonly spec: { readonly containers: readonly { readonly name: string; readonly image: string }[] } } };
+  readonly status?: {
+    readonly abort?: boolean;
+    readonly message?: string;
+    readonly phase?: string;
+    readonly stableRS?: string;
+    readonly currentPodHash?: string;
+    readonly blueGreen?: { readonly activeSelector?: string };
+  };
+}
+
+export interface AnalysisRunJson {
+  readonly metadata: { readonly name: string; readonly creationTimestamp: string; readonly labels?: Readonly<Record<string, string>> };
+  readonly status?: { readonly phase?: string; readonly message?: string };
+}
+
+export interface Evidence {
+  readonly stage: string;
+  readonly ok: boolean;
+  /** What was seen, or why it is not enough. */
+  readonly detail: string;
+  /** When the soak started (ms since the epoch), when known. */
+  readonly since?: number;
+}
+
+export const ROLLOUT_TYPE_LABEL = "rollout-type";
+export const POST_PROMOTION = "PostPromotion";
+export const REVISION_ANNOTATION = "rollout.argoproj.io/revision";
+
+/** `1h 5m`, `4m 10s`, `45s`. */
+export function duration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${s % 60}s` : `${s}s`;
+}
+
+export interface JudgeInput {
+  readonly stage: string;
+  readonly component: string;
+  readonly digest: string;
+  readonly soakSeconds: number;
+  /** Now, ms since the epoch. */
+  readonly now: number;
+  /** The Rollout, or undefined when the cluster has none. */
+  readonly rollout: RolloutJson | undefined;
+  /** The namespace's AnalysisRuns. */
+  readonly runs: readonly AnalysisRunJson[];
+  readonly hashLabel: string;
+  readonly firstReleaseRun: string;
+}
+
+export function judge(x: JudgeInput): Evidence {
+  const no = (detail: string, since?: number): Evidence => ({ stage: x.stage, ok: false, detail, ...(since !== undefined ? { since } : {}) });
+  const r = x.rollout;
+  if (!r) return no(`no Rollout ${x.component}: Argo CD has not created it here`);
+  const digests = r.spec.template.spec.containers.map((c) => c.image.split("@")[1]).filter(Boolean);
+  if (!digests.includes(x.digest)) return no(`the Rollout runs ${digests.map((d) => `${d!.slice(0, 19)}…`).join(", ") || "no digest"}, not ${x.digest.slice(0, 19)}…: not synced yet, or changed on the cluster`);
+  const st = r.status ?? {};
+  if (st.abort) return no(`aborted${st.currentPodHash && st.currentPodHash !== st.stableRS ? `, stable is still ${st.stableRS ?? "none"}` : ""} (rolled back or never promoted): ${st.message ?? "no message"}`);
+  const hash = st.currentPodHash;
+  if (!hash || st.stableRS !== hash) return no(`not promoted yet: ${st.phase ?? "no phase"}${st.message ? ` (${st.message})` : ""}`);
+  if (st.blueGreen?.activeSelector !== hash) return no(`the active Service selects ${st.blueGreen?.activeSelector ?? "nothing"}, not the stable ${hash}`);
+  if (st.phase !== "Healthy") return no(`${st.phase ?? "no phase"}${st.message ? `: ${st.message}` : ""}`);
+  const post = x.runs
+    .filter((a) => a.metadata.labels?.[ROLLOUT_TYPE_LABEL] === POST_PROMOTION && a.metadata.labels?.[x.hashLabel] === hash)
+    .sort((a, b) => Date.parse(b.metadata.creationTimestamp) - Date.parse(a.metadata.creationTimestamp))[0];
+  let gate: AnalysisRunJson | undefined = post;
+  let what = "promoted";
+  if (!gate && r.metadata.annotations?.[REVISION_ANNOTATION] === "1") {
+    gate = x.runs.find((a) => a.metadata.name === x.firstReleaseRun);
+    what = "first release";
+  }
+  if (!gate) return no(`no post-promotion AnalysisRun for ${hash}: the switch time is unknown (removed by the Rollout's analysis history limit?), so the soak cannot be measured`);
+  const since = Date.parse(gate.metadata.creationTimestamp);
+  const phase = gate.status?.phase ?? "Pending";
+  if (phase !== "Successful") return no(`${what} ${duration((x.now - since) / 1000)} ago; ${gate.metadata.name} is ${phase}${gate.status?.message ? `: ${gate.status.message}` : ""}`, since);
+  const soaked = (x.now - since) / 1000;
+  if (soaked < x.soakSeconds) return no(`${what} ${duration(soaked)} ago (${gate.metadata.name} Successful): soaked ${duration(soaked)} of ${duration(x.soakSeconds)}, eligible at ${new Date(since + x.soakSeconds * 1000).toISOString()}`, since);
+  return { stage: x.stage, ok: true, detail: `${what} ${duration(soaked)} ago (${gate.metadata.name} Successful), stable and active ${hash}`, since };
+}

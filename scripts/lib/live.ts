@@ -1,0 +1,36 @@
+import { spawnSync } from "node:child_process";
+import type { AnalysisRunJson, RolloutJson } from "./evidence.ts";
+
+/**
+ * Reads a stage's Rollout and AnalysisRuns with the user's kubectl and kubeconfig (KUBECONFIG as
+ * kubectl reads it), in the context named after the stage's cluster, as the README's bootstrap
+ * registers it. kubectl, not a client of our own: the clouds' clusters authenticate through
+ * kubeconfig exec plugins (aws eks get-token, gke-gcloud-auth-plugin, kubelogin) that kubectl runs.
+ * `KUBECTL` names another binary.
+ */
+
+const kubectlBin = () => process.env.KUBECTL ?? "kubectl";
+
+export class LiveUnavailable extends Error {}
+
+function get<T>(context: string, args: readonly string[]): T | undefined {
+  const r = spawnSync(kubectlBin(), ["--context", context, "--request-timeout=20s", "get", ...args, "-o", "json"], { encoding: "utf8", maxBuffer: 1 << 28 });
+  if (r.error) throw new LiveUnavailable(`cannot run ${kubectlBin()}: ${r.error.message} (install kubectl, or set KUBECTL)`);
+  if (r.status !== 0) {
+    if (/NotFound|not found/.test(r.stderr) && !/context .* not found|does not exist/.test(r.stderr)) return undefined;
+    throw new LiveUnavailable(`kubectl --context ${context} get ${args.join(" ")}: ${r.stderr.trim().split("\n")[0]}`);
+  }
+  return JSON.parse(r.stdout) as T;
+}
+
+export interface LiveRollout {
+  readonly rollout: RolloutJson | undefined;
+  readonly runs: readonly AnalysisRunJson[];
+}
+
+/** The Rollout `name` and every AnalysisRun in `namespace` of `context`'s cluster. */
+export function readRollout(context: string, namespace: string, name: string): LiveRollout {
+  const rollout = get<RolloutJson>(context, ["-n", namespace, "rollouts.argoproj.io", name]);
+  const runs = get<{ items: AnalysisRunJson[] }>(context, ["-n", namespace, "analysisruns.argoproj.io"])?.items ?? [];
+  return { rollout, runs };
+}

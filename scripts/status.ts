@@ -1,0 +1,72 @@
+// npm run status [-- --component <name>] [--live]
+//
+// Per component: the version each stage runs (wave by wave, from environments/waves.yaml), since
+// which commit (from the git history, first parent), and what the next promotion would be. With
+// --live, also what each stage's cluster reports (kubectl, context = cluster name), judged as
+// npm run promote judges it.
+import { parseArgs } from "node:util";
+import { main } from "./lib/run.ts";
+import { readInputs } from "./lib/inputs.ts";
+import { readHistory } from "./lib/history.ts";
+import { loadRepository } from "../generators/inputs/load.ts";
+import { soakSeconds } from "../generators/inputs/plan.ts";
+import { names } from "../generators/naming.ts";
+import { POD_TEMPLATE_HASH_LABEL } from "../generators/constructs/pod-monitor.ts";
+import { nextPromotion, ReleaseRefused, stagesOf } from "./lib/release-plan.ts";
+import { short, shortDigest, wavesOf } from "../checks/release-order.ts";
+import { judge } from "./lib/evidence.ts";
+import { LiveUnavailable, readRollout } from "./lib/live.ts";
+import { pinsSince } from "./lib/since.ts";
+
+await main(async () => {
+  const { values } = parseArgs({ options: { component: { type: "string" }, live: { type: "boolean" } }, strict: true });
+  const root = process.cwd();
+  const model = loadRepository(await readInputs(root));
+  const history = await readHistory(root);
+  const since = pinsSince(history.snapshots);
+  const stages = stagesOf(model);
+  const all = Object.keys(model.catalog.components).filter((c) => [...stages.values()].some((s) => s.pins[c]));
+  if (values.component && !all.includes(values.component)) throw new Error(`unknown component "${values.component}"; components: ${all.join(", ")}`);
+  const date = (commit: string) => {
+    const t = history.times.get(commit);
+    return t ? new Date(t * 1000).toISOString().slice(0, 10) : "";
+  };
+  for (const component of values.component ? [values.component] : all) {
+    console.log(component);
+    const waves = wavesOf(model.plan, (s) => stages.get(s)?.pins[component] !== undefined);
+    const rows: string[][] = [["wave", "stage", "version", "digest", "since"]];
+    const live: string[] = [];
+    for (const w of waves) {
+      for (const id of w.stages) {
+        const pin = stages.get(id)!.pins[component]!;
+        const s = since.get(id)?.get(component);
+        rows.push([w.name, id, pin.version, shortDigest(pin.digest), s ? `${short(s.commit).slice(0, 8)} ${date(s.commit)} ${s.subject.length > 48 ? `${s.subject.slice(0, 47)}…` : s.subject}`.trim() : ""]);
+        if (values.live) {
+          const st = stages.get(id)!;
+          try {
+            const got = readRollout(st.cluster, id, component);
+            const e = judge({ stage: id, component, digest: pin.digest, soakSeconds: w.soak ? soakSeconds(w.soak) : 0, now: Date.now(), ...got, hashLabel: POD_TEMPLATE_HASH_LABEL, firstReleaseRun: names.firstReleaseRun(component) });
+            live.push(`  ${id}: ${e.detail}`);
+          } catch (e) {
+            if (!(e instanceof LiveUnavailable)) throw e;
+            live.push(`  ${id}: no evidence: ${e.message}`);
+          }
+        }
+      }
+    }
+    const width = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const r of rows) console.log(`  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(width[i]!))).join("  ")}`.trimEnd());
+    if (values.live) {
+      console.log(" live:");
+      for (const l of live) console.log(l);
+    }
+    try {
+      const p = nextPromotion(model, component);
+      console.log("upToDate" in p ? `  next: none, ${p.upToDate}` : `  next: npm run promote -- ${component}   (${p.pin.version} from ${p.from.name} to ${p.to.name}: ${p.changes.map((c) => c.stage.id).join(", ")}; after ${p.from.name}'s soak of ${p.from.soak})`);
+    } catch (e) {
+      if (!(e instanceof ReleaseRefused)) throw e;
+      console.log(`  next: blocked: ${e.message}`);
+    }
+    console.log("");
+  }
+});
