@@ -256,6 +256,11 @@ test("release → check → promote: refused on missing or young evidence (nothi
     assert.match(st.out, /\n {2}wave-3 +production-us-east-2 +4\.12\.0 +sha256:5ac2e759c6e0… +[0-9a-f]{8} \d{4}-\d\d-\d\d baseline\n/);
     assert.match(st.out, /next: npm run promote -- order-engine {3}\(4\.14\.0 from wave-1 to wave-2: production-asia-east2, production-southeastasia, production-eu-west-1; after wave-1's soak of 24h\)/);
 
+    // status --live: each stage's cluster judged as promote judges it.
+    const live = npm(dir, "status", ["--component", "order-engine", "--live"], { KUBECTL: kubectl });
+    assert.equal(live.status, 0, live.out);
+    assert.match(live.out, /\n live:\n {2}staging-us-east-1: promoted 25h 0m ago \(order-engine-h1-5-post Successful\), stable and active h1\n {2}production-ap-northeast-1: no evidence: kubectl --context bitactor-prod-apne1 get .*does not exist\n/);
+
     // By hand, straight into wave-3: the check fails, naming the file, line and field.
     const file = join(dir, "environments/production/regions/us-east-1.yaml");
     const text = readFileSync(file, "utf8");
