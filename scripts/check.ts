@@ -42,7 +42,7 @@ function releaseOrder(history: Awaited<ReturnType<typeof readHistory>>): number 
   for (const x of r.exceptions) {
     console.log(`check: ${x.how}: ${x.file}:${x.line}: ${short(x.commit)}: ${x.stage} ${x.component} ${shortDigest(x.digest)} skipped the waves: ${x.reason}`);
   }
-  const base = r.baseline ? `since ${short(r.baseline)} (the first commit with the release plan)` : "(no commit has a release plan yet)";
+  const base = !r.baseline ? "(no release plan)" : r.baseline === "working tree" ? "(the release plan is not committed yet: today's pins are its baseline)" : `since ${short(r.baseline)} (the first commit with the release plan)`;
   if (r.violations.length === 0) {
     console.log(`check: release order kept: ${r.judged} pin change(s) judged ${base}, ${r.exceptions.length} exception(s)`);
     return 0;

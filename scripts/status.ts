@@ -40,7 +40,7 @@ await main(async () => {
       for (const id of w.stages) {
         const pin = stages.get(id)!.pins[component]!;
         const s = since.get(id)?.get(component);
-        rows.push([w.name, id, pin.version, shortDigest(pin.digest), s ? `${short(s.commit).slice(0, 8)} ${date(s.commit)} ${s.subject.length > 48 ? `${s.subject.slice(0, 47)}…` : s.subject}`.trim() : ""]);
+        rows.push([w.name, id, pin.version, shortDigest(pin.digest), !s ? "" : s.commit === "working tree" ? "uncommitted" : `${short(s.commit).slice(0, 8)} ${date(s.commit)} ${s.subject.length > 48 ? `${s.subject.slice(0, 47)}…` : s.subject}`]);
         if (values.live) {
           const st = stages.get(id)!;
           try {
