@@ -81,12 +81,23 @@ export function judge(x: JudgeInput): Evidence {
   const st = r.status ?? {};
   if (st.abort) return no(`aborted${st.currentPodHash && st.currentPodHash !== st.stableRS ? `, stable is still ${st.stableRS ?? "none"}` : ""} (rolled back or never promoted): ${st.message ?? "no message"}`);
   const hash = st.currentPodHash;
-  if (!hash || st.stableRS !== hash) return no(`not promoted yet: ${st.phase ?? "no phase"}${st.message ? ` (${st.message})` : ""}`);
-  if (st.blueGreen?.activeSelector !== hash) return no(`the active Service selects ${st.blueGreen?.activeSelector ?? "nothing"}, not the stable ${hash}`);
-  if (st.phase !== "Healthy") return no(`${st.phase ?? "no phase"}${st.message ? `: ${st.message}` : ""}`);
+  const active = st.blueGreen?.activeSelector;
+  const notYet = () => no(`not promoted yet: ${st.phase ?? "no phase"}${st.message ? ` (${st.message})` : ""}`);
+  if (!hash) return notYet();
+  if (st.stableRS === hash && active !== hash) return no(`the active Service selects ${active ?? "nothing"}, not the stable ${hash}`);
+  if (active !== hash) return notYet();
   const post = x.runs
     .filter((a) => a.metadata.labels?.[ROLLOUT_TYPE_LABEL] === POST_PROMOTION && a.metadata.labels?.[x.hashLabel] === hash)
     .sort((a, b) => Date.parse(b.metadata.creationTimestamp) - Date.parse(a.metadata.creationTimestamp))[0];
+  // Switched, not stable yet: the post-promotion analysis is judging production traffic and may
+  // still roll it back. The soak is already counting.
+  if (st.stableRS !== hash) {
+    if (!post) return no(`switched to ${hash}, its post-promotion analysis not started yet`);
+    const since = Date.parse(post.metadata.creationTimestamp);
+    const soaked = (x.now - since) / 1000;
+    return no(`switched to ${hash} ${duration(soaked)} ago, not stable yet: ${post.metadata.name} is ${post.status?.phase ?? "Pending"}; soaked ${duration(soaked)} of ${duration(x.soakSeconds)}`, since);
+  }
+  if (st.phase !== "Healthy") return no(`${st.phase ?? "no phase"}${st.message ? `: ${st.message}` : ""}`);
   let gate: AnalysisRunJson | undefined = post;
   let what = "promoted";
   if (!gate && r.metadata.annotations?.[REVISION_ANNOTATION] === "1") {
