@@ -1,5 +1,6 @@
 // npm run e2e:gitops: the GitOps loop with a real Argo CD. A management cluster runs Argo CD; three
-// stages (staging/us-east-1, production/us-east-1, production/asia-east2) each have their own
+// stages (staging/us-east-1, production/us-east-1, production/asia-east2; one release wave each, in
+// this order) each have their own
 // cluster with the Argo Rollouts controller, Prometheus and the latency fixture. The test
 // repository is this one, rendered for the local Argo CD (harness/gitops/test-tree.ts). The README's
 // bootstrap brings every Application up; then only git commits drive the steps of harness/gitops/loop.ts.
@@ -22,6 +23,10 @@ const COMPONENT = "order-engine";
 const REGRESSED_COMPONENT = "risk-engine";
 /** Receives the object no project admits in (e). */
 const REFUSED_IN = "market-data-handler";
+/** Released healthy into staging in (f) and promoted to the next wave. */
+const WAVE_COMPONENT = "execution-gateway";
+/** Released into staging in (g) with a build that degrades once it takes production traffic. */
+const ROLLED_BACK_COMPONENT = "market-data-handler";
 /** The stage removed in (d), whose first order-engine version regresses. */
 const REGRESSED_FIRST = { environment: "production", region: "asia-east2" } as const;
 const STAGES = [
@@ -35,8 +40,10 @@ await main(async () => {
   const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
   const programs = e2ePrograms();
   const tools = { kubectl: kubectl(), plugin: rolloutsPlugin() };
-  // The regressed release of each component: its image with a digest only the e2e uses.
-  const regressedImage = (r: Release) => releaseImage(rolloutSpec(r.rollout).template.spec.containers[0]!.image, "regressed-release");
+  // The regressed release of each component: its image with a digest only the e2e uses (one per
+  // component: one digest is one build, and the render holds each digest to one version).
+  const regressedImage = (r: Release) => releaseImage(rolloutSpec(r.rollout).template.spec.containers[0]!.image, `regressed-release-${r.componentName}`);
+  let waveDigest = "";
   const regressedOf = new Map<string, string>();
   const specs: StageSpec[] = [];
   for (const s of STAGES) {
@@ -44,13 +51,16 @@ await main(async () => {
     specs.push({
       ...s,
       components: Object.keys(r.region.components).sort(),
-      // Every version healthy, except the regressed digest step (b) releases in production us-east-1,
-      // and the first version of the order engine in asia-east2 (its first-release gate must fail).
+      // Every version healthy, except each component's regressed digest ((b) releases it in production
+      // us-east-1; in staging the one (g) releases passes the preview and degrades once live), and the
+      // first version of the order engine in asia-east2 (its first-release gate must fail).
       behaviour: (x) => {
         const b = x.component.budgetNs;
         const firstRegressed = s.region === REGRESSED_FIRST.region && s.environment === REGRESSED_FIRST.environment && x.componentName === COMPONENT;
+        const degradesLive = s.environment === "staging" && x.componentName === ROLLED_BACK_COMPONENT;
         regressedOf.set(x.componentName, regressedImage(x));
-        return { ...defaultBehaviour(x.component), stable: firstRegressed ? regressed(b) : healthy(b), releaseImage: regressedImage(x), releasePreview: regressed(b), releaseActive: regressed(b) };
+        if (x.componentName === WAVE_COMPONENT) waveDigest = releaseImage(rolloutSpec(x.rollout).template.spec.containers[0]!.image, "wave-release").split("@")[1]!;
+        return { ...defaultBehaviour(x.component), stable: firstRegressed ? regressed(b) : healthy(b), releaseImage: regressedImage(x), releasePreview: degradesLive ? healthy(b) : regressed(b), releaseActive: regressed(b) };
       },
       prerequisiteNamespaces: ["velero"],
     });
@@ -79,6 +89,12 @@ await main(async () => {
       regressedComponent: REGRESSED_COMPONENT,
       refusedIn: REFUSED_IN,
       regressedFirst: { stage: platform.stages.find((s) => s.region === REGRESSED_FIRST.region)!, component: COMPONENT },
+      waves: {
+        staging: platform.stages.find((s) => s.environment === "staging")!,
+        next: platform.stages.find((s) => s.environment === "production" && s.region === "us-east-1")!,
+        promoted: { component: WAVE_COMPONENT, digest: waveDigest },
+        rolledBack: { component: ROLLED_BACK_COMPONENT, digest: regressedOf.get(ROLLED_BACK_COMPONENT)!.split("@")[1]! },
+      },
       log,
     });
     console.log(`\n${stepTable(rows)}\n`);

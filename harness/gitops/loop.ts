@@ -10,12 +10,15 @@ import { applications, describeApp, list, projects, projectViolations, settled }
 import { bootstrapCommands, run, type Shell } from "./bootstrap.ts";
 import { editYaml, git, gitOk } from "./test-tree.ts";
 import type { GitopsPlatform, StageCluster } from "./platform.ts";
+import { laneF, laneG, type WaveLanes } from "./waves.ts";
 
 /**
  * The GitOps loop, driven only by git commits to the test repository, as a user drives it: the
- * README's bootstrap and every stage's first release judged, then (a) a release promoted by the
- * operator, (b) a regressed release the gate aborts, (c) its revert, (e) an object no AppProject
- * admits, (d) a region removed. (a), (b)+(c) and (e)+(d) run at the same time on different
+ * README's bootstrap and every stage's first release judged, then (a) a hotfix released straight
+ * into production and promoted by the operator, (b) a regressed hotfix the gate aborts, (c) its
+ * revert, (e) an object no AppProject admits, (d) a region removed, (f) a release through the waves
+ * and (g) one rolled back in the first wave (harness/gitops/waves.ts), and last `npm run check` on the
+ * history all of them made. (a), (b)+(c), (e)+(d), (f) and (g) run at the same time on different
  * Applications. Each step records seconds from its commit to Argo CD's Synced and to the decision,
  * and what it saw.
  */
@@ -52,6 +55,8 @@ export interface LoopContext {
   readonly regressedImage: (component: string) => string;
   /** The Application whose first version the fixture makes regress: its first-release gate must fail. */
   readonly regressedFirst: { readonly stage: StageCluster; readonly component: string };
+  /** The release waves (harness/gitops/waves.ts): the first wave's stage, the next one's, and the two releases. */
+  readonly waves: Pick<WaveLanes, "staging" | "next" | "promoted" | "rolledBack">;
   readonly log: (line: string) => void;
 }
 
@@ -277,6 +282,10 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
   const rowE = newRow(rows, "(e) a ClusterRoleBinding committed into a component's folder", "Argo CD refuses the sync (not permitted in the project); nothing is created");
   const gone = ctx.removed;
   const rowD = newRow(rows, `(d) ${gone.environment}/${gone.region} deleted and rendered`, "its ApplicationSet, Applications and objects pruned");
+  const w = ctx.waves;
+  const rowF = newRow(rows, `(f) npm run release of ${w.promoted.component} into ${w.staging.environment}/${w.staging.region}, then npm run promote`, `promote refuses until staging ran it promoted for the soak, then moves it to ${w.next.environment}-${w.next.region}, where Argo CD syncs it`);
+  const rowG = newRow(rows, `(g) npm run release of a ${w.rolledBack.component} that degrades once live`, "staging's post-promotion analysis rolls it back; promote refuses, naming the abort");
+  const rowH = newRow(rows, "(h) npm run check on the history (a)-(g) made", "passes; the two hotfixes (a) and (b) reported with their reasons");
 
   // (a) A new digest, promoted by the operator once the gate passed.
   const laneA = runStep(rowA, async (row) => {
@@ -285,7 +294,10 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
     const digest = releaseImage(rolloutSpec(rel.releases.find((r) => r.componentName === component)!.rollout).template.spec.containers[0]!.image, "healthy-release").split("@")[1]!;
     const active = await watchActive(client, rns, rel.releases.find((r) => r.componentName === component)!.activeService);
     try {
-      const c = await commitEdit(`${component} ${digest.slice(7, 19)} in ${rel.region}`, () => editYaml(regionFile, (d) => d.setIn(["components", component, "digest"], digest)));
+      const c = await commitEdit(`${component} ${digest.slice(7, 19)} in ${rel.region} (hotfix)`, () => editYaml(regionFile, (d) => {
+        d.setIn(["components", component, "digest"], digest);
+        d.setIn(["components", component, "hotfix"], { digest, reason: "e2e: straight into production, past the waves" });
+      }));
       await until("Synced at the release commit", () => syncedAt(appName, c.sha), 300, appReport);
       row.toSynced = seconds(c.at);
       const paused = await until("the Rollout paused for promotion after the gate", async () => {
@@ -319,7 +331,10 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
     let regressedCommit = "";
     try {
       await runStep(rowB, async (row) => {
-        const c = await commitEdit(`${component} ${digest.slice(7, 19)} in ${rel.region} (regressed)`, () => editYaml(regionFile, (d) => d.setIn(["components", component, "digest"], digest)));
+        const c = await commitEdit(`${component} ${digest.slice(7, 19)} in ${rel.region} (regressed hotfix)`, () => editYaml(regionFile, (d) => {
+          d.setIn(["components", component, "digest"], digest);
+          d.setIn(["components", component, "hotfix"], { digest, reason: "e2e: a regressed build straight into production" });
+        }));
         regressedCommit = c.sha;
         await until("Synced at the regressed commit", () => syncedAt(appName, c.sha), 300, appReport);
         row.toSynced = seconds(c.at);
@@ -405,7 +420,10 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
     await runStep(rowD, async (row) => {
       const names = stageApps(gone);
       const gns = gone.releases[0]!.namespace;
-      const c = await commitEdit(`remove ${gone.region}`, () => rmSync(join(repo, "environments", gone.environment, "regions", `${gone.region}.yaml`)));
+      const c = await commitEdit(`remove ${gone.region}`, () => {
+        rmSync(join(repo, "environments", gone.environment, "regions", `${gone.region}.yaml`));
+        removeFromPlan(repo, gns);
+      });
       await until("the ApplicationSets synced", () => syncedAt(`${gone.environment}-applicationsets`, c.sha), 300, appReport);
       row.toSynced = seconds(c.at);
       await until("its Applications deleted", async () => ((await appsNow()).some((a) => names.includes(a.metadata.name)) ? undefined : true), 600, appReport);
@@ -433,8 +451,46 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
     });
   })();
 
-  await Promise.all([laneA, laneB, laneC]);
+  const lanes: WaveLanes = {
+    ...ctx.waves,
+    repo,
+    shell,
+    log,
+    serial,
+    until: (what, check, timeoutS) => until(what, check, timeoutS, appReport),
+    syncedAt,
+    rolloutStatus: (stage, component) => rollout(stage.cluster.cp.client, `${stage.environment}-${stage.region}`, component),
+    rolloutDigest: async (stage, component) => {
+      const r = await stage.cluster.cp.client.request("GET", `/apis/argoproj.io/v1alpha1/namespaces/${stage.environment}-${stage.region}/rollouts/${component}`);
+      return (r.body as { spec?: { template?: { spec?: { containers?: { image: string }[] } } } }).spec?.template?.spec?.containers?.[0]?.image.split("@")[1];
+    },
+  };
+  const laneWaves = Promise.all([runStep(rowF, (row) => laneF(lanes, row)), runStep(rowG, (row) => laneG(lanes, row))]);
+
+  await Promise.all([laneA, laneB, laneC, laneWaves]);
+  // The history every lane made, judged as CI judges a merge request.
+  await runStep(rowH, async (row) => {
+    const r = run(shell, "npm run --silent check", 300_000);
+    log(`$ npm run check  (exit ${r.status})\n${r.output}`);
+    const hotfixes = r.output.split("\n").filter((l) => /^check: hotfix: /.test(l));
+    if (r.status !== 0) row.problems.push(`npm run check exited ${r.status}:\n${r.output}`);
+    if (hotfixes.length !== 2) row.problems.push(`expected the two hotfixes of (a) and (b), got:\n${hotfixes.join("\n")}`);
+    row.observed = `${r.output.split("\n").find((l) => /release order kept/.test(l)) ?? r.output.split("\n").at(-1)}; ${hotfixes.map((h) => h.replace(/^check: hotfix: /, "")).join("; ")}`;
+  });
   return rows;
+}
+
+/** Takes a stage out of the release plan: its wave goes when it empties, and the new last wave's soak with it. */
+function removeFromPlan(repo: string, stage: string): void {
+  editYaml(join(repo, "environments", "waves.yaml"), (d) => {
+    const waves = (d.toJS() as { waves: { name: string; stages: string[]; soak?: string }[] }).waves;
+    const i = waves.findIndex((x) => x.stages.includes(stage));
+    if (waves[i]!.stages.length > 1) d.setIn(["waves", i, "stages"], waves[i]!.stages.filter((s) => s !== stage));
+    else {
+      d.deleteIn(["waves", i]);
+      if (i === waves.length - 1) d.deleteIn(["waves", i - 1, "soak"]);
+    }
+  });
 }
 
 function newRow(rows: StepRow[], step: string, expected: string): StepRow {

@@ -1,7 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { parseDocument } from "yaml";
+import { parse, parseDocument } from "yaml";
+import { postPromotionSeconds } from "../../generators/gate-math.ts";
+import type { Catalog } from "../../generators/inputs/types.ts";
 import { renderCommand } from "../../scripts/lib/run.ts";
 
 /**
@@ -12,7 +14,10 @@ import { renderCommand } from "../../scripts/lib/run.ts";
  *   2. the regions on the test's clusters query the test's Prometheus (`prometheus`: address, and no
  *      cloud authentication, which belongs to the managed address);
  *   3. every other region file is removed: its cluster does not exist here, and an Application
- *      whose destination cluster is unknown can never sync.
+ *      whose destination cluster is unknown can never sync;
+ *   4. the release plan (environments/waves.yaml) holds the test stages, one wave each in the
+ *      order given, each soaking as briefly as the render allows (the longest post-promotion
+ *      analysis): the plan is not rendered into any object.
  * `testTreeDifferences` states what those edits may change in the rendered tree; a test proves
  * that a test tree differs from the committed tree in nothing else.
  */
@@ -37,9 +42,18 @@ export function editYaml(file: string, edit: (doc: ReturnType<typeof parseDocume
   writeFileSync(file, doc.toString({ lineWidth: 0 }));
 }
 
+/** The test's release plan: one wave per stage, in order, each soaking the shortest time the render allows. */
+export function testPlan(root: string, stages: readonly TestStage[]): string {
+  const catalog = parse(readFileSync(join(root, "engine", "catalog.yaml"), "utf8")) as Catalog;
+  const soak = Math.max(...Object.values(catalog.components).map(postPromotionSeconds));
+  const waves = stages.map((s, i) => `  - name: ${i === 0 ? s.environment : `wave-${i}`}\n    stages: [${s.environment}-${s.region}]\n${i < stages.length - 1 ? `    soak: ${soak}s\n` : ""}`);
+  return `# The e2e's release plan: one wave per test stage (harness/gitops/test-tree.ts).\nwaves:\n${waves.join("")}`;
+}
+
 /** Points the test stages at the test's Prometheus and removes every other region, in `root`'s inputs. */
 export function editInputs(root: string, repoUrl: string, stages: readonly TestStage[]): void {
-  for (const env of readdirSync(join(root, "environments")).sort()) {
+  writeFileSync(join(root, "environments", "waves.yaml"), testPlan(root, stages));
+  for (const env of readdirSync(join(root, "environments"), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
     editYaml(join(root, "environments", env, "environment.yaml"), (d) => d.setIn(["repository", "url"], repoUrl));
     for (const f of readdirSync(join(root, "environments", env, "regions"))) {
       const stage = stages.find((s) => s.environment === env && `${s.region}.yaml` === f);
