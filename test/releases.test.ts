@@ -51,8 +51,8 @@ test("evidence: each way a stage has not earned the promotion, with the reason i
   const cases: [string, Partial<JudgeInput>, RegExp][] = [
     ["no Rollout", { rollout: undefined }, /^no Rollout order-engine: Argo CD has not created it here$/],
     ["another digest", { rollout: rollout(promoted, D(2)) }, /^the Rollout runs sha256:aaaaaaaaaaaa…, not sha256:aaaaaaaaaaaa…: not synced yet, or changed on the cluster$/],
-    ["aborted before the switch", { rollout: rollout({ ...promoted, abort: true, stableRS: "h0", message: 'RolloutAborted: Metric "preview-p99-le-1000ns" assessed Failed' }) }, /^aborted, stable is still h0 \(rolled back or never promoted\): RolloutAborted: Metric "preview-p99-le-1000ns"/],
-    ["rolled back after the switch", { rollout: rollout({ ...promoted, abort: true, stableRS: "h0", blueGreen: { activeSelector: "h0" }, message: 'RolloutAborted: Metric "post-p99-le-1000ns" assessed Failed' }) }, /^aborted, stable is still h0 .*post-p99/],
+    ["aborted before the switch", { rollout: rollout({ ...promoted, abort: true, stableRS: "h0", blueGreen: { activeSelector: "h0" }, message: 'RolloutAborted: Metric "preview-p99-le-1000ns" assessed Failed' }), runs: [] }, /^aborted before the switch, never promoted; stable is h0: RolloutAborted: Metric "preview-p99-le-1000ns" assessed Failed$/],
+    ["rolled back after the switch", { rollout: rollout({ ...promoted, abort: true, stableRS: "h0", blueGreen: { activeSelector: "h0" }, message: 'RolloutAborted: Metric "active-p99-le-1000ns" assessed Failed' }), runs: [post("order-engine-h1-4-post", "h1", 200, "Failed")] }, /^rolled back after the switch \(order-engine-h1-4-post Failed\); stable is h0: RolloutAborted: Metric "active-p99-le-1000ns" assessed Failed$/],
     ["waiting for promotion", { rollout: rollout({ ...promoted, stableRS: "h0", blueGreen: { activeSelector: "h0" }, phase: "Paused", message: "BlueGreenPause" }) }, /^not promoted yet: Paused \(BlueGreenPause\)$/],
     ["switched, post-promotion analysis judging production traffic", { rollout: rollout({ ...promoted, stableRS: "h0", phase: "Progressing" }), runs: [post("order-engine-h1-4-post", "h1", 90, "Running")] }, /^switched to h1 1m 30s ago, not stable yet: order-engine-h1-4-post is Running; soaked 1m 30s of 1h 0m$/],
     ["switched, post-promotion analysis not created yet", { rollout: rollout({ ...promoted, stableRS: "h0", phase: "Progressing" }), runs: [] }, /^switched to h1, its post-promotion analysis not started yet$/],
@@ -232,7 +232,7 @@ test("release → check → promote: refused on missing or young evidence (nothi
     setCluster(clusters, "bitactor-stag-use1", rollout({ ...promoted, abort: true, stableRS: "h0", blueGreen: { activeSelector: "h0" }, message: "RolloutAborted: post-promotion analysis failed" }, D(9)), [post("order-engine-h1-5-post", "h1", 90000, "Failed", undefined, Date.now())]);
     const back = npm(dir, "promote", ["order-engine"], { KUBECTL: kubectl });
     assert.equal(back.status, 1, back.out);
-    assert.match(back.out, /NO {2}staging-us-east-1 {2}bitactor-stag-use1: aborted, stable is still h0 \(rolled back or never promoted\): RolloutAborted/);
+    assert.match(back.out, /NO {2}staging-us-east-1 {2}bitactor-stag-use1: rolled back after the switch \(order-engine-h1-5-post Failed\); stable is h0: RolloutAborted/);
     assert.equal(await treeDigest(dir), before);
     assert.equal(git(dir, "status", "--porcelain").out, "");
 

@@ -276,15 +276,15 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
     return a && a.status?.health?.status === "Healthy" && a.status.operationState?.phase === "Succeeded" ? a : undefined;
   };
 
-  const rowA = newRow(rows, `(a) new digest for ${ctx.component} in ${rel.environment}/${rel.region}`, "gate passes → operator promotes → Synced/Healthy on the new digest");
-  const rowB = newRow(rows, `(b) a regressed ${ctx.regressedComponent} release (p99 ≈ 1.3 × budget)`, "aborted; Application Degraded; active never leaves the old ReplicaSet");
+  const rowA = newRow(rows, `(a) a hotfix: new digest for ${ctx.component} straight into ${rel.environment}/${rel.region}`, "gate passes → operator promotes → Synced/Healthy on the new digest");
+  const rowB = newRow(rows, `(b) a regressed ${ctx.regressedComponent} hotfix (p99 ≈ 1.3 × budget)`, "aborted; Application Degraded; active never leaves the old ReplicaSet");
   const rowC = newRow(rows, "(c) git revert of the regressed release", "Synced/Healthy on the old digest");
   const rowE = newRow(rows, "(e) a ClusterRoleBinding committed into a component's folder", "Argo CD refuses the sync (not permitted in the project); nothing is created");
   const gone = ctx.removed;
   const rowD = newRow(rows, `(d) ${gone.environment}/${gone.region} deleted and rendered`, "its ApplicationSet, Applications and objects pruned");
   const w = ctx.waves;
   const rowF = newRow(rows, `(f) npm run release of ${w.promoted.component} into ${w.staging.environment}/${w.staging.region}, then npm run promote`, `promote refuses until staging ran it promoted for the soak, then moves it to ${w.next.environment}-${w.next.region}, where Argo CD syncs it`);
-  const rowG = newRow(rows, `(g) npm run release of a ${w.rolledBack.component} that degrades once live`, "staging's post-promotion analysis rolls it back; promote refuses, naming the abort");
+  const rowG = newRow(rows, `(g) npm run release of a ${w.rolledBack.component} that degrades once live`, "staging's post-promotion analysis rolls it back; promote refuses, naming the rollback");
   const rowH = newRow(rows, "(h) npm run check on the history (a)-(g) made", "passes; the two hotfixes (a) and (b) reported with their reasons");
 
   // (a) A new digest, promoted by the operator once the gate passed.

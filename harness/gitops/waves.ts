@@ -62,17 +62,10 @@ function npm(l: WaveLanes, args: string): CommandResult {
 
 const evidenceLine = (out: string, stage: string) => out.split("\n").find((x) => x.includes(` ${stage} `))?.trim().replace(/\s+/g, " ") ?? out.split("\n").at(-1) ?? "";
 
-export async function laneF(l: WaveLanes, row: StepRow): Promise<void> {
-  const { component, digest } = l.promoted;
+/** `npm run release` into the first wave, committed; waits for Argo CD to sync it there. */
+async function releaseToStaging(l: WaveLanes, component: string, digest: string, row: StepRow): Promise<{ c: { sha: string; at: number }; version: string }> {
   const stage = `${l.staging.environment}-${l.staging.region}`;
-  const target = `${l.next.environment}-${l.next.region}`;
   let version = "";
-  const refusals: string[] = [];
-  const refused = (r: CommandResult, when: string) => {
-    if (r.status !== 1 || !/^promote refused: /m.test(r.output)) row.problems.push(`${when}: promote exited ${r.status}, expected a refusal:\n${r.output}`);
-    else if (!clean(l.repo)) row.problems.push(`${when}: the refused promote changed the repository:\n${git(l.repo, "status", "--porcelain")}`);
-    else refusals.push(`${when}: "${evidenceLine(r.output, stage)}"`);
-  };
   const c = await l.serial(() => {
     version = nextVersion(l.repo, l.staging, component);
     const r = npm(l, `release -- ${component} ${version} ${digest}`);
@@ -81,6 +74,20 @@ export async function laneF(l: WaveLanes, row: StepRow): Promise<void> {
   });
   await l.until(`${stage}-${component} Synced at the release`, () => l.syncedAt(`${stage}-${component}`, c.sha), 300);
   row.toSynced = seconds(c.at);
+  return { c, version };
+}
+
+export async function laneF(l: WaveLanes, row: StepRow): Promise<void> {
+  const { component, digest } = l.promoted;
+  const stage = `${l.staging.environment}-${l.staging.region}`;
+  const target = `${l.next.environment}-${l.next.region}`;
+  const refusals: string[] = [];
+  const refused = (r: CommandResult, when: string) => {
+    if (r.status !== 1 || !/^promote refused: /m.test(r.output)) row.problems.push(`${when}: promote exited ${r.status}, expected a refusal:\n${r.output}`);
+    else if (!clean(l.repo)) row.problems.push(`${when}: the refused promote changed the repository:\n${git(l.repo, "status", "--porcelain")}`);
+    else refusals.push(`${when}: "${evidenceLine(r.output, stage)}"`);
+  };
+  const { c, version } = await releaseToStaging(l, component, digest, row);
   refused(await l.serial(() => npm(l, `promote -- ${component}`)), "before staging promoted it");
   // Staging promotes by itself once its gate passes (promotion: automatic): the active Service
   // switches, and the post-promotion analysis judges production traffic while the soak counts.
@@ -113,27 +120,20 @@ export async function laneF(l: WaveLanes, row: StepRow): Promise<void> {
 export async function laneG(l: WaveLanes, row: StepRow): Promise<void> {
   const { component, digest } = l.rolledBack;
   const stage = `${l.staging.environment}-${l.staging.region}`;
-  let version = "";
   const before = (await l.rolloutStatus(l.staging, component)).stableRS;
-  const c = await l.serial(() => {
-    version = nextVersion(l.repo, l.staging, component);
-    const r = npm(l, `release -- ${component} ${version} ${digest}`);
-    if (r.status !== 0) throw new Error(`npm run release exited ${r.status}:\n${r.output}`);
-    return commitAll(l.repo, `release ${component} ${version}`);
-  });
-  await l.until(`${stage}-${component} Synced at the release`, () => l.syncedAt(`${stage}-${component}`, c.sha), 300);
-  row.toSynced = seconds(c.at);
+  const { c, version } = await releaseToStaging(l, component, digest, row);
   // Promoted by the gate, then rolled back by the post-promotion analysis once it takes production traffic.
   let switched = false;
   const st = await l.until(`${stage}: ${component} rolled back`, async () => {
     const s = await l.rolloutStatus(l.staging, component);
-    if (s.stableRS && s.stableRS === s.currentPodHash && s.stableRS !== before) switched = true;
+    if (s.currentPodHash && s.currentPodHash !== before && s.blueGreen?.activeSelector === s.currentPodHash) switched = true;
     return s.abort ? s : undefined;
   }, 900);
   row.toDecision = seconds(c.at);
+  if (!switched) row.problems.push("the active Service never switched to the release: aborted before the switch, not rolled back after it");
   if (st.stableRS !== before) row.problems.push(`after the rollback the stable ReplicaSet is ${st.stableRS}, not ${before}`);
   const r = await l.serial(() => npm(l, `promote -- ${component}`));
-  if (r.status !== 1 || !/^promote refused: /m.test(r.output) || !/aborted/.test(r.output)) row.problems.push(`promote exited ${r.status}, expected a refusal naming the abort:\n${r.output}`);
+  if (r.status !== 1 || !/^promote refused: /m.test(r.output) || !/ rolled back after the switch /.test(r.output)) row.problems.push(`promote exited ${r.status}, expected a refusal naming the rollback:\n${r.output}`);
   if (!clean(l.repo)) row.problems.push(`the refused promote changed the repository:\n${git(l.repo, "status", "--porcelain")}`);
-  row.observed = `${switched ? "switched, then " : ""}rolled back at ${row.toDecision} s ("${st.message ?? ""}"); promote refused: "${evidenceLine(r.output, stage)}"`;
+  row.observed = `${version}: ${switched ? "switched, then " : ""}rolled back at ${row.toDecision} s ("${st.message ?? ""}"); promote refused: "${evidenceLine(r.output, stage)}"`;
 }

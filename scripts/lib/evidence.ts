@@ -79,16 +79,21 @@ export function judge(x: JudgeInput): Evidence {
   const digests = r.spec.template.spec.containers.map((c) => c.image.split("@")[1]).filter(Boolean);
   if (!digests.includes(x.digest)) return no(`the Rollout runs ${digests.map((d) => `${d!.slice(0, 19)}…`).join(", ") || "no digest"}, not ${x.digest.slice(0, 19)}…: not synced yet, or changed on the cluster`);
   const st = r.status ?? {};
-  if (st.abort) return no(`aborted${st.currentPodHash && st.currentPodHash !== st.stableRS ? `, stable is still ${st.stableRS ?? "none"}` : ""} (rolled back or never promoted): ${st.message ?? "no message"}`);
   const hash = st.currentPodHash;
+  const postRuns = x.runs
+    .filter((a) => a.metadata.labels?.[ROLLOUT_TYPE_LABEL] === POST_PROMOTION && a.metadata.labels?.[x.hashLabel] === hash)
+    .sort((a, b) => Date.parse(b.metadata.creationTimestamp) - Date.parse(a.metadata.creationTimestamp));
+  if (st.abort) {
+    // A post-promotion run exists only once the active Service switched: then the abort is a rollback.
+    const how = postRuns[0] ? `rolled back after the switch (${postRuns[0].metadata.name} ${postRuns[0].status?.phase ?? "Pending"})` : "aborted before the switch, never promoted";
+    return no(`${how}; stable is ${st.stableRS ?? "none"}: ${st.message ?? "no message"}`);
+  }
   const active = st.blueGreen?.activeSelector;
   const notYet = () => no(`not promoted yet: ${st.phase ?? "no phase"}${st.message ? ` (${st.message})` : ""}`);
   if (!hash) return notYet();
   if (st.stableRS === hash && active !== hash) return no(`the active Service selects ${active ?? "nothing"}, not the stable ${hash}`);
   if (active !== hash) return notYet();
-  const post = x.runs
-    .filter((a) => a.metadata.labels?.[ROLLOUT_TYPE_LABEL] === POST_PROMOTION && a.metadata.labels?.[x.hashLabel] === hash)
-    .sort((a, b) => Date.parse(b.metadata.creationTimestamp) - Date.parse(a.metadata.creationTimestamp))[0];
+  const post = postRuns[0];
   // Switched, not stable yet: the post-promotion analysis is judging production traffic and may
   // still roll it back. The soak is already counting.
   if (st.stableRS !== hash) {
