@@ -152,6 +152,22 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
   const appsNow = () => applications(mgmt, ns);
   const app = async (name: string) => (await appsNow()).find((a) => a.metadata.name === name);
   const appReport = async () => (await appsNow()).map(describeApp).join("\n") + `\n--- Argo CD ---\n${platform.argocd.logs(8)}`;
+  // What each stage's Rollouts and first-release analyses say: why an Application is not Healthy.
+  const stageReport = async () => {
+    const lines: string[] = [];
+    for (const s of platform.stages) {
+      for (const r of s.releases) {
+        const c = s.cluster.cp.client;
+        const ro = await c.request("GET", `/apis/argoproj.io/v1alpha1/namespaces/${r.namespace}/rollouts/${r.componentName}`);
+        const ar = await c.request("GET", `/apis/argoproj.io/v1alpha1/namespaces/${r.namespace}/analysisruns/${r.componentName}-first-release`);
+        const rs = (ro.body as { status?: { phase?: string; message?: string } }).status;
+        const as = (ar.body as { status?: { phase?: string; message?: string; metricResults?: { name: string; phase: string; measurements?: { value?: string; phase: string }[] }[] } }).status;
+        const metrics = (as?.metricResults ?? []).map((m) => `${m.name} ${m.phase} [${(m.measurements ?? []).map((x) => `${x.phase}:${x.value ?? ""}`).join(", ")}]`).join("; ");
+        lines.push(`${r.namespace}/${r.componentName}: Rollout ${rs?.phase ?? `HTTP ${ro.status}`} ${rs?.message ?? ""}; first-release ${as?.phase ?? `HTTP ${ar.status}`} ${as?.message ?? ""} ${metrics}`);
+      }
+    }
+    return lines.join("\n");
+  };
 
   // The Applications a stage's ApplicationSet generates: its list generator's elements, as rendered.
   const stageApps = (s: StageCluster) => {
@@ -185,7 +201,7 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
           ? a.status?.sync?.status === "Synced" && a.status.sync.revision === head && a.status.health?.status === "Degraded"
           : settled(a, head))));
         return ok ? true : undefined;
-      }, 900, appReport);
+      }, 900, async () => `${await appReport()}\n--- Rollouts and first-release analyses ---\n${await stageReport()}`);
       row.toSynced = seconds(start);
     } catch (e) {
       row.problems.push((e as Error).message);
