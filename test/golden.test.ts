@@ -6,7 +6,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { ROOT, removeRepo, scratchRepo, treeDigest } from "./helpers/repo.ts";
+import { ROOT, scratchGitRepo, removeRepo, scratchRepo, treeDigest } from "./helpers/repo.ts";
 import { renderCommand, renderFrom } from "../scripts/lib/run.ts";
 import { readRendered } from "../scripts/lib/tree.ts";
 import { HEADER } from "../generators/render.ts";
@@ -82,7 +82,7 @@ test("a file in a rendered folder that the render did not write is never deleted
 });
 
 test("npm run check lists every drifted file and exits 1; --diff shows the change", async () => {
-  const dir = await scratchRepo();
+  const dir = await scratchGitRepo();
   const check = (...args: string[]) => spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/check.ts"), ...args], { cwd: dir, encoding: "utf8" });
   try {
     const clean = check();

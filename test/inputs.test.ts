@@ -159,7 +159,7 @@ const cases: Case[] = [
   {
     name: "a file where no input belongs",
     mutate: async (dir) => writeFile(join(dir, "environments/production/us-east-3.yaml"), "region: us-east-3\n"),
-    expect: [{ file: "environments/production/us-east-3.yaml", field: "", message: /unexpected input file; inputs are engine\/catalog\.yaml, environments\/<env>\/environment\.yaml and environments\/<env>\/regions\/<region>\.yaml/ }],
+    expect: [{ file: "environments/production/us-east-3.yaml", field: "", message: /unexpected input file; inputs are engine\/catalog\.yaml, environments\/waves\.yaml, environments\/<env>\/environment\.yaml and environments\/<env>\/regions\/<region>\.yaml/ }],
   },
   {
     name: "spot capacity in production",
@@ -244,35 +244,29 @@ const cases: Case[] = [
       { file: "environments/staging/regions/us-east-1.yaml", field: "/components/market-data-handler/replicas", message: /must be >= 1 \(got -1\)/ },
     ],
   },
-  // The release plan (environments/waves.yaml).
+  // The release plan (environments/waves.yaml and each region file's wave).
   {
-    name: "plan: a stage in two waves",
-    mutate: replace(WAVES, "stages: [production-us-east-1, production-us-east-2]", "stages: [production-us-east-1, production-us-east-2, production-eu-west-1]"),
-    expect: [{ file: WAVES, field: "/waves/3/stages/2", message: /production-eu-west-1 is already in wave wave-2: a stage receives a version in exactly one wave/, lineOf: "stages: [production-us-east-1, production-us-east-2, production-eu-west-1]", column: 58 }],
+    name: "plan: a region in a wave that does not exist",
+    mutate: replace(US_EAST_1, "\nwave: wave-3\n", "\nwave: wave-4\n"),
+    expect: [{ file: US_EAST_1, field: "/wave", message: /unknown wave "wave-4": the waves of environments\/waves\.yaml are staging, wave-1, wave-2, wave-3/, lineOf: "wave: wave-4", column: 7 }],
   },
   {
-    name: "plan: a stage in no wave",
-    mutate: replace(WAVES, "stages: [production-us-east-1, production-us-east-2]", "stages: [production-us-east-1]"),
-    expect: [{ file: WAVES, field: "/waves", message: /production-us-east-2 \(environments\/production\/regions\/us-east-2\.yaml\) is in no wave: add it to the wave/, lineOf: "  - name: staging" }],
-  },
-  {
-    name: "plan: an unknown stage",
-    mutate: replace(WAVES, "stages: [production-ap-northeast-1]", "stages: [production-ap-northeast-1, production-us-west-2]"),
-    expect: [{ file: WAVES, field: "/waves/1/stages/1", message: /unknown stage "production-us-west-2": stages are <environment>-<region> of a region file; known: production-ap-northeast-1, /, lineOf: "production-us-west-2" }],
-  },
-  {
-    name: "plan: a region file removed but still in a wave",
-    mutate: async (dir) => rm(join(dir, "environments/production/regions/eu-west-1.yaml")),
-    expect: [{ file: WAVES, field: "/waves/2/stages/2", message: /unknown stage "production-eu-west-1"/, lineOf: "production-eu-west-1]" }],
+    name: "plan: a region in no wave",
+    mutate: replace(US_EAST_1, "\nwave: wave-3\n", "\n"),
+    expect: [{ file: US_EAST_1, field: "", message: /missing required key "wave"/ }],
   },
   {
     name: "plan: two waves with one name",
     mutate: replace(WAVES, "  - name: wave-2\n", "  - name: wave-1\n"),
-    expect: [{ file: WAVES, field: "/waves/2/name", message: /duplicate wave name "wave-1"/, lineOf: "  - name: wave-1\n    stages: [production-asia-east2" }],
+    expect: [
+      { file: WAVES, field: "/waves/2/name", message: /duplicate wave name "wave-1"/, lineOf: "  - name: wave-1\n    soak: 24h\n  # production-us-east-1" },
+      // ...and the regions of the wave that lost its name say so.
+      ...["asia-east2", "eu-west-1", "southeastasia"].map((r) => ({ file: `environments/production/regions/${r}.yaml`, field: "/wave", message: /unknown wave "wave-2": the waves of environments\/waves\.yaml are staging, wave-1, wave-1, wave-3/, lineOf: "wave: wave-2" })),
+    ],
   },
   {
     name: "plan: no soak before a later wave, a soak on the last",
-    mutate: (dir) => replace(WAVES, "    stages: [production-asia-east2, production-southeastasia, production-eu-west-1]\n    soak: 24h\n", "    stages: [production-asia-east2, production-southeastasia, production-eu-west-1]\n")(dir).then(() => replace(WAVES, "stages: [production-us-east-1, production-us-east-2]\n", "stages: [production-us-east-1, production-us-east-2]\n    soak: 1h\n")(dir)),
+    mutate: (dir) => replace(WAVES, "  - name: wave-2\n    soak: 24h\n", "  - name: wave-2\n")(dir).then(() => replace(WAVES, "  - name: wave-3\n", "  - name: wave-3\n    soak: 1h\n")(dir)),
     expect: [
       { file: WAVES, field: "/waves/2", message: /missing soak: how long this wave runs a version before wave-3 may receive it/, lineOf: "name: wave-2" },
       { file: WAVES, field: "/waves/3/soak", message: /the last wave has no next wave to wait for: remove its soak/, lineOf: "soak: 1h" },
@@ -280,13 +274,18 @@ const cases: Case[] = [
   },
   {
     name: "plan: a soak shorter than the post-promotion analysis",
-    mutate: replace(WAVES, "    stages: [production-ap-northeast-1]\n    soak: 24h\n", "    stages: [production-ap-northeast-1]\n    soak: 2m\n"),
+    mutate: replace(WAVES, "  - name: wave-1\n    soak: 24h\n", "  - name: wave-1\n    soak: 2m\n"),
     expect: [{ file: WAVES, field: "/waves/1/soak", message: /must be ≥ 300s: [a-z-]+'s post-promotion analysis runs 300 s after the switch and may still roll the version back/, lineOf: "soak: 2m", column: 11 }],
   },
   {
     name: "plan: a soak in days",
-    mutate: replace(WAVES, "    stages: [production-ap-northeast-1]\n    soak: 24h\n", "    stages: [production-ap-northeast-1]\n    soak: 1d\n"),
+    mutate: replace(WAVES, "  - name: wave-1\n    soak: 24h\n", "  - name: wave-1\n    soak: 1d\n"),
     expect: [{ file: WAVES, field: "/waves/1/soak", message: /must match \^\[1-9\]\[0-9\]\*\(s\|m\|h\)\$ \(got "1d"\)/, lineOf: "soak: 1d" }],
+  },
+  {
+    name: "plan: stages listed in the plan file instead of the region files",
+    mutate: replace(WAVES, "  - name: wave-1\n", "  - name: wave-1\n    stages: [production-ap-northeast-1]\n"),
+    expect: [{ file: WAVES, field: "/waves/1/stages", message: /unknown key "stages"; allowed keys: name, soak/, lineOf: "stages:" }],
   },
   {
     name: "plan: missing",
@@ -343,7 +342,7 @@ test("the render command reports input errors without a stack trace and exits 1"
     await replace(US_EAST_1, "cloud: aws\n", "cloud: oracle\n")(dir);
     const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/render.ts")], { cwd: dir, encoding: "utf8" });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /^render failed, nothing was written\.\n1 input error:\n  environments\/production\/regions\/us-east-1\.yaml:3:8: \/cloud: must be one of/);
+    assert.match(r.stderr, /^render failed, nothing was written\.\n1 input error:\n  environments\/production\/regions\/us-east-1\.yaml:5:8: \/cloud: must be one of/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   } finally {
     await removeRepo(dir);

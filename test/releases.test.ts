@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, committedModel, removeRepo, scratchRepo, treeDigest } from "./helpers/repo.ts";
+import { ROOT, committedModel, removeRepo, scratchGitRepo, treeDigest } from "./helpers/repo.ts";
 import { judge, duration, type AnalysisRunJson, type JudgeInput, type RolloutJson } from "../scripts/lib/evidence.ts";
 import { nextPromotion, releaseChanges, ReleaseRefused } from "../scripts/lib/release-plan.ts";
 import { editPin } from "../scripts/lib/edit-yaml.ts";
@@ -125,7 +125,7 @@ test("promote: the first wave behind is the target; a wave running two versions 
   // wave-2 split: promoting into wave-3 refuses, and says to finish wave-2 first.
   assert.throws(
     () => nextPromotion(behind, "order-engine", "wave-3"),
-    (e: Error) => e instanceof ReleaseRefused && e.message === "wave-2 does not run one version of order-engine: production-asia-east2 9.9.43685 (sha256:aaaaaaaaaaaa…), production-southeastasia 9.9.43685 (sha256:aaaaaaaaaaaa…), production-eu-west-1 9.9.43684 (sha256:aaaaaaaaaaaa…); promote wave-2 itself first",
+    (e: Error) => e instanceof ReleaseRefused && e.message === "wave-2 does not run one version of order-engine: production-asia-east2 9.9.43685 (sha256:aaaaaaaaaaaa…), production-eu-west-1 9.9.43684 (sha256:aaaaaaaaaaaa…), production-southeastasia 9.9.43685 (sha256:aaaaaaaaaaaa…); promote wave-2 itself first",
   );
   assert.throws(() => nextPromotion(model, "order-engine", "wave-9"), /unknown wave "wave-9"; waves: staging, wave-1, wave-2, wave-3/);
   assert.throws(() => nextPromotion(model, "order-engine", "staging"), /staging is the first wave: it receives versions from npm run release/);
@@ -159,12 +159,11 @@ function sh(dir: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {
 const git = (dir: string, ...args: string[]) => sh(dir, "git", ["-c", "user.name=t", "-c", "user.email=t@bitactor.invalid", "-c", "commit.gpgsign=false", ...args]);
 const npm = (dir: string, script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}) => sh(dir, process.execPath, ["--import", "tsx", join(ROOT, "scripts", `${script}.ts`), ...args], env);
 
-/** A git repository holding this repository's inputs and rendered tree, one commit. */
+/** A git repository holding this repository's inputs and rendered tree, one commit, node_modules linked. */
 async function cloneRepo(): Promise<string> {
-  const dir = await scratchRepo();
+  const dir = await scratchGitRepo();
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
-  writeFileSync(join(dir, ".gitignore"), "node_modules\n");
-  for (const a of [["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "baseline"]]) assert.equal(git(dir, ...a).status, 0);
+  writeFileSync(join(dir, ".git", "info", "exclude"), "node_modules\n");
   return dir;
 }
 
@@ -256,7 +255,7 @@ test("release → check → promote: refused on missing or young evidence (nothi
     assert.match(st.out, /\n {2}staging +staging-us-east-1 +4\.14\.0 +sha256:aaaaaaaaaaaa… +[0-9a-f]{8} \d{4}-\d\d-\d\d release order-engine 4\.14\.0\n/);
     assert.match(st.out, /\n {2}wave-1 +production-ap-northeast-1 +4\.14\.0 +sha256:aaaaaaaaaaaa… +[0-9a-f]{8} \d{4}-\d\d-\d\d promote order-engine 4\.14\.0 to wave-1\n/);
     assert.match(st.out, /\n {2}wave-3 +production-us-east-2 +4\.12\.0 +sha256:5ac2e759c6e0… +[0-9a-f]{8} \d{4}-\d\d-\d\d baseline\n/);
-    assert.match(st.out, /next: npm run promote -- order-engine {3}\(4\.14\.0 from wave-1 to wave-2: production-asia-east2, production-southeastasia, production-eu-west-1; after wave-1's soak of 24h\)/);
+    assert.match(st.out, /next: npm run promote -- order-engine {3}\(4\.14\.0 from wave-1 to wave-2: production-asia-east2, production-eu-west-1, production-southeastasia; after wave-1's soak of 24h\)/);
 
     // status --live: each stage's cluster judged as promote judges it.
     const live = npm(dir, "status", ["--component", "order-engine", "--live"], { KUBECTL: kubectl });
@@ -271,7 +270,7 @@ test("release → check → promote: refused on missing or young evidence (nothi
     const bad = npm(dir, "check");
     assert.equal(bad.status, 1, bad.out);
     const line = text.split("\n").findIndex((l) => l.includes("digest: sha256:5ac2e759c6e0f5b")) + 1;
-    assert.match(bad.out, new RegExp(`environments/production/regions/us-east-1\\.yaml:${line}: /components/order-engine/digest: working tree "uncommitted changes": production-us-east-1 \\(wave-3\\) pins order-engine 4\\.14\\.0 \\(sha256:aaaaaaaaaaaa…\\) before wave-2 ran it: production-asia-east2, production-southeastasia, production-eu-west-1 never pinned it`));
+    assert.match(bad.out, new RegExp(`environments/production/regions/us-east-1\\.yaml:${line}: /components/order-engine/digest: working tree "uncommitted changes": production-us-east-1 \\(wave-3\\) pins order-engine 4\\.14\\.0 \\(sha256:aaaaaaaaaaaa…\\) before wave-2 ran it: production-asia-east2, production-eu-west-1, production-southeastasia never pinned it`));
     // ...and with a hotfix naming the digest and a reason, it passes and is reported.
     writeFileSync(file, readFileSync(file, "utf8").replace(`    digest: ${D(9)}\n    replicas: 3\n`, `    digest: ${D(9)}\n    replicas: 3\n    hotfix:\n      digest: ${D(9)}\n      reason: NYSE order entry rejects 4.12.0 after the venue's 2026-11-27 change\n`));
     assert.equal(npm(dir, "render").status, 0);

@@ -2,9 +2,9 @@ import { InputValidationError, type InputError } from "./errors.ts";
 import { checkSchema } from "./schema-check.ts";
 import { YamlSource } from "./yaml-source.ts";
 import { checkCatalog, checkEnvironment } from "./semantics.ts";
-import { checkPlan, PLAN_FILE } from "./plan.ts";
+import { checkPlan, planOf, PLAN_FILE } from "./plan.ts";
 import { stageId } from "../naming.ts";
-import type { Catalog, Environment, EnvironmentSettings, InputFile, RegionSettings, ReleasePlan, RepositoryModel } from "./types.ts";
+import type { Catalog, Environment, EnvironmentSettings, InputFile, RegionSettings, ReleasePlanInput, RepositoryModel } from "./types.ts";
 
 /** Where each kind of input lives. Anything else under `engine/` or `environments/` is refused. */
 export const INPUT_LAYOUT = {
@@ -24,13 +24,10 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
   const errors: InputError[] = [];
   let catalog: Catalog | undefined;
   let catalogSource: YamlSource | undefined;
-  let plan: { value: ReleasePlan; source: YamlSource } | undefined;
+  let plan: { value: ReleasePlanInput; source: YamlSource } | undefined;
   let planSource: YamlSource | undefined;
   const envs = new Map<string, { settings?: { value: EnvironmentSettings; source: YamlSource }; regions: { value: RegionSettings; source: YamlSource; stem: string }[]; regionFiles: number }>();
   const envOf = (name: string) => envs.get(name) ?? envs.set(name, { regions: [], regionFiles: 0 }).get(name)!;
-  // Every region file's stage, valid or not: the plan names stages, and a region file with its own
-  // errors must not also make its stage "unknown" there.
-  const stageFiles: { id: string; file: string }[] = [];
 
   for (const file of [...files].sort((a, b) => byId(a.path, b.path))) {
     const source = YamlSource.parse(file.path, file.text);
@@ -41,10 +38,7 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
       errors.push({ file: file.path, line: 1, column: 1, field: "", message: `unexpected input file; inputs are ${INPUT_LAYOUT.catalog}, ${INPUT_LAYOUT.plan}, environments/<env>/environment.yaml and environments/<env>/regions/<region>.yaml` });
       continue;
     }
-    if (kind === "region") {
-      envOf(regionMatch![1]!).regionFiles++;
-      stageFiles.push({ id: stageId(regionMatch![1]!, regionMatch![2]!), file: file.path });
-    }
+    if (kind === "region") envOf(regionMatch![1]!).regionFiles++;
     if (kind === "waves") planSource = source;
     if (source.errors.length > 0) {
       errors.push(...source.errors);
@@ -58,7 +52,7 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
       catalogSource = source;
       if (schemaErrors.length === 0) catalog = source.value as Catalog;
     } else if (kind === "waves") {
-      if (schemaErrors.length === 0) plan = { value: source.value as ReleasePlan, source };
+      if (schemaErrors.length === 0) plan = { value: source.value as ReleasePlanInput, source };
     } else if (kind === "environment") {
       const env = envOf(envMatch![1]!);
       if (schemaErrors.length === 0) env.settings = { value: source.value as EnvironmentSettings, source };
@@ -82,11 +76,8 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
     environments.push({ settings: env.settings.value, regions: env.regions.map((r) => r.value).sort((a, b) => byId(a.region, b.region)) });
   }
   if (!planSource) errors.push({ file: INPUT_LAYOUT.plan, line: 1, column: 1, field: "", message: "missing: the release plan (the waves every new version goes through, docs/releases.md) is required" });
-  if (plan && catalog) {
-    const valid = new Map([...envs.values()].flatMap((env) => env.regions.map((r) => [r.source.file, Object.keys(r.value.components)] as const)));
-    const stages = stageFiles.map((s) => ({ ...s, components: valid.get(s.file) ?? [] }));
-    errors.push(...checkPlan(plan.value, plan.source, stages, catalog));
-  }
+  const stages = [...envs].flatMap(([name, env]) => env.regions.map((r) => ({ id: stageId(name, r.value.region), wave: r.value.wave, source: r.source, components: Object.keys(r.value.components) })));
+  if (plan && catalog) errors.push(...checkPlan(plan.value, plan.source, stages, catalog));
   errors.push(...digestVersions([...envs.values()].flatMap((e) => e.regions)));
   if (envs.size === 0) errors.push({ file: "environments/", line: 1, column: 1, field: "", message: "no environment found: add environments/<env>/environment.yaml" });
 
@@ -94,7 +85,7 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
     errors.sort((a, b) => byId(a.file, b.file) || a.line - b.line || a.column - b.column);
     throw new InputValidationError(errors);
   }
-  return { catalog: catalog!, environments, plan: plan!.value };
+  return { catalog: catalog!, environments, plan: planOf(plan!.value, stages) };
 }
 
 /**

@@ -297,9 +297,11 @@ export const regionSchema = {
   $id: "region",
   type: "object",
   additionalProperties: false,
-  required: ["region", "cloud", "cluster", "zones", "exchanges", "prometheus", "tracing", "grafana", "backup", "components"],
+  required: ["region", "wave", "cloud", "cluster", "zones", "exchanges", "prometheus", "tracing", "grafana", "backup", "components"],
   properties: {
     region: id,
+    // The release wave of environments/waves.yaml this stage receives versions in.
+    wave: id,
     cloud: { enum: ["aws", "gcp", "azure"] },
     cluster: { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", pattern: "^[a-z0-9][a-z0-9-.]{0,62}$" } } },
     // Three zones: a zone outage leaves two thirds of capacity (every component spreads its replicas over them).
@@ -439,13 +441,9 @@ export const wavesSchema = {
       items: {
         type: "object",
         additionalProperties: false,
-        required: ["name", "stages"],
-        properties: {
-          name: id,
-          // Stage ids: <environment>-<region>, as namespaces and Applications are named.
-          stages: { type: "array", minItems: 1, uniqueItems: true, items: { type: "string", pattern: "^[a-z][a-z0-9-]{0,61}[a-z0-9]$" } },
-          soak,
-        },
+        required: ["name"],
+        // Which stages a wave holds is each region file's `wave`: adding a region stays one file.
+        properties: { name: id, soak },
       },
     },
     // Commits already on main that broke the order (history cannot be rewritten): their pins are

@@ -306,6 +306,8 @@ export interface Exchange {
 export interface RegionSettings {
   /** Region id; must equal the file name. Used everywhere: folder, app names, namespace. */
   readonly region: string;
+  /** The release wave (a `name` in `environments/waves.yaml`) in which this stage receives a new version. */
+  readonly wave: string;
   readonly cloud: Cloud;
   /** The cluster as registered in Argo CD (destination name). */
   readonly cluster: { readonly name: string };
@@ -345,12 +347,10 @@ export interface RegionSettings {
   readonly components: Readonly<Record<string, ComponentPin>>;
 }
 
-/** One wave of `environments/waves.yaml`: stages that receive a version together. */
-export interface Wave {
-  /** Wave id, e.g. `wave-1`; `npm run promote -- <component> --to <name>`. */
+/** One wave of `environments/waves.yaml`, as written. */
+export interface WaveInput {
+  /** Wave id, e.g. `wave-1`: region files name it in `wave`; `npm run promote -- <component> --to <name>`. */
   readonly name: string;
-  /** Stage ids (`<environment>-<region>`). */
-  readonly stages: readonly string[];
   /**
    * How long every stage of this wave must run a promoted version, unrolled back, before the next
    * wave may receive it (`90m`, `24h`). Required on every wave but the last.
@@ -358,15 +358,27 @@ export interface Wave {
   readonly soak?: string;
 }
 
-/** `environments/waves.yaml`: the order in which a new version reaches the stages. */
-export interface ReleasePlan {
-  readonly waves: readonly Wave[];
+/** `environments/waves.yaml`, as written: the order of the waves and their soaks. */
+export interface ReleasePlanInput {
+  readonly waves: readonly WaveInput[];
   /**
    * Commits on main that broke the order, acknowledged in review (git history cannot be rewritten):
    * `npm run check` reports their pins instead of failing on them forever.
    * @default none
    */
   readonly acknowledged?: readonly { readonly commit: string; readonly reason: string }[];
+}
+
+/** A wave with its stages: the stages whose region file names it, sorted by id. */
+export interface Wave extends WaveInput {
+  /** Stage ids (`<environment>-<region>`). */
+  readonly stages: readonly string[];
+}
+
+/** The release plan: waves in order, each with its stages. */
+export interface ReleasePlan {
+  readonly waves: readonly Wave[];
+  readonly acknowledged?: ReleasePlanInput["acknowledged"];
 }
 
 /** A validated environment with its regions, sorted by id. */

@@ -56,19 +56,28 @@ function blobs(root: string, ids: readonly string[]): Map<string, string> {
 /** A snapshot's plan and pins from its input files; lenient, since old commits may predate today's schema. */
 export function snapshotOf(commit: string, subject: string, files: readonly InputFile[]): Snapshot {
   const pins = new Map<string, Map<string, PinAt>>();
-  let plan: Snapshot["plan"];
+  // Waves in order from the plan file; their stages from each region file's `wave` (the plan's
+  // first commits listed `stages` in the plan file itself: read both).
+  let waves: { name: string; soak?: string; stages?: string[] }[] | undefined;
+  let acknowledged: ReleasePlan["acknowledged"];
+  const waveOf = new Map<string, string>();
   for (const f of files) {
     if (f.path === INPUT_LAYOUT.plan) {
       const src = YamlSource.parse(f.path, f.text);
-      const v = src.value as ReleasePlan | undefined;
-      if (src.errors.length === 0 && Array.isArray(v?.waves) && v.waves.every((w) => typeof w?.name === "string" && Array.isArray(w.stages))) plan = v;
+      const v = src.value as { waves?: { name?: unknown; soak?: string; stages?: unknown }[]; acknowledged?: ReleasePlan["acknowledged"] } | undefined;
+      if (src.errors.length === 0 && Array.isArray(v?.waves) && v.waves.every((w) => typeof w?.name === "string" && (w.stages === undefined || Array.isArray(w.stages)))) {
+        waves = v.waves as typeof waves;
+        acknowledged = v.acknowledged;
+      }
       continue;
     }
     const m = INPUT_LAYOUT.region.exec(f.path);
     if (!m) continue;
     const src = YamlSource.parse(f.path, f.text);
-    const components = (src.value as { components?: Record<string, { digest?: unknown; version?: unknown; hotfix?: { digest?: unknown; reason?: unknown } }> } | undefined)?.components;
+    const value = src.value as { wave?: unknown; components?: Record<string, { digest?: unknown; version?: unknown; hotfix?: { digest?: unknown; reason?: unknown } }> } | undefined;
+    const components = value?.components;
     if (src.errors.length > 0 || !components || typeof components !== "object") continue;
+    if (typeof value.wave === "string") waveOf.set(stageId(m[1]!, m[2]!), value.wave);
     const stage = new Map<string, PinAt>();
     for (const [name, pin] of Object.entries(components)) {
       if (typeof pin?.digest !== "string") continue;
@@ -77,6 +86,10 @@ export function snapshotOf(commit: string, subject: string, files: readonly Inpu
     }
     pins.set(stageId(m[1]!, m[2]!), stage);
   }
+  const plan: ReleasePlan | undefined = waves && {
+    waves: waves.map((w) => ({ name: w.name, ...(w.soak ? { soak: w.soak } : {}), stages: [...new Set([...(w.stages ?? []), ...[...waveOf].filter(([, x]) => x === w.name).map(([id]) => id)])].sort() })),
+    ...(acknowledged ? { acknowledged } : {}),
+  };
   return { commit, subject, ...(plan ? { plan } : {}), pins };
 }
 

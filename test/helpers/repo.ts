@@ -3,12 +3,26 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
+import { spawnSync } from "node:child_process";
 import { copyRepository, readRendered } from "../../scripts/lib/tree.ts";
 import { readInputs } from "../../scripts/lib/inputs.ts";
 import { loadRepository } from "../../generators/inputs/load.ts";
 import type { RepositoryModel } from "../../generators/inputs/types.ts";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/**
+ * A scratch git repository holding the inputs and rendered tree, one commit on main (what
+ * `npm run check` needs: it judges the release order on the git history).
+ */
+export async function scratchGitRepo(): Promise<string> {
+  const dir = await scratchRepo();
+  for (const args of [["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "baseline"]]) {
+    const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@bitactor.invalid", "-c", "commit.gpgsign=false", ...args], { cwd: dir, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
+  }
+  return dir;
+}
 
 /** A scratch copy of the repository's inputs and rendered tree. */
 export async function scratchRepo(): Promise<string> {
