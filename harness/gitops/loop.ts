@@ -436,10 +436,7 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
     await runStep(rowD, async (row) => {
       const names = stageApps(gone);
       const gns = gone.releases[0]!.namespace;
-      const c = await commitEdit(`remove ${gone.region}`, () => {
-        rmSync(join(repo, "environments", gone.environment, "regions", `${gone.region}.yaml`));
-        removeFromPlan(repo, gns);
-      });
+      const c = await commitEdit(`remove ${gone.region}`, () => rmSync(join(repo, "environments", gone.environment, "regions", `${gone.region}.yaml`)));
       await until("the ApplicationSets synced", () => syncedAt(`${gone.environment}-applicationsets`, c.sha), 300, appReport);
       row.toSynced = seconds(c.at);
       await until("its Applications deleted", async () => ((await appsNow()).some((a) => names.includes(a.metadata.name)) ? undefined : true), 600, appReport);
@@ -494,19 +491,6 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
     row.observed = `${r.output.split("\n").find((l) => /release order kept/.test(l)) ?? r.output.split("\n").at(-1)}; ${hotfixes.map((h) => h.replace(/^check: hotfix: /, "")).join("; ")}`;
   });
   return rows;
-}
-
-/** Takes a stage out of the release plan: its wave goes when it empties, and the new last wave's soak with it. */
-function removeFromPlan(repo: string, stage: string): void {
-  editYaml(join(repo, "environments", "waves.yaml"), (d) => {
-    const waves = (d.toJS() as { waves: { name: string; stages: string[]; soak?: string }[] }).waves;
-    const i = waves.findIndex((x) => x.stages.includes(stage));
-    if (waves[i]!.stages.length > 1) d.setIn(["waves", i, "stages"], waves[i]!.stages.filter((s) => s !== stage));
-    else {
-      d.deleteIn(["waves", i]);
-      if (i === waves.length - 1) d.deleteIn(["waves", i - 1, "soak"]);
-    }
-  });
 }
 
 function newRow(rows: StepRow[], step: string, expected: string): StepRow {

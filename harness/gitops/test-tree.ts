@@ -15,9 +15,9 @@ import { renderCommand } from "../../scripts/lib/run.ts";
  *      cloud authentication, which belongs to the managed address);
  *   3. every other region file is removed: its cluster does not exist here, and an Application
  *      whose destination cluster is unknown can never sync;
- *   4. the release plan (environments/waves.yaml) holds the test stages, one wave each in the
- *      order given, each soaking as briefly as the render allows (the longest post-promotion
- *      analysis): the plan is not rendered into any object.
+ *   4. the release plan has one wave per test stage, in the order given, each soaking as briefly
+ *      as the render allows (the longest post-promotion analysis): environments/waves.yaml and each
+ *      region file's `wave` (which the BitActorCluster, whose spec is the region file, carries).
  * `testTreeDifferences` states what those edits may change in the rendered tree; a test proves
  * that a test tree differs from the committed tree in nothing else.
  */
@@ -43,16 +43,18 @@ export function editYaml(file: string, edit: (doc: ReturnType<typeof parseDocume
 }
 
 /** The test's release plan: one wave per stage, in order, each soaking the shortest time the render allows. */
-export function testPlan(root: string, stages: readonly TestStage[]): string {
+export function testPlan(root: string, stages: readonly TestStage[]): { text: string; waveOf: (s: TestStage) => string } {
   const catalog = parse(readFileSync(join(root, "engine", "catalog.yaml"), "utf8")) as Catalog;
   const soak = Math.max(...Object.values(catalog.components).map(postPromotionSeconds));
-  const waves = stages.map((s, i) => `  - name: ${i === 0 ? s.environment : `wave-${i}`}\n    stages: [${s.environment}-${s.region}]\n${i < stages.length - 1 ? `    soak: ${soak}s\n` : ""}`);
-  return `# The e2e's release plan: one wave per test stage (harness/gitops/test-tree.ts).\nwaves:\n${waves.join("")}`;
+  const name = (i: number) => (i === 0 ? stages[0]!.environment : `wave-${i}`);
+  const waves = stages.map((_, i) => `  - name: ${name(i)}\n${i < stages.length - 1 ? `    soak: ${soak}s\n` : ""}`);
+  return { text: `# The e2e's release plan: one wave per test stage (harness/gitops/test-tree.ts).\nwaves:\n${waves.join("")}`, waveOf: (s) => name(stages.indexOf(s)) };
 }
 
 /** Points the test stages at the test's Prometheus and removes every other region, in `root`'s inputs. */
 export function editInputs(root: string, repoUrl: string, stages: readonly TestStage[]): void {
-  writeFileSync(join(root, "environments", "waves.yaml"), testPlan(root, stages));
+  const plan = testPlan(root, stages);
+  writeFileSync(join(root, "environments", "waves.yaml"), plan.text);
   for (const env of readdirSync(join(root, "environments"), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
     editYaml(join(root, "environments", env, "environment.yaml"), (d) => d.setIn(["repository", "url"], repoUrl));
     for (const f of readdirSync(join(root, "environments", env, "regions"))) {
@@ -60,6 +62,7 @@ export function editInputs(root: string, repoUrl: string, stages: readonly TestS
       const file = join(root, "environments", env, "regions", f);
       if (!stage) rmSync(file);
       else editYaml(file, (d) => {
+        d.set("wave", plan.waveOf(stage));
         d.setIn(["prometheus", "address"], stage.prometheusUrl);
         d.deleteIn(["prometheus", "authentication"]);
       });
@@ -105,7 +108,7 @@ export function jsonDifferences(a: Json | undefined, b: Json | undefined, at = "
  * The fields the three edits of a test tree may change in a rendered object, as path patterns over
  * the object: the repository URL wherever an Application, ApplicationSet or AppProject names it;
  * each analysis metric's Prometheus address and authentication; the region file's `prometheus`
- * inside the BitActorCluster (its spec is the region file). An AppProject's destinations are
+ * inside the BitActorCluster (its spec is the region file), and its `wave`. An AppProject's destinations are
  * compared apart: the test's must be the committed ones minus those of the removed regions' clusters
  * (the stage projects lose none: a removed region's projects go with it).
  */
@@ -115,6 +118,7 @@ export const ALLOWED_DIFFERENCES: readonly RegExp[] = [
   /^\/spec\/sourceRepos\/0$/,
   /^\/spec\/metrics\/\d+\/provider\/prometheus\/(address|authentication)$/,
   /^\/spec\/prometheus\/(address|authentication)$/,
+  /^\/spec\/wave$/,
 ];
 
 /**

@@ -98,8 +98,12 @@ export async function laneF(l: WaveLanes, row: StepRow): Promise<void> {
   }, 900);
   l.log(`(f) ${stage} switched to ${component} ${version} after ${seconds(c.at)} s`);
   refused(await l.serial(() => npm(l, `promote -- ${component}`)), "switched, soak not over");
-  // Until the soak is over, a dry run keeps refusing; then it would move the version.
+  // Until the soak is over, a dry run keeps refusing; then it would move the version. Every 20 s:
+  // each run is a Node start that takes a core for seconds, which the analyses running beside it need.
+  let last = 0;
   const ready = await l.until("promote --dry-run accepts", async () => {
+    if (Date.now() - last < 20_000) return undefined;
+    last = Date.now();
     const r = await l.serial(() => run(l.shell, `npm run --silent promote -- ${component} --dry-run`, 120_000));
     return r.status === 0 ? r : undefined;
   }, 900);
