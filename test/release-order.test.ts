@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { checkReleaseOrder, type PinAt, type Snapshot } from "../checks/release-order.ts";
 import type { ReleasePlan } from "../generators/inputs/types.ts";
+import { snapshotOf } from "../scripts/lib/history.ts";
 
 const PLAN: ReleasePlan = {
   waves: [
@@ -192,4 +193,24 @@ test("a wave where no stage runs a component does not hold that component back",
   const s2 = { ...s, commit: "e".padEnd(40, "f"), pins: clone(s.pins) };
   s2.pins.get("prod-e")!.set("gateway", pin("prod-e", digest(2)));
   assert.deepEqual(checkReleaseOrder([...base, s, s2]).violations, []);
+});
+
+test("the history reader takes each wave's stages from the region files, and from the plan file in the plan's first layout", () => {
+  const region = (wave: string | undefined, digest: string) => `region: r\n${wave ? `wave: ${wave}\n` : ""}components:\n  engine:\n    version: 1.0.0\n    digest: ${digest}\n`;
+  const now = snapshotOf("c1", "now", [
+    { path: "environments/waves.yaml", text: "waves:\n  - name: staging\n    soak: 1h\n  - name: prod\n" },
+    { path: "environments/staging/regions/us-east-1.yaml", text: region("staging", digest(1)) },
+    { path: "environments/production/regions/eu-west-1.yaml", text: region("prod", digest(2)) },
+    { path: "environments/production/regions/us-east-1.yaml", text: region("prod", digest(2)) },
+  ]);
+  assert.deepEqual(now.plan, { waves: [{ name: "staging", soak: "1h", stages: ["staging-us-east-1"] }, { name: "prod", stages: ["production-eu-west-1", "production-us-east-1"] }] });
+  assert.deepEqual(now.pins.get("production-eu-west-1")?.get("engine"), { digest: digest(2), version: "1.0.0", file: "environments/production/regions/eu-west-1.yaml", line: 6 });
+  const first = snapshotOf("c0", "first", [
+    { path: "environments/waves.yaml", text: "waves:\n  - name: staging\n    stages: [staging-us-east-1]\n    soak: 1h\n  - name: prod\n    stages: [production-us-east-1]\n" },
+    { path: "environments/staging/regions/us-east-1.yaml", text: region(undefined, digest(1)) },
+    { path: "environments/production/regions/us-east-1.yaml", text: region(undefined, digest(2)) },
+  ]);
+  assert.deepEqual(first.plan?.waves.map((w) => w.stages), [["staging-us-east-1"], ["production-us-east-1"]]);
+  // An unreadable plan is no plan (the check then reports it), never a guess.
+  assert.equal(snapshotOf("c2", "broken", [{ path: "environments/waves.yaml", text: "waves: [" }]).plan, undefined);
 });
