@@ -10,12 +10,9 @@ import { main } from "./lib/run.ts";
 import { readInputs } from "./lib/inputs.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { soakSeconds } from "../generators/inputs/plan.ts";
-import { names } from "../generators/naming.ts";
-import { POD_TEMPLATE_HASH_LABEL } from "../generators/constructs/pod-monitor.ts";
 import { nextPromotion, ReleaseRefused, summary } from "./lib/release-plan.ts";
 import { applyPins, treeLine } from "./lib/apply-pins.ts";
-import { judge, type Evidence } from "./lib/evidence.ts";
-import { LiveUnavailable, readRollout } from "./lib/live.ts";
+import { stageEvidence } from "./lib/live.ts";
 import { shortDigest } from "../checks/release-order.ts";
 
 const USAGE = "usage: npm run promote -- <component> [--to <wave>] [--dry-run]";
@@ -46,16 +43,7 @@ await main(async () => {
     return 0;
   }
   console.log(`evidence from ${p.from.name} (kubectl, context = cluster name):`);
-  const now = Date.now();
-  const evidence: Evidence[] = p.from.stages.map((s) => {
-    try {
-      const live = readRollout(s.cluster, s.id, component);
-      return judge({ stage: s.id, component, digest: p.pin.digest, soakSeconds: soakSeconds(p.from.soak), now, ...live, hashLabel: POD_TEMPLATE_HASH_LABEL, firstReleaseRun: names.firstReleaseRun(component) });
-    } catch (e) {
-      if (e instanceof LiveUnavailable) return { stage: s.id, ok: false, detail: `no evidence: ${e.message}` };
-      throw e;
-    }
-  });
+  const evidence = p.from.stages.map((s) => stageEvidence(s, component, p.pin.digest, soakSeconds(p.from.soak)));
   const w = Math.max(...p.from.stages.map((s) => s.id.length));
   for (const [i, e] of evidence.entries()) console.log(`  ${e.ok ? "ok " : "NO "} ${e.stage.padEnd(w)}  ${p.from.stages[i]!.cluster}: ${e.detail}`);
   const missing = evidence.filter((e) => !e.ok);

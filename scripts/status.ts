@@ -10,12 +10,9 @@ import { readInputs } from "./lib/inputs.ts";
 import { readHistory } from "./lib/history.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { soakSeconds } from "../generators/inputs/plan.ts";
-import { names } from "../generators/naming.ts";
-import { POD_TEMPLATE_HASH_LABEL } from "../generators/constructs/pod-monitor.ts";
 import { nextPromotion, ReleaseRefused, stagesOf } from "./lib/release-plan.ts";
 import { short, shortDigest, wavesOf } from "../checks/release-order.ts";
-import { judge } from "./lib/evidence.ts";
-import { LiveUnavailable, readRollout } from "./lib/live.ts";
+import { stageEvidence } from "./lib/live.ts";
 import { pinsSince } from "./lib/since.ts";
 
 await main(async () => {
@@ -41,17 +38,7 @@ await main(async () => {
         const pin = stages.get(id)!.pins[component]!;
         const s = since.get(id)?.get(component);
         rows.push([w.name, id, pin.version, shortDigest(pin.digest), !s ? "" : s.commit === "working tree" ? "uncommitted" : `${short(s.commit).slice(0, 8)} ${date(s.commit)} ${s.subject.length > 48 ? `${s.subject.slice(0, 47)}…` : s.subject}`]);
-        if (values.live) {
-          const st = stages.get(id)!;
-          try {
-            const got = readRollout(st.cluster, id, component);
-            const e = judge({ stage: id, component, digest: pin.digest, soakSeconds: w.soak ? soakSeconds(w.soak) : 0, now: Date.now(), ...got, hashLabel: POD_TEMPLATE_HASH_LABEL, firstReleaseRun: names.firstReleaseRun(component) });
-            live.push(`  ${id}: ${e.detail}`);
-          } catch (e) {
-            if (!(e instanceof LiveUnavailable)) throw e;
-            live.push(`  ${id}: no evidence: ${e.message}`);
-          }
-        }
+        if (values.live) live.push(`  ${id}: ${stageEvidence(stages.get(id)!, component, pin.digest, w.soak ? soakSeconds(w.soak) : 0).detail}`);
       }
     }
     const width = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

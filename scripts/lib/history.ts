@@ -16,14 +16,12 @@ import { readInputs } from "./inputs.ts";
 const git = (root: string, args: string[], input?: string): string =>
   execFileSync("git", args, { cwd: root, encoding: "utf8", maxBuffer: 1 << 30, ...(input !== undefined ? { input } : {}), stdio: ["pipe", "pipe", "pipe"] });
 
-export class HistoryUnavailable extends Error {}
-
 /** The commits that changed `environments/`, oldest first (first parent only). */
 function commits(root: string): { sha: string; time: number; subject: string }[] {
   const inside = spawnSync("git", ["rev-parse", "--is-inside-work-tree"], { cwd: root, encoding: "utf8" });
-  if (inside.status !== 0) throw new HistoryUnavailable(`${root} is not a git work tree: the release order is checked on the git history (clone the repository instead of copying it)`);
+  if (inside.status !== 0) throw new Error(`${root} is not a git work tree: the release order is checked on the git history (clone the repository instead of copying it)`);
   if (git(root, ["rev-parse", "--is-shallow-repository"]).trim() === "true") {
-    throw new HistoryUnavailable("this clone is shallow: the release order is checked on the whole history of environments/; run git fetch --unshallow (GitHub Actions: actions/checkout with fetch-depth: 0)");
+    throw new Error("this clone is shallow: the release order is checked on the whole history of environments/; run git fetch --unshallow (GitHub Actions: actions/checkout with fetch-depth: 0)");
   }
   if (spawnSync("git", ["rev-parse", "--verify", "-q", "HEAD"], { cwd: root }).status !== 0) return [];
   const out = git(root, ["log", "--first-parent", "--reverse", "--format=%H%x1f%ct%x1f%s%x1e", "--", "environments/"]);

@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
-import type { AnalysisRunJson, RolloutJson } from "./evidence.ts";
+import { judge, type AnalysisRunJson, type Evidence, type RolloutJson } from "./evidence.ts";
+import { POD_TEMPLATE_HASH_LABEL } from "../../generators/constructs/pod-monitor.ts";
+import { names } from "../../generators/naming.ts";
 
 /**
  * Reads a stage's Rollout and AnalysisRuns with the user's kubectl and kubeconfig (KUBECONFIG as
@@ -33,4 +35,18 @@ export function readRollout(context: string, namespace: string, name: string): L
   const rollout = get<RolloutJson>(context, ["-n", namespace, "rollouts.argoproj.io", name]);
   const runs = get<{ items: AnalysisRunJson[] }>(context, ["-n", namespace, "analysisruns.argoproj.io"])?.items ?? [];
   return { rollout, runs };
+}
+
+/**
+ * One stage's evidence for `digest` of `component`, judged as promote judges it (scripts/lib/evidence.ts);
+ * a cluster kubectl cannot read is "no evidence", never a pass.
+ */
+export function stageEvidence(stage: { readonly id: string; readonly cluster: string }, component: string, digest: string, soakSeconds: number): Evidence {
+  try {
+    const live = readRollout(stage.cluster, stage.id, component);
+    return judge({ stage: stage.id, component, digest, soakSeconds, now: Date.now(), ...live, hashLabel: POD_TEMPLATE_HASH_LABEL, firstReleaseRun: names.firstReleaseRun(component) });
+  } catch (e) {
+    if (e instanceof LiveUnavailable) return { stage: stage.id, ok: false, detail: `no evidence: ${e.message}` };
+    throw e;
+  }
 }
