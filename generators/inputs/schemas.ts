@@ -33,7 +33,7 @@ export const catalogSchema = {
   $id: "catalog",
   type: "object",
   additionalProperties: false,
-  required: ["podTemplateHashLabel", "namespaceLabel", "scrapeIntervalSeconds", "quantile", "roleLabel", "venueLabel", "symbolLabel", "slo", "alerts", "tracing", "businessMetrics", "flows", "loadGenerator", "nodePools", "nodeTuning", "acceleratedNetworks", "components"],
+  required: ["podTemplateHashLabel", "namespaceLabel", "scrapeIntervalSeconds", "quantile", "roleLabel", "venueLabel", "symbolLabel", "slo", "alerts", "tracing", "businessMetrics", "flows", "loadGenerator", "benchmark", "nodePools", "nodeTuning", "acceleratedNetworks", "components"],
   properties: {
     podTemplateHashLabel: labelName,
     namespaceLabel: labelName,
@@ -116,6 +116,19 @@ export const catalogSchema = {
       additionalProperties: false,
       required: ["image", "tailSeconds"],
       properties: { image: digestRef, tailSeconds: seconds(0, 300) },
+    },
+    benchmark: {
+      type: "object",
+      additionalProperties: false,
+      required: ["image", "runs", "minSamplesPerRun", "regressionPercent"],
+      properties: {
+        image: digestRef,
+        // At least 3 runs: the regression gate needs a median and a spread (checks/bench-gate.ts).
+        runs: { type: "integer", minimum: 3, maximum: 50 },
+        // A p99 needs well over 100 observations before it is more than the largest few; 100 000 is the least we accept.
+        minSamplesPerRun: { type: "integer", minimum: 100000 },
+        regressionPercent: { type: "number", exclusiveMinimum: 0, maximum: 50 },
+      },
     },
     acceleratedNetworks: {
       type: "object",

@@ -196,6 +196,21 @@ export interface LoadGenerator {
   readonly tailSeconds: number;
 }
 
+/** The bare-metal benchmark every component runs on its node pool's instance type (.github/workflows/bench.yml, checks/bench-gate.ts). */
+export interface Benchmark {
+  /** The engine's benchmark image, pinned by digest (`repo@sha256:...`): the same build measures every component. */
+  readonly image: string;
+  /** Repetitions per component; the gate judges the worst run against the budget and the median against the last result. */
+  readonly runs: number;
+  /** Observations each run must hold for its p99 to count. */
+  readonly minSamplesPerRun: number;
+  /**
+   * How much slower (median p99 of the runs) than the last result on main fails, in percent. Raised to the last
+   * result's own run-to-run spread when that is larger, so noise alone never fails a build.
+   */
+  readonly regressionPercent: number;
+}
+
 /** `engine/catalog.yaml`. */
 export interface Catalog {
   /** Label the scrape configuration copies from the pod label `rollouts-pod-template-hash`. */
@@ -219,6 +234,7 @@ export interface Catalog {
   /** The engine's network flows: `from`'s pods may open `to`'s servicePort, nothing else. */
   readonly flows: readonly { readonly from: string; readonly to: string }[];
   readonly loadGenerator: LoadGenerator;
+  readonly benchmark: Benchmark;
   readonly nodePools: Readonly<Record<string, NodePool>>;
   /** Node configuration of every pool (rendered into each cloud's node configuration). */
   readonly nodeTuning: NodeTuning;
