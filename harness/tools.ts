@@ -41,6 +41,10 @@ export interface ToolVersions {
   readonly kwok: Pinned;
   readonly prometheus: Pinned;
   readonly otelcol: Pinned;
+  readonly actionlint: Pinned;
+  /** Built with its own Go toolchain and GOEXPERIMENT (see its `why`). */
+  readonly trivy: Pinned & { readonly goToolchain: string; readonly goExperiment: string };
+  readonly semgrep: Pinned;
   readonly kubeseal: Pinned;
   readonly crdSources: readonly CrdSource[];
   /** npm package name -> the exact version package.json pins and the upstream it was generated from. */
@@ -175,11 +179,11 @@ export function rolloutsPlugin(): string {
 }
 
 /** `go install module/cmd@version` into the cache: for commands whose own go.mod builds as is. */
-function goInstall(name: string, pkg: string, version: string, ldflags: readonly string[] = []): string {
-  return cached(name, hashOf(goVersion(), pkg, version, ...ldflags), (out) => {
+function goInstall(name: string, pkg: string, version: string, ldflags: readonly string[] = [], env: NodeJS.ProcessEnv = {}): string {
+  return cached(name, hashOf(goVersion(), pkg, version, ...ldflags, JSON.stringify(env)), (out) => {
     const bin = `${out}.d`;
     try {
-      execFileSync("go", ["install", "-trimpath", `-ldflags=-s -w ${ldflags.join(" ")}`, `${pkg}@${version}`], { env: { ...goEnv(), GOBIN: bin }, stdio: ["ignore", "inherit", "inherit"] });
+      execFileSync("go", ["install", "-trimpath", `-ldflags=-s -w ${ldflags.join(" ")}`, `${pkg}@${version}`], { env: { ...goEnv(), ...env, GOBIN: bin }, stdio: ["ignore", "inherit", "inherit"] });
       renameSync(join(bin, name), out);
     } finally {
       rmSync(bin, { recursive: true, force: true });
@@ -196,6 +200,53 @@ export function kubeseal(): string {
 /** kubeconform at the version in tools/versions.json. */
 export function kubeconform(): string {
   return goInstall("kubeconform", "github.com/yannh/kubeconform/cmd/kubeconform", toolVersions().kubeconform.version);
+}
+
+/** actionlint at the version in tools/versions.json: lints .github/workflows/ (shellcheck, from Debian, checks their run: scripts). */
+export function actionlint(): string {
+  // No stamp needed: a `go install`ed actionlint reads its version from the module's build info.
+  return goInstall("actionlint", "github.com/rhysd/actionlint/cmd/actionlint", toolVersions().actionlint.version);
+}
+
+/**
+ * Trivy at the version in tools/versions.json, built from the Go module proxy (never a downloaded
+ * binary: see its `why`) with the toolchain and GOEXPERIMENT its release build uses; the stamp is its
+ * goreleaser.yml's. Its configuration checks are compiled in (trivy-checks), so it scans offline.
+ */
+export function trivy(): string {
+  const t = toolVersions().trivy;
+  return goInstall("trivy", "github.com/aquasecurity/trivy/cmd/trivy", t.version, [`-X github.com/aquasecurity/trivy/pkg/version/app.ver=${t.version.replace(/^v/, "")}`], {
+    GOTOOLCHAIN: t.goToolchain,
+    GOEXPERIMENT: t.goExperiment,
+    CGO_ENABLED: "0",
+  });
+}
+
+/**
+ * Semgrep at the version in tools/versions.json, from PyPI into its own virtual environment in the
+ * cache (python3 with venv, from Debian when missing: scripts/setup.sh). Returns the semgrep program.
+ */
+export function semgrep(): string {
+  const version = toolVersions().semgrep.version;
+  const dir = join(cacheDir(), `semgrep-${hashOf(version)}`);
+  const bin = join(dir, "bin", "semgrep");
+  // A venv names its interpreter by absolute path, so it cannot be built elsewhere and renamed:
+  // it is built in place and counts only once the marker is written.
+  const done = join(dir, ".installed");
+  if (existsSync(done)) return bin;
+  rmSync(dir, { recursive: true, force: true });
+  process.stderr.write(`installing semgrep ${version} from PyPI (once; cached in ${cacheDir()})...\n`);
+  const started = Date.now();
+  try {
+    execFileSync("python3", ["-m", "venv", dir], { stdio: ["ignore", "inherit", "inherit"] });
+    execFileSync(join(dir, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", `semgrep==${version}`], { stdio: ["ignore", "inherit", "inherit"] });
+    writeFileSync(done, `${version}\n`);
+    process.stderr.write(`installed semgrep in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return bin;
 }
 
 /** kwok at the version in tools/versions.json: fake nodes, and a kubelet-like pod lifecycle driven by stages. */

@@ -2,11 +2,12 @@
 # npm run setup: everything the checks need on a fresh Debian machine. Idempotent; a warm run
 # installs and builds nothing.
 #   Debian: openssl (throw-away sealing keys in the secret tests), shellcheck (the node boot scripts),
-#   redis-server (Argo CD's cache in the GitOps e2e)
+#   redis-server (Argo CD's cache in the GitOps e2e), python3 with venv (Semgrep, from PyPI)
 #   Go module proxy: etcd, kube-apiserver, Prometheus and promtool, argo-eval, otelcol, kubeseal,
 #   kubeconform, and for the e2e kube-scheduler, kube-controller-manager, kwok and Argo Rollouts'
-#   controller and kubectl plugin, and for the GitOps e2e kubectl and Argo CD (pinned in
-#   tools/versions.json and tools/*/go.mod); CRD manifests
+#   controller and kubectl plugin, and for the GitOps e2e kubectl and Argo CD, Trivy and actionlint
+#   (pinned in tools/versions.json and tools/*/go.mod); CRD manifests
+#   PyPI: Semgrep, into a virtual environment in the cache
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,8 @@ missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
   $sudo_ apt-get update -qq
@@ -33,5 +36,6 @@ fi
 openssl version >/dev/null
 shellcheck --version >/dev/null
 redis-server --version >/dev/null
+python3 -c 'import ensurepip, venv'
 
 node --import tsx scripts/tools.ts

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (npm test). Installs what it needs on a fresh machine (scripts/setup.sh), then
 # runs: type check, kubeconform over the rendered tree, a real API server's dry-run of it, the
-# security policy gate over it (npm run policy), the gate
+# security policy gate over it (npm run policy), Trivy and Semgrep (npm run scan), the gate
 # end to end with the real Argo Rollouts controller (npm run e2e), the GitOps loop with a real
 # Argo CD (npm run e2e:gitops), the test suite (node's test runner), and the drift check.
 set -euo pipefail
@@ -12,6 +12,7 @@ npx tsc --noEmit -p .
 node --import tsx scripts/validate.ts
 node --import tsx scripts/validate-server.ts
 node --import tsx scripts/policy.ts
+node --import tsx scripts/scan.ts
 # The two end-to-end tests spend most of their time waiting on real analysis windows: they run side
 # by side (their programs take free loopback ports each), and the GitOps one's log follows the other's.
 gitops_log="$(mktemp)"

@@ -2,7 +2,7 @@
 // where each one is (validation and the e2e). Go programs are built once per version into ~/.cache/bitactor-gitops.
 import { main } from "./lib/run.ts";
 import { schemaRoot } from "../checks/kubeconform.ts";
-import { argocd, kubectl, rolloutsPlugin, argoEval, otelcol, kubeseal, crdManifests, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kubeconform, kwok, prometheus, promtool, rolloutsController } from "../harness/tools.ts";
+import { actionlint, semgrep, trivy, argocd, kubectl, rolloutsPlugin, argoEval, otelcol, kubeseal, crdManifests, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kubeconform, kwok, prometheus, promtool, rolloutsController } from "../harness/tools.ts";
 
 await main(async () => {
   const found: [string, () => string][] = [
@@ -21,6 +21,9 @@ await main(async () => {
     ["kubectl-argo-rollouts", rolloutsPlugin],
     ["kubectl", kubectl],
     ["argocd", argocd],
+    ["trivy", trivy],
+    ["actionlint", actionlint],
+    ["semgrep", semgrep],
     ["kubeconform schemas", schemaRoot],
     ["CRD manifests", () => `${crdManifests().length} files from the Go module cache`],
   ];
