@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join } from "node:path";
 import { crdSchemas, kubernetesSchemas, schemaLocations } from "./kube-schemas.ts";
 import { targetCrds, type Located } from "../scripts/lib/objects.ts";
+import { chaosEngineCrd } from "../generators/validate/litmus.ts";
 import { bitActorClusterCrd } from "../generators/constructs/bitactor-cluster.ts";
 import { REPO, cacheDir, hashOf, kubeconform, kubernetesDefinitions, toolVersions } from "../harness/tools.ts";
 
@@ -24,6 +25,8 @@ export function schemaRoot(): string {
     readFileSync(join(REPO, "tools", "versions.json"), "utf8"),
     readFileSync(join(REPO, "checks", "kube-schemas.ts"), "utf8"),
     JSON.stringify(own.map((c) => c.object)),
+    // targetCrds() holds one CRD made here (the ChaosEngine's, from our closed schema): a change to it is a new schema root.
+    JSON.stringify(chaosEngineCrd()),
   );
   const root = join(cacheDir(), `schemas-${key}`);
   if (existsSync(root)) return root;

@@ -63,7 +63,12 @@ const schedule = ajv.compile(envelope("Schedule", {
 export const ajvModel = (check: ValidateFunction, more?: (o: unknown) => void) => ({
   prototype: {
     validate(this: unknown): void {
-      if (!check(this)) throw new Error((check.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; "));
+      if (!check(this)) {
+        // Name the field an error is about: ajv keeps an unknown property's name and an enum's values in params.
+        const detail = (e: { params: Record<string, unknown> }) =>
+          e.params.additionalProperty ? `: "${String(e.params.additionalProperty)}"` : e.params.allowedValues ? `: ${(e.params.allowedValues as unknown[]).join(", ")}` : "";
+        throw new Error((check.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${detail(e)}`).join("; "));
+      }
       more?.(this);
     },
   },

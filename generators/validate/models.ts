@@ -17,6 +17,12 @@ import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.co
 import { NodePool } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodePool";
 import { EC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/EC2NodeClass";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
+import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import { ClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
+import { ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
+import { CronJob } from "kubernetes-models/batch/v1/CronJob";
+import { ChaosEngineModel } from "./litmus.ts";
 import { BitActorClusterModel } from "./bitactor-cluster-model.ts";
 import { BackupStorageLocationModel, NetworkAttachmentDefinitionModel, ScheduleModel } from "./crd-models.ts";
 import { strictValidate, type SchemaValidator, type StrictIssue } from "./strict.ts";
@@ -46,6 +52,13 @@ const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator }
   "velero.io/v1/BackupStorageLocation": BackupStorageLocationModel,
   "velero.io/v1/Schedule": ScheduleModel,
   "k8s.cni.cncf.io/v1/NetworkAttachmentDefinition": NetworkAttachmentDefinitionModel,
+  // The chaos experiments of an environment that has them (constructs/chaos.ts).
+  "litmuschaos.io/v1alpha1/ChaosEngine": ChaosEngineModel,
+  "rbac.authorization.k8s.io/v1/Role": Role,
+  "rbac.authorization.k8s.io/v1/RoleBinding": RoleBinding,
+  "rbac.authorization.k8s.io/v1/ClusterRole": ClusterRole,
+  "rbac.authorization.k8s.io/v1/ClusterRoleBinding": ClusterRoleBinding,
+  "batch/v1/CronJob": CronJob,
 };
 
 export const KNOWN_KINDS = Object.keys(MODELS);
