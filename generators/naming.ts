@@ -52,11 +52,14 @@ export const SHARED = "shared";
 export const NODES = "nodes";
 /** Folder (and Application suffix) of a stage's platform objects (the BitActorCluster CRD and resource); reserved like SHARED. */
 export const PLATFORM = "platform";
+/** Folder (and Application suffix) of a stage's chaos experiments, where its environment has them; reserved like SHARED. */
+export const CHAOS = "chaos";
 /** The stage's own folders, what each holds; their names are reserved component ids. */
 export const STAGE_FOLDERS: Readonly<Record<string, string>> = {
   [SHARED]: "the stage's shared objects (OpenTelemetry Collector, namespace-wide policies, SR-IOV networks)",
   [NODES]: "the stage's node pools",
   [PLATFORM]: "the stage's BitActorCluster and Velero backups",
+  [CHAOS]: "the stage's LitmusChaos experiments",
 };
 
 export const paths = {
@@ -68,6 +71,8 @@ export const paths = {
   nodes: (environment: string, region: string) => `rollouts/${environment}/${region}/${NODES}`,
   /** Folder of the stage's platform objects (cluster-scoped: the BitActorCluster CRD and resource). */
   platform: (environment: string, region: string) => `rollouts/${environment}/${region}/${PLATFORM}`,
+  /** Folder of the stage's chaos experiments (ChaosEngines, their accounts, the CronJob that starts a session). */
+  chaos: (environment: string, region: string) => `rollouts/${environment}/${region}/${CHAOS}`,
   /** Folder the `<env>-applicationsets` Application syncs. */
   applicationSets: (environment: string) => `applicationsets/${environment}`,
   /** Folder the root Application syncs: the AppProjects, the root itself and `<env>-applicationsets`. */
@@ -112,6 +117,14 @@ export const names = {
   nodesProject: (stage: string) => `${stage}-nodes`,
   /** AppProject of a stage's platform objects (the BitActorCluster CRD and resource, Velero's two). */
   platformProject: (stage: string) => `${stage}-platform`,
+  /** AppProject of a stage's chaos experiments (only where the environment has them). */
+  chaosProject: (stage: string) => `${stage}-chaos`,
+  /** A ChaosEngine: one fault against one component. */
+  chaosEngine: (component: string, fault: string) => `${component}-${fault}`,
+  chaosRunner: "chaos-runner",
+  chaosTrigger: "chaos-trigger",
+  /** node-drain is cluster-scoped: its ClusterRole and binding carry the stage id. */
+  chaosNodeDrain: (stage: string) => `${stage}-chaos-node-drain`,
   rootApplication: (environment: string) => `${environment}-root`,
   /** The Application that syncs `applicationsets/<env>/` (created by the root, after the AppProjects). */
   applicationSetsApplication: (environment: string) => `${environment}-applicationsets`,

@@ -1,7 +1,7 @@
 import { App, Chart } from "cdk8s";
 import { stringify } from "yaml";
 import type { Catalog, Environment, RegionSettings, RepositoryModel } from "./inputs/types.ts";
-import { LABEL, MANAGED_BY, NODES, PART_OF, PLATFORM, SHARED, paths, podSelector, stageId } from "./naming.ts";
+import { CHAOS, LABEL, MANAGED_BY, NODES, PART_OF, PLATFORM, SHARED, paths, podSelector, stageId } from "./naming.ts";
 import { BitActorClusterResources } from "./constructs/bitactor-cluster.ts";
 import { VeleroBackups } from "./constructs/velero-backups.ts";
 import { StageAcceleratedNetworks } from "./constructs/accelerated-networks.ts";
@@ -23,6 +23,7 @@ import { usesKarpenter } from "./nodes/provisioners.ts";
 import { BootstrapProject } from "./constructs/environment-projects.ts";
 import { StageProjects } from "./constructs/stage-projects.ts";
 import { RootApplication } from "./constructs/root-application.ts";
+import { StageChaos } from "./constructs/chaos.ts";
 import { validateObject } from "./validate/models.ts";
 import { dashboardConfigMapIssues } from "./validate/dashboards.ts";
 
@@ -80,10 +81,13 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
   new StageAcceleratedNetworks(shared, "networks", { catalog, region, labels: sharedLabels });
   const nodes = rendersNodes(region) ? [new FolderChart(paths.nodes(e, region.region))] : [];
   for (const chart of nodes) new KarpenterNodePools(chart, "karpenter", { catalog, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: NODES } });
+  // No chart namespace: node-drain's ClusterRole and binding are cluster-scoped; the construct names the namespace of the rest.
+  const chaos = env.settings.chaos ? [new FolderChart(paths.chaos(e, region.region))] : [];
+  for (const chart of chaos) new StageChaos(chart, "chaos", { catalog, environment: env.settings, chaos: env.settings.chaos!, region, labels: { ...baseLabels(e, region), [LABEL.component]: CHAOS } });
   const platform = new FolderChart(paths.platform(e, region.region));
   new BitActorClusterResources(platform, "bitactor", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   new VeleroBackups(platform, "backups", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
-  return [shared, platform, ...nodes, ...Object.keys(region.components).sort().map((componentId) => {
+  return [shared, platform, ...nodes, ...chaos, ...Object.keys(region.components).sort().map((componentId) => {
     const component = catalog.components[componentId]!;
     const chart = new FolderChart(paths.component(e, region.region, componentId), namespace);
     const labels = { ...baseLabels(e, region), [LABEL.component]: componentId, [LABEL.name]: componentId };
@@ -120,8 +124,9 @@ export function renderObjects(model: RepositoryModel): RenderedObject[] {
     charts.push(bootstrap);
     const appsets = new FolderChart(paths.applicationSets(e));
     for (const region of env.regions) {
-      new StageProjects(appsets, `${region.region}-projects`, { environment: env.settings, region, nodes: rendersNodes(region), labels: baseLabels(e, region) });
-      new RegionApplicationSet(appsets, region.region, { environment: env.settings, region, components: Object.keys(region.components).sort(), nodes: rendersNodes(region), labels: baseLabels(e, region) });
+      const chaos = env.settings.chaos !== undefined;
+      new StageProjects(appsets, `${region.region}-projects`, { environment: env.settings, region, nodes: rendersNodes(region), chaos, labels: baseLabels(e, region) });
+      new RegionApplicationSet(appsets, region.region, { environment: env.settings, region, components: Object.keys(region.components).sort(), nodes: rendersNodes(region), chaos, labels: baseLabels(e, region) });
       charts.push(...stageCharts(model.catalog, env, region));
     }
     charts.push(appsets);

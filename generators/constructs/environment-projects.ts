@@ -50,6 +50,22 @@ export const BACKUP_KINDS = [
   { group: "velero.io", kind: "Schedule" },
 ] as const;
 
+/** The chaos project's namespaced kinds (constructs/chaos.ts), in the stage namespace only. */
+export const CHAOS_KINDS = [
+  { group: "litmuschaos.io", kind: "ChaosEngine" },
+  { group: "", kind: "ServiceAccount" },
+  { group: "rbac.authorization.k8s.io", kind: "Role" },
+  { group: "rbac.authorization.k8s.io", kind: "RoleBinding" },
+  { group: "batch", kind: "CronJob" },
+  { group: "networking.k8s.io", kind: "NetworkPolicy" },
+] as const;
+
+/** node-drain's cluster-scoped permissions: the chaos project's only cluster-scoped kinds. */
+export const CHAOS_CLUSTER_KINDS = [
+  { group: "rbac.authorization.k8s.io", kind: "ClusterRole" },
+  { group: "rbac.authorization.k8s.io", kind: "ClusterRoleBinding" },
+] as const;
+
 /** What the root may create: the environment's projects, the two bootstrap Applications, the ApplicationSets. */
 export const BOOTSTRAP_KINDS = [
   { group: "argoproj.io", kind: "AppProject" },

@@ -3,7 +3,7 @@ import { ApplicationSet } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/
 import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { ISTIO } from "./mesh.ts";
-import { LABEL, NODES, PLATFORM, SHARED, applicationName, argoCdLink, dashboards, names, paths, stageId } from "../naming.ts";
+import { CHAOS, LABEL, NODES, PLATFORM, SHARED, applicationName, argoCdLink, dashboards, names, paths, stageId } from "../naming.ts";
 
 export interface RegionApplicationSetProps {
   readonly environment: EnvironmentSettings;
@@ -12,6 +12,8 @@ export interface RegionApplicationSetProps {
   readonly components: readonly string[];
   /** Whether the stage has a node-pool folder (rollouts/<env>/<region>/nodes) to sync. */
   readonly nodes: boolean;
+  /** Whether the stage has a chaos folder (rollouts/<env>/<region>/chaos) to sync. */
+  readonly chaos: boolean;
   readonly labels: Readonly<Record<string, string>>;
 }
 
@@ -50,6 +52,15 @@ export class RegionApplicationSet extends Construct {
       spec: { syncPolicy: { syncOptions: ["CreateNamespace=true", PRUNE_LAST], managedNamespaceMetadata: { labels: { ...props.labels, [ISTIO.injectionLabel]: "enabled" } } } },
     };
     const withoutNamespace = { spec: { syncPolicy: { syncOptions: [PRUNE_LAST] } } };
+    // The chaos Application leaves a ChaosEngine's engineState to the session CronJob and to Litmus
+    // (constructs/chaos.ts): ignored in the diff, and RespectIgnoreDifferences keeps a sync from
+    // writing the rendered "stop" over a running engine (Argo CD docs, user-guide/sync-options.md).
+    const chaosPatch = {
+      spec: {
+        ignoreDifferences: [{ group: "litmuschaos.io", kind: "ChaosEngine", jsonPointers: ["/spec/engineState"] }],
+        syncPolicy: { syncOptions: [PRUNE_LAST, "RespectIgnoreDifferences=true"] },
+      },
+    };
     emit(this, "appset", new ApplicationSet({
       metadata: { name: stage, namespace: props.environment.argocd.namespace, labels: props.labels },
       spec: {
@@ -73,6 +84,7 @@ export class RegionApplicationSet extends Construct {
                 stageFolder(SHARED, names.project(stage), paths.shared(env, region), true),
                 stageFolder(PLATFORM, names.platformProject(stage), paths.platform(env, region), false),
                 ...(props.nodes ? [stageFolder(NODES, names.nodesProject(stage), paths.nodes(env, region), false)] : []),
+                ...(props.chaos ? [stageFolder(CHAOS, names.chaosProject(stage), paths.chaos(env, region), false)] : []),
               ],
             },
           },
@@ -109,6 +121,7 @@ export class RegionApplicationSet extends Construct {
         templatePatch: [
           '{{- if eq .createNamespace "true" }}',
           JSON.stringify(withNamespace),
+          ...(props.chaos ? [`{{- else if eq .component "${CHAOS}" }}`, JSON.stringify(chaosPatch)] : []),
           "{{- else }}",
           JSON.stringify(withoutNamespace),
           "{{- end }}",

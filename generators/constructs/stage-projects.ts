@@ -3,13 +3,15 @@ import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppP
 import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names, stageId } from "../naming.ts";
-import { BACKUP_KINDS, NODE_KINDS, PLATFORM_KINDS, SEALED_SECRET_KIND, WORKLOAD_KINDS } from "./environment-projects.ts";
+import { BACKUP_KINDS, CHAOS_CLUSTER_KINDS, CHAOS_KINDS, NODE_KINDS, PLATFORM_KINDS, SEALED_SECRET_KIND, WORKLOAD_KINDS } from "./environment-projects.ts";
 
 export interface StageProjectsProps {
   readonly environment: EnvironmentSettings;
   readonly region: RegionSettings;
   /** Whether the render owns the stage's engine nodes (Karpenter): then a node project exists. */
   readonly nodes: boolean;
+  /** Whether the stage's environment runs chaos experiments: then a chaos project exists. */
+  readonly chaos: boolean;
   readonly labels: Readonly<Record<string, string>>;
 }
 
@@ -22,6 +24,9 @@ export interface StageProjectsProps {
  * - `<stage>-nodes` (only where the render owns nodes): Karpenter's NodePool and EC2NodeClass, no
  *   namespaced kind at all, so no workload Application can create a node and the node Application
  *   can create nothing else.
+ * - `<stage>-chaos` (only where the environment has chaos experiments): Litmus' ChaosEngines, the
+ *   accounts and roles of its runner and of the session CronJob, their NetworkPolicy, and node-drain's
+ *   ClusterRole and binding; no other project admits a ChaosEngine, so production cannot run one.
  * - `<stage>-platform`: the BitActorCluster CRD and the stage's BitActorCluster, and its Velero
  *   BackupStorageLocation and Schedule in Velero's namespace; nothing else.
  * Why per stage, in the ApplicationSets' folder: Argo CD deletes an Application's objects only where
@@ -63,6 +68,18 @@ export class StageProjects extends Construct {
           destinations: [{ name: r.cluster.name, namespace: stage }],
           clusterResourceWhitelist: NODE_KINDS.map((k) => ({ ...k })),
           namespaceResourceWhitelist: [],
+        },
+      }));
+    }
+    if (props.chaos) {
+      emit(this, "chaos", new AppProject({
+        metadata: metadata(names.chaosProject(stage)),
+        spec: {
+          description: `LitmusChaos experiments against the Rollouts of ${stage}`,
+          sourceRepos,
+          destinations: [{ name: r.cluster.name, namespace: stage }],
+          clusterResourceWhitelist: CHAOS_CLUSTER_KINDS.map((k) => ({ ...k })),
+          namespaceResourceWhitelist: CHAOS_KINDS.map((k) => ({ ...k })),
         },
       }));
     }

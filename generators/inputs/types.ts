@@ -243,6 +243,30 @@ export interface Catalog {
   readonly components: Readonly<Record<string, Component>>;
 }
 
+/** `environment.yaml` `chaos`: the scheduled chaos experiments of every stage of the environment. */
+export interface ChaosSettings {
+  /** Cron schedule (UTC) of a chaos session: the experiments run one after another. */
+  readonly schedule: string;
+  /** TOTAL_CHAOS_DURATION of each experiment, in seconds. */
+  readonly durationSeconds: number;
+  /** Rate window of the SLO queries the probes read (Prometheus duration, e.g. `1m`). */
+  readonly probeWindow: string;
+  /** The in-cluster Prometheus the probes query (the one that scrapes the PodMonitors). */
+  readonly prometheusEndpoint: string;
+  /** Where pods reach the Kubernetes API server (the NetworkPolicy of the chaos pods allows it). */
+  readonly apiServer: { readonly cidrs: readonly string[]; readonly port: number };
+  /** pod-network-latency: delay added to the component's traffic to what it flows to, in milliseconds. */
+  readonly networkLatencyMs: number;
+  /** pod-cpu-hog: cores stressed in the component's container. */
+  readonly cpuCores: number;
+  /** Litmus chaos-runner image, by digest. */
+  readonly runnerImage: string;
+  /** Litmus go-runner image (the faults), by digest. */
+  readonly experimentImage: string;
+  /** An image with bash and kubectl, by digest: the CronJob that starts a session. */
+  readonly triggerImage: string;
+}
+
 /** `environments/<env>/environment.yaml`. */
 export interface EnvironmentSettings {
   /** Environment id; must equal its folder name. */
@@ -269,6 +293,8 @@ export interface EnvironmentSettings {
    * time zone, UTC) and how long a backup is kept (a Go duration, e.g. `168h`).
    */
   readonly backup: { readonly namespace: string; readonly schedule: string; readonly ttl: string };
+  /** LitmusChaos experiments against this environment's Rollouts; absent: none (generators/constructs/chaos.ts). */
+  readonly chaos?: ChaosSettings;
   /** In-cluster monitoring the NetworkPolicies admit: Prometheus scraping, and the tracing backend. */
   readonly monitoring: {
     readonly namespace: string;
