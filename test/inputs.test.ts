@@ -162,6 +162,16 @@ const cases: Case[] = [
     expect: [{ file: "environments/production/us-east-3.yaml", field: "", message: /unexpected input file; inputs are engine\/catalog\.yaml, environments\/waves\.yaml, environments\/<env>\/environment\.yaml and environments\/<env>\/regions\/<region>\.yaml/ }],
   },
   {
+    name: "a chaos probe window too short for a rate over 1 s scrapes",
+    mutate: replace("environments/staging/environment.yaml", "  probeWindow: 1m\n", "  probeWindow: 10s\n"),
+    expect: [{ file: "environments/staging/environment.yaml", field: "/chaos/probeWindow", message: /must match \^\(\[3-9\]\[0-9\]s\|\[1-9\]\[0-9\]\*m\)\$ \(got "10s"\)/, lineOf: "  probeWindow: 10s" }],
+  },
+  {
+    name: "a chaos image by tag",
+    mutate: replace("environments/staging/environment.yaml", "  triggerImage: registry.bitactor.internal/tools/kubectl@sha256:2c9e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d\n", "  triggerImage: bitnami/kubectl:latest\n"),
+    expect: [{ file: "environments/staging/environment.yaml", field: "/chaos/triggerImage", message: /must match .*@sha256.* \(got "bitnami\/kubectl:latest"\)/, lineOf: "  triggerImage:" }],
+  },
+  {
     name: "spot capacity in production",
     mutate: replace("environments/production/environment.yaml", "capacityTypes: [on-demand]\n", "capacityTypes: [spot, on-demand]\n"),
     expect: [{ file: "environments/production/environment.yaml", field: "/capacityTypes/0", message: /spot is not allowed in production: a reclaim gives two minutes' notice/, lineOf: "capacityTypes:" }],

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { committedModel } from "./helpers/repo.ts";
 import { renderObjects, renderRepository, type K8sObject } from "../generators/render.ts";
-import { validateObject } from "../generators/validate/models.ts";
+import { KNOWN_KINDS, validateObject } from "../generators/validate/models.ts";
 import { leSpellings } from "../generators/le.ts";
 import { postPromotionSeconds } from "../generators/gate-math.ts";
 
@@ -21,13 +21,15 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
     assert.doesNotMatch(object.metadata.name, /-c8[0-9a-f]{6,}$/, "cdk8s hash suffix");
     const m = /^rollouts\/([^/]+)\/([^/]+)\//.exec(path);
     // The node pools are cluster-scoped; everything else under rollouts/<env>/<region>/ is in the stage's namespace.
-    if (m) assert.equal(object.metadata.namespace, object.apiVersion === "velero.io/v1" ? "velero" : /\/(nodes|platform)\//.test(path) ? undefined : `${m[1]}-${m[2]}`);
+    const clusterScoped = /\/(nodes|platform)\//.test(path) || /^Cluster(Role|RoleBinding)$/.test(object.kind);
+    if (m) assert.equal(object.metadata.namespace, object.apiVersion === "velero.io/v1" ? "velero" : clusterScoped ? undefined : `${m[1]}-${m[2]}`);
   }
   // 7 stages × (5 components × 15 objects + a trading dashboard + 10 shared objects), 5 AWS stages × 4
   // pools × (NodePool + EC2NodeClass), 7 × (BitActorCluster CRD + resource + Velero location and schedule), 7 ApplicationSets,
   // 7 stages × (2 AppProjects + 1 for the 5 AWS stages' nodes), 2 × 3 bootstrap objects (an
-  // AppProject, the root and the Application of the ApplicationSets).
-  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3);
+  // AppProject, the root and the Application of the ApplicationSets); staging's one stage has chaos:
+  // 5 components × 4 ChaosEngines + 10 objects around them, and its chaos AppProject.
+  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1));
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -145,7 +147,11 @@ test("CreateNamespace only where the Application's project admits a Namespace (e
     // The template itself never creates it; the templatePatch does, per element.
     assert.deepEqual(spec.template.spec.syncPolicy.syncOptions, ["PruneLast=true"]);
     assert.equal(spec.template.spec.syncPolicy.managedNamespaceMetadata, undefined);
-    const [ifLine, yes, elseLine, no, end] = spec.templatePatch.trimEnd().split("\n");
+    // A stage with chaos has one more branch: its chaos Application (test/chaos.test.ts).
+    const lines: string[] = spec.templatePatch.trimEnd().split("\n");
+    const chaosBranch = lines.indexOf('{{- else if eq .component "chaos" }}');
+    if (chaosBranch >= 0) lines.splice(chaosBranch, 2);
+    const [ifLine, yes, elseLine, no, end] = lines;
     assert.deepEqual([ifLine, elseLine, end], ['{{- if eq .createNamespace "true" }}', "{{- else }}", "{{- end }}"]);
     assert.deepEqual(JSON.parse(yes).spec.syncPolicy.syncOptions, ["CreateNamespace=true", "PruneLast=true"]);
     assert.equal(JSON.parse(yes).spec.syncPolicy.managedNamespaceMetadata.labels["istio-injection"], "enabled");
@@ -228,7 +234,7 @@ test("AppProjects are narrow and per stage: this repo, the stage's cluster and n
       assert.deepEqual(spec.sourceRepos, [env.settings.repository.url]);
       assert.deepEqual(spec.destinations, [{ name: r.cluster.name, namespace: stage }]);
       assert.deepEqual(spec.clusterResourceWhitelist, [{ group: "", kind: "Namespace" }]);
-      const kindsOf = (folder: "nodes" | "platform" | undefined) => new Set(objects.filter((o) => o.path.startsWith(`rollouts/${e}/${r.region}/`) && (/\/(nodes|platform)\//.exec(o.path)?.[1] === folder)).map((o) => `${o.object.apiVersion.includes("/") ? o.object.apiVersion.split("/")[0] : ""}/${o.object.kind}`));
+      const kindsOf = (folder: "nodes" | "platform" | "chaos" | undefined) => new Set(objects.filter((o) => o.path.startsWith(`rollouts/${e}/${r.region}/`) && (/\/(nodes|platform|chaos)\//.exec(o.path)?.[1] === folder)).map((o) => `${o.object.apiVersion.includes("/") ? o.object.apiVersion.split("/")[0] : ""}/${o.object.kind}`));
       assert.deepEqual(new Set(spec.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`)), kindsOf(undefined));
       // The node pools' kinds are allowed only in the node project, as cluster-scoped kinds; no node project without nodes.
       const n = at(`${stage}-nodes`);
@@ -243,10 +249,18 @@ test("AppProjects are narrow and per stage: this repo, the stage's cluster and n
       assert.deepEqual(new Set([...pl.clusterResourceWhitelist, ...pl.namespaceResourceWhitelist].map((k: Any) => `${k.group}/${k.kind}`)), kindsOf("platform"));
       assert.deepEqual(pl.namespaceResourceWhitelist, [{ group: "velero.io", kind: "BackupStorageLocation" }, { group: "velero.io", kind: "Schedule" }]);
       assert.deepEqual(pl.destinations, [{ name: r.cluster.name, namespace: stage }, { name: r.cluster.name, namespace: "velero" }]);
+      // The chaos kinds only in the chaos project, which exists only where the environment has chaos.
+      const c = at(`${stage}-chaos`);
+      if (!env.settings.chaos) assert.equal(c, undefined);
+      else {
+        const cs = c!.object.spec as Any;
+        assert.deepEqual(new Set([...cs.clusterResourceWhitelist, ...cs.namespaceResourceWhitelist].map((k: Any) => `${k.group}/${k.kind}`)), kindsOf("chaos"));
+        assert.deepEqual(cs.destinations, [{ name: r.cluster.name, namespace: stage }]);
+      }
     }
   }
   // No project admits another stage's cluster: the only projects are the stages' and the bootstraps.
-  assert.equal(ofKind("AppProject").length, model.environments.reduce((n, env) => n + 1 + env.regions.reduce((m, r) => m + (r.cloud === "aws" ? 3 : 2), 0), 0));
+  assert.equal(ofKind("AppProject").length, model.environments.reduce((n, env) => n + 1 + env.regions.reduce((m, r) => m + (r.cloud === "aws" ? 3 : 2) + (env.settings.chaos ? 1 : 0), 0), 0));
 });
 
 test("a misspelled field anywhere in a generator's output is rejected by the strict validation", () => {
@@ -308,7 +322,8 @@ test("a render whose generator emits a bad object throws before writing, naming 
   const bac = structuredClone(ofKind("BitActorCluster")[0]!.object) as Any;
   bac.spec.zones = ["a"];
   assert.match(validateObject(bac)[0]!.message, /\/spec\/zones must NOT have fewer than 3 items/);
-  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: "no schema for v1/Secret; the render may emit only argoproj.io/v1alpha1/AnalysisTemplate, argoproj.io/v1alpha1/AnalysisRun, argoproj.io/v1alpha1/Rollout, argoproj.io/v1alpha1/Application, argoproj.io/v1alpha1/ApplicationSet, argoproj.io/v1alpha1/AppProject, v1/Service, v1/ConfigMap, apps/v1/Deployment, v1/ServiceAccount, policy/v1/PodDisruptionBudget, networking.k8s.io/v1/NetworkPolicy, security.istio.io/v1/PeerAuthentication, bitnami.com/v1alpha1/SealedSecret, monitoring.coreos.com/v1/PodMonitor, monitoring.coreos.com/v1/PrometheusRule, karpenter.sh/v1/NodePool, karpenter.k8s.aws/v1/EC2NodeClass, apiextensions.k8s.io/v1/CustomResourceDefinition, bitactor.io/v1alpha1/BitActorCluster, velero.io/v1/BackupStorageLocation, velero.io/v1/Schedule, k8s.cni.cncf.io/v1/NetworkAttachmentDefinition" }]);
+  assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: `no schema for v1/Secret; the render may emit only ${KNOWN_KINDS.join(", ")}` }]);
+  assert.ok(KNOWN_KINDS.includes("litmuschaos.io/v1alpha1/ChaosEngine") && !KNOWN_KINDS.includes("v1/Secret"));
   assert.equal(renderRepository(model).size, objects.length);
 });
 

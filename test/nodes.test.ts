@@ -123,7 +123,7 @@ test("the node AppProject allows Karpenter's two kinds and nothing else; only AW
       const elements = appset.spec.generators[0].list.elements as Any[];
       const nodes = elements.filter((e) => e.component === "nodes");
       assert.deepEqual(nodes.map((e) => [e.project, e.path]), region.cloud === "aws" ? [[`${stage}-nodes`, `rollouts/${env.settings.environment}/${region.region}/nodes`]] : []);
-      assert.ok(elements.filter((e) => e.component !== "nodes" && e.component !== "platform").every((e) => e.project === stage));
+      assert.ok(elements.filter((e) => !["nodes", "platform", "chaos"].includes(e.component)).every((e) => e.project === stage));
       assert.equal(appset.spec.template.spec.project, "{{ .project }}");
     }
   }
