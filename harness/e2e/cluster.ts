@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { startControlPlane, type ControlPlane } from "../cluster/control-plane.ts";
@@ -161,7 +161,7 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
   try {
     const dir = cp.dir;
     const kc = cp.kubeconfig;
-    const [schedPort, kcmPort, kwokPort, roMetrics, roHealth, promPort, fixturePort] = await freePorts(7);
+    const [schedPort, kcmPort, kwokPort, roMetrics, roHealth, promPort] = await freePorts(6);
     const start = (name: string, bin: string, args: string[]) => {
       const m = new Managed(`${opts.name}/${name}`, bin, args, join(dir, `${name}.log`));
       extra.push(m);
@@ -217,7 +217,10 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
     const credentials = { server: cp.client.server, token: readFileSync(cp.tokenFile, "utf8"), ca: readFileSync(cp.caFile, "utf8") };
     const fixtureCfg: FixtureConfig[] = opts.fixtures.map((f) => ({ ...f, ...credentials }));
     writeFileSync(join(dir, "fixture.json"), JSON.stringify(fixtureCfg), { mode: 0o600 });
-    const fixture = start("latency-fixture", process.execPath, ["--import", "tsx", join(REPO, "harness", "e2e", "fixture-main.ts"), String(fixturePort), join(dir, "fixture.json")]);
+    // The fixture binds a port of the kernel's choosing and says which (see fixture-main.ts); Prometheus' configuration needs it.
+    const fixture = start("latency-fixture", process.execPath, ["--import", "tsx", join(REPO, "harness", "e2e", "fixture-main.ts"), "0", join(dir, "fixture.json"), join(dir, "fixture.port")]);
+    await waitFor(`${opts.name}: latency fixture's port`, async () => existsSync(join(dir, "fixture.port")), () => fixture.running, () => `--- latency-fixture ---\n${fixture.tail()}`);
+    const fixturePort = Number(readFileSync(join(dir, "fixture.port"), "utf8"));
     mkdirSync(join(dir, "prometheus"));
     writeFileSync(join(dir, "rules.yml"), stringify({ groups: opts.ruleGroups }, { lineWidth: 0 }));
     writeFileSync(join(dir, "prometheus.yml"), stringify(prometheusConfig(opts.podMonitors, `127.0.0.1:${fixturePort}`, [join(dir, "rules.yml")])));

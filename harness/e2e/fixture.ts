@@ -189,8 +189,8 @@ export class FixtureServer {
     }
   }
 
-  async start(port: number, tickMs = 250): Promise<void> {
-    this.address = `127.0.0.1:${port}`;
+  /** Serves on `port` (0: one the kernel picks) and returns the port it listens on. */
+  async start(port: number, tickMs = 250): Promise<number> {
     const loop = async () => {
       try {
         await this.tick();
@@ -228,6 +228,9 @@ export class FixtureServer {
       this.server!.once("error", reject);
       this.server!.listen(port, "127.0.0.1", resolve);
     });
+    const bound = (this.server.address() as { port: number }).port;
+    this.address = `127.0.0.1:${bound}`;
+    return bound;
   }
 
   async stop(): Promise<void> {
