@@ -40,7 +40,9 @@ test("the test tree differs from the committed tree only by its URL, its Prometh
     assert.deepEqual(unexplainedDifferences(committed, testTree, removed), []);
     // The edits did happen: every Application, ApplicationSet and AppProject names the local URL.
     const argo = [...testTree.values()].filter((o) => /^(Application|ApplicationSet|AppProject)$/.test((o as { kind: string }).kind));
-    assert.equal(argo.length, 2 * 6 + 2);
+    // Per environment root, its project, the ApplicationSets' Application; per stage its ApplicationSet,
+    // workload, platform and (AWS) nodes projects; staging's stage also its chaos project.
+    assert.equal(argo.length, 2 * 6 + 2 + 1);
     for (const o of argo) assert.ok(JSON.stringify(o).includes(url), (o as { kind: string }).kind);
     assert.ok(!JSON.stringify([...testTree.values()]).includes("aps-workspaces"), "no managed Prometheus address is left");
     assert.equal([...testTree.keys()].filter((p) => p.startsWith("rollouts/production/")).every((p) => p.startsWith("rollouts/production/us-east-1/")), true);
