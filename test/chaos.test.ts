@@ -91,10 +91,14 @@ test("the session CronJob runs every engine of the stage one at a time, stops at
   assert.equal(cron.spec.schedule, "0 10 * * 2");
   assert.equal(cron.spec.concurrencyPolicy, "Forbid");
   const script = cron.spec.jobTemplate.spec.template.spec.containers[0]!.command[2]!;
-  const list = /^for engine in (.*); do$/m.exec(script)![1]!.split(" ");
-  assert.deepEqual([...list].sort(), byKind("ChaosEngine").filter((o) => o.object.metadata.namespace === "staging-us-east-1").map((o) => o.object.metadata.name).sort());
-  // Mildest first: every component's pod-delete before any node is drained.
-  assert.ok(list.indexOf("alpha-calculator-node-drain") > list.indexOf("alpha-calculator-pod-delete"));
+  const runs = /^for run in (.*); do$/m.exec(script)![1]!.split(" ");
+  assert.deepEqual(runs.map((r) => r.split("/")[0]).sort(), byKind("ChaosEngine").filter((o) => o.object.metadata.namespace === "staging-us-east-1").map((o) => o.object.metadata.name).sort());
+  // Each engine's ChaosResult is <engine>-<fault>: the fault is rendered with it, never looked up.
+  for (const r of runs) assert.ok(r.split("/")[0]!.endsWith(`-${r.split("/")[1]}`), r);
+  // Mildest first: every pod fault of every component before any node is drained.
+  const faults = runs.map((r) => r.split("/")[1]!);
+  assert.deepEqual(faults, [...faults].sort((a, b) => FAULTS.indexOf(a as never) - FAULTS.indexOf(b as never)));
+  assert.ok(faults.lastIndexOf("pod-network-latency") < faults.indexOf("node-drain"));
   assert.match(script, /if \[ "\$\{verdict\}" != "Pass" \]; then exit 1; fi/);
   const dir = mkdtempSync(join(tmpdir(), "bitactor-chaos-"));
   writeFileSync(join(dir, "session.sh"), `#!/usr/bin/env bash\n${script}\n`);

@@ -65,7 +65,8 @@ export class StageChaos extends Construct {
     const stage = stageId(props.environment.environment, region.region);
     const labels = { ...props.labels };
     const components = Object.keys(region.components).sort();
-    const engines: string[] = [];
+    /** `<engine>/<fault>` in session order; the fault names the engine's ChaosResult (`<engine>-<fault>`). */
+    const runs: string[] = [];
 
     for (const componentId of components) {
       const component = catalog.components[componentId]!;
@@ -114,7 +115,7 @@ export class StageChaos extends Construct {
       };
       for (const fault of FAULTS) {
         const name = names.chaosEngine(componentId, fault);
-        engines.push(name);
+        runs.push(`${name}/${fault}`);
         emit(this, name, {
           toJSON: () => ({
             apiVersion: LITMUS_API,
@@ -181,16 +182,20 @@ export class StageChaos extends Construct {
       subjects: [{ kind: "ServiceAccount", name: names.chaosRunner, namespace: stage }],
     }));
 
+    // Fault by fault across the components (FAULTS' order), so no node is drained before every pod fault passed.
+    const order = (run: string) => FAULTS.indexOf(run.split("/")[1] as Fault);
+    runs.sort((a, b) => order(a) - order(b));
     // The session: one engine at a time (two faults at once would make each other's probes fail),
     // waiting for each; the first failed verdict ends the session with the Job failed.
     const wait = chaos.durationSeconds + 180;
     const script = [
       "set -euo pipefail",
-      `for engine in ${engines.join(" ")}; do`,
+      `for run in ${runs.join(" ")}; do`,
+      '  engine="${run%/*}"; fault="${run#*/}"',
       '  echo "$(date -u +%FT%TZ) starting ${engine}"',
       '  kubectl patch chaosengine "${engine}" --type merge -p \'{"spec":{"engineState":"active"}}\'',
       `  kubectl wait chaosengine "\${engine}" --for=jsonpath='{.status.engineStatus}'=completed --timeout=${wait}s`,
-      '  verdict="$(kubectl get chaosresult "${engine}-$(kubectl get chaosengine "${engine}" -o jsonpath=\'{.spec.experiments[0].name}\')" -o jsonpath=\'{.status.experimentStatus.verdict}\')"',
+      '  verdict="$(kubectl get chaosresult "${engine}-${fault}" -o jsonpath=\'{.status.experimentStatus.verdict}\')"',
       '  echo "$(date -u +%FT%TZ) ${engine}: ${verdict}"',
       '  if [ "${verdict}" != "Pass" ]; then exit 1; fi',
       "done",
@@ -221,7 +226,7 @@ export class StageChaos extends Construct {
         jobTemplate: {
           spec: {
             backoffLimit: 0,
-            activeDeadlineSeconds: engines.length * wait + 300,
+            activeDeadlineSeconds: runs.length * wait + 300,
             template: {
               metadata: { labels: { ...LITMUS_POD_LABELS, [LABEL.name]: names.chaosTrigger }, annotations: { [ISTIO.inject]: "false" } },
               spec: {
