@@ -16,8 +16,8 @@ import { stringify } from "yaml";
 import { main } from "./lib/run.ts";
 import { readRendered } from "./lib/tree.ts";
 import { isCrd, parseFiles, targetCrds, type KubeObject } from "./lib/objects.ts";
+import { kubectlBin } from "./lib/live.ts";
 
-const kubectlBin = () => process.env.KUBECTL ?? "kubectl";
 
 function kubectl(context: string | undefined, args: readonly string[], input?: string): string {
   const r = spawnSync(kubectlBin(), [...(context ? ["--context", context] : []), ...args], { encoding: "utf8", input, maxBuffer: 1 << 28 });

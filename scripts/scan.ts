@@ -12,9 +12,9 @@
 // tests plant problems in a copy).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { main } from "./lib/run.ts";
 import { readInputs } from "./lib/inputs.ts";
 import { readRendered } from "./lib/tree.ts";
@@ -31,7 +31,6 @@ function run(program: string, args: readonly string[], cwd: string): { status: n
 }
 
 async function sourceFiles(root: string, dir: string): Promise<string[]> {
-  const { readdir } = await import("node:fs/promises");
   const out: string[] = [];
   for (const e of await readdir(join(root, dir), { withFileTypes: true }).catch(() => [])) {
     const p = join(dir, e.name);
@@ -98,7 +97,7 @@ await main(async () => {
     findings.push(...semgrepFindings(report));
   }
   const semgrepSeconds = (Date.now() - t1) / 1000;
-  for (const d of dirs) for (const f of await sourceFiles(root, d)) problems.push(...nosemgrepIssues(relative(root, join(root, f)), await readFile(join(root, f), "utf8")));
+  for (const d of dirs) for (const f of await sourceFiles(root, d)) problems.push(...nosemgrepIssues(f, await readFile(join(root, f), "utf8")));
 
   const v = toolVersions();
   for (const f of findings) console.log(formatFinding(f));

@@ -11,7 +11,8 @@ import { names } from "../../generators/naming.ts";
  * `KUBECTL` names another binary.
  */
 
-const kubectlBin = () => process.env.KUBECTL ?? "kubectl";
+/** The kubectl the commands run: `KUBECTL` or kubectl on PATH. */
+export const kubectlBin = () => process.env.KUBECTL ?? "kubectl";
 
 export class LiveUnavailable extends Error {}
 
