@@ -4,6 +4,7 @@ import type { Catalog, Environment, RegionSettings, RepositoryModel } from "./in
 import { CHAOS, LABEL, MANAGED_BY, NODES, PART_OF, PLATFORM, SHARED, paths, podSelector, stageId } from "./naming.ts";
 import { BitActorClusterResources } from "./constructs/bitactor-cluster.ts";
 import { VeleroBackups } from "./constructs/velero-backups.ts";
+import { DrDrill } from "./constructs/dr-drill.ts";
 import { StageAcceleratedNetworks } from "./constructs/accelerated-networks.ts";
 import { BlueGreenServices } from "./constructs/blue-green-services.ts";
 import { BlueGreenRollout } from "./constructs/blue-green-rollout.ts";
@@ -87,6 +88,8 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
   const platform = new FolderChart(paths.platform(e, region.region));
   new BitActorClusterResources(platform, "bitactor", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   new VeleroBackups(platform, "backups", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
+  const drill = env.settings.backup.drill;
+  if (drill) new DrDrill(platform, "drill", { catalog, environment: env.settings, drill, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   return [shared, platform, ...nodes, ...chaos, ...Object.keys(region.components).sort().map((componentId) => {
     const component = catalog.components[componentId]!;
     const chart = new FolderChart(paths.component(e, region.region, componentId), namespace);

@@ -44,11 +44,25 @@ export const PLATFORM_KINDS = [
   { group: "bitactor.io", kind: "BitActorCluster" },
 ] as const;
 
-/** The platform project's namespaced kinds: Velero's, in Velero's namespace only. */
+/**
+ * The platform project's namespaced kinds: Velero's in Velero's namespace, and the restore drill's
+ * (constructs/dr-drill.ts): its CronJob, account, Roles, resource modifiers, the scratch namespace's
+ * zero-pod quota and its alert rules.
+ */
 export const BACKUP_KINDS = [
   { group: "velero.io", kind: "BackupStorageLocation" },
   { group: "velero.io", kind: "Schedule" },
+  { group: "batch", kind: "CronJob" },
+  { group: "", kind: "ServiceAccount" },
+  { group: "", kind: "ConfigMap" },
+  { group: "", kind: "ResourceQuota" },
+  { group: "rbac.authorization.k8s.io", kind: "Role" },
+  { group: "rbac.authorization.k8s.io", kind: "RoleBinding" },
+  { group: "monitoring.coreos.com", kind: "PrometheusRule" },
 ] as const;
+
+/** The platform project's cluster-scoped kinds when the environment drills: the scratch namespace too. */
+export const DRILL_CLUSTER_KINDS = [{ group: "", kind: "Namespace" }] as const;
 
 /** The chaos project's namespaced kinds (constructs/chaos.ts), in the stage namespace only. */
 export const CHAOS_KINDS = [

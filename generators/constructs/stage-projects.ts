@@ -3,7 +3,8 @@ import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppP
 import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names, stageId } from "../naming.ts";
-import { BACKUP_KINDS, CHAOS_CLUSTER_KINDS, CHAOS_KINDS, NODE_KINDS, PLATFORM_KINDS, SEALED_SECRET_KIND, WORKLOAD_KINDS } from "./environment-projects.ts";
+import { drillNames } from "./dr-drill.ts";
+import { BACKUP_KINDS, DRILL_CLUSTER_KINDS, CHAOS_CLUSTER_KINDS, CHAOS_KINDS, NODE_KINDS, PLATFORM_KINDS, SEALED_SECRET_KIND, WORKLOAD_KINDS } from "./environment-projects.ts";
 
 export interface StageProjectsProps {
   readonly environment: EnvironmentSettings;
@@ -27,8 +28,11 @@ export interface StageProjectsProps {
  * - `<stage>-chaos` (only where the environment has chaos experiments): Litmus' ChaosEngines, the
  *   accounts and roles of its runner and of the session CronJob, their NetworkPolicy, and node-drain's
  *   ClusterRole and binding; no other project admits a ChaosEngine, so production cannot run one.
- * - `<stage>-platform`: the BitActorCluster CRD and the stage's BitActorCluster, and its Velero
- *   BackupStorageLocation and Schedule in Velero's namespace; nothing else.
+ * - `<stage>-platform`: the BitActorCluster CRD and the stage's BitActorCluster, its Velero
+ *   BackupStorageLocation and Schedule in Velero's namespace, and where the environment drills, the
+ *   restore drill's CronJob, account, roles and alert rules and its scratch namespace `<stage>-drill`
+ *   (Argo CD checks only namespaced objects against the destinations, AppProject.IsResourcePermitted in
+ *   pkg/apis/application/v1alpha1, so the project would admit any Namespace: the render emits this one only).
  * Why per stage, in the ApplicationSets' folder: Argo CD deletes an Application's objects only where
  * its project still admits them (controller/appcontroller.go, getPermittedAppLiveObjects), so a
  * removed region's projects must outlive its Applications. Argo CD prunes in the reverse order of
@@ -91,8 +95,9 @@ export class StageProjects extends Construct {
         destinations: [
           { name: r.cluster.name, namespace: stage },
           { name: r.cluster.name, namespace: s.backup.namespace },
+          ...(s.backup.drill ? [{ name: r.cluster.name, namespace: drillNames.namespace(stage) }] : []),
         ],
-        clusterResourceWhitelist: PLATFORM_KINDS.map((k) => ({ ...k })),
+        clusterResourceWhitelist: [...PLATFORM_KINDS, ...(s.backup.drill ? DRILL_CLUSTER_KINDS : [])].map((k) => ({ ...k })),
         namespaceResourceWhitelist: BACKUP_KINDS.map((k) => ({ ...k })),
       },
     }));

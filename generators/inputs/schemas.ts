@@ -295,6 +295,19 @@ export const environmentSchema = {
         schedule: { type: "string", pattern: "^\\S+( \\S+){4}$" },
         // Go duration in whole hours or minutes (Velero's ttl is a metav1.Duration).
         ttl: { type: "string", pattern: "^[1-9][0-9]*(h|m)$" },
+        // The monthly restore drill (generators/constructs/dr-drill.ts); absent = none.
+        drill: {
+          type: "object",
+          additionalProperties: false,
+          required: ["schedule", "rtoSeconds", "image", "pushgateway"],
+          properties: {
+            schedule: { type: "string", pattern: "^\\S+( \\S+){4}$" },
+            // At least a minute (a restore is never faster), at most an hour (longer is no objective for a trading stage).
+            rtoSeconds: seconds(60, 3600),
+            image: digestRef,
+            pushgateway: { type: "string", pattern: "^https?://[^/\\s]+$" },
+          },
+        },
       },
     },
     monitoring: {

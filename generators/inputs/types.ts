@@ -292,7 +292,13 @@ export interface EnvironmentSettings {
    * Velero backups of each stage's namespace: where Velero runs, how often (cron, in the cluster's
    * time zone, UTC) and how long a backup is kept (a Go duration, e.g. `168h`).
    */
-  readonly backup: { readonly namespace: string; readonly schedule: string; readonly ttl: string };
+  readonly backup: {
+    readonly namespace: string;
+    readonly schedule: string;
+    readonly ttl: string;
+    /** The restore drill of every stage (generators/constructs/dr-drill.ts); absent: none. */
+    readonly drill?: DrillSettings;
+  };
   /** LitmusChaos experiments against this environment's Rollouts; absent: none (generators/constructs/chaos.ts). */
   readonly chaos?: ChaosSettings;
   /** In-cluster monitoring the NetworkPolicies admit: Prometheus scraping, and the tracing backend. */
@@ -301,6 +307,21 @@ export interface EnvironmentSettings {
     readonly prometheusPodLabels: Readonly<Record<string, string>>;
     readonly tracingPort: number;
   };
+}
+
+/**
+ * The restore drill: the newest completed Velero backup of a stage restored into `<stage>-drill`,
+ * checked, timed against the RTO, and its result pushed where Prometheus and the dashboard see it.
+ */
+export interface DrillSettings {
+  /** When the in-cluster CronJob runs it (five cron fields, UTC). */
+  readonly schedule: string;
+  /** The recovery time objective the restore is measured against, in seconds. */
+  readonly rtoSeconds: number;
+  /** The drill's image, by digest: bash, kubectl and curl. */
+  readonly image: string;
+  /** The Prometheus Pushgateway the result is pushed to (scraped with honor_labels). */
+  readonly pushgateway: string;
 }
 
 /** How Argo Rollouts authenticates to a region's Prometheus. */

@@ -22,6 +22,8 @@ import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role
 import { ClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
 import { ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
 import { CronJob } from "kubernetes-models/batch/v1/CronJob";
+import { Namespace } from "kubernetes-models/v1/Namespace";
+import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
 import { ChaosEngineModel } from "./litmus.ts";
 import { BitActorClusterModel } from "./bitactor-cluster-model.ts";
 import { BackupStorageLocationModel, NetworkAttachmentDefinitionModel, ScheduleModel } from "./crd-models.ts";
@@ -59,6 +61,8 @@ const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator }
   "rbac.authorization.k8s.io/v1/ClusterRole": ClusterRole,
   "rbac.authorization.k8s.io/v1/ClusterRoleBinding": ClusterRoleBinding,
   "batch/v1/CronJob": CronJob,
+  "v1/Namespace": Namespace,
+  "v1/ResourceQuota": ResourceQuota,
 };
 
 export const KNOWN_KINDS = Object.keys(MODELS);
