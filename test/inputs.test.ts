@@ -222,6 +222,24 @@ const cases: Case[] = [
     expect: [{ file: "environments/production/environment.yaml", field: "/backup/schedule", message: /"\*\/30 \* \* \* \*" leaves 30 minutes between backups; at most 15/, lineOf: "schedule:" }],
   },
   {
+    name: "a restore drill RTO under a minute",
+    mutate: replace("environments/production/environment.yaml", "    rtoSeconds: 300\n", "    rtoSeconds: 30\n"),
+    expect: [{ file: "environments/production/environment.yaml", field: "/backup/drill/rtoSeconds", message: /must be >= 60/, lineOf: "    rtoSeconds: 30" }],
+  },
+  {
+    name: "a misspelled restore drill field",
+    mutate: replace("environments/staging/environment.yaml", "    rtoSeconds: 300\n", "    rtoSecond: 300\n"),
+    expect: [
+      { file: "environments/staging/environment.yaml", field: "/backup/drill/rtoSecond", message: /unknown key "rtoSecond"; allowed keys: schedule, rtoSeconds, image, pushgateway/, lineOf: "    rtoSecond: 300" },
+      { file: "environments/staging/environment.yaml", field: "/backup/drill", message: /missing required key "rtoSeconds"/, lineOf: "    schedule: \"0 6 1" },
+    ],
+  },
+  {
+    name: "a Pushgateway address with a path (the drill appends /metrics/job/...)",
+    mutate: replace("environments/staging/environment.yaml", "pushgateway: http://prometheus-pushgateway.monitoring.svc.cluster.local:9091\n", "pushgateway: http://prometheus-pushgateway.monitoring.svc.cluster.local:9091/metrics\n"),
+    expect: [{ file: "environments/staging/environment.yaml", field: "/backup/drill/pushgateway", message: /must match/, lineOf: "    pushgateway:" }],
+  },
+  {
     name: "a backup schedule that skips the weekend",
     mutate: replace("environments/staging/environment.yaml", 'schedule: "*/15 * * * *"', 'schedule: "*/15 * * * 1-5"'),
     expect: [{ file: "environments/staging/environment.yaml", field: "/backup/schedule", message: /does not run every hour of every day/, lineOf: "schedule:" }],

@@ -20,16 +20,27 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
     assert.equal(path.split("/").pop(), `${object.kind.toLowerCase()}-${object.metadata.name}.yaml`);
     assert.doesNotMatch(object.metadata.name, /-c8[0-9a-f]{6,}$/, "cdk8s hash suffix");
     const m = /^rollouts\/([^/]+)\/([^/]+)\//.exec(path);
-    // The node pools are cluster-scoped; everything else under rollouts/<env>/<region>/ is in the stage's namespace.
-    const clusterScoped = /\/(nodes|platform)\//.test(path) || /^Cluster(Role|RoleBinding)$/.test(object.kind);
-    if (m) assert.equal(object.metadata.namespace, object.apiVersion === "velero.io/v1" ? "velero" : clusterScoped ? undefined : `${m[1]}-${m[2]}`);
+    if (!m) continue;
+    const stage = `${m[1]}-${m[2]}`;
+    // The node pools, the CRD, the BitActorCluster and the drill's scratch Namespace are cluster-scoped;
+    // Velero's objects and the drill's CronJob, account, modifiers and own Role are in Velero's namespace;
+    // the drill's quota and cleaning Role in the scratch one; everything else in the stage's namespace.
+    const expected = /\/nodes\//.test(path) || /^(Cluster(Role|RoleBinding)|CustomResourceDefinition|BitActorCluster|Namespace)$/.test(object.kind)
+      ? undefined
+      : object.apiVersion === "velero.io/v1" || object.metadata.name.startsWith(`${stage}-dr-drill`)
+        ? "velero"
+        : object.metadata.name === "no-pods" || object.metadata.name === "dr-drill-cleaner"
+          ? `${stage}-drill`
+          : stage;
+    assert.equal(object.metadata.namespace, expected, path);
   }
   // 7 stages × (5 components × 15 objects + a trading dashboard + 10 shared objects), 5 AWS stages × 4
   // pools × (NodePool + EC2NodeClass), 7 × (BitActorCluster CRD + resource + Velero location and schedule), 7 ApplicationSets,
   // 7 stages × (2 AppProjects + 1 for the 5 AWS stages' nodes), 2 × 3 bootstrap objects (an
   // AppProject, the root and the Application of the ApplicationSets); staging's one stage has chaos:
-  // 5 components × 4 ChaosEngines + 10 objects around them, and its chaos AppProject.
-  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1));
+  // 5 components × 4 ChaosEngines + 10 objects around them, and its chaos AppProject; every stage has
+  // a restore drill: scratch Namespace, quota, modifiers, CronJob, account, 3 Roles and bindings, alert rules.
+  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 12);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -158,7 +169,9 @@ test("CreateNamespace only where the Application's project admits a Namespace (e
     assert.deepEqual(JSON.parse(no), { spec: { syncPolicy: { syncOptions: ["PruneLast=true"] } } });
     for (const el of spec.generators[0].list.elements) {
       const admits = (projects.get(el.project)!.clusterResourceWhitelist as { group: string; kind: string }[]).some((k) => k.group === "" && k.kind === "Namespace");
-      assert.equal(el.createNamespace, String(admits), `${object.metadata.name} ${el.component} (project ${el.project})`);
+      // The platform project admits one Namespace, the drill's scratch one (rendered in its folder), and
+      // its Application creates no stage namespace: the components' Applications do, with their labels.
+      assert.equal(el.createNamespace, String(admits && el.component !== "platform"), `${object.metadata.name} ${el.component} (project ${el.project})`);
       both = admits ? { ...both, yes: both.yes + 1 } : { ...both, no: both.no + 1 };
     }
   }
@@ -247,8 +260,9 @@ test("AppProjects are narrow and per stage: this repo, the stage's cluster and n
       // The BitActorCluster and its CRD only in the platform project, Velero's kinds only in Velero's namespace.
       const pl = at(`${stage}-platform`)!.object.spec as Any;
       assert.deepEqual(new Set([...pl.clusterResourceWhitelist, ...pl.namespaceResourceWhitelist].map((k: Any) => `${k.group}/${k.kind}`)), kindsOf("platform"));
-      assert.deepEqual(pl.namespaceResourceWhitelist, [{ group: "velero.io", kind: "BackupStorageLocation" }, { group: "velero.io", kind: "Schedule" }]);
-      assert.deepEqual(pl.destinations, [{ name: r.cluster.name, namespace: stage }, { name: r.cluster.name, namespace: "velero" }]);
+      // Velero's two kinds and the restore drill's; its scratch namespace is the third destination.
+      assert.deepEqual(pl.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`), ["velero.io/BackupStorageLocation", "velero.io/Schedule", "batch/CronJob", "/ServiceAccount", "/ConfigMap", "/ResourceQuota", "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/RoleBinding", "monitoring.coreos.com/PrometheusRule"]);
+      assert.deepEqual(pl.destinations, [{ name: r.cluster.name, namespace: stage }, { name: r.cluster.name, namespace: "velero" }, { name: r.cluster.name, namespace: `${stage}-drill` }]);
       // The chaos kinds only in the chaos project, which exists only where the environment has chaos.
       const c = at(`${stage}-chaos`);
       if (!env.settings.chaos) assert.equal(c, undefined);
@@ -339,7 +353,8 @@ test("Rollouts label active and preview pods (Argo's ephemeral metadata) and lin
 });
 
 test("every component has a PrometheusRule reading only its own stage, with the catalog's objectives and burn rates", () => {
-  const rules = ofKind("PrometheusRule");
+  // The component rules; each stage's platform folder also holds the restore drill's (test/dr-drill.test.ts).
+  const rules = ofKind("PrometheusRule").filter((r) => !r.path.includes("/platform/"));
   assert.equal(rules.length, ofKind("Rollout").length);
   for (const { path, object } of rules) {
     const ns = object.metadata.namespace!;
