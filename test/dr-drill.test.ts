@@ -11,7 +11,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { committedModel } from "./helpers/repo.ts";
 import { promtool } from "./helpers/tools.ts";
 import { renderObjects, type K8sObject } from "../generators/render.ts";
@@ -119,7 +119,7 @@ const modifiersOf = (stage: string) => {
 };
 
 test("resource modifiers: strict to Velero's types; restored ReplicaSets scale to zero, nothing keeps an owner the restore does not bring", () => {
-  const validate = new Ajv({ allErrors: true, strict: false }).compile(modifiersSchema);
+  const validate = new Ajv({ allErrors: true, strict: false }).compile<unknown>(modifiersSchema);
   const modifiers = modifiersOf(STAGE);
   assert.ok(validate(modifiers), JSON.stringify(validate.errors));
   assert.deepEqual(modifiers.resourceModifierRules.map((r) => r.conditions.groupResource), [...DRILL_RESOURCES]);

@@ -121,19 +121,23 @@ let contract: { address: string; close(): Promise<void> };
 
 before(async () => {
   const pods = fakePods(model.catalog, stageObjects.filter((o) => o.object.kind === "Rollout").map((o) => o.object));
-  contract = await serveContract(model.catalog, region, pods);
+  // The stage's last restore drill passed two days ago, as the Pushgateway serves it.
+  contract = await serveContract(model.catalog, region, pods, { stage: namespace, lastRunSecondsAgo: 2 * 86400 });
   prom = await startStagePrometheus({
     podMonitors: stageObjects.filter((o) => o.object.kind === "PodMonitor").map((o) => o.object as unknown as PodMonitorShape),
     ruleGroups: stageObjects.filter((o) => o.object.kind === "PrometheusRule").flatMap((o) => (o.object.spec as { groups: RuleGroup[] }).groups),
     targetsAddress: contract.address,
     ruleInterval: "1s",
+    pushgatewayPath: "/pushgateway",
   });
-  // Wait for the slowest series: every component's SLO ratio over the shortest window (rate needs two scrapes).
+  // Wait for the slowest series: every component's SLO ratio over the shortest window (rate needs two
+  // scrapes), and the drill's result from the Pushgateway.
   const deadline = Date.now() + 60_000;
   for (;;) {
     const r = await prom.query(`count(bitactor:slo_latency_errors:ratio_rate5m{namespace="${namespace}"} >= 0)`);
-    if (Number(r[0]?.value[1] ?? 0) === Object.keys(region.components).length) break;
-    if (Date.now() > deadline) throw new Error("recorded SLO series did not appear within 60 s");
+    const d = await prom.query(`count(bitactor_dr_drill_success{namespace="${namespace}"})`);
+    if (Number(r[0]?.value[1] ?? 0) === Object.keys(region.components).length && Number(d[0]?.value[1] ?? 0) === 1) break;
+    if (Date.now() > deadline) throw new Error("recorded SLO series or the drill's result did not appear within 60 s");
     await new Promise((res) => setTimeout(res, 500));
   }
 });
@@ -145,7 +149,8 @@ after(async () => {
 
 test("real Prometheus: every rule group of the stage evaluates without error; no alert is pending or firing on healthy pods", async () => {
   const rules = await prom.api<{ groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] }>("rules");
-  assert.equal(rules.groups.length, 3 * Object.keys(region.components).length);
+  // Three groups per component, and the restore drill's.
+  assert.equal(rules.groups.length, 3 * Object.keys(region.components).length + 1);
   for (const g of rules.groups) for (const r of g.rules) assert.equal(r.health, "ok", `${g.name} ${r.name}: ${r.lastError}`);
   const alerts = await prom.api<{ alerts: { labels: Record<string, string>; state: string }[] }>("alerts");
   assert.deepEqual(alerts.alerts, []);
@@ -195,9 +200,18 @@ test("real Prometheus: every query of every dashboard of the stage parses and re
       }
     }
   }
-  assert.equal(queries, 90, "every panel query of the six dashboards was run");
+  assert.equal(queries, 94, "every panel query of the six dashboards was run");
   const trading = await prom.query(`max by (symbol) (${model.catalog.businessMetrics.pnl}{namespace="${namespace}", rollout_role="active"})`);
   assert.deepEqual(trading.map((s) => s.metric.symbol).sort(), [...SYMBOLS]);
+  // The drill panels show what the Pushgateway holds for this stage: passed, 48 s of 300 s, two days ago.
+  const tradingBoard = jsonOf(here.find((d) => jsonOf(d.object).uid === "bitactor-trading")!.object);
+  const drill = async (title: string) => {
+    const p = tradingBoard.panels.find((x: Any) => x.title === title);
+    return Promise.all(p.targets.map(async (t: Any) => Math.round(Number((await prom.query(t.expr.replaceAll("$namespace", namespace)))[0]!.value[1]) * 100) / 100));
+  };
+  assert.deepEqual(await drill("DR drill: last result"), [1]);
+  assert.deepEqual(await drill("DR drill: restore time and RTO"), [48, 300]);
+  assert.deepEqual(await drill("DR drill: days since the last one"), [2]);
 });
 
 test("real Prometheus: recorded values match the fixture: p99 under budget, shares, flow by venue", async () => {

@@ -6,6 +6,7 @@ import { dashboards, names } from "../naming.ts";
 import { dashboardJson, type DashboardSpec, type PanelSpec } from "../grafana.ts";
 import { ComponentQueries, RECORD, durationText, sloWindows } from "../slo-promql.ts";
 import { SIDECAR_LABEL } from "../validate/dashboards.ts";
+import { DRILL_ALERTS, DRILL_METRICS, DRILL_STALE_DAYS } from "./dr-drill.ts";
 
 /**
  * Label (and value) Grafana's dashboard sidecar looks for on ConfigMaps: the Grafana Helm chart's
@@ -143,10 +144,11 @@ export function tradingDashboard(props: DashboardProps): DashboardSpec {
   const sym = catalog.symbolLabel;
   const stage = `${catalog.namespaceLabel}="$namespace", ${catalog.roleLabel}="active"`;
   const gauge = (name: string) => `max by (${sym}) (${name}{${stage}})`;
+  const drill = `${catalog.namespaceLabel}="$namespace"`;
   return {
     uid: dashboards.tradingUid,
     title: "BitActor / trading",
-    description: "Order flow by venue, P&L, positions and risk exposure by symbol.",
+    description: "Order flow by venue, P&L, positions and risk exposure by symbol, and the stage's last restore drill.",
     tags: ["bitactor", "trading"],
     namespace: props.namespace,
     namespaceLabel: props.catalog.namespaceLabel,
@@ -192,6 +194,36 @@ export function tradingDashboard(props: DashboardProps): DashboardSpec {
         unit: "currencyUSD",
         width: 12,
         queries: [{ expr: `topk(20, ${gauge(b.riskExposure)})`, legendFormat: `{{${sym}}}`, instant: true }],
+      },
+      // The stage's restore drill (constructs/dr-drill.ts), as its last push to the Pushgateway left it.
+      {
+        title: "DR drill: last result",
+        description: "Whether the last monthly restore drill of this stage passed every check (docs/disaster-recovery.md, Drill).",
+        type: "stat",
+        unit: "bool_yes_no",
+        width: 8,
+        threshold: { value: 1, redWhen: "below" },
+        queries: [{ expr: `max(${DRILL_METRICS.success}{${drill}})`, legendFormat: "passed", instant: true }],
+      },
+      {
+        title: "DR drill: restore time and RTO",
+        description: "Seconds the last drill's restore took, and the recovery time objective it is held to.",
+        type: "stat",
+        unit: "s",
+        width: 8,
+        queries: [
+          { expr: `max(${DRILL_METRICS.restoreSeconds}{${drill}})`, legendFormat: "restore", instant: true },
+          { expr: `max(${DRILL_METRICS.rtoSeconds}{${drill}})`, legendFormat: "RTO", instant: true },
+        ],
+      },
+      {
+        title: "DR drill: days since the last one",
+        description: `Days since the last drill ran; the ${DRILL_ALERTS.notRun} alert fires after ${DRILL_STALE_DAYS}.`,
+        type: "stat",
+        unit: "d",
+        width: 8,
+        threshold: { value: DRILL_STALE_DAYS, redWhen: "above" },
+        queries: [{ expr: `(time() - max(${DRILL_METRICS.lastRun}{${drill}})) / 86400`, legendFormat: "days", instant: true }],
       },
     ],
   };

@@ -3,6 +3,7 @@ import type { Catalog, RegionSettings } from "../../generators/inputs/types.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../generators/constructs/pod-monitor.ts";
 import type { K8sObject } from "../../generators/render.ts";
 import { targetGroups } from "../e2e/fixture.ts";
+import { DRILL_JOB, DRILL_METRICS } from "../../generators/constructs/dr-drill.ts";
 import { productionRate } from "../e2e/scenarios.ts";
 import { leText, shareAtMost, type Latency, type LeSpelling } from "../e2e/latency.ts";
 
@@ -96,8 +97,29 @@ export function exposition(catalog: Catalog, region: RegionSettings, p: FakePod,
   return lines.join("\n") + "\n";
 }
 
-/** Serves `/targets` (HTTP SD) and `/metrics?pod=<name>` for the pods. */
-export async function serveContract(catalog: Catalog, region: RegionSettings, pods: readonly FakePod[]): Promise<{ address: string; close(): Promise<void> }> {
+/**
+ * What the Pushgateway serves for a stage whose last restore drill passed (constructs/dr-drill.ts
+ * pushes it): the grouping key's labels on every series, as the Pushgateway adds them.
+ */
+export function drillExposition(catalog: Catalog, stage: string, lastRunSecondsAgo: number): string {
+  const labels = `{job="${DRILL_JOB}",${catalog.namespaceLabel}="${stage}"}`;
+  const values: Record<keyof typeof DRILL_METRICS, number> = {
+    success: 1,
+    restoreSeconds: 48,
+    rtoSeconds: 300,
+    backupAgeSeconds: 412,
+    itemsRestored: 57,
+    missingObjects: 0,
+    lastRun: Math.round(Date.now() / 1000 - lastRunSecondsAgo),
+  };
+  return Object.entries(values).map(([k, v]) => `# TYPE ${DRILL_METRICS[k as keyof typeof DRILL_METRICS]} gauge\n${DRILL_METRICS[k as keyof typeof DRILL_METRICS]}${labels} ${v}\n`).join("");
+}
+
+/**
+ * Serves `/targets` (HTTP SD) and `/metrics?pod=<name>` for the pods, and with `drill`, the stage's
+ * restore drill result at `/pushgateway` (a Pushgateway's /metrics).
+ */
+export async function serveContract(catalog: Catalog, region: RegionSettings, pods: readonly FakePod[], drill?: { readonly stage: string; readonly lastRunSecondsAgo: number }): Promise<{ address: string; close(): Promise<void> }> {
   const start = Date.now();
   let address = "";
   const server: Server = createServer((req, res) => {
@@ -105,6 +127,11 @@ export async function serveContract(catalog: Catalog, region: RegionSettings, po
     if (url.pathname === "/targets") {
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify(targetGroups(pods.map((p) => p.pod), address)));
+      return;
+    }
+    if (drill && url.pathname === "/pushgateway") {
+      res.setHeader("content-type", "text/plain; version=0.0.4");
+      res.end(drillExposition(catalog, drill.stage, drill.lastRunSecondsAgo));
       return;
     }
     const pod = pods.find((p) => p.pod.metadata.name === url.searchParams.get("pod"));

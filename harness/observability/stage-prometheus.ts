@@ -34,11 +34,19 @@ export async function startStagePrometheus(opts: {
   readonly ruleGroups: readonly RuleGroup[];
   readonly targetsAddress: string;
   readonly ruleInterval: string;
+  /**
+   * Also scrape a Pushgateway at this path of `targetsAddress`, keeping the pushed labels
+   * (honor_labels: what the pushgateway chart's ServiceMonitor sets, honorLabels: true).
+   */
+  readonly pushgatewayPath?: string;
 }): Promise<StagePrometheus> {
   const dir = mkdtempSync(join(tmpdir(), "bitactor-prometheus-"));
   const cleanup = removeOnExit(dir);
   const [port] = await freePorts(1);
-  const scrape = opts.podMonitors.flatMap((m) => (prometheusConfig(m, opts.targetsAddress) as { scrape_configs: unknown[] }).scrape_configs);
+  const scrape = [
+    ...opts.podMonitors.flatMap((m) => (prometheusConfig(m, opts.targetsAddress) as { scrape_configs: unknown[] }).scrape_configs),
+    ...(opts.pushgatewayPath ? [{ job_name: "pushgateway", honor_labels: true, scrape_interval: "1s", metrics_path: opts.pushgatewayPath, static_configs: [{ targets: [opts.targetsAddress] }] }] : []),
+  ];
   writeFileSync(join(dir, "rules.yml"), stringify({ groups: opts.ruleGroups.map((g) => ({ ...g, interval: opts.ruleInterval })) }, { lineWidth: 0 }));
   writeFileSync(join(dir, "prometheus.yml"), stringify({ global: { evaluation_interval: opts.ruleInterval }, rule_files: [join(dir, "rules.yml")], scrape_configs: scrape }, { lineWidth: 0 }));
   mkdirSync(join(dir, "data"));
