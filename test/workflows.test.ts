@@ -12,6 +12,9 @@ import { ROOT, committedModel } from "./helpers/repo.ts";
 import { actionlint } from "../harness/tools.ts";
 import { manifestIssues, workflowIssues, type ActionsManifest } from "../checks/workflows.ts";
 import { benchMatrix } from "../checks/bench-matrix.ts";
+import { renderObjects } from "../generators/render.ts";
+
+type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const WORKFLOWS = join(ROOT, ".github", "workflows");
 const files = readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml")).sort();
@@ -44,8 +47,8 @@ jobs:
     steps:
 ${steps}`;
 
-test("the workflows: ci, security, kind and bench", () => {
-  assert.deepEqual(files, ["bench.yml", "ci.yml", "kind.yml", "security.yml"]);
+test("the workflows: ci, security, kind, bench and dr-drill", () => {
+  assert.deepEqual(files, ["bench.yml", "ci.yml", "dr-drill.yml", "kind.yml", "security.yml"]);
 });
 
 test("actionlint, with shellcheck over every run: script, finds nothing in .github/workflows/", () => {
@@ -124,4 +127,21 @@ test("bench.yml's self-hosted runners: every node pool's label is declared to ac
   const bench = readFileSync(join(WORKFLOWS, "bench.yml"), "utf8");
   assert.match(bench, /npm run --silent bench:gate -- --matrix/);
   assert.match(bench, /runs-on: \[self-hosted, linux, bare-metal, "\$\{\{ matrix\.runner \}\}"\]/);
+});
+
+test("dr-drill.yml: monthly verify and on-demand drill, behind the dr-drill environment, on the ops runners, outlasting every stage's drill Job", async () => {
+  const w = parse(readFileSync(join(WORKFLOWS, "dr-drill.yml"), "utf8")) as Any;
+  assert.deepEqual(Object.keys(w.on).sort(), ["schedule", "workflow_dispatch"]);
+  assert.deepEqual(w.on.schedule, [{ cron: "0 8 3 * *" }]);
+  for (const [name, job] of Object.entries(w.jobs) as [string, Any][]) {
+    assert.equal(job.environment, "dr-drill", name);
+    assert.deepEqual(job["runs-on"], ["self-hosted", "linux", "bitactor-ops"], name);
+  }
+  assert.match(w.jobs.verify.steps.at(-1).run, /^npm run dr-drill -- --verify$/);
+  assert.equal(w.jobs.drill.steps.at(-1).env.STAGE, "${{ inputs.stage }}");
+  assert.match(w.jobs.drill.steps.at(-1).run, /^npm run dr-drill -- "\$\{STAGE\}"$/);
+  // The workflow waits as long as the longest drill Job may run (its deadline) plus 15 minutes to install and poll.
+  const deadlines = renderObjects(await committedModel()).filter((o) => o.object.kind === "CronJob" && /-dr-drill$/.test(o.object.metadata.name)).map((o) => (o.object as Any).spec.jobTemplate.spec.activeDeadlineSeconds as number);
+  assert.equal(deadlines.length, 7);
+  assert.ok(w.jobs.drill["timeout-minutes"] * 60 >= Math.max(...deadlines) + 15 * 60, `${w.jobs.drill["timeout-minutes"]} minutes < ${Math.max(...deadlines)} s + 15 min`);
 });
