@@ -39,6 +39,22 @@ export function scanFiles(rendered: ReadonlyMap<string, string>): ScanFile[] {
 }
 
 /**
+ * Kinds Trivy must scan apart from everything else. Its checks scoped to one kind by an input
+ * selector (trivy-checks: KSV-0040 to ResourceQuota, KSV-0039 to LimitRange) are applied to every
+ * file of a scan once any file of that kind is in it (trivy pkg/iac/rego/scanner.go,
+ * isPolicyApplicable matches the selector against all inputs), and these two read `spec.hard` /
+ * `spec.limits` of whatever they are given: one ResourceQuota in the tree would make every
+ * NetworkPolicy a "resource quota usage" finding. Scanned on their own, they meet only their kind.
+ */
+export const SCAN_APART_KINDS = ["ResourceQuota", "LimitRange"] as const;
+
+/** Splits the files to scan: those of SCAN_APART_KINDS, and the rest. */
+export function scanGroups(files: readonly ScanFile[]): { readonly apart: ScanFile[]; readonly rest: ScanFile[] } {
+  const apart = files.filter((f) => (SCAN_APART_KINDS as readonly string[]).includes((parse(f.text) as { kind?: string } | null)?.kind ?? ""));
+  return { apart, rest: files.filter((f) => !apart.includes(f)) };
+}
+
+/**
  * Trivy's data for KSV-0125 (images only from trusted registries): the registries of every image the
  * catalog pins, so an image from anywhere else in a rendered object is a finding
  * (trivy-checks checks/kubernetes/uses_untrusted_registry.rego reads data.ksv0125.trusted_registries).

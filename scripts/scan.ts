@@ -19,7 +19,7 @@ import { main } from "./lib/run.ts";
 import { readInputs } from "./lib/inputs.ts";
 import { readRendered } from "./lib/tree.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
-import { formatFinding, nosemgrepIssues, scanFiles, semgrepFindings, trivyFindings, trivyIgnoreIssues, trustedRegistries, type Finding } from "../checks/scan.ts";
+import { formatFinding, nosemgrepIssues, scanFiles, scanGroups, semgrepFindings, trivyFindings, trivyIgnoreIssues, trustedRegistries, type Finding } from "../checks/scan.ts";
 import { REPO, semgrep, toolVersions, trivy } from "../harness/tools.ts";
 
 const SOURCES = ["generators", "scripts", "checks", "harness"];
@@ -57,24 +57,29 @@ await main(async () => {
   const work = await mkdtemp(join(tmpdir(), "bitactor-scan-"));
   let trivySeconds = 0;
   try {
-    const tree = join(work, "tree");
-    for (const f of files) {
-      await mkdir(dirname(join(tree, f.path)), { recursive: true });
-      await writeFile(join(tree, f.path), f.text);
-    }
     const data = join(work, "data");
     await mkdir(data);
     await writeFile(join(data, "ksv0125.json"), JSON.stringify({ ksv0125: { trusted_registries: trustedRegistries(model.catalog) } }));
     if (ignoreText) await writeFile(join(work, "trivyignore.yaml"), ignoreText);
-    const t0 = Date.now();
-    const r = run(trivy(), [
-      "config", "--skip-check-update", "--skip-version-check", "--disable-telemetry", "--quiet",
-      "--format", "json", "--output", join(work, "trivy.json"), "--config-data", data,
-      ...(ignoreText ? ["--ignorefile", join(work, "trivyignore.yaml")] : []), tree,
-    ], work);
-    trivySeconds = (Date.now() - t0) / 1000;
-    if (r.status !== 0) throw new Error(`trivy config failed (exit ${r.status}):\n${r.stderr.trim()}`);
-    findings.push(...trivyFindings(JSON.parse(await readFile(join(work, "trivy.json"), "utf8")), files));
+    // Two scans: ResourceQuotas and LimitRanges apart from the rest (checks/scan.ts SCAN_APART_KINDS).
+    const { apart, rest } = scanGroups(files);
+    for (const [name, group] of [["tree", rest], ["apart", apart]] as const) {
+      if (!group.length) continue;
+      const tree = join(work, name);
+      for (const f of group) {
+        await mkdir(dirname(join(tree, f.path)), { recursive: true });
+        await writeFile(join(tree, f.path), f.text);
+      }
+      const t0 = Date.now();
+      const r = run(trivy(), [
+        "config", "--skip-check-update", "--skip-version-check", "--disable-telemetry", "--quiet",
+        "--format", "json", "--output", join(work, `${name}.json`), "--config-data", data,
+        ...(ignoreText ? ["--ignorefile", join(work, "trivyignore.yaml")] : []), tree,
+      ], work);
+      trivySeconds += (Date.now() - t0) / 1000;
+      if (r.status !== 0) throw new Error(`trivy config failed (exit ${r.status}):\n${r.stderr.trim()}`);
+      findings.push(...trivyFindings(JSON.parse(await readFile(join(work, `${name}.json`), "utf8")), files));
+    }
   } finally {
     await rm(work, { recursive: true, force: true });
   }

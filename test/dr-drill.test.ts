@@ -46,7 +46,7 @@ test("every stage renders its drill from data: schedule, RTO, backup age from th
       assert.deepEqual(env, { STAGE: stage, VELERO_NAMESPACE: "velero", DRILL_NAMESPACE: `${stage}-drill`, RTO_SECONDS: "300", MAX_BACKUP_AGE_SECONDS: "1800", PUSHGATEWAY: drill.pushgateway, POLL_SECONDS: "5", OVERRUN_SECONDS: "600" });
       const folder = `rollouts/${e.settings.environment}/${r.region}/platform/`;
       const quota = at(`${folder}resourcequota-no-pods.yaml`) as K8sObject & { spec: { hard: Record<string, string> } };
-      assert.deepEqual([quota.metadata.namespace, quota.spec.hard], [`${stage}-drill`, { pods: "0" }]);
+      assert.deepEqual([quota.metadata.namespace, quota.spec.hard], [`${stage}-drill`, { pods: "0", "requests.cpu": "0", "requests.memory": "0", "limits.cpu": "0", "limits.memory": "0" }]);
       // The only Namespace the platform Application creates is the scratch one (its project could create any).
       assert.deepEqual(objects.filter((o) => o.path.startsWith(folder) && o.object.kind === "Namespace").map((o) => o.object.metadata.name), [`${stage}-drill`]);
       const project = at(`applicationsets/${e.settings.environment}/appproject-${stage}-platform.yaml`) as K8sObject & { spec: { destinations: { namespace: string }[]; clusterResourceWhitelist: { kind: string }[] } };

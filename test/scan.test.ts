@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ROOT, removeRepo, scratchRepo } from "./helpers/repo.ts";
-import { nosemgrepIssues, scanFiles, trivyIgnoreIssues, trustedRegistries } from "../checks/scan.ts";
+import { nosemgrepIssues, scanFiles, scanGroups, trivyIgnoreIssues, trustedRegistries } from "../checks/scan.ts";
 import { committedModel } from "./helpers/repo.ts";
 
 const HEADER = "# Rendered by `npm run render` from engine/ and environments/. Do not edit: change the inputs and render.\n";
@@ -26,6 +26,16 @@ spec:
       image: docker.io/library/busybox@sha256:${"1".repeat(64)}
       securityContext:
         privileged: true
+`);
+    // A quota that bounds pods only: KSV-0040 on it, and on nothing else (checks/scan.ts SCAN_APART_KINDS).
+    await writeFile(join(dir, shared, "resourcequota-pods.yaml"), `${HEADER}apiVersion: v1
+kind: ResourceQuota
+metadata:
+  name: pods
+  namespace: staging-us-east-1
+spec:
+  hard:
+    pods: "40"
 `);
     // Trivy knows no Rollouts: the scan shows it each Rollout's pod template.
     const rollout = "rollouts/staging/us-east-1/order-engine/rollout-order-engine.yaml";
@@ -51,6 +61,7 @@ export const read = (f: string) => readFileSync(f, "utf8");
     assert.match(out, new RegExp(`${shared}/pod-debug\\.yaml:\\d+: trivy KSV-0017 \\(HIGH\\): Privileged`));
     assert.match(out, new RegExp(`${shared}/pod-debug\\.yaml:\\d+: trivy KSV-0125 \\(MEDIUM\\): Restrict container images to trusted registries`));
     assert.match(out, new RegExp(`${rollout}: trivy KSV-0017 \\(HIGH\\): Privileged[^\\n]*\\n    its pod template: `));
+    assert.deepEqual(out.match(/^\S+: trivy KSV-0040 /gm), [`${shared}/resourcequota-pods.yaml:8: trivy KSV-0040 `]);
     // Semgrep: the injection at its line; the same fs import is fine in scripts/ and a finding in generators/.
     assert.match(out, /scripts\/planted\.ts:3: semgrep bitactor-shell-injection \(ERROR\)/);
     assert.match(out, /generators\/planted\.ts:1: semgrep bitactor-generator-io \(ERROR\)/);
@@ -73,6 +84,8 @@ test("the scan's inputs: a Rollout view per Rollout, trusted registries from the
   assert.deepEqual(files.map((f) => [f.path, f.source]), [["a/rollout-x.yaml", "a/rollout-x.yaml"], ["a/rollout-x.yaml.rollout-pod-template.yaml", "a/rollout-x.yaml"], ["a/service-x.yaml", "a/service-x.yaml"]]);
   assert.deepEqual(JSON.parse(files[1]!.text), { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { replicas: 2, selector: { matchLabels: { a: "b" } }, template: { spec: { containers: [] } } } });
   assert.deepEqual(trustedRegistries((await committedModel()).catalog), ["registry.bitactor.internal"]);
+  const groups = scanGroups([...files, { path: "a/resourcequota-q.yaml", text: "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q}\n", source: "a/resourcequota-q.yaml" }]);
+  assert.deepEqual([groups.apart.map((f) => f.path), groups.rest.map((f) => f.path)], [["a/resourcequota-q.yaml"], ["a/rollout-x.yaml", "a/rollout-x.yaml.rollout-pod-template.yaml", "a/service-x.yaml"]]);
   assert.deepEqual(trivyIgnoreIssues(await readFile(join(ROOT, ".trivyignore.yaml"), "utf8")), []);
   assert.deepEqual(trivyIgnoreIssues("misconfigurations:\n  - id: privileged\n    paths: []\n    statement: short\n    until: 2027-01-01\n"), [
     ".trivyignore.yaml: /misconfigurations/0/id: a Trivy check id (KSV-0125) is required",

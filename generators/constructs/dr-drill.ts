@@ -112,7 +112,8 @@ export class DrDrill extends Construct {
     }));
     emit(this, "quota", new ResourceQuota({
       metadata: { name: drillNames.quota, namespace: scratch, labels },
-      spec: { hard: { pods: "0" } },
+      // No pod, and no compute for one either (Trivy's KSV-0040 asks a quota to bound CPU and memory).
+      spec: { hard: { pods: "0", "requests.cpu": "0", "requests.memory": "0", "limits.cpu": "0", "limits.memory": "0" } },
     }));
     const modifiers = {
       version: "v1",
