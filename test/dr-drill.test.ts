@@ -308,10 +308,12 @@ describe("the drill script against a real API server, as its own account", () =>
     return out;
   }
 
-  test("drill passes: newest backup restored into the scratch namespace, every object back, pushed, cleaned up", async () => {
+  test("drill passes: newest backup restored into the scratch namespace (an interrupted drill's leftovers cleared first), every object back, pushed, cleaned up", async () => {
     play = { delaySeconds: 1, phase: "Completed", errors: 0, drop: [] };
     await backup(3_600_000); // an older one: the newest Completed is the one restored
     const newest = await backup(0);
+    // A leftover of an interrupted drill, under a name this restore brings back: it must not hide it.
+    await create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "otel-collector", namespace: SCRATCH, labels: { "velero.io/restore-name": `${STAGE}-drill-20261001063000` } }, data: { stale: "yes" } });
     const r = await runDrill();
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^DR drill of ${STAGE} passed: backup ${newest} \\([0-3]s old\\), restore ${STAGE}-drill-\\d{14} Completed in [12]s of 300s, (\\d+) of \\1 items, every object back$`, "m"));

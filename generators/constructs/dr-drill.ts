@@ -260,7 +260,7 @@ export function drillScript(restoreTemplate: unknown, namespaceLabel: string): s
   return [
     "set -euo pipefail",
     `resources="${DRILL_RESOURCES.join(" ")}"`,
-    "success=0; restore_seconds=0; items=0; missing=0; backup_age=0; restore=''; started=\"$(date +%s)\"",
+    "success=0; restore_seconds=0; items=0; missing=0; backup_age=0; started=\"$(date +%s)\"",
     `automatic() { case "$1" in ${auto} esac; }`,
     // The result always reaches the Pushgateway, whichever check failed (a PUT replaces the stage's group).
     "push() {",
@@ -276,18 +276,19 @@ export function drillScript(restoreTemplate: unknown, namespaceLabel: string): s
     ].flatMap(([name, v, help]) => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} \${${v}}`]),
     "METRICS",
     "}",
+    // Everything a restore left in the scratch namespace (Velero labels what it restores), this drill's or an interrupted one's.
     "cleanup() {",
-    "  if [ -n \"${restore}\" ]; then",
-    "    for r in ${resources}; do kubectl delete \"${r}\" -n \"${DRILL_NAMESPACE}\" -l \"velero.io/restore-name=${restore}\" --ignore-not-found --wait=false >/dev/null || true; done",
-    "  fi",
+    "  for r in ${resources}; do kubectl delete \"${r}\" -n \"${DRILL_NAMESPACE}\" -l velero.io/restore-name --ignore-not-found --wait=\"$1\" >/dev/null || true; done",
     "}",
-    "trap 'rc=$?; cleanup; push; exit $rc' EXIT",
+    "trap 'rc=$?; cleanup false; push; exit $rc' EXIT",
     "fail() { echo \"DR drill of ${STAGE} FAILED: $*\" >&2; exit 1; }",
     "latest=\"$(kubectl get backups.velero.io -n \"${VELERO_NAMESPACE}\" -l \"velero.io/schedule-name=${STAGE}\" -o jsonpath='{range .items[?(@.status.phase==\"Completed\")]}{.status.completionTimestamp}{\" \"}{.metadata.name}{\" \"}{.status.startTimestamp}{\"\\n\"}{end}' | sort | tail -n 1)\"",
     "[ -n \"${latest}\" ] || fail \"no Completed backup of the Schedule ${STAGE} in ${VELERO_NAMESPACE}\"",
     "read -r completed backup backup_started <<<\"${latest}\"",
     "backup_age=$(( started - $(date -d \"${completed}\" +%s) ))",
     "[ \"${backup_age}\" -le \"${MAX_BACKUP_AGE_SECONDS}\" ] || fail \"the newest Completed backup, ${backup}, finished ${backup_age}s ago (at most ${MAX_BACKUP_AGE_SECONDS}s): the Schedule has stopped\"",
+    // Velero skips what exists: leftovers of an interrupted drill would hide what this one restores.
+    "cleanup true",
     "restore=\"${STAGE}-drill-$(date -u +%Y%m%d%H%M%S)\"",
     `sed -e "s/\\"RESTORE\\"/\\"\${restore}\\"/" -e "s/\\"BACKUP\\"/\\"\${backup}\\"/" <<'RESTORE' | kubectl create -f - >/dev/null`,
     restore,
