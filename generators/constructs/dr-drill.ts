@@ -76,10 +76,14 @@ export const drillNames = {
 };
 
 export interface DrDrillProps {
+  /** For the label that carries the stage in every series (`namespaceLabel`). */
   readonly catalog: Catalog;
+  /** Velero's namespace and the backup schedule (the drill's backup age limit is two of its intervals). */
   readonly environment: EnvironmentSettings;
+  /** The environment's `backup.drill`: schedule, RTO, image, Pushgateway. */
   readonly drill: DrillSettings;
   readonly region: RegionSettings;
+  /** Labels of every object (the stage's, component `platform`). */
   readonly labels: Readonly<Record<string, string>>;
 }
 
