@@ -9,14 +9,13 @@
 // stage's CronJob (the CronJob keeps its last three of each outcome) succeeded, less than 35 days
 // ago. kubectl is the user's (KUBECTL names another binary), in the context named after the stage's
 // cluster (cluster.name in its region file), as promote and status use it.
-import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
 import { main } from "./lib/run.ts";
 import { readInputs } from "./lib/inputs.ts";
-import { kubectlBin } from "./lib/live.ts";
+import { kubectl } from "./lib/live.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { stageId } from "../generators/naming.ts";
 import { DRILL_STALE_DAYS, drillNames } from "../generators/constructs/dr-drill.ts";
@@ -32,13 +31,6 @@ interface DrillStage {
 interface JobJson {
   metadata: { name: string; ownerReferences?: { kind: string; name: string }[] };
   status?: { startTime?: string; completionTime?: string; succeeded?: number; failed?: number; conditions?: { type: string; status: string; lastTransitionTime?: string; message?: string }[] };
-}
-
-function kubectl(context: string, args: readonly string[]): string {
-  const r = spawnSync(kubectlBin(), ["--context", context, "--request-timeout=20s", ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
-  if (r.error) throw new Error(`cannot run ${kubectlBin()}: ${r.error.message} (install kubectl, or set KUBECTL)`);
-  if (r.status !== 0) throw new Error(`kubectl --context ${context} ${args.join(" ")}: ${r.stderr.trim().split("\n")[0]}`);
-  return r.stdout;
 }
 
 /** Complete or Failed, with when, from a Job's conditions (batch/v1: a finished Job has one of them True). */

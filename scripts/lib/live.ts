@@ -16,12 +16,27 @@ export const kubectlBin = () => process.env.KUBECTL ?? "kubectl";
 
 export class LiveUnavailable extends Error {}
 
-function get<T>(context: string, args: readonly string[]): T | undefined {
-  const r = spawnSync(kubectlBin(), ["--context", context, "--request-timeout=20s", "get", ...args, "-o", "json"], { encoding: "utf8", maxBuffer: 1 << 28 });
+/** kubectl in `context` with a bounded request time; LiveUnavailable when kubectl cannot be run. */
+function run(context: string, args: readonly string[]) {
+  const r = spawnSync(kubectlBin(), ["--context", context, "--request-timeout=20s", ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
   if (r.error) throw new LiveUnavailable(`cannot run ${kubectlBin()}: ${r.error.message} (install kubectl, or set KUBECTL)`);
+  return r;
+}
+
+const failure = (context: string, args: readonly string[], stderr: string) => new LiveUnavailable(`kubectl --context ${context} ${args.join(" ")}: ${stderr.trim().split("\n")[0]}`);
+
+/** kubectl's output in `context`; any failure is LiveUnavailable with kubectl's first line of error. */
+export function kubectl(context: string, args: readonly string[]): string {
+  const r = run(context, args);
+  if (r.status !== 0) throw failure(context, args, r.stderr);
+  return r.stdout;
+}
+
+function get<T>(context: string, args: readonly string[]): T | undefined {
+  const r = run(context, ["get", ...args, "-o", "json"]);
   if (r.status !== 0) {
     if (/NotFound|not found/.test(r.stderr) && !/context .* not found|does not exist/.test(r.stderr)) return undefined;
-    throw new LiveUnavailable(`kubectl --context ${context} get ${args.join(" ")}: ${r.stderr.trim().split("\n")[0]}`);
+    throw failure(context, ["get", ...args], r.stderr);
   }
   return JSON.parse(r.stdout) as T;
 }
