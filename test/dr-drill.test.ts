@@ -145,6 +145,12 @@ interface VeleroPlay {
   drop: readonly string[];
 }
 
+/** The API path and plural of a Velero resource name ("replicasets.apps" → /apis/apps/v1, replicasets). */
+const apiPath = (resource: string): [string, string] => {
+  const [plural, group] = resource.split(/\.(.*)/) as [string, string | undefined];
+  return [group ? `/apis/${group}/v1` : "/api/v1", plural];
+};
+
 let cp: ControlPlane;
 let dir: string;
 let saKubeconfig: string;
@@ -186,8 +192,7 @@ function playVelero(): { stop(): void } {
       const to = r.spec.namespaceMapping[from]!;
       let total = 0;
       for (const resource of r.spec.includedResources) {
-        const [plural, group] = resource.split(/\.(.*)/) as [string, string | undefined];
-        const base = group ? `/apis/${group}/v1` : "/api/v1";
+        const [base, plural] = apiPath(resource);
         const items = ((await admin().request("GET", `${base}/namespaces/${from}/${plural}`)).body as { items: K8sObject[] }).items;
         for (const item of items) {
           total++;
@@ -301,7 +306,7 @@ describe("the drill script against a real API server, as its own account", () =>
 
   async function scratchLeft(): Promise<string[]> {
     const out: string[] = [];
-    for (const [base, plural] of [["/api/v1", "configmaps"], ["/api/v1", "secrets"], ["/api/v1", "serviceaccounts"], ["/apis/apps/v1", "replicasets"]] as const) {
+    for (const [base, plural] of DRILL_RESOURCES.map(apiPath)) {
       const items = ((await admin().request("GET", `${base}/namespaces/${SCRATCH}/${plural}?labelSelector=velero.io%2Frestore-name`)).body as { items: K8sObject[] }).items;
       out.push(...items.map((i) => `${plural}/${i.metadata.name}`));
     }

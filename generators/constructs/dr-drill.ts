@@ -135,10 +135,13 @@ export class DrDrill extends Construct {
 
     emit(this, "account", new ServiceAccount({ metadata: { name: account, namespace: velero, labels } }));
     const subjects = [{ kind: "ServiceAccount", name: account, namespace: velero }];
-    const kinds = (verbs: string[]) => [
-      { apiGroups: [""], resources: ["configmaps", "secrets", "serviceaccounts"], verbs },
-      { apiGroups: ["apps"], resources: ["replicasets"], verbs },
-    ];
+    // The drilled kinds, grouped by API group ("replicasets.apps" → apps/replicasets; a core kind has none).
+    const byGroup = new Map<string, string[]>();
+    for (const r of DRILL_RESOURCES) {
+      const [plural, group = ""] = r.split(/\.(.*)/);
+      byGroup.set(group, [...(byGroup.get(group) ?? []), plural!]);
+    }
+    const kinds = (verbs: string[]) => [...byGroup].map(([group, resources]) => ({ apiGroups: [group], resources, verbs }));
     // One folder holds the three Roles, so each has its own name (a rendered file is kind + name).
     const bind = (name: string, namespace: string, rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[]) => {
       emit(this, `role-${name}`, new Role({ metadata: { name, namespace, labels }, rules }));
