@@ -14,6 +14,8 @@ export interface ScanFile {
   readonly text: string;
   /** The rendered file a finding in it belongs to. */
   readonly source: string;
+  /** Its object's kind (read once, here), for scanGroups. */
+  readonly kind?: string;
 }
 
 const ROLLOUT_VIEW = ".rollout-pod-template.yaml";
@@ -28,11 +30,11 @@ const ROLLOUT_VIEW = ".rollout-pod-template.yaml";
 export function scanFiles(rendered: ReadonlyMap<string, string>): ScanFile[] {
   const out: ScanFile[] = [];
   for (const [path, text] of rendered) {
-    out.push({ path, text, source: path });
     const o = parse(text) as { apiVersion?: string; kind?: string; metadata?: unknown; spec?: { replicas?: number; selector?: unknown; template?: unknown } } | null;
+    out.push({ path, text, source: path, ...(o?.kind ? { kind: o.kind } : {}) });
     if (o?.kind === "Rollout" && o.apiVersion?.startsWith("argoproj.io/")) {
       const view = { apiVersion: "apps/v1", kind: "Deployment", metadata: o.metadata, spec: { replicas: o.spec?.replicas, selector: o.spec?.selector, template: o.spec?.template } };
-      out.push({ path: `${path}${ROLLOUT_VIEW}`, text: JSON.stringify(view, null, 2), source: path });
+      out.push({ path: `${path}${ROLLOUT_VIEW}`, text: JSON.stringify(view, null, 2), source: path, kind: view.kind });
     }
   }
   return out;
@@ -50,7 +52,7 @@ export const SCAN_APART_KINDS = ["ResourceQuota", "LimitRange"] as const;
 
 /** Splits the files to scan: those of SCAN_APART_KINDS, and the rest. */
 export function scanGroups(files: readonly ScanFile[]): { readonly apart: ScanFile[]; readonly rest: ScanFile[] } {
-  const apart = files.filter((f) => (SCAN_APART_KINDS as readonly string[]).includes((parse(f.text) as { kind?: string } | null)?.kind ?? ""));
+  const apart = files.filter((f) => (SCAN_APART_KINDS as readonly string[]).includes(f.kind ?? ""));
   return { apart, rest: files.filter((f) => !apart.includes(f)) };
 }
 

@@ -81,10 +81,10 @@ test("the scan's inputs: a Rollout view per Rollout, trusted registries from the
     ["a/rollout-x.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: x}\nspec: {replicas: 2, selector: {matchLabels: {a: b}}, template: {spec: {containers: []}}}\n"],
     ["a/service-x.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: x}\n"],
   ]));
-  assert.deepEqual(files.map((f) => [f.path, f.source]), [["a/rollout-x.yaml", "a/rollout-x.yaml"], ["a/rollout-x.yaml.rollout-pod-template.yaml", "a/rollout-x.yaml"], ["a/service-x.yaml", "a/service-x.yaml"]]);
+  assert.deepEqual(files.map((f) => [f.path, f.source, f.kind]), [["a/rollout-x.yaml", "a/rollout-x.yaml", "Rollout"], ["a/rollout-x.yaml.rollout-pod-template.yaml", "a/rollout-x.yaml", "Deployment"], ["a/service-x.yaml", "a/service-x.yaml", "Service"]]);
   assert.deepEqual(JSON.parse(files[1]!.text), { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { replicas: 2, selector: { matchLabels: { a: "b" } }, template: { spec: { containers: [] } } } });
   assert.deepEqual(trustedRegistries((await committedModel()).catalog), ["registry.bitactor.internal"]);
-  const groups = scanGroups([...files, { path: "a/resourcequota-q.yaml", text: "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q}\n", source: "a/resourcequota-q.yaml" }]);
+  const groups = scanGroups([...files, { path: "a/resourcequota-q.yaml", text: "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q}\n", source: "a/resourcequota-q.yaml", kind: "ResourceQuota" }]);
   assert.deepEqual([groups.apart.map((f) => f.path), groups.rest.map((f) => f.path)], [["a/resourcequota-q.yaml"], ["a/rollout-x.yaml", "a/rollout-x.yaml.rollout-pod-template.yaml", "a/service-x.yaml"]]);
   assert.deepEqual(trivyIgnoreIssues(await readFile(join(ROOT, ".trivyignore.yaml"), "utf8")), []);
   assert.deepEqual(trivyIgnoreIssues("misconfigurations:\n  - id: privileged\n    paths: []\n    statement: short\n    until: 2027-01-01\n"), [
