@@ -321,7 +321,9 @@ describe("the drill script against a real API server, as its own account", () =>
     await create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "otel-collector", namespace: SCRATCH, labels: { "velero.io/restore-name": `${STAGE}-drill-20261001063000` } }, data: { stale: "yes" } });
     const r = await runDrill();
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^DR drill of ${STAGE} passed: backup ${newest} \\([0-3]s old\\), restore ${STAGE}-drill-\\d{14} Completed in [12]s of 300s, (\\d+) of \\1 items, every object back$`, "m"));
+    assert.match(r.stdout, new RegExp(`^DR drill of ${STAGE} passed: backup ${newest} \\(\\d+s old\\), restore ${STAGE}-drill-\\d{14} Completed in \\d+s of 300s, (\\d+) of \\1 items, every object back$`, "m"));
+    // Times are the machine's to take: only what the drill must have measured (Velero here ends after 1 s).
+    assert.ok(r.metrics[DRILL_METRICS.restoreSeconds]! >= 1);
     assert.equal(r.push?.path, `PUT /metrics/job/bitactor-dr-drill/namespace/${STAGE}`);
     assert.equal(r.metrics[DRILL_METRICS.success], 1);
     assert.equal(r.metrics[DRILL_METRICS.missingObjects], 0);
@@ -351,7 +353,7 @@ describe("the drill script against a real API server, as its own account", () =>
     await backup(0);
     const r = await runDrill({ RTO_SECONDS: "2" });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /restore \S+ took ([4-9]|1\d)s, over the RTO of 2s$/m);
+    assert.match(r.stderr, /restore \S+ took \d+s, over the RTO of 2s$/m);
     assert.equal(r.metrics[DRILL_METRICS.success], 0);
     assert.ok(r.metrics[DRILL_METRICS.restoreSeconds]! >= 4);
     assert.equal(r.metrics[DRILL_METRICS.rtoSeconds], 2);
