@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { Worker } from "node:worker_threads";
 import type { Catalog, RegionSettings } from "../../generators/inputs/types.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../generators/constructs/pod-monitor.ts";
 import type { K8sObject } from "../../generators/render.ts";
@@ -118,8 +119,36 @@ export function drillExposition(catalog: Catalog, stage: string, lastRunSecondsA
 /**
  * Serves `/targets` (HTTP SD) and `/metrics?pod=<name>` for the pods, and with `drill`, the stage's
  * restore drill result at `/pushgateway` (a Pushgateway's /metrics).
+ *
+ * The server runs in a worker thread: Prometheus scrapes it every second with a 1 s timeout (the
+ * rendered PodMonitors'), and a test's own synchronous work (a whole render takes seconds on a busy
+ * machine) must not make a scrape fail, which would be reported as a down pod.
  */
 export async function serveContract(catalog: Catalog, region: RegionSettings, pods: readonly FakePod[], drill?: { readonly stage: string; readonly lastRunSecondsAgo: number }): Promise<{ address: string; close(): Promise<void> }> {
+  const worker = new Worker(new URL("./contract-worker.mjs", import.meta.url), { workerData: { catalog, region, pods, drill } satisfies ContractData });
+  try {
+    const address = await new Promise<string>((resolve, reject) => {
+      worker.once("message", (m: { address: string }) => resolve(m.address));
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`the contract fixture's worker exited with ${code} before listening`)));
+    });
+    return { address, close: async () => void (await worker.terminate()) };
+  } catch (e) {
+    await worker.terminate();
+    throw e;
+  }
+}
+
+/** What the worker needs to serve the contract (structured-cloned into it). */
+export interface ContractData {
+  readonly catalog: Catalog;
+  readonly region: RegionSettings;
+  readonly pods: readonly FakePod[];
+  readonly drill?: { readonly stage: string; readonly lastRunSecondsAgo: number };
+}
+
+/** The contract's HTTP server, listening on a free loopback port (run by contract-worker.ts). */
+export async function listenContract({ catalog, region, pods, drill }: ContractData): Promise<{ address: string; server: Server }> {
   const start = Date.now();
   let address = "";
   const server: Server = createServer((req, res) => {
@@ -146,6 +175,5 @@ export async function serveContract(catalog: Catalog, region: RegionSettings, po
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
   address = `127.0.0.1:${port}`;
-  return { address, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { address, server };
 }
-
