@@ -337,6 +337,54 @@ const cases: Case[] = [
   },
 ];
 
+// The infrastructure block: what each cloud needs, and the links to the rest of the region file.
+cases.push(
+  {
+    name: "infrastructure: an AWS account that is not the one the role ARNs name",
+    mutate: replace(US_EAST_1, '  account: "210987654321"', '  account: "210987654322"'),
+    expect: [{ file: US_EAST_1, field: "/infrastructure/account", message: /roleArn is in account 210987654321; the stage's account is 210987654322/, lineOf: "account: \"210987654322\"" }],
+  },
+  {
+    name: "infrastructure: a GCP project id as an AWS account",
+    mutate: replace(US_EAST_1, '  account: "210987654321"', "  account: bitactor-prod-use1"),
+    expect: [
+      { file: US_EAST_1, field: "/infrastructure/account", message: /on aws this is the AWS account id \(12 digits\); got "bitactor-prod-use1"/ },
+      { file: US_EAST_1, field: "/infrastructure/account", message: /roleArn is in account 210987654321/ },
+    ],
+  },
+  {
+    name: "infrastructure: the Kubernetes API open to the internet",
+    mutate: replace(US_EAST_1, "  apiAccessCidrs: [10.0.0.0/16, 10.255.0.0/20]", "  apiAccessCidrs: [0.0.0.0/0]"),
+    expect: [{ file: US_EAST_1, field: "/infrastructure/apiAccessCidrs/0", message: /0\.0\.0\.0\/0 opens the Kubernetes API/ }],
+  },
+  {
+    name: "infrastructure: a public BGP ASN",
+    mutate: replace(US_EAST_1, "  asn: 65010", "  asn: 70000"),
+    expect: [{ file: US_EAST_1, field: "/infrastructure/asn", message: /70000 is a public ASN; use a private one/, lineOf: "asn: 70000" }],
+  },
+  {
+    name: "infrastructure: an S3 backend without its region",
+    mutate: replace(US_EAST_1, "    bucket: bitactor-tofu-state-210987654321\n    region: us-east-1\n", "    bucket: bitactor-tofu-state-210987654321\n"),
+    expect: [{ file: US_EAST_1, field: "/infrastructure/state", message: /the S3 with S3-native locking backend needs bucket, region; region is missing/ }],
+  },
+  {
+    name: "infrastructure: a VPC that overlaps an exchange's cross-connect",
+    mutate: replace(US_EAST_1, "  cidr: 10.10.0.0/16", "  cidr: 10.64.0.0/16"),
+    expect: [
+      { file: US_EAST_1, field: "/infrastructure/cidr", message: /overlaps NYSE's cross-connect subnet 10\.64\.1\.0\/24/ },
+      { file: US_EAST_1, field: "/infrastructure/cidr", message: /overlaps NASDAQ's cross-connect subnet 10\.64\.2\.0\/24/ },
+    ],
+  },
+  {
+    name: "infrastructure: a misspelled cross-connect key",
+    mutate: replace(US_EAST_1, "      vlan: 101\n", "      vlanId: 101\n"),
+    expect: [
+      { file: US_EAST_1, field: "/exchanges/0/crossConnect/vlanId", message: /unknown key "vlanId"; allowed keys: location, provider, vlan, peering/ },
+      { file: US_EAST_1, field: "/exchanges/0/crossConnect", message: /vlan/ },
+    ],
+  },
+);
+
 for (const c of cases) {
   test(`broken input: ${c.name}`, async () => {
     const dir = await scratchRepo();

@@ -349,7 +349,7 @@ export const regionSchema = {
   $id: "region",
   type: "object",
   additionalProperties: false,
-  required: ["region", "wave", "cloud", "cluster", "zones", "exchanges", "prometheus", "tracing", "grafana", "backup", "components"],
+  required: ["region", "wave", "cloud", "cluster", "zones", "exchanges", "infrastructure", "prometheus", "tracing", "grafana", "backup", "components"],
   properties: {
     region: id,
     // The release wave of environments/waves.yaml this stage receives versions in.
@@ -364,12 +364,53 @@ export const regionSchema = {
       items: {
         type: "object",
         additionalProperties: false,
-        required: ["id", "latencyBudgetUs", "cidrs", "ports"],
+        required: ["id", "latencyBudgetUs", "cidrs", "ports", "crossConnect"],
         properties: {
           id: { type: "string", pattern: "^[A-Z][A-Z0-9]{1,15}$" },
           latencyBudgetUs: positiveInt,
           cidrs: { type: "array", minItems: 1, uniqueItems: true, items: cidr },
           ports: { type: "array", minItems: 1, uniqueItems: true, items: { type: "integer", minimum: 1, maximum: 65535 } },
+          crossConnect: {
+            type: "object",
+            additionalProperties: false,
+            required: ["location", "provider", "vlan", "peering"],
+            properties: {
+              // The colocation facility as the cloud names it (Direct Connect location code, Interconnect location, ExpressRoute peering location).
+              location: { type: "string", minLength: 2, maxLength: 64, pattern: "^[A-Za-z0-9][A-Za-z0-9 ()._-]*$" },
+              provider: { type: "string", minLength: 2, maxLength: 64, pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]*$" },
+              // 802.1Q tag of the private interface / attachment (2 to 4094 on every cloud).
+              vlan: { type: "integer", minimum: 2, maximum: 4094 },
+              // A link-local /29 (RFC 3927) for the BGP session: what GCP's candidate subnets take, and two /30s for ExpressRoute's primary and secondary links.
+              peering: { type: "string", pattern: "^169\\.254\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])/29$" },
+            },
+          },
+        },
+      },
+    },
+    infrastructure: {
+      type: "object",
+      additionalProperties: false,
+      required: ["account", "cidr", "apiAccessCidrs", "asn", "state"],
+      properties: {
+        // AWS account id, GCP project id or Azure subscription id (which one the cloud wants is checked with the cloud).
+        account: { type: "string", pattern: "^([0-9]{12}|[a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$" },
+        tenant: { type: "string", pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" },
+        cidr,
+        apiAccessCidrs: { type: "array", minItems: 1, maxItems: 16, uniqueItems: true, items: cidr },
+        // Private ASNs only (RFC 6996): 64512-65534 and 4200000000-4294967294 (the gap between is checked with the cloud).
+        asn: { type: "integer", minimum: 64512, maximum: 4294967294 },
+        state: {
+          type: "object",
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            bucket: { type: "string", pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$" },
+            region: id,
+            resourceGroup: { type: "string", pattern: "^[A-Za-z0-9._()-]{1,90}$" },
+            // Azure storage account names: 3 to 24 lower-case letters and digits.
+            storageAccount: { type: "string", pattern: "^[a-z0-9]{3,24}$" },
+            container: { type: "string", pattern: "^[a-z0-9](-?[a-z0-9]){2,62}$" },
+          },
         },
       },
     },

@@ -7,6 +7,7 @@ import { overlap, parseCpuset } from "../nodes/cpuset.ts";
 import { ON_DEMAND_ONLY_ENVIRONMENT, usesKarpenter } from "../nodes/provisioners.ts";
 import { maxGapMinutes } from "../backup/cron.ts";
 import { MAX_BACKUP_GAP_MINUTES } from "../backup/providers.ts";
+import { infrastructureIssues } from "../infrastructure/clouds.ts";
 
 /** Rules that span fields of the catalog, beyond what its schema can say. */
 export function checkCatalog(catalog: Catalog, src: YamlSource): InputError[] {
@@ -156,6 +157,7 @@ export function checkEnvironment(
     const karpenter = usesKarpenter(r.cloud);
     if (karpenter && !r.karpenter) errors.push(source.error(["cloud"], `a ${r.cloud} region needs karpenter: { nodeRole, amiAlias } (its engine nodes are Karpenter NodePools)`));
     if (!karpenter && r.karpenter) errors.push(source.error([], `unused: ${r.cloud} regions run on the cluster's own node pools, not Karpenter; remove it`, "karpenter"));
+    errors.push(...infrastructureIssues(r).map((i) => source.error(["infrastructure", ...i.path], i.message, i.atKey)));
     const exchangeIds = r.exchanges.map((x) => x.id);
     exchangeIds.forEach((x, i) => {
       if (exchangeIds.indexOf(x) !== i) errors.push(source.error(["exchanges", i, "id"], `duplicate exchange "${x}"`));

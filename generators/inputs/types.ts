@@ -363,6 +363,52 @@ export interface Exchange {
   readonly cidrs: readonly string[];
   /** The venue's TCP ports (order entry, recovery). */
   readonly ports: readonly number[];
+  /** The 10 Gbps link from the cloud region to our router in the venue's colocation site. */
+  readonly crossConnect: CrossConnect;
+}
+
+/**
+ * A dedicated 10 Gbps cross-connect: AWS Direct Connect, Google Cloud Interconnect (dedicated) or
+ * Azure ExpressRoute, rendered with its gateway, private interface and BGP session. The physical
+ * circuit is ordered at the site with the cloud's letter of authorisation (README "Infrastructure").
+ */
+export interface CrossConnect {
+  /** The facility as the cloud names it (Direct Connect location code, Interconnect location, ExpressRoute peering location). */
+  readonly location: string;
+  /** The colocation provider (ExpressRoute's service provider; the others record it in tags). */
+  readonly provider: string;
+  /** 802.1Q VLAN of the private interface or attachment. */
+  readonly vlan: number;
+  /** Link-local /29 of the BGP session: per /30, the cloud takes the first host address and we the second. */
+  readonly peering: string;
+}
+
+/** Per cloud, what `infrastructure.state` must name (the OpenTofu backend of the stage). */
+export interface StateBackend {
+  /** S3 (AWS) or GCS (GCP) bucket. */
+  readonly bucket?: string;
+  /** The S3 bucket's region (AWS). */
+  readonly region?: string;
+  /** Azure: the storage account's resource group, the account and its blob container. */
+  readonly resourceGroup?: string;
+  readonly storageAccount?: string;
+  readonly container?: string;
+}
+
+/** The cloud side of a stage: rendered to `infrastructure/<env>/<region>/` (generators/infrastructure/). */
+export interface RegionInfrastructure {
+  /** AWS account id (12 digits), GCP project id, or Azure subscription id. */
+  readonly account: string;
+  /** Azure tenant id (Azure only; required there). */
+  readonly tenant?: string;
+  /** The VPC/VNet address space; split evenly over the zones. */
+  readonly cidr: string;
+  /** The only networks that may reach the cluster's API (never 0.0.0.0/0). */
+  readonly apiAccessCidrs: readonly string[];
+  /** Our private BGP ASN: the customer side of every cross-connect's BGP session. */
+  readonly asn: number;
+  /** Where OpenTofu keeps the stage's state: S3 {bucket, region}, GCS {bucket}, Azure {resourceGroup, storageAccount, container}. */
+  readonly state: StateBackend;
 }
 
 /** `environments/<env>/regions/<region>.yaml`. */
@@ -376,6 +422,8 @@ export interface RegionSettings {
   readonly cluster: { readonly name: string };
   readonly zones: readonly string[];
   readonly exchanges: readonly Exchange[];
+  /** The stage's cloud resources: account, network, API access, BGP, OpenTofu state. */
+  readonly infrastructure: RegionInfrastructure;
   readonly prometheus: {
     /** Query address Argo Rollouts' analysis uses. */
     readonly address: string;
