@@ -27,12 +27,22 @@ import { RootApplication } from "./constructs/root-application.ts";
 import { StageChaos } from "./constructs/chaos.ts";
 import { validateObject } from "./validate/models.ts";
 import { dashboardConfigMapIssues } from "./validate/dashboards.ts";
+import { CLOUD_MODULES } from "./infrastructure/index.ts";
+import { INFRASTRUCTURE_DIR, JSON_HEADER, infrastructureModules, toTfJson } from "./infrastructure/module.ts";
 
 /** The folders a render owns completely: it writes them and deletes what it no longer produces. */
 export const RENDERED_DIRS = ["apps", "applicationsets", "rollouts"] as const;
 
+/** The folders of everything a render writes: the manifests and the infrastructure modules. */
+export const OWNED_DIRS = [...RENDERED_DIRS, INFRASTRUCTURE_DIR] as const;
+
 /** First line of every rendered file; `scripts/` refuses to delete a file without it. */
 export const HEADER = "# Rendered by `npm run render` from engine/ and environments/. Do not edit: change the inputs and render.";
+
+/** Whether a file in a rendered folder was written by the render: YAML's first line, or a module's root "//" key. */
+export function isRendered(path: string, text: string): boolean {
+  return path.endsWith(".json") ? text.startsWith(`{\n  "//": ${JSON.stringify(JSON_HEADER)},\n`) : text.startsWith(HEADER);
+}
 
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
 
@@ -162,12 +172,15 @@ export function renderedObjectIssues(objects: readonly RenderedObject[]): { path
 }
 
 /**
- * Renders the repository to `path → file text`, after validating every object strictly.
+ * Renders the repository to `path → file text`, after validating every object strictly: the
+ * manifests, and each stage's infrastructure module (`infrastructure/<env>/<region>/main.tf.json`).
  * Throws `RenderValidationError` (listing every bad field of every object) before returning anything.
  */
 export function renderRepository(model: RepositoryModel): Map<string, string> {
   const objects = renderObjects(model);
   const issues = renderedObjectIssues(objects);
   if (issues.length > 0) throw new RenderValidationError(issues);
-  return new Map(objects.map(({ path, object }) => [path, toYaml(object)]));
+  const files = new Map(objects.map(({ path, object }) => [path, toYaml(object)]));
+  for (const [path, module] of infrastructureModules(CLOUD_MODULES, model)) files.set(path, toTfJson(module));
+  return files;
 }

@@ -10,6 +10,7 @@ import { main, renderFrom } from "./lib/run.ts";
 import { diffTrees, readRendered, writeTree } from "./lib/tree.ts";
 import { readHistory } from "./lib/history.ts";
 import { checkReleaseOrder, short, shortDigest } from "../checks/release-order.ts";
+import { OWNED_DIRS } from "../generators/render.ts";
 
 const root = process.cwd();
 const showDiff = process.argv.includes("--diff");
@@ -17,7 +18,7 @@ await main(async () => {
   const fresh = await renderFrom(root);
   const tmp = await mkdtemp(join(tmpdir(), "bitactor-render-"));
   await writeTree(tmp, fresh);
-  const d = diffTrees(await readRendered(root), await readRendered(tmp));
+  const d = diffTrees(await readRendered(root, OWNED_DIRS), await readRendered(tmp, OWNED_DIRS));
   const drift = [...d.added.map((p) => `missing   ${p}`), ...d.changed.map((p) => `differs   ${p}`), ...d.removed.map((p) => `stale     ${p}`)];
   const order = releaseOrder(await readHistory(root));
   if (drift.length === 0) {

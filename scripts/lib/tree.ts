@@ -1,20 +1,23 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
-import { HEADER, RENDERED_DIRS } from "../../generators/render.ts";
+import { OWNED_DIRS, RENDERED_DIRS, isRendered } from "../../generators/render.ts";
 import { INPUT_DIRS } from "./inputs.ts";
 
 /** Copies a repository's inputs and rendered tree (what a render reads and writes) to `to`. */
 export async function copyRepository(from: string, to: string): Promise<void> {
-  for (const d of [...INPUT_DIRS, ...RENDERED_DIRS]) {
+  for (const d of [...INPUT_DIRS, ...OWNED_DIRS]) {
     if (existsSync(join(from, d))) await cp(join(from, d), join(to, d), { recursive: true });
   }
 }
 
-/** Every file under the rendered folders of `root`: path → text. */
-export async function readRendered(root: string): Promise<Map<string, string>> {
+/**
+ * Every file under the rendered folders of `root`: path → text. By default the manifests (what the
+ * validators, the policy and Argo CD read); `OWNED_DIRS` adds the infrastructure modules.
+ */
+export async function readRendered(root: string, dirs: readonly string[] = RENDERED_DIRS): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const dir of RENDERED_DIRS) {
+  for (const dir of dirs) {
     if (!existsSync(join(root, dir))) continue;
     for (const e of await readdir(join(root, dir), { recursive: true, withFileTypes: true })) {
       if (!e.isFile()) continue;
@@ -50,17 +53,17 @@ export function diffTrees(before: Map<string, string>, after: Map<string, string
  * deleted: the call refuses and names them.
  */
 export async function writeTree(root: string, files: Map<string, string>): Promise<TreeDiff> {
-  const before = await readRendered(root);
-  const foreign = [...before].filter(([, text]) => !text.startsWith(HEADER)).map(([p]) => p);
+  const before = await readRendered(root, OWNED_DIRS);
+  const foreign = [...before].filter(([p, text]) => !isRendered(p, text)).map(([p]) => p);
   if (foreign.length > 0) {
     throw new Error(
-      `refusing to render: these files in ${RENDERED_DIRS.join("/, ")}/ were not written by the render and would be deleted:\n` +
+      `refusing to render: these files in ${OWNED_DIRS.join("/, ")}/ were not written by the render and would be deleted:\n` +
         foreign.map((p) => `  ${p}`).join("\n") +
         `\nMove what they hold into engine/ or environments/ (or delete them), then render again.`,
     );
   }
   for (const p of files.keys()) {
-    if (!RENDERED_DIRS.some((d) => p.startsWith(d + "/"))) throw new Error(`render produced ${p}, outside ${RENDERED_DIRS.join(", ")}`);
+    if (!OWNED_DIRS.some((d) => p.startsWith(d + "/"))) throw new Error(`render produced ${p}, outside ${OWNED_DIRS.join(", ")}`);
   }
   const tmp = await mkdtemp(join(root, ".render-tmp-"));
   const swapped: string[] = [];
@@ -70,7 +73,7 @@ export async function writeTree(root: string, files: Map<string, string>): Promi
       await writeFile(join(tmp, "new", p), text);
     }
     await mkdir(join(tmp, "old"));
-    for (const dir of RENDERED_DIRS) {
+    for (const dir of OWNED_DIRS) {
       if (existsSync(join(root, dir))) await rename(join(root, dir), join(tmp, "old", dir));
       swapped.push(dir);
       if (existsSync(join(tmp, "new", dir))) await rename(join(tmp, "new", dir), join(root, dir));

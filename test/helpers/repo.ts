@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { copyRepository, readRendered } from "../../scripts/lib/tree.ts";
+import { OWNED_DIRS } from "../../generators/render.ts";
 import { readInputs } from "../../scripts/lib/inputs.ts";
 import { loadRepository } from "../../generators/inputs/load.ts";
 import type { RepositoryModel } from "../../generators/inputs/types.ts";
@@ -38,7 +39,7 @@ export async function removeRepo(dir: string): Promise<void> {
 /** A digest of every rendered file (path and bytes), to prove a tree did not change. */
 export async function treeDigest(dir: string): Promise<string> {
   const h = createHash("sha256");
-  for (const [p, text] of await readRendered(dir)) h.update(p).update("\0").update(text).update("\0");
+  for (const [p, text] of await readRendered(dir, OWNED_DIRS)) h.update(p).update("\0").update(text).update("\0");
   return h.digest("hex");
 }
 

@@ -1,0 +1,200 @@
+import { Construct } from "constructs";
+import { Fn, S3Backend } from "cdktn";
+import { AwsProvider } from "@cdktn/provider-aws/lib/provider/index.js";
+import { Vpc } from "@cdktn/provider-aws/lib/vpc/index.js";
+import { Subnet } from "@cdktn/provider-aws/lib/subnet/index.js";
+import { SecurityGroup } from "@cdktn/provider-aws/lib/security-group/index.js";
+import { KmsKey } from "@cdktn/provider-aws/lib/kms-key/index.js";
+import { IamRole } from "@cdktn/provider-aws/lib/iam-role/index.js";
+import { IamRolePolicyAttachment } from "@cdktn/provider-aws/lib/iam-role-policy-attachment/index.js";
+import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy/index.js";
+import { EksCluster } from "@cdktn/provider-aws/lib/eks-cluster/index.js";
+import { EksNodeGroup } from "@cdktn/provider-aws/lib/eks-node-group/index.js";
+import { EksAccessEntry } from "@cdktn/provider-aws/lib/eks-access-entry/index.js";
+import { EksPodIdentityAssociation } from "@cdktn/provider-aws/lib/eks-pod-identity-association/index.js";
+import { SqsQueue } from "@cdktn/provider-aws/lib/sqs-queue/index.js";
+import { SqsQueuePolicy } from "@cdktn/provider-aws/lib/sqs-queue-policy/index.js";
+import { CloudwatchEventRule } from "@cdktn/provider-aws/lib/cloudwatch-event-rule/index.js";
+import { CloudwatchEventTarget } from "@cdktn/provider-aws/lib/cloudwatch-event-target/index.js";
+import { PlacementGroup } from "@cdktn/provider-aws/lib/placement-group/index.js";
+import { DxConnection } from "@cdktn/provider-aws/lib/dx-connection/index.js";
+import { DxGateway } from "@cdktn/provider-aws/lib/dx-gateway/index.js";
+import { DxGatewayAssociation } from "@cdktn/provider-aws/lib/dx-gateway-association/index.js";
+import { DxPrivateVirtualInterface } from "@cdktn/provider-aws/lib/dx-private-virtual-interface/index.js";
+import { VpnGateway } from "@cdktn/provider-aws/lib/vpn-gateway/index.js";
+import { PrometheusWorkspace } from "@cdktn/provider-aws/lib/prometheus-workspace/index.js";
+import { S3Bucket } from "@cdktn/provider-aws/lib/s3-bucket/index.js";
+import { S3BucketVersioningA } from "@cdktn/provider-aws/lib/s3-bucket-versioning/index.js";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
+import { S3BucketPublicAccessBlock } from "@cdktn/provider-aws/lib/s3-bucket-public-access-block/index.js";
+import { S3BucketOwnershipControls } from "@cdktn/provider-aws/lib/s3-bucket-ownership-controls/index.js";
+import { DISCOVERY_TAG } from "../constructs/karpenter-node-pools.ts";
+import { zoneSubnets } from "./clouds.ts";
+import { stagePools } from "./pools.ts";
+import { CROSS_CONNECT, bgpAddresses } from "./interconnect.ts";
+import { skipChecks, type StageModuleProps } from "./module.ts";
+
+/**
+ * One AWS stage: VPC over the region's zones, EKS at the target minor with a private endpoint, the
+ * system node group Karpenter itself runs on, Karpenter's prerequisites (node role, interruption
+ * queue and its EventBridge rules, discovery tags), cluster placement groups for the low-latency
+ * pools, Direct Connect to each exchange, the Amazon Managed Prometheus workspace and Velero's bucket
+ * and identity. Engine nodes are not here: Karpenter launches them from the rendered NodePools.
+ */
+export class AwsStage extends Construct {
+  constructor(scope: Construct, id: string, props: StageModuleProps) {
+    super(scope, id);
+    const { region, stage } = props;
+    const infra = region.infrastructure;
+    const cluster = region.cluster.name;
+    const tags = { "bitactor.io/stage": stage, "app.kubernetes.io/managed-by": "opentofu" };
+    new S3Backend(scope, { bucket: infra.state.bucket!, region: infra.state.region!, key: `${stage}/terraform.tfstate`, encrypt: true, useLockfile: true });
+    new AwsProvider(this, "aws", { region: region.region, allowedAccountIds: [infra.account], defaultTags: [{ tags }] });
+
+    // Network: one private subnet per zone, tagged for Karpenter's subnet discovery.
+    const vpc = new Vpc(this, "vpc", { cidrBlock: infra.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: stage } });
+    const subnets = zoneSubnets(infra.cidr, region.zones).map(
+      (z) => new Subnet(this, `subnet-${z.zone}`, { vpcId: vpc.id, availabilityZone: z.zone, cidrBlock: z.cidr, mapPublicIpOnLaunch: false, tags: { Name: `${stage}-${z.zone}`, [DISCOVERY_TAG]: cluster, "kubernetes.io/role/internal-elb": "1" } }),
+    );
+    const nodes = new SecurityGroup(this, "nodes", {
+      name: `${cluster}-nodes`,
+      description: `Engine nodes of ${cluster} (Karpenter finds it by its discovery tag)`,
+      vpcId: vpc.id,
+      ingress: [{ description: "nodes and pods of the VPC", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: [infra.cidr] }],
+      egress: [{ description: "the VPC, and the exchanges over Direct Connect", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: [infra.cidr, ...region.exchanges.flatMap((x) => x.cidrs)] }],
+      tags: { [DISCOVERY_TAG]: cluster },
+    });
+
+    // The cluster: private API endpoint only; Kubernetes secrets encrypted with our key.
+    const key = new KmsKey(this, "key", { description: `${stage}: EKS secrets and Velero backups`, enableKeyRotation: true, deletionWindowInDays: 30 });
+    const clusterRole = role(this, "cluster-role", `${cluster}-cluster`, "eks.amazonaws.com", ["AmazonEKSClusterPolicy"]);
+    const eks = new EksCluster(this, "cluster", {
+      name: cluster,
+      version: props.kubernetesMinor,
+      roleArn: clusterRole.arn,
+      vpcConfig: { subnetIds: subnets.map((s) => s.id), endpointPrivateAccess: true, endpointPublicAccess: false, securityGroupIds: [nodes.id] },
+      accessConfig: { authenticationMode: "API" },
+      encryptionConfig: { resources: ["secrets"], provider: { keyArn: key.arn } },
+      enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+    });
+    const api = new SecurityGroup(this, "api-access", {
+      name: `${cluster}-api`,
+      description: `Who reaches ${cluster}'s private API endpoint`,
+      vpcId: vpc.id,
+      ingress: [{ description: "management network and operators' VPN", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [...infra.apiAccessCidrs] }],
+      egress: [{ description: "the VPC", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: [infra.cidr] }],
+    });
+    eks.addOverride("vpc_config.security_group_ids", [nodes.id, api.id]);
+
+    // Karpenter's prerequisites (karpenter.sh, Getting Started, CloudFormation reference): the node
+    // role the EC2NodeClasses name, its access entry, and the interruption queue with its rules.
+    const nodeRole = role(this, "karpenter-node-role", region.karpenter!.nodeRole, "ec2.amazonaws.com", ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"]);
+    new EksAccessEntry(this, "karpenter-node-access", { clusterName: eks.name, principalArn: nodeRole.arn, type: "EC2_LINUX" });
+    const system = role(this, "system-node-role", `${cluster}-system-nodes`, "ec2.amazonaws.com", ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"]);
+    new EksNodeGroup(this, "system", {
+      clusterName: eks.name,
+      nodeGroupName: "system",
+      nodeRoleArn: system.arn,
+      subnetIds: subnets.map((s) => s.id),
+      instanceTypes: ["m7i.xlarge"],
+      capacityType: "ON_DEMAND",
+      scalingConfig: { minSize: 3, desiredSize: 3, maxSize: 6 },
+      labels: { "bitactor.io/node-pool": "system" },
+    });
+    const queue = new SqsQueue(this, "interruption-queue", { name: cluster, messageRetentionSeconds: 300, sqsManagedSseEnabled: true });
+    const rules = INTERRUPTION_EVENTS.map((e) => {
+      const rule = new CloudwatchEventRule(this, `interruption-${e.id}`, { name: `${cluster}-${e.id}`, eventPattern: JSON.stringify({ source: [e.source], "detail-type": [e.detailType] }) });
+      new CloudwatchEventTarget(this, `interruption-${e.id}-target`, { rule: rule.name, targetId: "karpenter-interruption-queue", arn: queue.arn });
+      return rule;
+    });
+    new SqsQueuePolicy(this, "interruption-queue-policy", {
+      queueUrl: queue.url,
+      policy: Fn.jsonencode({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "EventBridge", Effect: "Allow", Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] }, Action: "sqs:SendMessage", Resource: queue.arn, Condition: { ArnEquals: { "aws:SourceArn": rules.map((r) => r.arn) } } },
+          { Sid: "DenyHTTP", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: queue.arn, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+        ],
+      }),
+    });
+
+    // Cluster placement groups: the low-latency pools' instances share a rack segment (EC2 "cluster" strategy).
+    for (const pool of stagePools(props.catalog, region).filter((p) => p.lowLatency)) {
+      new PlacementGroup(this, `placement-${pool.name}`, { name: `${cluster}-${pool.name}`, strategy: "cluster", tags: { "bitactor.io/node-pool": pool.name } });
+    }
+
+    // Direct Connect: per exchange a dedicated 10 Gbps connection at its colocation site, a private
+    // virtual interface with BGP to our router there, through a Direct Connect gateway to the VPC.
+    const vgw = new VpnGateway(this, "vgw", { vpcId: vpc.id, tags: { Name: stage } });
+    const dxgw = new DxGateway(this, "dx-gateway", { name: stage, amazonSideAsn: String(CROSS_CONNECT.aws.cloudAsn) });
+    new DxGatewayAssociation(this, "dx-gateway-vpc", { dxGatewayId: dxgw.id, associatedGatewayId: vgw.id });
+    for (const x of region.exchanges) {
+      const c = new DxConnection(this, `dx-${x.id.toLowerCase()}`, { name: `${stage}-${x.id}`, bandwidth: CROSS_CONNECT.aws.bandwidth, location: x.crossConnect.location, providerName: x.crossConnect.provider, skipDestroy: true, tags: { exchange: x.id } });
+      const bgp = bgpAddresses(x.crossConnect.peering);
+      new DxPrivateVirtualInterface(this, `dx-${x.id.toLowerCase()}-vif`, {
+        name: `${stage}-${x.id}`,
+        connectionId: c.id,
+        dxGatewayId: dxgw.id,
+        vlan: x.crossConnect.vlan,
+        addressFamily: "ipv4",
+        bgpAsn: infra.asn,
+        amazonAddress: bgp[0]!.cloud,
+        customerAddress: bgp[0]!.ours,
+        mtu: CROSS_CONNECT.aws.mtu,
+      });
+    }
+
+    // Amazon Managed Prometheus: the workspace the gate queries (its id flows back with npm run infra:outputs).
+    new PrometheusWorkspace(this, "prometheus", { alias: stage, kmsKeyArn: key.arn });
+
+    // Velero: a versioned, encrypted, private bucket, and the role its pods assume (EKS Pod Identity).
+    const bucket = new S3Bucket(this, "velero-bucket", { bucket: region.backup.bucket, forceDestroy: false });
+    skipChecks(bucket, [
+      { id: "CKV_AWS_144", reason: "Backups stay in the stage's region on purpose: a restore must not cross regions (docs/disaster-recovery.md); the standby region has its own bucket." },
+      { id: "CKV_AWS_18", reason: "Velero's own logs and the bucket's CloudTrail data events record access; S3 server access logs would need a second bucket per stage." },
+      { id: "CKV2_AWS_62", reason: "Nothing consumes bucket events; Velero polls its BackupStorageLocation." },
+      { id: "CKV2_AWS_61", reason: "Velero deletes expired backups itself (Schedule ttl); a lifecycle rule would delete backups Velero still lists." },
+    ]);
+    new S3BucketVersioningA(this, "velero-versioning", { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
+    new S3BucketServerSideEncryptionConfigurationA(this, "velero-encryption", { bucket: bucket.id, rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }] });
+    new S3BucketPublicAccessBlock(this, "velero-public-access", { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    new S3BucketOwnershipControls(this, "velero-ownership", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    const velero = role(this, "velero-role", `${cluster}-velero`, "pods.eks.amazonaws.com", []);
+    new IamRolePolicy(this, "velero-policy", {
+      role: velero.name,
+      name: "velero-bucket",
+      policy: Fn.jsonencode({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"], Resource: `${bucket.arn}/*` },
+          { Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucket.arn },
+          { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key.arn },
+        ],
+      }),
+    });
+    new EksPodIdentityAssociation(this, "velero-identity", { clusterName: eks.name, namespace: props.environment.backup.namespace, serviceAccount: "velero", roleArn: velero.arn });
+  }
+}
+
+/**
+ * The events Karpenter's interruption controller handles (karpenter-provider-aws v1.15.1
+ * pkg/controllers/interruption/messages: scheduledchange, spotinterruption, rebalancerecommendation,
+ * statechange, capacityreservationinterruption).
+ */
+export const INTERRUPTION_EVENTS = [
+  { id: "health", source: "aws.health", detailType: "AWS Health Event" },
+  { id: "spot-interruption", source: "aws.ec2", detailType: "EC2 Spot Instance Interruption Warning" },
+  { id: "rebalance", source: "aws.ec2", detailType: "EC2 Instance Rebalance Recommendation" },
+  { id: "state-change", source: "aws.ec2", detailType: "EC2 Instance State-change Notification" },
+  { id: "capacity-reservation", source: "aws.ec2", detailType: "EC2 Capacity Reservation Instance Interruption Warning" },
+] as const;
+
+/** An IAM role a service assumes, with AWS-managed policies attached by name. */
+function role(scope: Construct, id: string, name: string, service: string, managed: readonly string[]): IamRole {
+  const r = new IamRole(scope, id, {
+    name,
+    assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: service === "pods.eks.amazonaws.com" ? ["sts:AssumeRole", "sts:TagSession"] : "sts:AssumeRole" }] }),
+  });
+  for (const p of managed) new IamRolePolicyAttachment(scope, `${id}-${p}`, { role: r.name, policyArn: `arn:aws:iam::aws:policy/${p}` });
+  return r;
+}

@@ -1,0 +1,8 @@
+import type { Cloud } from "../inputs/types.ts";
+import { AwsStage } from "./aws.ts";
+import { AzureStage } from "./azure.ts";
+import { GcpStage } from "./gcp.ts";
+import type { StageModuleConstructor } from "./module.ts";
+
+/** The stage module of each cloud: adding a cloud is one entry. */
+export const CLOUD_MODULES: Readonly<Record<Cloud, StageModuleConstructor>> = { aws: AwsStage, gcp: GcpStage, azure: AzureStage };
