@@ -7,7 +7,8 @@
 #   kubeconform, and for the e2e kube-scheduler, kube-controller-manager, kwok and Argo Rollouts'
 #   controller and kubectl plugin, and for the GitOps e2e kubectl and Argo CD, Trivy and actionlint
 #   (pinned in tools/versions.json and tools/*/go.mod); CRD manifests
-#   PyPI: Semgrep, into a virtual environment in the cache
+#   PyPI: Semgrep and checkov, each into a virtual environment in the cache; the wheel of the Google
+#   provider bindings for cdktn (scripts/google-bindings.ts, npm ci's postinstall)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,10 +18,6 @@ cd "$(dirname "$0")/.."
 GOTOOLCHAIN="$(node -p 'require("./tools/versions.json").goToolchain.version')"
 export GOTOOLCHAIN
 go version
-
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
-fi
 
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
@@ -37,5 +34,12 @@ openssl version >/dev/null
 shellcheck --version >/dev/null
 redis-server --version >/dev/null
 python3 -c 'import ensurepip, venv'
+
+# After the Debian packages: npm ci's postinstall fetches the Google provider bindings with python3's pip.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+# Idempotent; mends an interrupted postinstall.
+node --import tsx scripts/google-bindings.ts
 
 node --import tsx scripts/tools.ts

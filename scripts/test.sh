@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (npm test). Installs what it needs on a fresh machine (scripts/setup.sh), then
 # runs: type check, kubeconform over the rendered tree, a real API server's dry-run of it, the
-# security policy gate over it (npm run policy), Trivy and Semgrep (npm run scan), the gate
+# security policy gate over it (npm run policy), Trivy and Semgrep (npm run scan), our rules and
+# checkov over the infrastructure modules (npm run infra:check), the gate
 # end to end with the real Argo Rollouts controller (npm run e2e), the GitOps loop with a real
 # Argo CD (npm run e2e:gitops) with the test suite (node's test runner) beside its end, and the
 # drift check.
@@ -14,6 +15,7 @@ node --import tsx scripts/validate.ts
 node --import tsx scripts/validate-server.ts
 node --import tsx scripts/policy.ts
 node --import tsx scripts/scan.ts
+node --import tsx scripts/infra-check.ts
 # The two end-to-end tests spend most of their time waiting on real analysis windows: they run side
 # by side (their programs claim loopback ports apart: harness/cluster/process.ts), and once the gate's
 # e2e is done the test suite runs while the GitOps one waits (about 10 of its 16 minutes are left then).

@@ -2,7 +2,7 @@
 // where each one is (validation and the e2e). Go programs are built once per version into ~/.cache/bitactor-gitops.
 import { main } from "./lib/run.ts";
 import { schemaRoot } from "../checks/kubeconform.ts";
-import { actionlint, semgrep, trivy, argocd, kubectl, rolloutsPlugin, argoEval, otelcol, kubeseal, crdManifests, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kubeconform, kwok, prometheus, promtool, rolloutsController } from "../harness/tools.ts";
+import { actionlint, checkov, semgrep, trivy, argocd, kubectl, rolloutsPlugin, argoEval, otelcol, kubeseal, crdManifests, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kubeconform, kwok, prometheus, promtool, rolloutsController } from "../harness/tools.ts";
 
 await main(async () => {
   const found: [string, () => string][] = [
@@ -24,6 +24,7 @@ await main(async () => {
     ["trivy", trivy],
     ["actionlint", actionlint],
     ["semgrep", semgrep],
+    ["checkov", checkov],
     ["kubeconform schemas", schemaRoot],
     ["CRD manifests", () => `${crdManifests().length} files from the Go module cache`],
   ];

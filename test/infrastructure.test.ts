@@ -51,8 +51,13 @@ test("one source of truth: cluster name, zones, node role, discovery tags, bucke
     const pools = stagePools(model.catalog, s.region);
     if (s.region.cloud === "aws") {
       assert.equal(values(m, "aws_eks_cluster")[0].name, s.region.cluster.name);
+      assert.deepEqual(m.resource.aws_eks_node_group.system.instance_types, [model.catalog.systemNodes.instanceTypes.aws]);
+      // The role the gate's SigV4 queries assume is the one the region file names, with read access to the workspace.
+      assert.equal(`arn:aws:iam::${s.region.infrastructure.account}:role/${m.resource.aws_iam_role["amp-query-role"].name}`, s.region.prometheus.authentication!.sigv4!.roleArn);
+      assert.deepEqual(m.output.prometheus_address.value, "${aws_prometheus_workspace.prometheus.prometheus_endpoint}");
       assert.deepEqual(values(m, "aws_subnet").map((x) => x.availability_zone), [...s.region.zones]);
       assert.deepEqual(values(m, "aws_subnet").map((x) => x.cidr_block), zoneSubnets(s.region.infrastructure.cidr, s.region.zones).map((z) => z.cidr));
+      assert.equal(objectIn(prefix, "EC2NodeClass").length, pools.length, "one EC2NodeClass per pool the region uses");
       for (const nc of objectIn(prefix, "EC2NodeClass") as Any[]) {
         assert.equal(m.resource.aws_iam_role["karpenter-node-role"].name, nc.spec.role, "the node role Karpenter's nodes get exists");
         const tag = nc.spec.subnetSelectorTerms[0].tags;
@@ -61,7 +66,7 @@ test("one source of truth: cluster name, zones, node role, discovery tags, bucke
       }
       // Karpenter's NodePools ask for the catalog's instance types; placement groups exist for the low-latency pools.
       for (const np of objectIn(prefix, "NodePool") as Any[]) {
-        const pool = pools.find((p) => np.metadata.name.endsWith(p.name))!;
+        const pool = pools.find((p) => np.metadata.name === p.name)!;
         assert.deepEqual(np.spec.template.spec.requirements.find((r: Any) => r.key === "node.kubernetes.io/instance-type").values, [pool.instanceType]);
       }
       assert.deepEqual(Object.keys(m.resource.aws_placement_group).sort(), pools.filter((p) => p.lowLatency).map((p) => `placement-${p.name}`).sort());
@@ -77,7 +82,7 @@ test("one source of truth: cluster name, zones, node role, discovery tags, bucke
     if (s.region.cloud === "gcp") {
       assert.equal(values(m, "google_container_cluster")[0].name, s.region.cluster.name);
       assert.deepEqual(values(m, "google_container_cluster")[0].node_locations, [...s.region.zones]);
-      assert.deepEqual(values(m, "google_container_node_pool").map((p) => p.node_config.machine_type).sort(), pools.map((p) => p.instanceType).sort());
+      assert.deepEqual(values(m, "google_container_node_pool").map((p) => p.node_config.machine_type).sort(), [model.catalog.systemNodes.instanceTypes.gcp, ...pools.map((p) => p.instanceType)].sort());
       for (const p of pools) {
         const np = m.resource.google_container_node_pool[`pool-${p.name}`];
         assert.deepEqual(np.node_config.kubelet_config, { cpu_manager_policy: "static", topology_manager: { policy: "single-numa-node", scope: "pod" } });
@@ -90,6 +95,7 @@ test("one source of truth: cluster name, zones, node role, discovery tags, bucke
     if (s.region.cloud === "azure") {
       assert.equal(values(m, "azurerm_kubernetes_cluster")[0].name, s.region.cluster.name);
       assert.deepEqual(values(m, "azurerm_kubernetes_cluster")[0].default_node_pool.zones, s.region.zones.map(aksZone));
+      assert.equal(values(m, "azurerm_kubernetes_cluster")[0].default_node_pool.vm_size, model.catalog.systemNodes.instanceTypes.azure);
       assert.deepEqual(values(m, "azurerm_kubernetes_cluster_node_pool").map((p) => p.vm_size).sort(), pools.map((p) => p.instanceType).sort());
       for (const p of values(m, "azurerm_kubernetes_cluster_node_pool")) assert.deepEqual(p.kubelet_config, { cpu_manager_policy: "static", topology_manager_policy: "single-numa-node" });
       assert.equal(m.resource.azurerm_storage_container["velero-container"].name, bsl.spec.objectStorage.bucket);
@@ -135,7 +141,7 @@ test("spot only where the environment lists it; production on reserved capacity"
   for (const s of stages) {
     const m = moduleOf(s);
     const spot = s.env.capacityTypes.includes("spot");
-    for (const p of values(m, "google_container_node_pool")) assert.deepEqual([p.node_config.spot, p.node_config.reservation_affinity.consume_reservation_type], [spot, spot ? "NO_RESERVATION" : "ANY_RESERVATION"]);
+    for (const p of values(m, "google_container_node_pool")) assert.deepEqual([p.node_config.spot ?? false, p.node_config.reservation_affinity.consume_reservation_type], [p.name === "system" ? false : spot, spot ? "NO_RESERVATION" : "ANY_RESERVATION"]);
     for (const p of values(m, "azurerm_kubernetes_cluster_node_pool")) assert.equal(p.priority, spot ? "Spot" : "Regular");
     for (const g of values(m, "aws_eks_node_group")) assert.equal(g.capacity_type, "ON_DEMAND");
   }

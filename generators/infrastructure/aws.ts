@@ -28,11 +28,17 @@ import { S3BucketVersioningA } from "@cdktn/provider-aws/lib/s3-bucket-versionin
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
 import { S3BucketPublicAccessBlock } from "@cdktn/provider-aws/lib/s3-bucket-public-access-block/index.js";
 import { S3BucketOwnershipControls } from "@cdktn/provider-aws/lib/s3-bucket-ownership-controls/index.js";
+import { DefaultSecurityGroup } from "@cdktn/provider-aws/lib/default-security-group/index.js";
+import { CloudwatchLogGroup } from "@cdktn/provider-aws/lib/cloudwatch-log-group/index.js";
+import { FlowLog } from "@cdktn/provider-aws/lib/flow-log/index.js";
+import { TerraformOutput } from "cdktn";
 import { DISCOVERY_TAG } from "../constructs/karpenter-node-pools.ts";
+import { NODE_POOL_KEY } from "../nodes/labels.ts";
 import { zoneSubnets } from "./clouds.ts";
 import { stagePools } from "./pools.ts";
 import { CROSS_CONNECT, bgpAddresses } from "./interconnect.ts";
 import { skipChecks, type StageModuleProps } from "./module.ts";
+import { APPLY_OUTPUTS, type ApplyOutput } from "./outputs.ts";
 
 /**
  * One AWS stage: VPC over the region's zones, EKS at the target minor with a private endpoint, the
@@ -51,8 +57,39 @@ export class AwsStage extends Construct {
     new S3Backend(scope, { bucket: infra.state.bucket!, region: infra.state.region!, key: `${stage}/terraform.tfstate`, encrypt: true, useLockfile: true });
     new AwsProvider(this, "aws", { region: region.region, allowedAccountIds: [infra.account], defaultTags: [{ tags }] });
 
-    // Network: one private subnet per zone, tagged for Karpenter's subnet discovery.
+    // One key for the stage's secrets, logs and backups; the account administers it, CloudWatch Logs may use it for the flow logs.
+    const key = new KmsKey(this, "key", {
+      description: `${stage}: EKS secrets, flow logs and Velero backups`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "Account", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${infra.account}:root` }, Action: "kms:*", Resource: "*" },
+          {
+            Sid: "FlowLogs",
+            Effect: "Allow",
+            Principal: { Service: `logs.${region.region}.amazonaws.com` },
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resource: "*",
+            Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region.region}:${infra.account}:log-group:*` } },
+          },
+        ],
+      }),
+    });
+
+    // Network: one private subnet per zone, tagged for Karpenter's subnet discovery; the default
+    // security group admits nothing; every flow is logged.
     const vpc = new Vpc(this, "vpc", { cidrBlock: infra.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: stage } });
+    new DefaultSecurityGroup(this, "default-security-group", { vpcId: vpc.id });
+    const flowLogs = new CloudwatchLogGroup(this, "flow-logs", { name: `/bitactor/${stage}/vpc-flow-logs`, retentionInDays: 365, kmsKeyId: key.arn });
+    const flowRole = role(this, "flow-logs-role", `${cluster}-flow-logs`, "vpc-flow-logs.amazonaws.com", []);
+    new IamRolePolicy(this, "flow-logs-policy", {
+      role: flowRole.name,
+      name: "flow-logs",
+      policy: Fn.jsonencode({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: `${flowLogs.arn}:*` }] }),
+    });
+    new FlowLog(this, "vpc-flow-logs", { vpcId: vpc.id, trafficType: "ALL", logDestination: flowLogs.arn, iamRoleArn: flowRole.arn });
     const subnets = zoneSubnets(infra.cidr, region.zones).map(
       (z) => new Subnet(this, `subnet-${z.zone}`, { vpcId: vpc.id, availabilityZone: z.zone, cidrBlock: z.cidr, mapPublicIpOnLaunch: false, tags: { Name: `${stage}-${z.zone}`, [DISCOVERY_TAG]: cluster, "kubernetes.io/role/internal-elb": "1" } }),
     );
@@ -66,7 +103,6 @@ export class AwsStage extends Construct {
     });
 
     // The cluster: private API endpoint only; Kubernetes secrets encrypted with our key.
-    const key = new KmsKey(this, "key", { description: `${stage}: EKS secrets and Velero backups`, enableKeyRotation: true, deletionWindowInDays: 30 });
     const clusterRole = role(this, "cluster-role", `${cluster}-cluster`, "eks.amazonaws.com", ["AmazonEKSClusterPolicy"]);
     const eks = new EksCluster(this, "cluster", {
       name: cluster,
@@ -77,6 +113,7 @@ export class AwsStage extends Construct {
       encryptionConfig: { resources: ["secrets"], provider: { keyArn: key.arn } },
       enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
     });
+    skipChecks(eks, [{ id: "CKV_AWS_339", reason: "checkov 3.3.30's list of supported EKS versions ends before 1.36; EKS supports 1.36 in standard support until 2027-08-02 (docs/versions.md)." }]);
     const api = new SecurityGroup(this, "api-access", {
       name: `${cluster}-api`,
       description: `Who reaches ${cluster}'s private API endpoint`,
@@ -90,16 +127,17 @@ export class AwsStage extends Construct {
     // role the EC2NodeClasses name, its access entry, and the interruption queue with its rules.
     const nodeRole = role(this, "karpenter-node-role", region.karpenter!.nodeRole, "ec2.amazonaws.com", ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"]);
     new EksAccessEntry(this, "karpenter-node-access", { clusterName: eks.name, principalArn: nodeRole.arn, type: "EC2_LINUX" });
+    const systemNodes = props.catalog.systemNodes.perZone * region.zones.length;
     const system = role(this, "system-node-role", `${cluster}-system-nodes`, "ec2.amazonaws.com", ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"]);
     new EksNodeGroup(this, "system", {
       clusterName: eks.name,
       nodeGroupName: "system",
       nodeRoleArn: system.arn,
       subnetIds: subnets.map((s) => s.id),
-      instanceTypes: ["m7i.xlarge"],
+      instanceTypes: [props.catalog.systemNodes.instanceTypes.aws],
       capacityType: "ON_DEMAND",
-      scalingConfig: { minSize: 3, desiredSize: 3, maxSize: 6 },
-      labels: { "bitactor.io/node-pool": "system" },
+      scalingConfig: { minSize: systemNodes, desiredSize: systemNodes, maxSize: 2 * systemNodes },
+      labels: { [NODE_POOL_KEY]: "system" },
     });
     const queue = new SqsQueue(this, "interruption-queue", { name: cluster, messageRetentionSeconds: 300, sqsManagedSseEnabled: true });
     const rules = INTERRUPTION_EVENTS.map((e) => {
@@ -144,8 +182,23 @@ export class AwsStage extends Construct {
       });
     }
 
-    // Amazon Managed Prometheus: the workspace the gate queries (its id flows back with npm run infra:outputs).
-    new PrometheusWorkspace(this, "prometheus", { alias: stage, kmsKeyArn: key.arn });
+    // Amazon Managed Prometheus, where the region's gate queries one (a SigV4 address): the
+    // workspace, and the role the queries assume (its name is the one prometheus.authentication.sigv4.roleArn
+    // names), which Argo Rollouts' controller gets by EKS Pod Identity (the namespace and service
+    // account of its install manifests). The workspace id exists only after apply: npm run
+    // infra:outputs writes the address into the region file.
+    const sigv4 = region.prometheus.authentication?.sigv4;
+    if (sigv4) {
+      const amp = new PrometheusWorkspace(this, "prometheus", { alias: stage, kmsKeyArn: key.arn });
+      const query = role(this, "amp-query-role", sigv4.roleArn.slice(sigv4.roleArn.lastIndexOf("/") + 1), "pods.eks.amazonaws.com", []);
+      new IamRolePolicy(this, "amp-query-policy", {
+        role: query.name,
+        name: "query",
+        policy: Fn.jsonencode({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["aps:QueryMetrics", "aps:GetSeries", "aps:GetLabels", "aps:GetMetricMetadata"], Resource: amp.arn }] }),
+      });
+      new EksPodIdentityAssociation(this, "amp-query-identity", { clusterName: eks.name, namespace: "argo-rollouts", serviceAccount: "argo-rollouts", roleArn: query.arn });
+      new TerraformOutput(this, "prometheus_address" satisfies ApplyOutput, { value: amp.prometheusEndpoint, description: APPLY_OUTPUTS.prometheus_address.description });
+    }
 
     // Velero: a versioned, encrypted, private bucket, and the role its pods assume (EKS Pod Identity).
     const bucket = new S3Bucket(this, "velero-bucket", { bucket: region.backup.bucket, forceDestroy: false });

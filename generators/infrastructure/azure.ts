@@ -17,11 +17,19 @@ import { StorageContainer } from "@cdktn/provider-azurerm/lib/storage-container/
 import { UserAssignedIdentity } from "@cdktn/provider-azurerm/lib/user-assigned-identity/index.js";
 import { FederatedIdentityCredential } from "@cdktn/provider-azurerm/lib/federated-identity-credential/index.js";
 import { RoleAssignment } from "@cdktn/provider-azurerm/lib/role-assignment/index.js";
+import { NetworkSecurityGroup } from "@cdktn/provider-azurerm/lib/network-security-group/index.js";
+import { SubnetNetworkSecurityGroupAssociation } from "@cdktn/provider-azurerm/lib/subnet-network-security-group-association/index.js";
+import { PrivateEndpoint } from "@cdktn/provider-azurerm/lib/private-endpoint/index.js";
+import { PrivateDnsZone } from "@cdktn/provider-azurerm/lib/private-dns-zone/index.js";
+import { PrivateDnsZoneVirtualNetworkLink } from "@cdktn/provider-azurerm/lib/private-dns-zone-virtual-network-link/index.js";
 import { NODE_POOL_KEY } from "../nodes/labels.ts";
 import { splitCidr } from "./clouds.ts";
 import { stagePools } from "./pools.ts";
 import { CROSS_CONNECT, bgpAddresses } from "./interconnect.ts";
-import type { StageModuleProps } from "./module.ts";
+import { skipChecks, type StageModuleProps } from "./module.ts";
+
+/** Pods per node: AKS's default with Azure CNI overlay (learn.microsoft.com/azure/aks/azure-cni-overlay). */
+const MAX_PODS = 110;
 
 /** AKS numbers a region's zones "1", "2", "3"; region files name them `<region>-<n>`. */
 export const aksZone = (zone: string): string => zone.slice(zone.lastIndexOf("-") + 1);
@@ -54,6 +62,19 @@ export class AzureStage extends Construct {
     const [nodes, , , gateway] = splitCidr(infra.cidr, 4);
     const vnet = new VirtualNetwork(this, "vnet", { name: stage, location, resourceGroupName: group.name, addressSpace: [infra.cidr], tags });
     const subnet = new Subnet(this, "nodes", { name: "nodes", resourceGroupName: group.name, virtualNetworkName: vnet.name, addressPrefixes: [nodes!] });
+    // The node subnet admits the VNet and Azure's load balancer probes, nothing from outside.
+    const nsg = new NetworkSecurityGroup(this, "nodes-nsg", {
+      name: `${stage}-nodes`,
+      location,
+      resourceGroupName: group.name,
+      securityRule: [
+        { name: "vnet", priority: 100, direction: "Inbound", access: "Allow", protocol: "*", sourcePortRange: "*", destinationPortRange: "*", sourceAddressPrefix: "VirtualNetwork", destinationAddressPrefix: "VirtualNetwork" },
+        { name: "load-balancer", priority: 110, direction: "Inbound", access: "Allow", protocol: "*", sourcePortRange: "*", destinationPortRange: "*", sourceAddressPrefix: "AzureLoadBalancer", destinationAddressPrefix: "*" },
+        { name: "deny-inbound", priority: 4096, direction: "Inbound", access: "Deny", protocol: "*", sourcePortRange: "*", destinationPortRange: "*", sourceAddressPrefix: "*", destinationAddressPrefix: "*" },
+      ],
+      tags,
+    });
+    new SubnetNetworkSecurityGroupAssociation(this, "nodes-nsg-association", { subnetId: subnet.id, networkSecurityGroupId: nsg.id });
     // ExpressRoute gateways live in the subnet named GatewaySubnet (/27 or larger).
     const gatewaySubnet = new Subnet(this, "gateway-subnet", { name: "GatewaySubnet", resourceGroupName: group.name, virtualNetworkName: vnet.name, addressPrefixes: [splitCidr(gateway!, 2 ** (27 - Number(gateway!.split("/")[1])))[0]!] });
 
@@ -72,10 +93,32 @@ export class AzureStage extends Construct {
       workloadIdentityEnabled: true,
       identity: { type: "SystemAssigned" },
       networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", networkDataPlane: "cilium", networkPolicy: "cilium" },
-      defaultNodePool: { name: "system", vmSize: "Standard_D4ds_v5", nodeCount: 3, zones, vnetSubnetId: subnet.id, onlyCriticalAddonsEnabled: true, upgradeSettings: { maxSurge: "1" } },
+      // The cluster's own nodes (add-ons and controllers); engine pods never run there.
+      defaultNodePool: {
+        name: "system",
+        vmSize: catalog.systemNodes.instanceTypes.azure,
+        nodeCount: catalog.systemNodes.perZone * zones.length,
+        zones,
+        vnetSubnetId: subnet.id,
+        onlyCriticalAddonsEnabled: true,
+        maxPods: MAX_PODS,
+        hostEncryptionEnabled: true,
+        nodeLabels: { [NODE_POOL_KEY]: "system" },
+        upgradeSettings: { maxSurge: "1" },
+      },
+      // The minor moves only by a reviewed change of tools/versions.json.
       automaticUpgradeChannel: "none",
+      skuTier: "Standard",
+      azurePolicyEnabled: true,
       tags,
     });
+    skipChecks(aks, [
+      { id: "CKV_AZURE_4", reason: "Control-plane logs go to the region's own logging through diagnostic settings, not the OMS agent; the agent would be one more DaemonSet on engine nodes." },
+      { id: "CKV_AZURE_117", reason: "OS and data disks use platform-managed keys with encryption at host; a customer-managed disk encryption set needs a Key Vault per stage, which is not rendered yet." },
+      { id: "CKV_AZURE_171", reason: "The Kubernetes minor moves only by a reviewed change of tools/versions.json; an automatic upgrade channel would drain engine nodes during a trading session." },
+      { id: "CKV_AZURE_172", reason: "The Secrets Store CSI driver is not used: credentials arrive as SealedSecrets (docs/security.md)." },
+      { id: "CKV_AZURE_226", reason: "Ephemeral OS disks must fit the system VM size's cache or temporary disk; the sizing is not verified here, so managed OS disks stay." },
+    ]);
 
     const spot = environment.capacityTypes.includes("spot");
     const tuning = catalog.nodeTuning;
@@ -99,6 +142,8 @@ export class AzureStage extends Construct {
         // Spot only where the environment allows it (production: on-demand only, reserved capacity).
         ...(spot ? { priority: "Spot", evictionPolicy: "Delete", spotMaxPrice: -1 } : { priority: "Regular" }),
         kubeletConfig: { cpuManagerPolicy: tuning.cpuManagerPolicy, topologyManagerPolicy: tuning.topologyManagerPolicy },
+        maxPods: MAX_PODS,
+        hostEncryptionEnabled: true,
         tags,
       });
     }
@@ -164,7 +209,25 @@ export class AzureStage extends Construct {
       blobProperties: { versioningEnabled: true, deleteRetentionPolicy: { days: 7 }, containerDeleteRetentionPolicy: { days: 7 } },
       tags,
     });
-    new StorageContainer(this, "velero-container", { name: region.backup.bucket, storageAccountId: account.id, containerAccessType: "private" });
+    skipChecks(account, [
+      { id: "CKV2_AZURE_1", reason: "Microsoft-managed keys with infrastructure (double) encryption; a customer-managed key needs a Key Vault per stage, which is not rendered yet." },
+      { id: "CKV_AZURE_206", reason: "Zone-redundant in the stage's region on purpose: a restore must not cross regions (docs/disaster-recovery.md)." },
+      { id: "CKV_AZURE_33", reason: "The account holds no queues; Velero uses blobs only." },
+    ]);
+    const container = new StorageContainer(this, "velero-container", { name: region.backup.bucket, storageAccountId: account.id, containerAccessType: "private" });
+    skipChecks(container, [{ id: "CKV2_AZURE_21", reason: "Blob access is audited by the storage account's diagnostic settings in the region's logging, not rendered yet." }]);
+    // The account has no public network access: Velero reaches it through a private endpoint in the node subnet.
+    const dns = new PrivateDnsZone(this, "blob-dns", { name: "privatelink.blob.core.windows.net", resourceGroupName: group.name, tags });
+    new PrivateDnsZoneVirtualNetworkLink(this, "blob-dns-link", { name: stage, resourceGroupName: group.name, privateDnsZoneName: dns.name, virtualNetworkId: vnet.id, tags });
+    new PrivateEndpoint(this, "velero-endpoint", {
+      name: `${stage}-velero-blob`,
+      location,
+      resourceGroupName: group.name,
+      subnetId: subnet.id,
+      privateServiceConnection: { name: "blob", privateConnectionResourceId: account.id, subresourceNames: ["blob"], isManualConnection: false },
+      privateDnsZoneGroup: { name: "blob", privateDnsZoneIds: [dns.id] },
+      tags,
+    });
     const velero = new UserAssignedIdentity(this, "velero", { name: `${cluster}-velero`, location, resourceGroupName: group.name, tags });
     new FederatedIdentityCredential(this, "velero-federation", {
       name: "velero",

@@ -18,11 +18,12 @@ import { StorageBucketIamMember } from "@cdktn/provider-google/lib/storage-bucke
 import { ServiceAccount } from "@cdktn/provider-google/lib/service-account/index.js";
 import { ServiceAccountIamMember } from "@cdktn/provider-google/lib/service-account-iam-member/index.js";
 import { DataGoogleStorageProjectServiceAccount } from "@cdktn/provider-google/lib/data-google-storage-project-service-account/index.js";
+import { ComputeFirewall } from "@cdktn/provider-google/lib/compute-firewall/index.js";
 import { NODE_POOL_KEY } from "../nodes/labels.ts";
 import { splitCidr } from "./clouds.ts";
 import { stagePools } from "./pools.ts";
 import { CROSS_CONNECT } from "./interconnect.ts";
-import type { StageModuleProps } from "./module.ts";
+import { skipChecks, type StageModuleProps } from "./module.ts";
 
 /**
  * One GCP stage: a VPC with one regional subnet (nodes, and secondary ranges for pods and
@@ -59,6 +60,11 @@ export class GcpStage extends Construct {
       logConfig: { aggregationInterval: "INTERVAL_5_SEC", flowSampling: 0.5, metadata: "INCLUDE_ALL_METADATA" },
     });
 
+    // Nothing enters the VPC but what a rule admits: its own ranges (nodes, pods, services).
+    // GKE adds the control plane's rules itself (cloud.google.com/kubernetes-engine/docs/concepts/firewall-rules).
+    new ComputeFirewall(this, "allow-internal", { name: `${stage}-allow-internal`, network: network.id, direction: "INGRESS", priority: 1000, sourceRanges: [infra.cidr], allow: [{ protocol: "all" }], logConfig: { metadata: "INCLUDE_ALL_METADATA" } });
+    new ComputeFirewall(this, "deny-ingress", { name: `${stage}-deny-ingress`, network: network.id, direction: "INGRESS", priority: 65534, sourceRanges: ["0.0.0.0/0"], deny: [{ protocol: "all" }], logConfig: { metadata: "INCLUDE_ALL_METADATA" } });
+
     // Kubernetes secrets and the backups are encrypted with our keys.
     const ring = new KmsKeyRing(this, "keys", { name: stage, location: region.region });
     const key = (name: string) => new KmsCryptoKey(this, `key-${name}`, { name, keyRing: ring.id, rotationPeriod: "7776000s", lifecycle: { preventDestroy: true } });
@@ -90,13 +96,44 @@ export class GcpStage extends Construct {
       enableMultiNetworking: true,
       databaseEncryption: { state: "ENCRYPTED", keyName: secretsKey.id },
       enableShieldedNodes: true,
+      masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
+      resourceLabels: labels,
+      // Only for the default pool, which is removed at creation; every pool below sets it too.
+      nodeConfig: { workloadMetadataConfig: { mode: "GKE_METADATA" }, shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true } },
     });
+    skipChecks(gke, [
+      { id: "CKV_GCP_12", reason: "Dataplane V2 (ADVANCED_DATAPATH) enforces NetworkPolicy itself; the network_policy block is for the legacy Calico add-on and conflicts with it." },
+      { id: "CKV_GCP_61", reason: "Intranode visibility sends same-node pod traffic through the VPC, a detour on the engine's hot path; the subnet's flow logs cover node-to-node traffic." },
+      { id: "CKV_GCP_65", reason: "RBAC through Google Groups needs the organisation's gke-security-groups group, which the inputs do not name yet; access is by IAM and Kubernetes RBAC." },
+      { id: "CKV_GCP_66", reason: "Images are admitted by digest from the catalog's registries, enforced by the policy gate in git and the cluster's admission policies; Binary Authorization's project policy is not managed here." },
+    ]);
+    // The environment's capacityTypes decide, as for Karpenter's NodePools: spot only where it is
+    // listed; without it (production) the pools run on capacity reserved ahead (committed use).
+    const spot = environment.capacityTypes.includes("spot");
+    const reservationAffinity = { consumeReservationType: spot ? "NO_RESERVATION" : "ANY_RESERVATION" };
+
+    // The cluster's own nodes: add-ons and controllers, one pool over the zones, untainted, never spot.
+    const systemPool = new ContainerNodePool(this, "pool-system", {
+      name: "system",
+      cluster: gke.id,
+      location: region.region,
+      nodeLocations: [...region.zones],
+      nodeCount: catalog.systemNodes.perZone,
+      management: { autoRepair: true, autoUpgrade: false },
+      nodeConfig: {
+        machineType: catalog.systemNodes.instanceTypes.gcp,
+        labels: { [NODE_POOL_KEY]: "system" },
+        reservationAffinity,
+        gvnic: { enabled: true },
+        workloadMetadataConfig: { mode: "GKE_METADATA" },
+        shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+      },
+    });
+    skipChecks(systemPool, [NO_AUTO_UPGRADE]);
 
     const tuning = catalog.nodeTuning;
-    // The environment's capacityTypes decide, as for Karpenter's NodePools: spot only where it is listed.
-    const spot = environment.capacityTypes.includes("spot");
     for (const pool of stagePools(catalog, region)) {
-      new ContainerNodePool(this, `pool-${pool.name}`, {
+      const np = new ContainerNodePool(this, `pool-${pool.name}`, {
         name: pool.name,
         cluster: gke.id,
         location: region.region,
@@ -111,8 +148,7 @@ export class GcpStage extends Construct {
           labels: { [NODE_POOL_KEY]: pool.name },
           taint: [{ key: NODE_POOL_KEY, value: pool.name, effect: "NO_SCHEDULE" }],
           spot,
-          // Without spot (production) the pools run on capacity reserved ahead (committed use); with it, on what is free.
-          reservationAffinity: { consumeReservationType: spot ? "NO_RESERVATION" : "ANY_RESERVATION" },
+          reservationAffinity,
           gvnic: { enabled: true },
           workloadMetadataConfig: { mode: "GKE_METADATA" },
           shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
@@ -120,6 +156,7 @@ export class GcpStage extends Construct {
           linuxNodeConfig: { hugepagesConfig: { hugepageSize2M: pool.hugepages } },
         },
       });
+      skipChecks(np, [NO_AUTO_UPGRADE]);
     }
 
     // Dedicated Interconnect per exchange: the 10G port at the colocation site, its VLAN attachment
@@ -171,8 +208,12 @@ export class GcpStage extends Construct {
       forceDestroy: false,
       dependsOn: [keyUser],
     });
+    skipChecks(bucket, [{ id: "CKV_GCP_62", reason: "Access is audited by Cloud Audit Logs (data access logs of the project); GCS usage logs would need a second bucket per stage." }]);
     const velero = new ServiceAccount(this, "velero", { accountId: `${cluster}-velero`.slice(0, 30), displayName: `Velero of ${cluster}` });
     new StorageBucketIamMember(this, "velero-bucket-access", { bucket: bucket.name, role: "roles/storage.objectAdmin", member: `serviceAccount:${velero.email}` });
     new ServiceAccountIamMember(this, "velero-workload-identity", { serviceAccountId: velero.name, role: "roles/iam.workloadIdentityUser", member: `serviceAccount:${project}.svc.id.goog[${environment.backup.namespace}/velero]` });
   }
 }
+
+/** Node versions move with the control plane, by a reviewed change, never during a trading session. */
+const NO_AUTO_UPGRADE = { id: "CKV_GCP_10", reason: "Node versions move with the control plane's minor by a reviewed change of tools/versions.json; an automatic upgrade would drain engine nodes during a trading session." };

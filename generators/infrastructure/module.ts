@@ -71,18 +71,18 @@ function sortKeys(value: unknown): unknown {
 }
 
 /**
- * Resource names are the constructs' own ids (unique within a stage module), not cdktn's
- * path-and-hash names: a plan and a review read `aws_s3_bucket.velero-bucket`. A repeated id
- * would make two resources one: the render refuses it.
+ * Resource names are the constructs' own ids, not cdktn's path-and-hash names: a plan and a review
+ * read `aws_s3_bucket.velero-bucket`. Ids are unique within a stage module, across resource types
+ * too (checkov names some resources without their type: checks/infrastructure.ts); a repeated id is
+ * a render error.
  */
 class StageStack extends TerraformStack {
   private readonly names = new Map<string, unknown>();
   override allocateLogicalId(element: TerraformElement | Node): string {
     const node = element instanceof Node ? element : element.node;
-    const type = (element as { terraformResourceType?: string }).terraformResourceType ?? element.constructor.name;
-    const owner = this.names.get(`${type}.${node.id}`);
-    if (owner !== undefined && owner !== element) throw new Error(`two ${type} resources named "${node.id}" in stage ${this.node.id}`);
-    this.names.set(`${type}.${node.id}`, element);
+    const owner = this.names.get(node.id);
+    if (owner !== undefined && owner !== element) throw new Error(`two elements named "${node.id}" in stage ${this.node.id}: construct ids must be unique in a stage module`);
+    this.names.set(node.id, element);
     return node.id;
   }
 }

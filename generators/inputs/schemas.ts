@@ -33,7 +33,7 @@ export const catalogSchema = {
   $id: "catalog",
   type: "object",
   additionalProperties: false,
-  required: ["podTemplateHashLabel", "namespaceLabel", "scrapeIntervalSeconds", "quantile", "roleLabel", "venueLabel", "symbolLabel", "slo", "alerts", "tracing", "businessMetrics", "flows", "loadGenerator", "benchmark", "nodePools", "nodeTuning", "acceleratedNetworks", "components"],
+  required: ["podTemplateHashLabel", "namespaceLabel", "scrapeIntervalSeconds", "quantile", "roleLabel", "venueLabel", "symbolLabel", "slo", "alerts", "tracing", "businessMetrics", "flows", "loadGenerator", "benchmark", "nodePools", "systemNodes", "nodeTuning", "acceleratedNetworks", "components"],
   properties: {
     podTemplateHashLabel: labelName,
     namespaceLabel: labelName,
@@ -158,6 +158,21 @@ export const catalogSchema = {
         isolatedCpus: cpuset,
         // 1280: the IPv6 minimum (RFC 8200); 9001: the largest MTU AWS, GCP (8896) and Azure carry is AWS's.
         mtu: { type: "integer", minimum: 1280, maximum: 9001 },
+      },
+    },
+    systemNodes: {
+      type: "object",
+      additionalProperties: false,
+      required: ["description", "instanceTypes", "perZone"],
+      properties: {
+        description: { type: "string", minLength: 1 },
+        instanceTypes: {
+          type: "object",
+          additionalProperties: false,
+          required: ["aws", "gcp", "azure"],
+          properties: { aws: { type: "string", minLength: 1 }, gcp: { type: "string", minLength: 1 }, azure: { type: "string", minLength: 1 } },
+        },
+        perZone: { type: "integer", minimum: 1, maximum: 10 },
       },
     },
     nodePools: {

@@ -236,6 +236,11 @@ export interface Catalog {
   readonly loadGenerator: LoadGenerator;
   readonly benchmark: Benchmark;
   readonly nodePools: Readonly<Record<string, NodePool>>;
+  /** The cluster's own nodes (add-ons and controllers), created by the infrastructure modules. */
+  readonly systemNodes: NodePool & {
+    /** Nodes per zone. */
+    readonly perZone: number;
+  };
   /** Node configuration of every pool (rendered into each cloud's node configuration). */
   readonly nodeTuning: NodeTuning;
   /** Secondary networks of SR-IOV virtual functions, by id (a NetworkAttachmentDefinition per stage that uses one). */
