@@ -98,7 +98,7 @@ export function versionDrift(v: ToolVersions, src: VersionSources): string[] {
     if (pkg.dependencies[name] !== m.version) problems.push(`package.json: ${name} is ${pkg.dependencies[name] ?? "missing"}, tools/versions.json says ${m.version}`);
   }
   for (const name of Object.keys(pkg.dependencies)) {
-    if ((name === "kubernetes-models" || name.startsWith("@kubernetes-models/") || name.startsWith("cdk8s-plus-")) && !models.some(([n]) => n === name)) {
+    if ((name === "kubernetes-models" || name.startsWith("@kubernetes-models/") || name.startsWith("cdk8s-plus-") || name === "cdktn" || name.startsWith("@cdktn/")) && !models.some(([n]) => n === name)) {
       problems.push(`package.json: ${name} is not in tools/versions.json models`);
     }
   }

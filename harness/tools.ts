@@ -32,6 +32,16 @@ export interface CrdSource extends Pinned {
   readonly files: readonly string[];
 }
 
+/** cdktn provider bindings taken from a PyPI wheel: the wheel, and the npm tarball inside it, each by sha256. */
+export interface PypiBindings extends Pinned {
+  /** The wheel's PyPI project. */
+  readonly pypi: string;
+  readonly wheelSha256: string;
+  /** The npm tarball's path inside the wheel. */
+  readonly tarball: string;
+  readonly tarballSha256: string;
+}
+
 export interface ToolVersions {
   /** The Go toolchain every Go build runs under (exported as GOTOOLCHAIN). */
   readonly goToolchain: Pinned;
@@ -46,8 +56,13 @@ export interface ToolVersions {
   readonly trivy: Pinned & { readonly goToolchain: string; readonly goExperiment: string };
   readonly semgrep: Pinned;
   readonly checkov: Pinned;
-  /** The Google bindings, from the PyPI wheel that carries their npm tarball (scripts/google-bindings.ts). */
-  readonly googleBindings: Pinned & { readonly pypi: string; readonly wheelSha256: string; readonly tarball: string; readonly tarballSha256: string };
+  /** Built inside its module with its own Go toolchain (see its `why`). */
+  readonly opentofu: Pinned & { readonly module: string; readonly goToolchain: string };
+  /** Built inside its module; `version` is the release it is installed as, `moduleVersion` what the proxy serves. */
+  readonly azurermProvider: Pinned & { readonly module: string; readonly moduleVersion: string; readonly goToolchain: string };
+  /** cdktn bindings from the PyPI wheels that carry their npm tarballs (scripts/pypi-bindings.ts). */
+  readonly googleBindings: PypiBindings;
+  readonly azurermBindings: PypiBindings;
   readonly kubeseal: Pinned;
   readonly crdSources: readonly CrdSource[];
   /** npm package name -> the exact version package.json pins and the upstream it was generated from. */
@@ -192,6 +207,28 @@ function goInstall(name: string, pkg: string, version: string, ldflags: readonly
       rmSync(bin, { recursive: true, force: true });
     }
   });
+}
+
+/**
+ * Builds a command inside its downloaded module (a module whose go.mod has replace directives that
+ * `go install` refuses, built with those replaces as its authors do), under the given toolchain.
+ */
+function inModuleBuild(name: string, module: string, version: string, pkg: string, ldflags: readonly string[], toolchain: string): string {
+  return cached(name, hashOf(toolchain, module, version, pkg, ...ldflags), (out) => {
+    execFileSync("go", ["build", "-trimpath", `-ldflags=-s -w ${ldflags.join(" ")}`, "-o", out, pkg], { cwd: moduleDir(module, version), env: { ...goEnv(), GOTOOLCHAIN: toolchain }, stdio: ["ignore", "inherit", "inherit"] });
+  });
+}
+
+/** OpenTofu at the version in tools/versions.json (its `why` says why in its module, with Go 1.26). */
+export function tofu(): string {
+  const t = toolVersions().opentofu;
+  return inModuleBuild("tofu", t.module, t.version, "./cmd/tofu", ["-X github.com/opentofu/opentofu/version.dev=no"], t.goToolchain);
+}
+
+/** The azurerm provider from the Go module proxy, stamped with the release it is installed as (tools/versions.json). */
+export function azurermProvider(): string {
+  const p = toolVersions().azurermProvider;
+  return inModuleBuild("terraform-provider-azurerm", p.module, p.moduleVersion, ".", [`-X github.com/hashicorp/terraform-provider-azurerm/version.ProviderVersion=${p.version}`], p.goToolchain);
 }
 
 /** kubeseal at the version in tools/versions.json: seals a value for one region's sealed-secrets controller. */

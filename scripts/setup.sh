@@ -8,7 +8,7 @@
 #   controller and kubectl plugin, and for the GitOps e2e kubectl and Argo CD, Trivy and actionlint
 #   (pinned in tools/versions.json and tools/*/go.mod); CRD manifests
 #   PyPI: Semgrep and checkov, each into a virtual environment in the cache; the wheel of the Google
-#   provider bindings for cdktn (scripts/google-bindings.ts, npm ci's postinstall)
+#   provider bindings for cdktn (scripts/pypi-bindings.ts, npm ci's postinstall)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +40,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 # Idempotent; mends an interrupted postinstall.
-node --import tsx scripts/google-bindings.ts
+node --import tsx scripts/pypi-bindings.ts
 
 node --import tsx scripts/tools.ts

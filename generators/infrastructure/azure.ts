@@ -106,8 +106,10 @@ export class AzureStage extends Construct {
         nodeLabels: { [NODE_POOL_KEY]: "system" },
         upgradeSettings: { maxSurge: "1" },
       },
-      // The minor moves only by a reviewed change of tools/versions.json.
-      automaticUpgradeChannel: "none",
+      // No automatic_upgrade_channel: the minor moves only by a reviewed change of tools/versions.json
+      // (azurerm 5 takes patch, rapid, stable or node-image there; leaving it out means none).
+      // Pools are explicit: the ones below, from the catalog (not AKS node auto-provisioning).
+      nodeProvisioningProfile: { mode: "Manual" },
       skuTier: "Standard",
       azurePolicyEnabled: true,
       tags,
@@ -218,7 +220,7 @@ export class AzureStage extends Construct {
     skipChecks(container, [{ id: "CKV2_AZURE_21", reason: "Blob access is audited by the storage account's diagnostic settings in the region's logging, not rendered yet." }]);
     // The account has no public network access: Velero reaches it through a private endpoint in the node subnet.
     const dns = new PrivateDnsZone(this, "blob-dns", { name: "privatelink.blob.core.windows.net", resourceGroupName: group.name, tags });
-    new PrivateDnsZoneVirtualNetworkLink(this, "blob-dns-link", { name: stage, resourceGroupName: group.name, privateDnsZoneName: dns.name, virtualNetworkId: vnet.id, tags });
+    new PrivateDnsZoneVirtualNetworkLink(this, "blob-dns-link", { name: stage, privateDnsZoneId: dns.id, virtualNetworkId: vnet.id, tags });
     new PrivateEndpoint(this, "velero-endpoint", {
       name: `${stage}-velero-blob`,
       location,
@@ -231,7 +233,7 @@ export class AzureStage extends Construct {
     const velero = new UserAssignedIdentity(this, "velero", { name: `${cluster}-velero`, location, resourceGroupName: group.name, tags });
     new FederatedIdentityCredential(this, "velero-federation", {
       name: "velero",
-      parentId: velero.id,
+      userAssignedIdentityId: velero.id,
       audience: ["api://AzureADTokenExchange"],
       issuer: aks.oidcIssuerUrl,
       subject: `system:serviceaccount:${environment.backup.namespace}:velero`,
