@@ -182,5 +182,6 @@ export function renderRepository(model: RepositoryModel): Map<string, string> {
   if (issues.length > 0) throw new RenderValidationError(issues);
   const files = new Map(objects.map(({ path, object }) => [path, toYaml(object)]));
   for (const [path, module] of infrastructureModules(CLOUD_MODULES, model)) files.set(path, toTfJson(module));
-  return files;
+  // In path order, as the tree reads back from disk.
+  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

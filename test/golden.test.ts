@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { ROOT, scratchGitRepo, removeRepo, scratchRepo, treeDigest } from "./helpers/repo.ts";
 import { renderCommand, renderFrom } from "../scripts/lib/run.ts";
 import { readRendered } from "../scripts/lib/tree.ts";
-import { HEADER } from "../generators/render.ts";
+import { HEADER, OWNED_DIRS } from "../generators/render.ts";
 
 test("the committed tree equals a fresh render", async () => {
-  const committed = await readRendered(ROOT);
+  const committed = await readRendered(ROOT, OWNED_DIRS);
   const fresh = await renderFrom(ROOT);
   assert.deepEqual([...committed.keys()], [...fresh.keys()]);
   for (const [p, text] of fresh) assert.equal(committed.get(p), text, `${p} drifted`);
@@ -41,13 +41,15 @@ test("removing a region deletes its rendered files (so Argo CD prunes it)", asyn
     assert.ok(!existsSync(join(dir, "rollouts/production/eu-west-1")));
     assert.ok(!existsSync(join(dir, "applicationsets/production/applicationset-production-eu-west-1.yaml")));
     assert.ok(diff.removed.includes("applicationsets/production/applicationset-production-eu-west-1.yaml"));
+    assert.ok(!existsSync(join(dir, "infrastructure/production/eu-west-1")));
     // 5 components × 15 files (Rollout, 2 Services, 2 AnalysisTemplates, the first-release AnalysisRun, PodMonitor, PrometheusRule,
     // dashboard ConfigMap, 2 ServiceAccounts, 2 NetworkPolicies, PeerAuthentication, PodDisruptionBudget) + the trading
     // dashboard + the shared folder (collector ConfigMap, ServiceAccount, Service, Deployment;
     // 4 NetworkPolicies; PeerAuthentication; the exchange NetworkAttachmentDefinition) + the node pools (4 pools × NodePool and EC2NodeClass:
     // an AWS region) + the platform folder (BitActorCluster CRD and resource, Velero location and
-    // schedule; the restore drill's 12) + its ApplicationSet and its workload, node and platform AppProjects; nothing else changes.
-    assert.equal(diff.removed.length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 12 + 1 + 3);
+    // schedule; the restore drill's 12) + its ApplicationSet and its workload, node and platform AppProjects + its
+    // infrastructure module; nothing else changes.
+    assert.equal(diff.removed.length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 12 + 1 + 3 + 1);
     assert.deepEqual(diff.changed, []);
   } finally {
     await removeRepo(dir);
@@ -65,6 +67,7 @@ test("adding a region is one data file + render", async () => {
     assert.ok(diff.added.includes("applicationsets/staging/appproject-staging-us-east-2-chaos.yaml"));
     assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/nodes/")).length, 4 * 2);
     assert.ok(diff.added.includes("applicationsets/staging/applicationset-staging-us-east-2.yaml"));
+    assert.ok(diff.added.includes("infrastructure/staging/us-east-2/main.tf.json"));
   } finally {
     await removeRepo(dir);
   }
@@ -89,7 +92,7 @@ test("npm run check lists every drifted file and exits 1; --diff shows the chang
   try {
     const clean = check();
     assert.equal(clean.status, 0, clean.stderr);
-    assert.match(clean.stdout, new RegExp(`the committed tree equals a fresh render \\(${(await readRendered(ROOT)).size} files\\)`));
+    assert.match(clean.stdout, new RegExp(`the committed tree equals a fresh render \\(${(await readRendered(ROOT, OWNED_DIRS)).size} files\\)`));
     const changed = "rollouts/production/us-east-1/order-engine/rollout-order-engine.yaml";
     const missing = "rollouts/staging/us-east-1/risk-engine/service-risk-engine.yaml";
     const stale = "rollouts/production/us-east-1/order-engine/service-old.yaml";
