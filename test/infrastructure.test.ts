@@ -78,6 +78,11 @@ test("one source of truth: cluster name, zones, node role, discovery tags, bucke
       // Interruption handling: every event Karpenter reads reaches the queue.
       assert.deepEqual(values(m, "aws_cloudwatch_event_rule").map((r) => JSON.parse(r.event_pattern)["detail-type"][0]).sort(), INTERRUPTION_EVENTS.map((e) => e.detailType).sort());
       assert.equal(m.resource.aws_sqs_queue["interruption-queue"].name, s.region.cluster.name);
+      // Karpenter's controller may pass exactly the node role its EC2NodeClasses name, and read exactly that queue.
+      const policy = m.resource.aws_iam_role_policy["karpenter-controller-policy"].policy;
+      assert.match(policy, /"Action":"iam:PassRole","Resource":"\$\{aws_iam_role\.karpenter-node-role\.arn\}"/);
+      assert.match(policy, /"Resource":"\$\{aws_sqs_queue\.interruption-queue\.arn\}"/);
+      assert.deepEqual([m.resource.aws_eks_pod_identity_association["karpenter-controller-identity"].service_account, m.resource.aws_eks_pod_identity_association["karpenter-controller-identity"].role_arn], ["karpenter", "${aws_iam_role.karpenter-controller-role.arn}"]);
     }
     if (s.region.cloud === "gcp") {
       assert.equal(values(m, "google_container_cluster")[0].name, s.region.cluster.name);
