@@ -338,7 +338,8 @@ test("a render whose generator emits a bad object throws before writing, naming 
   assert.match(validateObject(bac)[0]!.message, /\/spec\/zones must NOT have fewer than 3 items/);
   assert.deepEqual(validateObject({ apiVersion: "v1", kind: "Secret" }), [{ path: "/kind", message: `no schema for v1/Secret; the render may emit only ${KNOWN_KINDS.join(", ")}` }]);
   assert.ok(KNOWN_KINDS.includes("litmuschaos.io/v1alpha1/ChaosEngine") && !KNOWN_KINDS.includes("v1/Secret"));
-  assert.equal(renderRepository(model).size, objects.length);
+  // Every object, and one infrastructure module per stage.
+  assert.equal(renderRepository(model).size, objects.length + model.environments.flatMap((e) => e.regions).length);
 });
 
 test("Rollouts label active and preview pods (Argo's ephemeral metadata) and link their dashboard", () => {

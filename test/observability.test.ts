@@ -107,7 +107,8 @@ test("a render with a broken dashboard throws before writing, naming the file an
   const path = dashboards[0]!.path;
   const issues = renderedObjectIssues(objects.map((o) => (o.path === path ? { path, object: cm } : o)));
   assert.deepEqual(issues, [{ path, field: `/data/${key}/panels/1/id`, message: `id ${d.panels[0].id} is also panel 0's; ids must be unique` }]);
-  assert.equal(renderRepository(model).size, objects.length);
+  // Every object, and one infrastructure module per stage.
+  assert.equal(renderRepository(model).size, objects.length + model.environments.flatMap((e) => e.regions).length);
 });
 
 // ---- against a real Prometheus ---------------------------------------------------------------

@@ -18,6 +18,15 @@ const share = { type: "number", exclusiveMinimum: 0.5, exclusiveMaximum: 1 } as 
 const window = { type: "string", pattern: "^[1-9][0-9]*(m|h|d)$" } as const;
 // IPv4 CIDR (NetworkPolicy ipBlock).
 const cidr = { type: "string", pattern: "^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}/([0-9]|[12][0-9]|3[0-2])$" } as const;
+// An instance type per cloud (a node pool's, the system nodes').
+const instanceTypes = {
+  type: "object",
+  additionalProperties: false,
+  required: ["aws", "gcp", "azure"],
+  properties: { aws: { type: "string", minLength: 1 }, gcp: { type: "string", minLength: 1 }, azure: { type: "string", minLength: 1 } },
+} as const;
+// Azure subscription and tenant ids.
+const uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 // Linux cpuset list (cpuset(7) "List format"): 0-7,16,18-19.
 const cpuset = { type: "string", pattern: "^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$" } as const;
 const labelMap = { type: "object", minProperties: 1, additionalProperties: { type: "string", pattern: "^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$" }, propertyNames: { pattern: "^([a-z0-9.-]+/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$" } } as const;
@@ -166,12 +175,7 @@ export const catalogSchema = {
       required: ["description", "instanceTypes", "perZone"],
       properties: {
         description: { type: "string", minLength: 1 },
-        instanceTypes: {
-          type: "object",
-          additionalProperties: false,
-          required: ["aws", "gcp", "azure"],
-          properties: { aws: { type: "string", minLength: 1 }, gcp: { type: "string", minLength: 1 }, azure: { type: "string", minLength: 1 } },
-        },
+        instanceTypes,
         perZone: { type: "integer", minimum: 1, maximum: 10 },
       },
     },
@@ -185,16 +189,7 @@ export const catalogSchema = {
         required: ["description", "instanceTypes"],
         properties: {
           description: { type: "string", minLength: 1 },
-          instanceTypes: {
-            type: "object",
-            additionalProperties: false,
-            required: ["aws", "gcp", "azure"],
-            properties: {
-              aws: { type: "string", minLength: 1 },
-              gcp: { type: "string", minLength: 1 },
-              azure: { type: "string", minLength: 1 },
-            },
-          },
+          instanceTypes,
         },
       },
     },
@@ -408,8 +403,8 @@ export const regionSchema = {
       required: ["account", "cidr", "apiAccessCidrs", "asn", "state"],
       properties: {
         // AWS account id, GCP project id or Azure subscription id (which one the cloud wants is checked with the cloud).
-        account: { type: "string", pattern: "^([0-9]{12}|[a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$" },
-        tenant: { type: "string", pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" },
+        account: { type: "string", pattern: `^([0-9]{12}|[a-z][a-z0-9-]{4,28}[a-z0-9]|${uuid})$` },
+        tenant: { type: "string", pattern: `^${uuid}$` },
         cidr,
         apiAccessCidrs: { type: "array", minItems: 1, maxItems: 16, uniqueItems: true, items: cidr },
         // Private ASNs only (RFC 6996): 64512-65534 and 4200000000-4294967294 (the gap between is checked with the cloud).
