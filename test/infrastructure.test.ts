@@ -13,7 +13,7 @@ import { bgpAddresses } from "../generators/infrastructure/interconnect.ts";
 import { aksZone } from "../generators/infrastructure/azure.ts";
 import { stagePools } from "../generators/infrastructure/pools.ts";
 import { zoneSubnets } from "../generators/infrastructure/clouds.ts";
-import { INTERRUPTION_EVENTS } from "../generators/infrastructure/aws.ts";
+import { INTERFACE_ENDPOINTS, INTERRUPTION_EVENTS } from "../generators/infrastructure/aws.ts";
 import { renderCommand } from "../scripts/lib/run.ts";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -122,6 +122,10 @@ test("cross-connects: one 10 Gbps link per exchange, at its location, on its VLA
       const id = x.id.toLowerCase();
       const cc = x.crossConnect;
       if (s.region.cloud === "aws") {
+        // The exchanges' prefixes reach the subnets by BGP: every subnet's routes propagate from the gateway Direct Connect ends at.
+        assert.deepEqual(m.resource.aws_route_table.routes.propagating_vgws, ["${aws_vpn_gateway.vgw.id}"]);
+        assert.deepEqual(values(m, "aws_route_table_association").map((a) => a.route_table_id), s.region.zones.map(() => "${aws_route_table.routes.id}"));
+        assert.deepEqual(values(m, "aws_vpc_endpoint").map((e) => e.service_name).sort(), ["s3", ...INTERFACE_ENDPOINTS].map((x) => `com.amazonaws.${s.region.region}.${x}`).sort());
         assert.deepEqual([m.resource.aws_dx_connection[`dx-${id}`].bandwidth, m.resource.aws_dx_connection[`dx-${id}`].location], ["10Gbps", cc.location]);
         const vif = m.resource.aws_dx_private_virtual_interface[`dx-${id}-vif`];
         assert.deepEqual([vif.vlan, vif.bgp_asn, vif.customer_address, vif.connection_id], [cc.vlan, asn, bgpAddresses(cc.peering)[0]!.ours, `\${aws_dx_connection.dx-${id}.id}`]);

@@ -22,6 +22,9 @@ import { DxGateway } from "@cdktn/provider-aws/lib/dx-gateway/index.js";
 import { DxGatewayAssociation } from "@cdktn/provider-aws/lib/dx-gateway-association/index.js";
 import { DxPrivateVirtualInterface } from "@cdktn/provider-aws/lib/dx-private-virtual-interface/index.js";
 import { VpnGateway } from "@cdktn/provider-aws/lib/vpn-gateway/index.js";
+import { RouteTable } from "@cdktn/provider-aws/lib/route-table/index.js";
+import { RouteTableAssociation } from "@cdktn/provider-aws/lib/route-table-association/index.js";
+import { VpcEndpoint } from "@cdktn/provider-aws/lib/vpc-endpoint/index.js";
 import { PrometheusWorkspace } from "@cdktn/provider-aws/lib/prometheus-workspace/index.js";
 import { S3Bucket } from "@cdktn/provider-aws/lib/s3-bucket/index.js";
 import { S3BucketVersioningA } from "@cdktn/provider-aws/lib/s3-bucket-versioning/index.js";
@@ -216,6 +219,31 @@ export class AwsStage extends Construct {
       });
     }
 
+    // The subnets' routes: the exchanges' prefixes as our routers announce them over BGP (propagated
+    // from the virtual gateway), and no internet route. AWS APIs are reached through endpoints in the
+    // VPC: S3 by a gateway endpoint, the rest (images, credentials, Karpenter's, the metrics
+    // workspace) by interface endpoints with private DNS.
+    const routes = new RouteTable(this, "routes", { vpcId: vpc.id, propagatingVgws: [vgw.id], tags: { Name: stage } });
+    subnets.forEach((sn, i) => new RouteTableAssociation(this, `routes-${region.zones[i]}`, { subnetId: sn.id, routeTableId: routes.id }));
+    new VpcEndpoint(this, "endpoint-s3", { vpcId: vpc.id, serviceName: `com.amazonaws.${region.region}.s3`, vpcEndpointType: "Gateway", routeTableIds: [routes.id] });
+    const endpoints = new SecurityGroup(this, "endpoints", {
+      name: `${cluster}-endpoints`,
+      description: `AWS API endpoints inside ${stage}'s VPC`,
+      vpcId: vpc.id,
+      ingress: [{ description: "HTTPS from the VPC", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [infra.cidr] }],
+      egress: [{ description: "the VPC", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: [infra.cidr] }],
+    });
+    for (const service of INTERFACE_ENDPOINTS) {
+      new VpcEndpoint(this, `endpoint-${service.replace(/\./g, "-")}`, {
+        vpcId: vpc.id,
+        serviceName: `com.amazonaws.${region.region}.${service}`,
+        vpcEndpointType: "Interface",
+        privateDnsEnabled: true,
+        subnetIds: subnets.map((sn) => sn.id),
+        securityGroupIds: [endpoints.id],
+      });
+    }
+
     // Amazon Managed Prometheus, where the region's gate queries one (a SigV4 address): the
     // workspace, and the role the queries assume (its name is the one prometheus.authentication.sigv4.roleArn
     // names), which Argo Rollouts' controller gets by EKS Pod Identity (the namespace and service
@@ -262,6 +290,13 @@ export class AwsStage extends Construct {
     new EksPodIdentityAssociation(this, "velero-identity", { clusterName: eks.name, namespace: props.environment.backup.namespace, serviceAccount: "velero", roleArn: velero.arn });
   }
 }
+
+/**
+ * AWS APIs the private subnets reach through interface endpoints: image pulls (ECR), credentials
+ * (STS, EKS Pod Identity's eks-auth), the API server's discovery (EKS), Karpenter's EC2, SQS and SSM
+ * calls, flow and control-plane logs, and the Prometheus workspace the gate queries.
+ */
+export const INTERFACE_ENDPOINTS = ["ecr.api", "ecr.dkr", "sts", "eks", "eks-auth", "ec2", "sqs", "ssm", "logs", "aps-workspaces"] as const;
 
 /**
  * The events Karpenter's interruption controller handles (karpenter-provider-aws v1.15.1
