@@ -10,10 +10,11 @@ import { renderObjects, renderRepository, type K8sObject } from "../generators/r
 import { CLOUD_MODULES } from "../generators/infrastructure/index.ts";
 import { KUBERNETES_MINOR, infrastructureModules } from "../generators/infrastructure/module.ts";
 import { bgpAddresses } from "../generators/infrastructure/interconnect.ts";
-import { aksZone } from "../generators/infrastructure/azure.ts";
+import { aksZone } from "../generators/infrastructure/azure/names.ts";
 import { stagePools } from "../generators/infrastructure/pools.ts";
 import { zoneSubnets } from "../generators/infrastructure/clouds.ts";
-import { INTERFACE_ENDPOINTS, INTERRUPTION_EVENTS } from "../generators/infrastructure/aws.ts";
+import { INTERFACE_ENDPOINTS } from "../generators/infrastructure/aws/network.ts";
+import { INTERRUPTION_EVENTS } from "../generators/infrastructure/aws/karpenter.ts";
 import { renderCommand } from "../scripts/lib/run.ts";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,0 +1,67 @@
+import { Construct } from "constructs";
+import { KubernetesClusterNodePool } from "@cdktn/provider-azurerm/lib/kubernetes-cluster-node-pool/index.js";
+import { ProximityPlacementGroup } from "@cdktn/provider-azurerm/lib/proximity-placement-group/index.js";
+import { NODE_POOL_KEY } from "../../nodes/labels.ts";
+import { stagePools } from "../pools.ts";
+import type { ResourceGroup } from "@cdktn/provider-azurerm/lib/resource-group/index.js";
+import type { Subnet } from "@cdktn/provider-azurerm/lib/subnet/index.js";
+import type { KubernetesCluster } from "@cdktn/provider-azurerm/lib/kubernetes-cluster/index.js";
+import type { Catalog, EnvironmentSettings, RegionSettings } from "../../inputs/types.ts";
+import { MAX_PODS, aksPoolName, aksZone } from "./names.ts";
+
+export interface AksNodePoolsProps {
+  readonly catalog: Catalog;
+  readonly environment: EnvironmentSettings;
+  readonly region: RegionSettings;
+  /** `<environment>-<region>`. */
+  readonly stage: string;
+  /** The stage's resource group. */
+  readonly group: ResourceGroup;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly cluster: KubernetesCluster;
+  readonly subnet: Subnet;
+}
+
+/**
+ * One pool per catalog pool the region's components use: the VM size, label and taint, the kubelet's
+ * CPU manager and topology manager policy (AKS has no scope field), host encryption; the low-latency
+ * pools in one zone in a proximity placement group; Spot only where the environment lists it.
+ */
+export class AksNodePools extends Construct {
+  constructor(scope: Construct, id: string, props: AksNodePoolsProps) {
+    super(scope, id);
+    const { catalog, environment, region, group, tags, subnet } = props;
+    const aks = props.cluster;
+    const cluster = region.cluster.name;
+    const location = region.region;
+    const zones = region.zones.map(aksZone);
+    const spot = environment.capacityTypes.includes("spot");
+    const tuning = catalog.nodeTuning;
+    const names = new Map<string, string>();
+    for (const pool of stagePools(catalog, region)) {
+      const name = aksPoolName(pool.name);
+      if (names.has(name)) throw new Error(`node pools ${names.get(name)} and ${pool.name} both shorten to the AKS pool name "${name}"; rename one in engine/catalog.yaml`);
+      names.set(name, pool.name);
+      // A proximity placement group holds its VMs in one datacenter: the low-latency pools use one zone.
+      const ppg = pool.lowLatency ? new ProximityPlacementGroup(this, `placement-${pool.name}`, { name: `${cluster}-${pool.name}`, location, resourceGroupName: group.name, zone: zones[0]!, allowedVmSizes: [pool.instanceType], tags }) : undefined;
+      new KubernetesClusterNodePool(this, `pool-${pool.name}`, {
+        name,
+        kubernetesClusterId: aks.id,
+        vmSize: pool.instanceType,
+        nodeCount: pool.nodes,
+        zones: ppg ? [zones[0]!] : zones,
+        vnetSubnetId: subnet.id,
+        nodeLabels: { [NODE_POOL_KEY]: pool.name },
+        nodeTaints: [`${NODE_POOL_KEY}=${pool.name}:NoSchedule`],
+        ...(ppg ? { proximityPlacementGroupId: ppg.id } : {}),
+        // Spot only where the environment allows it (production: on-demand only, reserved capacity).
+        ...(spot ? { priority: "Spot", evictionPolicy: "Delete", spotMaxPrice: -1 } : { priority: "Regular" }),
+        kubeletConfig: { cpuManagerPolicy: tuning.cpuManagerPolicy, topologyManagerPolicy: tuning.topologyManagerPolicy },
+        maxPods: MAX_PODS,
+        hostEncryptionEnabled: true,
+        tags,
+      });
+    }
+
+  }
+}

@@ -1,0 +1,43 @@
+import { Construct } from "constructs";
+import { KmsCryptoKeyIamMember } from "@cdktn/provider-google/lib/kms-crypto-key-iam-member/index.js";
+import { StorageBucket } from "@cdktn/provider-google/lib/storage-bucket/index.js";
+import { StorageBucketIamMember } from "@cdktn/provider-google/lib/storage-bucket-iam-member/index.js";
+import { ServiceAccount } from "@cdktn/provider-google/lib/service-account/index.js";
+import { ServiceAccountIamMember } from "@cdktn/provider-google/lib/service-account-iam-member/index.js";
+import { DataGoogleStorageProjectServiceAccount } from "@cdktn/provider-google/lib/data-google-storage-project-service-account/index.js";
+import { skipChecks } from "../module.ts";
+import type { KmsCryptoKey } from "@cdktn/provider-google/lib/kms-crypto-key/index.js";
+import type { EnvironmentSettings, RegionSettings } from "../../inputs/types.ts";
+
+export interface VeleroBucketProps {
+  readonly environment: EnvironmentSettings;
+  readonly region: RegionSettings;
+  /** Encrypts the backups (the GCS service agent may use it). */
+  readonly backupKey: KmsCryptoKey;
+}
+
+/** The bucket the BackupStorageLocation names: private, versioned, encrypted with our key; and the account Velero's pods use (Workload Identity). */
+export class VeleroBucket extends Construct {
+  constructor(scope: Construct, id: string, props: VeleroBucketProps) {
+    super(scope, id);
+    const { environment, region, backupKey } = props;
+    const project = region.infrastructure.account;
+    const cluster = region.cluster.name;
+    const gcs = new DataGoogleStorageProjectServiceAccount(this, "gcs-agent", {});
+    const keyUser = new KmsCryptoKeyIamMember(this, "velero-key-user", { cryptoKeyId: backupKey.id, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: `serviceAccount:${gcs.emailAddress}` });
+    const bucket = new StorageBucket(this, "velero-bucket", {
+      name: region.backup.bucket,
+      location: region.region.toUpperCase(),
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: "enforced",
+      versioning: { enabled: true },
+      encryption: { defaultKmsKeyName: backupKey.id },
+      forceDestroy: false,
+      dependsOn: [keyUser],
+    });
+    skipChecks(bucket, [{ id: "CKV_GCP_62", reason: "Access is audited by Cloud Audit Logs (data access logs of the project); GCS usage logs would need a second bucket per stage." }]);
+    const velero = new ServiceAccount(this, "velero", { accountId: `${cluster}-velero`.slice(0, 30), displayName: `Velero of ${cluster}` });
+    new StorageBucketIamMember(this, "velero-bucket-access", { bucket: bucket.name, role: "roles/storage.objectAdmin", member: `serviceAccount:${velero.email}` });
+    new ServiceAccountIamMember(this, "velero-workload-identity", { serviceAccountId: velero.name, role: "roles/iam.workloadIdentityUser", member: `serviceAccount:${project}.svc.id.goog[${environment.backup.namespace}/velero]` });
+  }
+}
