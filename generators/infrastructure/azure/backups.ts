@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { AzureScope } from "./scope.ts";
 import { ResourceGroup } from "@cdktn/provider-azurerm/lib/resource-group/index.js";
 import { StorageAccount } from "@cdktn/provider-azurerm/lib/storage-account/index.js";
 import { StorageContainer } from "@cdktn/provider-azurerm/lib/storage-container/index.js";
@@ -10,17 +11,11 @@ import { PrivateDnsZone } from "@cdktn/provider-azurerm/lib/private-dns-zone/ind
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktn/provider-azurerm/lib/private-dns-zone-virtual-network-link/index.js";
 import { skipChecks } from "../module.ts";
 import type { KubernetesCluster } from "@cdktn/provider-azurerm/lib/kubernetes-cluster/index.js";
-import type { EnvironmentSettings, RegionSettings } from "../../inputs/types.ts";
+import type { EnvironmentSettings } from "../../inputs/types.ts";
 import type { AzureNetwork } from "./network.ts";
 
-export interface VeleroStorageProps {
+export interface VeleroStorageProps extends AzureScope {
   readonly environment: EnvironmentSettings;
-  readonly region: RegionSettings;
-  /** `<environment>-<region>`. */
-  readonly stage: string;
-  /** The stage's resource group. */
-  readonly group: ResourceGroup;
-  readonly tags: Readonly<Record<string, string>>;
   readonly network: AzureNetwork;
   readonly cluster: KubernetesCluster;
 }

@@ -1,20 +1,14 @@
 import { Construct } from "constructs";
+import type { AzureScope } from "./scope.ts";
 import { KubernetesCluster } from "@cdktn/provider-azurerm/lib/kubernetes-cluster/index.js";
 import { NODE_POOL_KEY } from "../../nodes/labels.ts";
 import { skipChecks } from "../module.ts";
-import type { ResourceGroup } from "@cdktn/provider-azurerm/lib/resource-group/index.js";
-import type { Catalog, RegionSettings } from "../../inputs/types.ts";
+import type { Catalog } from "../../inputs/types.ts";
 import { MAX_PODS, aksZone } from "./names.ts";
 import type { AzureNetwork } from "./network.ts";
 
-export interface AksClusterProps {
+export interface AksClusterProps extends AzureScope {
   readonly catalog: Catalog;
-  readonly region: RegionSettings;
-  /** `<environment>-<region>`. */
-  readonly stage: string;
-  /** The stage's resource group. */
-  readonly group: ResourceGroup;
-  readonly tags: Readonly<Record<string, string>>;
   /** The Kubernetes minor (`1.36`). */
   readonly kubernetesMinor: string;
   readonly network: AzureNetwork;

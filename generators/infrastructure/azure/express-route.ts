@@ -1,22 +1,15 @@
 import { Construct } from "constructs";
+import type { AzureScope } from "./scope.ts";
 import { ExpressRouteCircuit } from "@cdktn/provider-azurerm/lib/express-route-circuit/index.js";
 import { ExpressRouteCircuitPeering } from "@cdktn/provider-azurerm/lib/express-route-circuit-peering/index.js";
 import { PublicIp } from "@cdktn/provider-azurerm/lib/public-ip/index.js";
 import { VirtualNetworkGateway } from "@cdktn/provider-azurerm/lib/virtual-network-gateway/index.js";
 import { VirtualNetworkGatewayConnection } from "@cdktn/provider-azurerm/lib/virtual-network-gateway-connection/index.js";
 import { CROSS_CONNECT, bgpAddresses } from "../interconnect.ts";
-import type { ResourceGroup } from "@cdktn/provider-azurerm/lib/resource-group/index.js";
 import type { Subnet } from "@cdktn/provider-azurerm/lib/subnet/index.js";
-import type { RegionSettings } from "../../inputs/types.ts";
 import { aksZone } from "./names.ts";
 
-export interface ExpressRouteProps {
-  readonly region: RegionSettings;
-  /** `<environment>-<region>`. */
-  readonly stage: string;
-  /** The stage's resource group. */
-  readonly group: ResourceGroup;
-  readonly tags: Readonly<Record<string, string>>;
+export interface ExpressRouteProps extends AzureScope {
   readonly gatewaySubnet: Subnet;
 }
 

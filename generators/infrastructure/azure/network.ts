@@ -1,19 +1,12 @@
 import { Construct } from "constructs";
+import type { AzureScope } from "./scope.ts";
 import { VirtualNetwork } from "@cdktn/provider-azurerm/lib/virtual-network/index.js";
 import { Subnet } from "@cdktn/provider-azurerm/lib/subnet/index.js";
 import { NetworkSecurityGroup } from "@cdktn/provider-azurerm/lib/network-security-group/index.js";
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktn/provider-azurerm/lib/subnet-network-security-group-association/index.js";
 import { splitCidr } from "../clouds.ts";
-import type { ResourceGroup } from "@cdktn/provider-azurerm/lib/resource-group/index.js";
-import type { RegionSettings } from "../../inputs/types.ts";
 
-export interface AzureNetworkProps {
-  readonly region: RegionSettings;
-  /** `<environment>-<region>`. */
-  readonly stage: string;
-  /** The stage's resource group. */
-  readonly group: ResourceGroup;
-  readonly tags: Readonly<Record<string, string>>;
+export interface AzureNetworkProps extends AzureScope {
 }
 
 /**

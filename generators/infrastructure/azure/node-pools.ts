@@ -1,23 +1,17 @@
 import { Construct } from "constructs";
+import type { AzureScope } from "./scope.ts";
 import { KubernetesClusterNodePool } from "@cdktn/provider-azurerm/lib/kubernetes-cluster-node-pool/index.js";
 import { ProximityPlacementGroup } from "@cdktn/provider-azurerm/lib/proximity-placement-group/index.js";
 import { NODE_POOL_KEY } from "../../nodes/labels.ts";
 import { stagePools } from "../pools.ts";
-import type { ResourceGroup } from "@cdktn/provider-azurerm/lib/resource-group/index.js";
 import type { Subnet } from "@cdktn/provider-azurerm/lib/subnet/index.js";
 import type { KubernetesCluster } from "@cdktn/provider-azurerm/lib/kubernetes-cluster/index.js";
-import type { Catalog, EnvironmentSettings, RegionSettings } from "../../inputs/types.ts";
+import type { Catalog, EnvironmentSettings } from "../../inputs/types.ts";
 import { MAX_PODS, aksPoolName, aksZone } from "./names.ts";
 
-export interface AksNodePoolsProps {
+export interface AksNodePoolsProps extends AzureScope {
   readonly catalog: Catalog;
   readonly environment: EnvironmentSettings;
-  readonly region: RegionSettings;
-  /** `<environment>-<region>`. */
-  readonly stage: string;
-  /** The stage's resource group. */
-  readonly group: ResourceGroup;
-  readonly tags: Readonly<Record<string, string>>;
   readonly cluster: KubernetesCluster;
   readonly subnet: Subnet;
 }
