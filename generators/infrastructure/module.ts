@@ -5,6 +5,11 @@ import type { Catalog, Cloud, EnvironmentSettings, RepositoryModel, RegionSettin
 import { stageId } from "../naming.ts";
 import versions from "../../tools/versions.json" with { type: "json" };
 
+// cdktn records a stack trace for every token and resource it creates (for its own error messages;
+// cdktn lib/tokens/private/stack-trace.js): under tsx's source maps that was most of a module's
+// build time. Nothing we render reads them; a user who debugs cdktn itself can set the variable to 0.
+process.env.CDKTN_DISABLE_CREATION_STACK ??= "true";
+
 /** The folder of the rendered OpenTofu root modules: `infrastructure/<env>/<region>/main.tf.json`. */
 export const INFRASTRUCTURE_DIR = "infrastructure";
 
