@@ -1,5 +1,6 @@
 import type { Catalog, Cloud } from "../generators/inputs/types.ts";
 import type { CheckovSkip } from "../generators/infrastructure/module.ts";
+import { ON_DEMAND_ONLY_ENVIRONMENT } from "../generators/nodes/provisioners.ts";
 
 /**
  * Checks of the rendered OpenTofu modules (infrastructure/<env>/<region>/main.tf.json): our own
@@ -17,8 +18,8 @@ export interface InfraViolation {
   readonly message: string;
 }
 
-/** The environment whose capacity must be on-demand or reserved, never spot (the seed's cost section). */
-const ON_DEMAND_ONLY = "production";
+/** The environment whose capacity must be on-demand or reserved, never spot: the one the Karpenter policy holds too. */
+const ON_DEMAND_ONLY = ON_DEMAND_ONLY_ENVIRONMENT;
 
 export const INFRA_RULES = {
   "encrypted-backups": "backup buckets and storage accounts are encrypted at rest with a key we control or infrastructure encryption",

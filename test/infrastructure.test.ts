@@ -33,6 +33,9 @@ test("one module per stage, on its cloud's provider at the pinned version, with 
   for (const s of stages) {
     const m = moduleOf(s);
     assert.deepEqual(Object.keys(m.provider), [provider[s.region.cloud]], s.stage);
+    // Credentials reach only the stage's own account, project or subscription (README, Infrastructure).
+    const p = m.provider[provider[s.region.cloud]][0];
+    assert.equal(p.allowed_account_ids?.[0] ?? p.project ?? p.subscription_id, s.region.infrastructure.account, s.stage);
     assert.match(m.terraform.required_providers[provider[s.region.cloud]].version, /^[0-9]+\.[0-9]+\.[0-9]+$/, "an exact provider version");
     const backend = m.terraform.backend;
     const st = s.region.infrastructure.state;

@@ -46,9 +46,8 @@ export function cidrsOverlap(a: string, b: string): boolean {
  * zone, in zone order (a /16 over three zones: three /18s, the fourth left free for growth).
  */
 export function zoneSubnets(cidr: string, zones: readonly string[]): { zone: string; cidr: string }[] {
-  const [base, len] = parseCidr(cidr);
-  const bits = Math.ceil(Math.log2(zones.length));
-  return zones.map((zone, i) => ({ zone, cidr: formatCidr(base + i * 2 ** (32 - len - bits), len + bits) }));
+  const blocks = splitCidr(cidr, zones.length);
+  return zones.map((zone, i) => ({ zone, cidr: blocks[i]! }));
 }
 
 /** Problems of a region's `infrastructure` for its cloud: path under `infrastructure`, message, optional key. */
