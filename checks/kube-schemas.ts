@@ -1,4 +1,4 @@
-import type { KubeObject } from "../scripts/lib/objects.ts";
+import type { KubeObject } from "../lib/objects.ts";
 
 /**
  * Strict JSON schemas for kubeconform, generated from the same sources the API server uses: the

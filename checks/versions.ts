@@ -1,4 +1,4 @@
-import type { ToolVersions } from "../harness/tools.ts";
+import type { ToolVersions } from "../lib/versions.ts";
 
 /**
  * Where tools/versions.json and the files that build from it disagree. The sources are passed in

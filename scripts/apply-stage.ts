@@ -14,8 +14,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { main } from "./lib/run.ts";
-import { readRendered } from "./lib/tree.ts";
-import { isCrd, parseFiles, targetCrds, type KubeObject } from "./lib/objects.ts";
+import { readRendered } from "../lib/tree.ts";
+import { isCrd, parseFiles, type KubeObject } from "../lib/objects.ts";
+import { targetCrds } from "../toolchain/sources.ts";
 import { kubectlBin } from "./lib/live.ts";
 
 

@@ -9,7 +9,7 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { main } from "./lib/run.ts";
-import { readInputs } from "./lib/inputs.ts";
+import { readInputs } from "../lib/inputs.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { benchResultIssues, judgeBench, type BenchResult } from "../checks/bench-gate.ts";
 import { benchMatrix } from "../checks/bench-matrix.ts";

@@ -4,7 +4,7 @@
 //   npm run --silent clusters [-- --environment production]
 import { parseArgs } from "node:util";
 import { main } from "./lib/run.ts";
-import { readInputs } from "./lib/inputs.ts";
+import { readInputs } from "../lib/inputs.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 
 await main(async () => {

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
 import { main } from "./lib/run.ts";
-import { readInputs } from "./lib/inputs.ts";
+import { readInputs } from "../lib/inputs.ts";
 import { kubectl } from "./lib/live.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { stageId } from "../generators/naming.ts";

@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { main } from "./lib/run.ts";
 import { runningProcesses } from "../harness/cluster/process.ts";
-import { REPO } from "../harness/tools.ts";
+import { REPO } from "../lib/repo.ts";
 import { loadRelease, pointAtPrometheus } from "../harness/e2e/release.ts";
 import { SCENARIOS } from "../harness/e2e/scenarios.ts";
 import { runScenario, type Observation } from "../harness/e2e/run-scenario.ts";

@@ -14,12 +14,13 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { main } from "./lib/run.ts";
-import { readInputs } from "./lib/inputs.ts";
-import { readRendered } from "./lib/tree.ts";
+import { readInputs } from "../lib/inputs.ts";
+import { readRendered } from "../lib/tree.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { INFRASTRUCTURE_DIR } from "../generators/infrastructure/module.ts";
 import { INFRA_RULES, forCheckov, infrastructureViolations, judgeCheckov, type CheckovFinding } from "../checks/infrastructure.ts";
-import { checkov, toolVersions } from "../harness/tools.ts";
+import { checkov } from "../toolchain/scanners.ts";
+import { toolVersions } from "../lib/versions.ts";
 
 await main(async () => {
   const root = process.argv[2] ?? process.cwd();

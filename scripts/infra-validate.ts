@@ -13,9 +13,10 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "./lib/run.ts";
-import { readRendered } from "./lib/tree.ts";
+import { readRendered } from "../lib/tree.ts";
 import { INFRASTRUCTURE_DIR } from "../generators/infrastructure/module.ts";
-import { azurermProvider, toolVersions, tofu } from "../harness/tools.ts";
+import { azurermProvider, tofu } from "../toolchain/infrastructure.ts";
+import { toolVersions } from "../lib/versions.ts";
 
 /** Providers built here: registry source → the binary and the version it is installed as. */
 const BUILDS: Readonly<Record<string, () => { binary: string; version: string }>> = {

@@ -2,10 +2,10 @@
 // Prints every violation as `file: Kind ns/name field: rule: message` and exits 1 if there is one.
 import { loadRepository } from "../generators/inputs/load.ts";
 import { checkPolicies, RULES } from "../checks/policy.ts";
-import { readInputs } from "./lib/inputs.ts";
-import { parseFiles } from "./lib/objects.ts";
+import { readInputs } from "../lib/inputs.ts";
+import { parseFiles } from "../lib/objects.ts";
 import { main } from "./lib/run.ts";
-import { readRendered } from "./lib/tree.ts";
+import { readRendered } from "../lib/tree.ts";
 
 await main(async () => {
   const root = process.cwd();

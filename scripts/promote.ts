@@ -7,7 +7,7 @@
 // negative evidence refuses, saying why. --dry-run judges and prints, and writes nothing.
 import { parseArgs } from "node:util";
 import { main } from "./lib/run.ts";
-import { readInputs } from "./lib/inputs.ts";
+import { readInputs } from "../lib/inputs.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { soakSeconds } from "../generators/inputs/plan.ts";
 import { nextPromotion, ReleaseRefused, summary } from "./lib/release-plan.ts";

@@ -9,7 +9,9 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO, pypiWheel, toolVersions, type PypiBindings } from "../harness/tools.ts";
+import { REPO } from "../lib/repo.ts";
+import { pypiWheel } from "../toolchain/python.ts";
+import { toolVersions, type PypiBindings } from "../lib/versions.ts";
 
 /** Unpacks one binding into node_modules unless the pinned tarball is already there. */
 function install(b: PypiBindings): void {

@@ -5,7 +5,7 @@
 // sees: which stages change, from which version to which. The rest of the way is npm run promote,
 // wave by wave (docs/releases.md).
 import { main } from "./lib/run.ts";
-import { readInputs } from "./lib/inputs.ts";
+import { readInputs } from "../lib/inputs.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { releaseChanges, ReleaseRefused, summary } from "./lib/release-plan.ts";
 import { applyPins, treeLine } from "./lib/apply-pins.ts";

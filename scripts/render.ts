@@ -1,5 +1,6 @@
 // npm run render: inputs → validated objects → rendered folders, swapped in only on success.
-import { main, renderCommand } from "./lib/run.ts";
+import { main } from "./lib/run.ts";
+import { renderCommand } from "../lib/render.ts";
 
 await main(async () => {
   const { files, diff: d } = await renderCommand(process.cwd());

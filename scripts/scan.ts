@@ -16,11 +16,13 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { main } from "./lib/run.ts";
-import { readInputs } from "./lib/inputs.ts";
-import { readRendered } from "./lib/tree.ts";
+import { readInputs } from "../lib/inputs.ts";
+import { readRendered } from "../lib/tree.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { formatFinding, nosemgrepIssues, scanFiles, scanGroups, semgrepFindings, trivyFindings, trivyIgnoreIssues, trustedRegistries, type Finding } from "../checks/scan.ts";
-import { REPO, semgrep, toolVersions, trivy } from "../harness/tools.ts";
+import { REPO } from "../lib/repo.ts";
+import { semgrep, trivy } from "../toolchain/scanners.ts";
+import { toolVersions } from "../lib/versions.ts";
 
 const SOURCES = ["generators", "scripts", "checks", "harness"];
 

@@ -16,10 +16,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { stageId } from "../generators/naming.ts";
-import { readInputs } from "./lib/inputs.ts";
+import { readInputs } from "../lib/inputs.ts";
 import { main } from "./lib/run.ts";
 import { editKeepingLayout, LayoutNotKept } from "./lib/edit-yaml.ts";
-import { kubeseal } from "../harness/tools.ts";
+import { kubeseal } from "../toolchain/cluster.ts";
 
 const USAGE = "usage: npm run seal -- --environment <env> --region <region> --component <component> --secret <name> --key <ENV_NAME> --cert <controller-cert.pem> < value";
 

@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Some modules we build declare a newer Go than a machine's own: the go command fetches this
-# toolchain from the Go module proxy (once; about 76 MB). harness/tools.ts sets the same for
+# toolchain from the Go module proxy (once; about 76 MB). toolchain/build.ts sets the same for
 # every go command it runs; tools/versions.json (goToolchain) is the one place it is pinned.
 GOTOOLCHAIN="$(node -p 'require("./tools/versions.json").goToolchain.version')"
 export GOTOOLCHAIN

@@ -6,7 +6,7 @@
 // npm run promote judges it.
 import { parseArgs } from "node:util";
 import { main } from "./lib/run.ts";
-import { readInputs } from "./lib/inputs.ts";
+import { readInputs } from "../lib/inputs.ts";
 import { readHistory } from "./lib/history.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { soakSeconds } from "../generators/inputs/plan.ts";

@@ -1,8 +1,10 @@
 // npm run setup (after the Debian packages openssl and shellcheck): builds or finds every program the checks run, printing
 // where each one is (validation and the e2e). Go programs are built once per version into ~/.cache/bitactor-gitops.
 import { main } from "./lib/run.ts";
-import { schemaRoot } from "../checks/kubeconform.ts";
-import { actionlint, checkov, semgrep, trivy, argocd, kubectl, rolloutsPlugin, argoEval, otelcol, kubeseal, crdManifests, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kubeconform, kwok, prometheus, promtool, rolloutsController } from "../harness/tools.ts";
+import { schemaRoot } from "../harness/kubeconform.ts";
+import { actionlint, checkov, semgrep, trivy, kubeconform } from "../toolchain/scanners.ts";
+import { argocd, kubectl, rolloutsPlugin, argoEval, otelcol, kubeseal, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kwok, prometheus, promtool, rolloutsController } from "../toolchain/cluster.ts";
+import { crdManifests } from "../toolchain/sources.ts";
 
 await main(async () => {
   const found: [string, () => string][] = [

@@ -2,10 +2,11 @@
 // then a strict server-side dry-run of every rendered object. Leaves no process or file behind.
 import { startControlPlane } from "../harness/cluster/control-plane.ts";
 import { describe, dryRunAll, installCrds } from "../harness/cluster/dry-run.ts";
-import { parseFiles, targetCrds } from "./lib/objects.ts";
+import { parseFiles } from "../lib/objects.ts";
+import { targetCrds } from "../toolchain/sources.ts";
 import { main } from "./lib/run.ts";
-import { readRendered } from "./lib/tree.ts";
-import { toolVersions } from "../harness/tools.ts";
+import { readRendered } from "../lib/tree.ts";
+import { toolVersions } from "../lib/versions.ts";
 
 await main(async () => {
   const objects = parseFiles(await readRendered(process.cwd()));

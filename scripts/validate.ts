@@ -2,11 +2,11 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { RENDERED_DIRS } from "../generators/render.ts";
-import { runKubeconform } from "../checks/kubeconform.ts";
-import { parseFiles } from "./lib/objects.ts";
+import { runKubeconform } from "../harness/kubeconform.ts";
+import { parseFiles } from "../lib/objects.ts";
 import { main } from "./lib/run.ts";
-import { toolVersions } from "../harness/tools.ts";
-import { readRendered } from "./lib/tree.ts";
+import { toolVersions } from "../lib/versions.ts";
+import { readRendered } from "../lib/tree.ts";
 
 await main(async () => {
   const root = process.cwd();

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { ROOT } from "./helpers/repo.ts";
 import { startControlPlane } from "../harness/cluster/control-plane.ts";
-import { kubectl } from "../harness/tools.ts";
-import { readRendered } from "../scripts/lib/tree.ts";
+import { kubectl } from "../toolchain/cluster.ts";
+import { readRendered } from "../lib/tree.ts";
 
 test("apply:stage puts staging-us-east-1 on a real API server and reads every object back; an unknown stage is refused", async () => {
   const rendered = [...(await readRendered(ROOT)).keys()].filter((f) => f.startsWith("rollouts/staging/us-east-1/"));

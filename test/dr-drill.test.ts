@@ -19,8 +19,8 @@ import { DRILL_ALERTS, DRILL_METRICS, DRILL_RESOURCES, drillNames } from "../gen
 import { startControlPlane, type ControlPlane } from "../harness/cluster/control-plane.ts";
 import { installCrds } from "../harness/cluster/dry-run.ts";
 import { statusMessage } from "../harness/cluster/client.ts";
-import { kubectl } from "../harness/tools.ts";
-import { targetCrds } from "../scripts/lib/objects.ts";
+import { kubectl } from "../toolchain/cluster.ts";
+import { targetCrds } from "../toolchain/sources.ts";
 
 const model = await committedModel();
 const objects = renderObjects(model);

@@ -7,8 +7,8 @@ import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { ROOT, scratchGitRepo, removeRepo, scratchRepo, treeDigest } from "./helpers/repo.ts";
-import { renderCommand, renderFrom } from "../scripts/lib/run.ts";
-import { readRendered } from "../scripts/lib/tree.ts";
+import { renderCommand, renderFrom } from "../lib/render.ts";
+import { readRendered } from "../lib/tree.ts";
 import { HEADER, OWNED_DIRS } from "../generators/render.ts";
 
 test("the committed tree equals a fresh render", async () => {

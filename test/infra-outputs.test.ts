@@ -6,8 +6,8 @@ import { chmod, readFile, symlink, writeFile } from "node:fs/promises";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { ROOT, removeRepo, scratchRepo as scratch, treeDigest } from "./helpers/repo.ts";
-import { readRendered } from "../scripts/lib/tree.ts";
-import { renderFrom } from "../scripts/lib/run.ts";
+import { readRendered } from "../lib/tree.ts";
+import { renderFrom } from "../lib/render.ts";
 import { OWNED_DIRS } from "../generators/render.ts";
 
 const FILE = "environments/production/regions/us-east-1.yaml";

@@ -15,7 +15,7 @@ import { stagePools } from "../generators/infrastructure/pools.ts";
 import { zoneSubnets } from "../generators/infrastructure/clouds.ts";
 import { INTERFACE_ENDPOINTS } from "../generators/infrastructure/aws/network.ts";
 import { INTERRUPTION_EVENTS } from "../generators/infrastructure/aws/karpenter.ts";
-import { renderCommand } from "../scripts/lib/run.ts";
+import { renderCommand } from "../lib/render.ts";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -5,7 +5,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { ROOT, edit, removeRepo, scratchRepo, treeDigest, committedModel } from "./helpers/repo.ts";
-import { renderCommand } from "../scripts/lib/run.ts";
+import { renderCommand } from "../lib/render.ts";
 import { InputValidationError, type InputError } from "../generators/inputs/errors.ts";
 
 const US_EAST_1 = "environments/production/regions/us-east-1.yaml";

@@ -11,12 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
 import { removeRepo, scratchRepo, ROOT } from "./helpers/repo.ts";
-import { readInputs } from "../scripts/lib/inputs.ts";
-import { readRendered } from "../scripts/lib/tree.ts";
-import { parseFiles } from "../scripts/lib/objects.ts";
+import { readInputs } from "../lib/inputs.ts";
+import { readRendered } from "../lib/tree.ts";
+import { parseFiles } from "../lib/objects.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { checkPolicies } from "../checks/policy.ts";
-import { kubeseal } from "../harness/tools.ts";
+import { kubeseal } from "../toolchain/cluster.ts";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -15,7 +15,7 @@ import { parse, stringify } from "yaml";
 import { committedModel } from "./helpers/repo.ts";
 import { withDir } from "./helpers/tmp.ts";
 import { renderObjects } from "../generators/render.ts";
-import { otelcol } from "../harness/tools.ts";
+import { otelcol } from "../toolchain/cluster.ts";
 import { Managed, freePorts, waitFor } from "../harness/cluster/process.ts";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any

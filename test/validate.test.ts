@@ -12,12 +12,14 @@ import { parse, stringify } from "yaml";
 import { orphanedControlPlaneProcesses, descendants, stillRunning, until, type Proc } from "./helpers/processes.ts";
 import { ROOT, edit, removeRepo, scratchRepo } from "./helpers/repo.ts";
 import { crdSchemas, kindSuffix, kubernetesSchemas } from "../checks/kube-schemas.ts";
-import { runKubeconform } from "../checks/kubeconform.ts";
+import { runKubeconform } from "../harness/kubeconform.ts";
 import { startControlPlane, type ControlPlane } from "../harness/cluster/control-plane.ts";
 import { STRICT_DRY_RUN, dryRun, dryRunAll, installCrds } from "../harness/cluster/dry-run.ts";
 import { statusMessage } from "../harness/cluster/client.ts";
-import { targetCrds, type KubeObject } from "../scripts/lib/objects.ts";
-import { kubernetesDefinitions, toolVersions } from "../harness/tools.ts";
+import { targetCrds } from "../toolchain/sources.ts";
+import { type KubeObject } from "../lib/objects.ts";
+import { kubernetesDefinitions } from "../harness/cluster/definitions.ts";
+import { toolVersions } from "../lib/versions.ts";
 
 const DIR = "rollouts/production/us-east-1/order-engine";
 const load = (path: string): KubeObject => parse(readFileSync(join(ROOT, path), "utf8")) as KubeObject;

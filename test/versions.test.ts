@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { ROOT } from "./helpers/repo.ts";
 import { versionDrift, type VersionSources } from "../checks/versions.ts";
 import { modelsTable, pinnedPrograms, versionsTable } from "../scripts/lib/versions-table.ts";
-import { etcd, kubeseal, moduleDir, prometheus, prometheusRelease, promtool, toolVersions, type ToolVersions } from "../harness/tools.ts";
+import { etcd, kubeseal, prometheus, prometheusRelease, promtool } from "../toolchain/cluster.ts";
+import { moduleDir } from "../toolchain/build.ts";
+import { toolVersions, type ToolVersions } from "../lib/versions.ts";
 
 const v = toolVersions();
 const sources = (edits: Record<string, (text: string) => string> = {}): VersionSources => ({

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ROOT, committedModel } from "./helpers/repo.ts";
-import { actionlint } from "../harness/tools.ts";
+import { actionlint } from "../toolchain/scanners.ts";
 import { manifestIssues, workflowIssues, type ActionsManifest } from "../checks/workflows.ts";
 import { benchMatrix } from "../checks/bench-matrix.ts";
 import { renderObjects } from "../generators/render.ts";

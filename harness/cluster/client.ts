@@ -1,5 +1,5 @@
 import { request as httpsRequest } from "node:https";
-import type { KubeObject } from "../../scripts/lib/objects.ts";
+import type { KubeObject } from "../../lib/objects.ts";
 
 /** The few API calls validation needs, over HTTPS with the server's own CA and a bearer token. */
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeClient } from "./client.ts";
 import { Managed, freePorts, removeOnExit, waitFor } from "./process.ts";
-import { etcd, kubeApiserver } from "../tools.ts";
+import { etcd, kubeApiserver } from "../../toolchain/cluster.ts";
 
 /**
  * A real, throw-away Kubernetes control plane on loopback: etcd and a kube-apiserver, both built

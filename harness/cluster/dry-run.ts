@@ -1,5 +1,5 @@
 import { statusMessage, type KubeClient } from "./client.ts";
-import { isCrd, type KubeObject, type Located } from "../../scripts/lib/objects.ts";
+import { isCrd, type KubeObject, type Located } from "../../lib/objects.ts";
 import { waitFor } from "./process.ts";
 
 /**

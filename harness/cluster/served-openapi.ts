@@ -1,6 +1,6 @@
 // Prints the OpenAPI v3 schemas a real kube-apiserver of the pinned version serves, merged into one
 // definitions map (refs as "#/definitions/<name>"), as JSON on stdout. Run by
-// harness/tools.ts kubernetesDefinitions() in a child process on a cache miss.
+// harness/cluster/definitions.ts kubernetesDefinitions() in a child process on a cache miss.
 //
 // Why the served document and not api/openapi-spec/ of the k8s.io/kubernetes module: the committed
 // specs are generated with the OpenAPIEnums feature off (hack/update-openapi-spec.sh), so they carry

@@ -5,8 +5,12 @@ import { startControlPlane, type ControlPlane } from "../cluster/control-plane.t
 import { installCrds } from "../cluster/dry-run.ts";
 import { Managed, freePorts, waitFor } from "../cluster/process.ts";
 import { statusMessage } from "../cluster/client.ts";
-import { targetCrds, type Located } from "../../scripts/lib/objects.ts";
-import { REPO, kubeControllerManager, kubeScheduler, kwok, moduleDir, prometheus as prometheusBin, rolloutsController, toolVersions } from "../tools.ts";
+import { targetCrds } from "../../toolchain/sources.ts";
+import { type Located } from "../../lib/objects.ts";
+import { REPO } from "../../lib/repo.ts";
+import { kubeControllerManager, kubeScheduler, kwok, prometheus as prometheusBin, rolloutsController } from "../../toolchain/cluster.ts";
+import { moduleDir } from "../../toolchain/build.ts";
+import { toolVersions } from "../../lib/versions.ts";
 import { sanitize } from "../../generators/constructs/pod-monitor.ts";
 import { HOST_KEY } from "../../generators/nodes/labels.ts";
 import type { FixtureConfig } from "./fixture.ts";

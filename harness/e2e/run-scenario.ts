@@ -2,7 +2,7 @@ import type { KubeClient } from "../cluster/client.ts";
 import { statusMessage } from "../cluster/client.ts";
 import { describe } from "../cluster/dry-run.ts";
 import { waitFor } from "../cluster/process.ts";
-import type { KubeObject } from "../../scripts/lib/objects.ts";
+import type { KubeObject } from "../../lib/objects.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../generators/constructs/pod-monitor.ts";
 import { ALERTS } from "../../generators/constructs/component-rules.ts";
 import { startE2eCluster, type E2eCluster, type E2ePrograms } from "./cluster.ts";

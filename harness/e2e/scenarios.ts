@@ -1,4 +1,4 @@
-import type { Located } from "../../scripts/lib/objects.ts";
+import type { Located } from "../../lib/objects.ts";
 import { postPromotionFloorRate } from "../../generators/gate-math.ts";
 import type { Component } from "../../generators/inputs/types.ts";
 import type { FixtureBehaviour } from "./fixture.ts";

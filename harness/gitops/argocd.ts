@@ -4,7 +4,9 @@ import { randomBytes } from "node:crypto";
 import type { ControlPlane } from "../cluster/control-plane.ts";
 import { statusMessage } from "../cluster/client.ts";
 import { Managed, freePorts, waitFor } from "../cluster/process.ts";
-import { argocd as argocdBin, moduleDir, toolVersions } from "../tools.ts";
+import { argocd as argocdBin } from "../../toolchain/cluster.ts";
+import { moduleDir } from "../../toolchain/build.ts";
+import { toolVersions } from "../../lib/versions.ts";
 
 /**
  * A real Argo CD on a management cluster, run the way its install manifest runs it but as local

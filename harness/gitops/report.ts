@@ -1,4 +1,4 @@
-import type { StepRow } from "./loop.ts";
+import type { StepRow } from "./steps.ts";
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 const secs = (n: number | null) => (n === null ? "-" : String(n));

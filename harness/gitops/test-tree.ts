@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { parse, parseDocument } from "yaml";
 import { postPromotionSeconds } from "../../generators/gate-math.ts";
 import type { Catalog } from "../../generators/inputs/types.ts";
-import { renderCommand } from "../../scripts/lib/run.ts";
+import { renderCommand } from "../../lib/render.ts";
 
 /**
  * The repository Argo CD reads in npm run e2e:gitops: a local git repository holding this

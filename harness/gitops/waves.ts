@@ -4,7 +4,7 @@ import { parseDocument } from "yaml";
 import { run, type CommandResult, type Shell } from "./bootstrap.ts";
 import { git } from "./test-tree.ts";
 import type { StageCluster } from "./platform.ts";
-import type { StepRow } from "./loop.ts";
+import type { StepRow } from "./steps.ts";
 
 /**
  * The release waves through the real loop, in the staging cluster, driven by the commands a

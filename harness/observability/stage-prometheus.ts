@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { Managed, freePorts, removeOnExit, waitFor } from "../cluster/process.ts";
 import { prometheusConfig, type PodMonitorShape } from "../e2e/cluster.ts";
-import { prometheus } from "../tools.ts";
+import { prometheus } from "../../toolchain/cluster.ts";
 
 /** A rule group as a PrometheusRule holds it (and as a Prometheus rule file does). */
 export interface RuleGroup {

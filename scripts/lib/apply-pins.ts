@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { loadRepository } from "../../generators/inputs/load.ts";
 import { renderRepository } from "../../generators/render.ts";
 import { editPin } from "./edit-yaml.ts";
-import { readInputs } from "./inputs.ts";
+import { readInputs } from "../../lib/inputs.ts";
 import type { PinChange } from "./release-plan.ts";
-import { writeTree, type TreeDiff } from "./tree.ts";
+import { writeTree, type TreeDiff } from "../../lib/tree.ts";
 
 /**
  * Writes pin changes into their region files (layout kept) and renders. Everything is decided and

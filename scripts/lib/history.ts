@@ -4,7 +4,7 @@ import { INPUT_LAYOUT } from "../../generators/inputs/load.ts";
 import { stageId } from "../../generators/naming.ts";
 import type { InputFile, ReleasePlan } from "../../generators/inputs/types.ts";
 import type { PinAt, Snapshot } from "../../checks/release-order.ts";
-import { readInputs } from "./inputs.ts";
+import { readInputs } from "../../lib/inputs.ts";
 
 /**
  * The pins of every stage through the repository's history, for the release-order check and

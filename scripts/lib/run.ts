@@ -1,19 +1,5 @@
-import { readInputs } from "./inputs.ts";
-import { writeTree, type TreeDiff } from "./tree.ts";
-import { loadRepository } from "../../generators/inputs/load.ts";
 import { InputValidationError } from "../../generators/inputs/errors.ts";
-import { RenderValidationError, renderRepository } from "../../generators/render.ts";
-
-/** Reads inputs from `root` and renders them in memory; throws the loader's or the validator's error. */
-export async function renderFrom(root: string): Promise<Map<string, string>> {
-  return renderRepository(loadRepository(await readInputs(root)));
-}
-
-/** `npm run render` on `root`: render in memory, then swap the rendered folders in. */
-export async function renderCommand(root: string): Promise<{ files: Map<string, string>; diff: TreeDiff }> {
-  const files = await renderFrom(root);
-  return { files, diff: await writeTree(root, files) };
-}
+import { RenderValidationError } from "../../generators/render.ts";
 
 /** Runs a script body; failures print their message (no stack trace) and exit 1. */
 export async function main(body: () => Promise<number | void>): Promise<void> {

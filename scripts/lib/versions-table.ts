@@ -1,4 +1,4 @@
-import { toolVersions, type Pinned, type ToolVersions } from "../../harness/tools.ts";
+import { toolVersions, type Pinned, type ToolVersions } from "../../lib/versions.ts";
 
 /**
  * The Versions tables of docs/versions.md, made from tools/versions.json so the two cannot

@@ -4,9 +4,9 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { copyRepository, readRendered } from "../../scripts/lib/tree.ts";
+import { copyRepository, readRendered } from "../../lib/tree.ts";
 import { OWNED_DIRS } from "../../generators/render.ts";
-import { readInputs } from "../../scripts/lib/inputs.ts";
+import { readInputs } from "../../lib/inputs.ts";
 import { loadRepository } from "../../generators/inputs/load.ts";
 import type { RepositoryModel } from "../../generators/inputs/types.ts";
 

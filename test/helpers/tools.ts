@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { argoEval, promtool as builtPromtool } from "../../harness/tools.ts";
+import { argoEval, promtool as builtPromtool } from "../../toolchain/cluster.ts";
 
 /**
  * External programs the gate tests need. `npm test` (scripts/test.sh) installs or builds them first;

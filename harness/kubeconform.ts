@@ -1,11 +1,16 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { crdSchemas, kubernetesSchemas, schemaLocations } from "./kube-schemas.ts";
-import { targetCrds, type Located } from "../scripts/lib/objects.ts";
+import { crdSchemas, kubernetesSchemas, schemaLocations } from "../checks/kube-schemas.ts";
+import { targetCrds } from "../toolchain/sources.ts";
+import { type Located } from "../lib/objects.ts";
 import { chaosEngineCrd } from "../generators/validate/litmus.ts";
 import { bitActorClusterCrd } from "../generators/constructs/bitactor-cluster.ts";
-import { REPO, cacheDir, hashOf, kubeconform, kubernetesDefinitions, toolVersions } from "../harness/tools.ts";
+import { REPO } from "../lib/repo.ts";
+import { cacheDir, hashOf } from "../toolchain/build.ts";
+import { kubeconform } from "../toolchain/scanners.ts";
+import { kubernetesDefinitions } from "./cluster/definitions.ts";
+import { toolVersions } from "../lib/versions.ts";
 
 /**
  * The offline strict schema layer: generates (once, cached by versions and generator source) the

@@ -1,6 +1,4 @@
 import { parseAllDocuments } from "yaml";
-import { crdManifests } from "../../harness/tools.ts";
-import { chaosEngineCrd } from "../../generators/validate/litmus.ts";
 
 /** Kubernetes objects read from YAML files, with the file each came from. */
 
@@ -28,18 +26,6 @@ export function parseFiles(files: ReadonlyMap<string, string>): Located[] {
     }
   }
   return out;
-}
-
-/**
- * The CRDs of every controller we target (tools/versions.json), from their Go modules, and the
- * ChaosEngine CRD made from our closed schema (Litmus' own is on no registry reachable here;
- * generators/validate/litmus.ts).
- */
-export function targetCrds(): Located[] {
-  return [
-    ...parseFiles(new Map(crdManifests().map((m) => [m.source, m.text]))).filter((c) => isCrd(c.object)),
-    { file: "generators/validate/litmus.ts (chaosEngineCrd, our closed schema)", object: chaosEngineCrd() as KubeObject },
-  ];
 }
 
 export const isCrd = (o: KubeObject): boolean => o.apiVersion === "apiextensions.k8s.io/v1" && o.kind === "CustomResourceDefinition";

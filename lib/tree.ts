@@ -1,7 +1,7 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
-import { OWNED_DIRS, RENDERED_DIRS, isRendered } from "../../generators/render.ts";
+import { OWNED_DIRS, RENDERED_DIRS, isRendered } from "../generators/render.ts";
 import { INPUT_DIRS } from "./inputs.ts";
 
 /** Copies a repository's inputs and rendered tree (what a render reads and writes) to `to`. */

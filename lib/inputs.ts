@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import type { InputFile } from "../../generators/inputs/types.ts";
+import type { InputFile } from "../generators/inputs/types.ts";
 
 /** The folders people write; the render reads them. */
 export const INPUT_DIRS = ["engine", "environments"] as const;

@@ -1,0 +1,99 @@
+import type { Kit } from "./kit.ts";
+import { projects, projectViolations, settled } from "./argo-state.ts";
+import { bootstrapCommands, run } from "./bootstrap.ts";
+import { git } from "./test-tree.ts";
+import { seconds, until, type StepRow } from "./steps.ts";
+
+/**
+ * The bootstrap: the README's commands on empty clusters, then every Application of the test stages
+ * Synced and Healthy (the one whose first version regresses: Degraded), every object on the cluster
+ * its AppProject names; then every stage's first releases judged. Adds its two rows to `rows`.
+ */
+export async function bootstrapAndFirstReleases(kit: Kit, rows: StepRow[]): Promise<void> {
+  const { ctx, platform, repo, shell, log, mgmt, ns, appsNow, appReport, stageReport, stageApps } = kit;
+  // Bootstrap: the README's commands, then every Application of the test stages settles.
+  {
+    const row: StepRow = { step: "bootstrap: the README's commands on an empty cluster", expected: "every Application Synced and Healthy; every object where its AppProject allows", observed: "", problems: [], toSynced: null, toDecision: null };
+    rows.push(row);
+    const start = Date.now();
+    const head = git(repo, "rev-parse", "HEAD");
+    for (const command of bootstrapCommands(ctx.readme)) {
+      const r = run(shell, command);
+      log(`$ ${command}  (exit ${r.status}, ${r.seconds.toFixed(1)} s)`);
+      if (r.status !== 0) {
+        row.problems.push(`\`${command}\` exited ${r.status}:\n${r.output}`);
+        row.observed = "a README command failed";
+        return;
+      }
+      if (/^argocd app list/.test(command)) log(r.output);
+    }
+    const envs = [...new Set(platform.stages.map((s) => s.environment))];
+    const expected = [...envs.flatMap((e) => [`${e}-root`, `${e}-applicationsets`]), ...platform.stages.flatMap(stageApps)].sort();
+    const failedFirst = `${ctx.regressedFirst.stage.releases[0]!.namespace}-${ctx.regressedFirst.component}`;
+    try {
+      await until("every Application Synced and Healthy (the regressed first version Degraded)", async () => {
+        const apps = await appsNow();
+        const ok = expected.every((n) => apps.some((a) => a.metadata.name === n && (n === failedFirst
+          ? a.status?.sync?.status === "Synced" && a.status.sync.revision === head && a.status.health?.status === "Degraded"
+          : settled(a, head))));
+        return ok ? true : undefined;
+      }, 900, async () => `${await appReport()}\n--- Rollouts and first-release analyses ---\n${await stageReport()}`);
+      row.toSynced = seconds(start);
+    } catch (e) {
+      row.problems.push((e as Error).message);
+      row.observed = "not every Application settled";
+      return;
+    }
+    // Every object landed where its project admits it, and exists on that cluster.
+    const apps = await appsNow();
+    const projs = await projects(mgmt, ns);
+    let objects = 0;
+    for (const s of platform.stages) {
+      for (const name of stageApps(s)) {
+        const a = apps.find((x) => x.metadata.name === name)!;
+        const project = projs.find((p) => p.metadata.name === a.spec.project)!;
+        const resources = [];
+        for (const r of a.status?.resources ?? []) {
+          const group = r.group ?? "";
+          const info = await s.cluster.cp.client.resource(group ? `${group}/${r.version}` : r.version, r.kind);
+          if (!info) {
+            row.problems.push(`${name}: ${r.kind} ${r.name}: the API server of ${s.name} does not serve its kind`);
+            continue;
+          }
+          const base = group ? `/apis/${group}/${r.version}` : `/api/${r.version}`;
+          const path = `${base}${info.namespaced ? `/namespaces/${r.namespace}` : ""}/${info.plural}/${r.name}`;
+          const got = await s.cluster.cp.client.request("GET", path);
+          if (got.status !== 200) row.problems.push(`${name}: ${r.kind} ${r.namespace ?? ""}/${r.name} is not on ${s.name} (HTTP ${got.status})`);
+          resources.push({ group, kind: r.kind, namespace: r.namespace, name: r.name, namespaced: info.namespaced });
+          objects++;
+        }
+        row.problems.push(...projectViolations(a, project, resources));
+      }
+    }
+    row.toDecision = seconds(start);
+    row.observed = `${expected.length} Applications Synced, all Healthy but ${failedFirst}; ${objects} objects on ${platform.stages.length} clusters, each where its AppProject allows`;
+    log(row.observed);
+
+    // Every first release judged: each component's first-release AnalysisRun, on every cluster.
+    const first: StepRow = { step: "first releases: every component of every stage, one regressed", expected: `each first-release AnalysisRun Successful; ${failedFirst}'s Failed and its Application Degraded`, observed: "", problems: [], toSynced: row.toSynced, toDecision: null };
+    rows.push(first);
+    let successful = 0;
+    let failedMessage = "";
+    for (const s of platform.stages) {
+      for (const r of s.releases) {
+        const got = await s.cluster.cp.client.request("GET", `/apis/argoproj.io/v1alpha1/namespaces/${r.namespace}/analysisruns/${r.componentName}-first-release`);
+        const st = (got.body as { status?: { phase?: string; message?: string } }).status;
+        const isRegressed = s === ctx.regressedFirst.stage && r.componentName === ctx.regressedFirst.component;
+        if (got.status !== 200) first.problems.push(`${r.namespace}/${r.componentName}-first-release: HTTP ${got.status}`);
+        else if (isRegressed) {
+          if (st?.phase !== "Failed" || !/^Metric "first-release-p\d+-le-\d+ns" assessed Failed/.test(st.message ?? "")) first.problems.push(`${r.namespace}/${r.componentName}-first-release: ${st?.phase} ${st?.message ?? ""}, expected Failed on the p99 share`);
+          failedMessage = st?.message ?? "";
+        } else if (st?.phase === "Successful") successful++;
+        else first.problems.push(`${r.namespace}/${r.componentName}-first-release: ${st?.phase} ${st?.message ?? ""}, expected Successful`);
+      }
+    }
+    const degraded = (await appsNow()).find((a) => a.metadata.name === failedFirst);
+    first.toDecision = row.toSynced;
+    first.observed = `${successful} Successful; ${failedFirst}: ${degraded?.status?.health?.status} (${failedMessage})`;
+  }
+}
