@@ -1,5 +1,6 @@
 import { tmpdir } from "node:os";
-import { App, TerraformElement, TerraformStack } from "cdktn";
+import type { TerraformElement } from "cdktn";
+import { App, TerraformStack } from "./cdktn.ts";
 import { Node, type Construct } from "constructs";
 import type { Catalog, Cloud, EnvironmentSettings, RepositoryModel, RegionSettings } from "../inputs/types.ts";
 import { stageId } from "../naming.ts";

@@ -1,10 +1,9 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { ajv } from "../ajv.ts";
 import { catalogSchema, environmentSchema, regionSchema, wavesSchema } from "./schemas.ts";
 import type { InputError } from "./errors.ts";
 import type { YamlSource } from "./yaml-source.ts";
 
-// allErrors: report every problem at once; verbose: keep the schema so messages can list what is allowed.
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
 const validators: Record<SchemaName, ValidateFunction> = {
   catalog: ajv.compile(catalogSchema),
   environment: ajv.compile(environmentSchema),

@@ -1,4 +1,5 @@
-import { Ajv, type ValidateFunction } from "ajv";
+import type { ValidateFunction } from "ajv";
+import { ajv } from "../ajv.ts";
 
 /**
  * Render-time validators for kinds no kubernetes-models package covers (Velero, Multus), in
@@ -7,7 +8,6 @@ import { Ajv, type ValidateFunction } from "ajv";
  * velero.io_backupstoragelocations.yaml, v1.15.2); kubeconform and the API server check the
  * objects against Velero's full CRDs.
  */
-const ajv = new Ajv({ allErrors: true, strict: true });
 const stringMap = { type: "object", additionalProperties: { type: "string" } } as const;
 const metadata = {
   type: "object",

@@ -1,4 +1,4 @@
-import { Ajv } from "ajv";
+import { ajv } from "../ajv.ts";
 import { ajvModel } from "./crd-models.ts";
 
 /**
@@ -151,7 +151,7 @@ export const chaosEngineSchema = {
   },
 } as const;
 
-export const ChaosEngineModel = ajvModel(new Ajv({ allErrors: true, strict: true }).compile(chaosEngineSchema));
+export const ChaosEngineModel = ajvModel(ajv.compile(chaosEngineSchema));
 
 /** Our closed schema as a structural OpenAPI schema: `additionalProperties: false` dropped (the API server prunes or, with strict field validation, rejects unknown fields), `const` as a one-value enum. */
 function structural(s: unknown): unknown {

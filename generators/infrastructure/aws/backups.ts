@@ -1,12 +1,5 @@
 import { Construct } from "constructs";
-import { S3Bucket } from "@cdktn/provider-aws/lib/s3-bucket/index.js";
-import { S3BucketVersioningA } from "@cdktn/provider-aws/lib/s3-bucket-versioning/index.js";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
-import { S3BucketPublicAccessBlock } from "@cdktn/provider-aws/lib/s3-bucket-public-access-block/index.js";
-import { S3BucketOwnershipControls } from "@cdktn/provider-aws/lib/s3-bucket-ownership-controls/index.js";
-import { EksPodIdentityAssociation } from "@cdktn/provider-aws/lib/eks-pod-identity-association/index.js";
-import type { EksCluster } from "@cdktn/provider-aws/lib/eks-cluster/index.js";
-import type { KmsKey } from "@cdktn/provider-aws/lib/kms-key/index.js";
+import { EksPodIdentityAssociation, S3Bucket, S3BucketOwnershipControls, S3BucketPublicAccessBlock, S3BucketServerSideEncryptionConfigurationA, S3BucketVersioningA, type EksCluster, type KmsKey } from "./resources.ts";
 import type { EnvironmentSettings, RegionSettings } from "../../inputs/types.ts";
 import { skipChecks } from "../module.ts";
 import { POD_IDENTITY, inlinePolicy, serviceRole } from "./iam.ts";

@@ -1,8 +1,5 @@
 import { Construct } from "constructs";
-import { EksCluster } from "@cdktn/provider-aws/lib/eks-cluster/index.js";
-import { EksNodeGroup } from "@cdktn/provider-aws/lib/eks-node-group/index.js";
-import { SecurityGroup } from "@cdktn/provider-aws/lib/security-group/index.js";
-import type { KmsKey } from "@cdktn/provider-aws/lib/kms-key/index.js";
+import { EksCluster, EksNodeGroup, SecurityGroup, type KmsKey } from "./resources.ts";
 import type { Catalog, RegionSettings } from "../../inputs/types.ts";
 import { NODE_POOL_KEY } from "../../nodes/labels.ts";
 import { skipChecks } from "../module.ts";

@@ -1,9 +1,5 @@
 import { Construct } from "constructs";
-import { DxConnection } from "@cdktn/provider-aws/lib/dx-connection/index.js";
-import { DxGateway } from "@cdktn/provider-aws/lib/dx-gateway/index.js";
-import { DxGatewayAssociation } from "@cdktn/provider-aws/lib/dx-gateway-association/index.js";
-import { DxPrivateVirtualInterface } from "@cdktn/provider-aws/lib/dx-private-virtual-interface/index.js";
-import type { VpnGateway } from "@cdktn/provider-aws/lib/vpn-gateway/index.js";
+import { DxConnection, DxGateway, DxGatewayAssociation, DxPrivateVirtualInterface, type VpnGateway } from "./resources.ts";
 import type { RegionSettings } from "../../inputs/types.ts";
 import { CROSS_CONNECT, bgpAddresses } from "../interconnect.ts";
 

@@ -1,7 +1,5 @@
 import type { Construct } from "constructs";
-import { IamRole } from "@cdktn/provider-aws/lib/iam-role/index.js";
-import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy/index.js";
-import { IamRolePolicyAttachment } from "@cdktn/provider-aws/lib/iam-role-policy-attachment/index.js";
+import { IamRole, IamRolePolicy, IamRolePolicyAttachment } from "./resources.ts";
 
 /** The principal EKS Pod Identity assumes roles as; it also tags the session. */
 export const POD_IDENTITY = "pods.eks.amazonaws.com";

@@ -1,12 +1,5 @@
 import { Construct } from "constructs";
-import type { EksCluster } from "@cdktn/provider-aws/lib/eks-cluster/index.js";
-import { EksAccessEntry } from "@cdktn/provider-aws/lib/eks-access-entry/index.js";
-import { EksPodIdentityAssociation } from "@cdktn/provider-aws/lib/eks-pod-identity-association/index.js";
-import { SqsQueue } from "@cdktn/provider-aws/lib/sqs-queue/index.js";
-import { SqsQueuePolicy } from "@cdktn/provider-aws/lib/sqs-queue-policy/index.js";
-import { CloudwatchEventRule } from "@cdktn/provider-aws/lib/cloudwatch-event-rule/index.js";
-import { CloudwatchEventTarget } from "@cdktn/provider-aws/lib/cloudwatch-event-target/index.js";
-import { PlacementGroup } from "@cdktn/provider-aws/lib/placement-group/index.js";
+import { CloudwatchEventRule, CloudwatchEventTarget, EksAccessEntry, EksPodIdentityAssociation, PlacementGroup, SqsQueue, SqsQueuePolicy, type EksCluster } from "./resources.ts";
 import type { Catalog, RegionSettings } from "../../inputs/types.ts";
 import { NODE_POOL_KEY } from "../../nodes/labels.ts";
 import { stagePools } from "../pools.ts";

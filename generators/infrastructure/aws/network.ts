@@ -1,15 +1,5 @@
 import { Construct } from "constructs";
-import { Vpc } from "@cdktn/provider-aws/lib/vpc/index.js";
-import { Subnet } from "@cdktn/provider-aws/lib/subnet/index.js";
-import { SecurityGroup } from "@cdktn/provider-aws/lib/security-group/index.js";
-import { DefaultSecurityGroup } from "@cdktn/provider-aws/lib/default-security-group/index.js";
-import { CloudwatchLogGroup } from "@cdktn/provider-aws/lib/cloudwatch-log-group/index.js";
-import { FlowLog } from "@cdktn/provider-aws/lib/flow-log/index.js";
-import { VpnGateway } from "@cdktn/provider-aws/lib/vpn-gateway/index.js";
-import { RouteTable } from "@cdktn/provider-aws/lib/route-table/index.js";
-import { RouteTableAssociation } from "@cdktn/provider-aws/lib/route-table-association/index.js";
-import { VpcEndpoint } from "@cdktn/provider-aws/lib/vpc-endpoint/index.js";
-import type { KmsKey } from "@cdktn/provider-aws/lib/kms-key/index.js";
+import { CloudwatchLogGroup, DefaultSecurityGroup, FlowLog, RouteTable, RouteTableAssociation, SecurityGroup, Subnet, Vpc, VpcEndpoint, VpnGateway, type KmsKey } from "./resources.ts";
 import type { RegionSettings } from "../../inputs/types.ts";
 import { DISCOVERY_TAG } from "../../constructs/karpenter-node-pools.ts";
 import { zoneSubnets } from "../clouds.ts";

@@ -1,9 +1,6 @@
 import { Construct } from "constructs";
-import { TerraformOutput } from "cdktn";
-import { PrometheusWorkspace } from "@cdktn/provider-aws/lib/prometheus-workspace/index.js";
-import { EksPodIdentityAssociation } from "@cdktn/provider-aws/lib/eks-pod-identity-association/index.js";
-import type { EksCluster } from "@cdktn/provider-aws/lib/eks-cluster/index.js";
-import type { KmsKey } from "@cdktn/provider-aws/lib/kms-key/index.js";
+import { TerraformOutput } from "../cdktn.ts";
+import { EksPodIdentityAssociation, PrometheusWorkspace, type EksCluster, type KmsKey } from "./resources.ts";
 import type { PrometheusAuthentication } from "../../inputs/types.ts";
 import { APPLY_OUTPUTS, type ApplyOutput } from "../outputs.ts";
 import { POD_IDENTITY, inlinePolicy, serviceRole } from "./iam.ts";

@@ -1,7 +1,6 @@
 import { Construct } from "constructs";
-import { S3Backend } from "cdktn";
-import { AwsProvider } from "@cdktn/provider-aws/lib/provider/index.js";
-import { KmsKey } from "@cdktn/provider-aws/lib/kms-key/index.js";
+import { S3Backend } from "../cdktn.ts";
+import { AwsProvider, KmsKey } from "./resources.ts";
 import type { StageModuleProps } from "../module.ts";
 import { AwsNetwork } from "./network.ts";
 import { EksControlPlane } from "./cluster.ts";

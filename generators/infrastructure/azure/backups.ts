@@ -1,16 +1,7 @@
 import { Construct } from "constructs";
 import type { AzureScope } from "./scope.ts";
-import { ResourceGroup } from "@cdktn/provider-azurerm/lib/resource-group/index.js";
-import { StorageAccount } from "@cdktn/provider-azurerm/lib/storage-account/index.js";
-import { StorageContainer } from "@cdktn/provider-azurerm/lib/storage-container/index.js";
-import { UserAssignedIdentity } from "@cdktn/provider-azurerm/lib/user-assigned-identity/index.js";
-import { FederatedIdentityCredential } from "@cdktn/provider-azurerm/lib/federated-identity-credential/index.js";
-import { RoleAssignment } from "@cdktn/provider-azurerm/lib/role-assignment/index.js";
-import { PrivateEndpoint } from "@cdktn/provider-azurerm/lib/private-endpoint/index.js";
-import { PrivateDnsZone } from "@cdktn/provider-azurerm/lib/private-dns-zone/index.js";
-import { PrivateDnsZoneVirtualNetworkLink } from "@cdktn/provider-azurerm/lib/private-dns-zone-virtual-network-link/index.js";
+import { FederatedIdentityCredential, PrivateDnsZone, PrivateDnsZoneVirtualNetworkLink, PrivateEndpoint, ResourceGroup, RoleAssignment, StorageAccount, StorageContainer, UserAssignedIdentity, type KubernetesCluster } from "./resources.ts";
 import { skipChecks } from "../module.ts";
-import type { KubernetesCluster } from "@cdktn/provider-azurerm/lib/kubernetes-cluster/index.js";
 import type { EnvironmentSettings } from "../../inputs/types.ts";
 import type { AzureNetwork } from "./network.ts";
 

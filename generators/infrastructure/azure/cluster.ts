@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import type { AzureScope } from "./scope.ts";
-import { KubernetesCluster } from "@cdktn/provider-azurerm/lib/kubernetes-cluster/index.js";
+import { KubernetesCluster } from "./resources.ts";
 import { NODE_POOL_KEY } from "../../nodes/labels.ts";
 import { skipChecks } from "../module.ts";
 import type { Catalog } from "../../inputs/types.ts";

@@ -1,12 +1,7 @@
 import { Construct } from "constructs";
 import type { AzureScope } from "./scope.ts";
-import { ExpressRouteCircuit } from "@cdktn/provider-azurerm/lib/express-route-circuit/index.js";
-import { ExpressRouteCircuitPeering } from "@cdktn/provider-azurerm/lib/express-route-circuit-peering/index.js";
-import { PublicIp } from "@cdktn/provider-azurerm/lib/public-ip/index.js";
-import { VirtualNetworkGateway } from "@cdktn/provider-azurerm/lib/virtual-network-gateway/index.js";
-import { VirtualNetworkGatewayConnection } from "@cdktn/provider-azurerm/lib/virtual-network-gateway-connection/index.js";
+import { ExpressRouteCircuit, ExpressRouteCircuitPeering, PublicIp, VirtualNetworkGateway, VirtualNetworkGatewayConnection, type Subnet } from "./resources.ts";
 import { CROSS_CONNECT, bgpAddresses } from "../interconnect.ts";
-import type { Subnet } from "@cdktn/provider-azurerm/lib/subnet/index.js";
 import { aksZone } from "./names.ts";
 
 export interface ExpressRouteProps extends AzureScope {

@@ -1,9 +1,6 @@
 import { Construct } from "constructs";
 import type { AzureScope } from "./scope.ts";
-import { VirtualNetwork } from "@cdktn/provider-azurerm/lib/virtual-network/index.js";
-import { Subnet } from "@cdktn/provider-azurerm/lib/subnet/index.js";
-import { NetworkSecurityGroup } from "@cdktn/provider-azurerm/lib/network-security-group/index.js";
-import { SubnetNetworkSecurityGroupAssociation } from "@cdktn/provider-azurerm/lib/subnet-network-security-group-association/index.js";
+import { NetworkSecurityGroup, Subnet, SubnetNetworkSecurityGroupAssociation, VirtualNetwork } from "./resources.ts";
 import { splitCidr } from "../clouds.ts";
 
 export interface AzureNetworkProps extends AzureScope {

@@ -1,11 +1,8 @@
 import { Construct } from "constructs";
 import type { AzureScope } from "./scope.ts";
-import { KubernetesClusterNodePool } from "@cdktn/provider-azurerm/lib/kubernetes-cluster-node-pool/index.js";
-import { ProximityPlacementGroup } from "@cdktn/provider-azurerm/lib/proximity-placement-group/index.js";
+import { KubernetesClusterNodePool, ProximityPlacementGroup, type KubernetesCluster, type Subnet } from "./resources.ts";
 import { NODE_POOL_KEY } from "../../nodes/labels.ts";
 import { stagePools } from "../pools.ts";
-import type { Subnet } from "@cdktn/provider-azurerm/lib/subnet/index.js";
-import type { KubernetesCluster } from "@cdktn/provider-azurerm/lib/kubernetes-cluster/index.js";
 import type { Catalog, EnvironmentSettings } from "../../inputs/types.ts";
 import { MAX_PODS, aksPoolName, aksZone } from "./names.ts";
 

@@ -1,4 +1,4 @@
-import type { ResourceGroup } from "@cdktn/provider-azurerm/lib/resource-group/index.js";
+import type { ResourceGroup } from "./resources.ts";
 import type { RegionSettings } from "../../inputs/types.ts";
 
 /** What every construct of an Azure stage gets: where, which stage, its resource group and tags. */

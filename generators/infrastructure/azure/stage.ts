@@ -1,7 +1,6 @@
 import { Construct } from "constructs";
-import { AzurermBackend } from "cdktn";
-import { AzurermProvider } from "@cdktn/provider-azurerm/lib/provider/index.js";
-import { ResourceGroup } from "@cdktn/provider-azurerm/lib/resource-group/index.js";
+import { AzurermBackend } from "../cdktn.ts";
+import { AzurermProvider, ResourceGroup } from "./resources.ts";
 import type { StageModuleProps } from "../module.ts";
 import { AzureNetwork } from "./network.ts";
 import { AksCluster } from "./cluster.ts";

@@ -1,12 +1,6 @@
 import { Construct } from "constructs";
-import { KmsCryptoKeyIamMember } from "@cdktn/provider-google/lib/kms-crypto-key-iam-member/index.js";
-import { StorageBucket } from "@cdktn/provider-google/lib/storage-bucket/index.js";
-import { StorageBucketIamMember } from "@cdktn/provider-google/lib/storage-bucket-iam-member/index.js";
-import { ServiceAccount } from "@cdktn/provider-google/lib/service-account/index.js";
-import { ServiceAccountIamMember } from "@cdktn/provider-google/lib/service-account-iam-member/index.js";
-import { DataGoogleStorageProjectServiceAccount } from "@cdktn/provider-google/lib/data-google-storage-project-service-account/index.js";
+import { DataGoogleStorageProjectServiceAccount, KmsCryptoKeyIamMember, ServiceAccount, ServiceAccountIamMember, StorageBucket, StorageBucketIamMember, type KmsCryptoKey } from "./resources.ts";
 import { skipChecks } from "../module.ts";
-import type { KmsCryptoKey } from "@cdktn/provider-google/lib/kms-crypto-key/index.js";
 import type { EnvironmentSettings, RegionSettings } from "../../inputs/types.ts";
 
 export interface VeleroBucketProps {

@@ -1,9 +1,7 @@
 import { Construct } from "constructs";
-import { ContainerCluster } from "@cdktn/provider-google/lib/container-cluster/index.js";
-import { ContainerNodePool } from "@cdktn/provider-google/lib/container-node-pool/index.js";
+import { ContainerCluster, ContainerNodePool, type KmsCryptoKey } from "./resources.ts";
 import { NODE_POOL_KEY } from "../../nodes/labels.ts";
 import { skipChecks } from "../module.ts";
-import type { KmsCryptoKey } from "@cdktn/provider-google/lib/kms-crypto-key/index.js";
 import type { Catalog, EnvironmentSettings, RegionSettings } from "../../inputs/types.ts";
 import type { GcpNetwork } from "./network.ts";
 

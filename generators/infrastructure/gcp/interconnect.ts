@@ -1,12 +1,7 @@
 import { Construct } from "constructs";
-import { Fn } from "cdktn";
-import { ComputeRouter } from "@cdktn/provider-google/lib/compute-router/index.js";
-import { ComputeInterconnect } from "@cdktn/provider-google/lib/compute-interconnect/index.js";
-import { ComputeInterconnectAttachment } from "@cdktn/provider-google/lib/compute-interconnect-attachment/index.js";
-import { ComputeRouterInterface } from "@cdktn/provider-google/lib/compute-router-interface/index.js";
-import { ComputeRouterPeer } from "@cdktn/provider-google/lib/compute-router-peer/index.js";
+import { Fn } from "../cdktn.ts";
+import { ComputeInterconnect, ComputeInterconnectAttachment, ComputeRouter, ComputeRouterInterface, ComputeRouterPeer, type ComputeNetwork } from "./resources.ts";
 import { CROSS_CONNECT } from "../interconnect.ts";
-import type { ComputeNetwork } from "@cdktn/provider-google/lib/compute-network/index.js";
 import type { RegionSettings } from "../../inputs/types.ts";
 
 export interface CloudInterconnectProps {

@@ -1,7 +1,5 @@
 import { Construct } from "constructs";
-import { ComputeNetwork } from "@cdktn/provider-google/lib/compute-network/index.js";
-import { ComputeSubnetwork } from "@cdktn/provider-google/lib/compute-subnetwork/index.js";
-import { ComputeFirewall } from "@cdktn/provider-google/lib/compute-firewall/index.js";
+import { ComputeFirewall, ComputeNetwork, ComputeSubnetwork } from "./resources.ts";
 import { splitCidr } from "../clouds.ts";
 import { CROSS_CONNECT } from "../interconnect.ts";
 import type { RegionSettings } from "../../inputs/types.ts";

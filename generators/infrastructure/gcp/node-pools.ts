@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ContainerNodePool } from "@cdktn/provider-google/lib/container-node-pool/index.js";
+import { ContainerNodePool } from "./resources.ts";
 import { NODE_POOL_KEY } from "../../nodes/labels.ts";
 import { stagePools } from "../pools.ts";
 import { skipChecks } from "../module.ts";

@@ -1,8 +1,6 @@
 import { Construct } from "constructs";
-import { GcsBackend } from "cdktn";
-import { GoogleProvider } from "@cdktn/provider-google/lib/provider/index.js";
-import { KmsKeyRing } from "@cdktn/provider-google/lib/kms-key-ring/index.js";
-import { KmsCryptoKey } from "@cdktn/provider-google/lib/kms-crypto-key/index.js";
+import { GcsBackend } from "../cdktn.ts";
+import { GoogleProvider, KmsCryptoKey, KmsKeyRing } from "./resources.ts";
 import type { StageModuleProps } from "../module.ts";
 import { GcpNetwork } from "./network.ts";
 import { GkeCluster } from "./cluster.ts";
