@@ -3,6 +3,7 @@
 // service account (RBAC as rendered) against a real kube-apiserver with Velero's CRDs, while this
 // test plays Velero (it restores what the Restore asks for) and the Pushgateway (it keeps what is
 // pushed, checked by promtool). Each failure the drill must catch is planted once.
+// Over 300 lines: the drill's script runs against one API server started once for all its cases (starting one per file would double the cost).
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";

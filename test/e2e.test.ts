@@ -2,6 +2,7 @@
 // histograms, its traffic model and service discovery, the Prometheus configuration (checked by
 // promtool), the one change made to rendered manifests, the fake nodes, and the verdict logic
 // that turns an observation into a pass or a mismatch. npm run e2e runs the real thing.
+// Over 300 lines: one test per part of the e2e above, each standalone; the parts share the fixture and the rendered releases.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";

@@ -1,6 +1,7 @@
 // Releasing across waves: npm run release / promote / status and the evidence promote reads.
 // The commands run as a user runs them, in a git clone of this repository's inputs; the clusters'
 // answers come from a scripted kubectl (KUBECTL) here, from real clusters in npm run e2e:gitops.
+// Over 300 lines: one case per refusal promote can give plus the commands' end-to-end flow in one clone; each case reads on its own.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";

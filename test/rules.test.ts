@@ -2,6 +2,7 @@
 // every rule group passes `promtool check rules`, and `promtool test rules` feeds synthetic pods
 // (active and preview, both `le` spellings, errors, scrape failures) through the recording rules and
 // alerts of two components and asserts exactly which alerts fire when.
+// Over 300 lines: the ten promtool scenarios are one table of series and expected alerts; splitting it would split the table.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";

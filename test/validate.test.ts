@@ -2,6 +2,7 @@
 // kube-apiserver's strict server-side dry-run. Each broken object below must be rejected by the layer
 // that can see the problem; where a layer cannot (CEL rules on updates), the test pins that it
 // accepts, so the table of which layer catches what (docs/validation.md) stays true.
+// Over 300 lines: the broken-object table and each layer's verdict on it must stay side by side (docs/validation.md is made of it).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";

@@ -1,3 +1,4 @@
+// About 300 lines: one scenario's run from start to verdict (release, watch, judge) reads best as one file.
 import type { KubeClient } from "../cluster/client.ts";
 import { statusMessage } from "../cluster/client.ts";
 import { describe } from "../cluster/dry-run.ts";
