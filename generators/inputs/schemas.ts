@@ -1,3 +1,4 @@
+// Over 300 lines: the closed schemas of the four input files (catalog, environment, region, waves) share the field definitions at the top; each schema reads on its own below them.
 /**
  * JSON Schemas (draft 2020-12 subset, as ajv runs it) for the typed inputs in `types.ts`.
  * Every object is closed (`additionalProperties: false`) so a misspelled key is an error, not a

@@ -1,3 +1,4 @@
+// Over 300 lines: the typed inputs the schemas check, one interface per input field group with its JSDoc and @default; kept beside each other so a field and its neighbours read together.
 /**
  * Typed inputs: what people write in `engine/` and `environments/`.
  * The JSON Schemas in `schemas.ts` validate the same shapes at run time (unknown keys rejected);
