@@ -26,6 +26,7 @@ import { StageProjects } from "./constructs/stage-projects.ts";
 import { RootApplication } from "./constructs/root-application.ts";
 import { StageChaos } from "./constructs/chaos.ts";
 import { validateObject } from "./validate/models.ts";
+import { RenderValidationError } from "./render-error.ts";
 import { dashboardConfigMapIssues } from "./validate/dashboards.ts";
 import { CLOUD_MODULES } from "./infrastructure/index.ts";
 import { INFRASTRUCTURE_DIR, JSON_HEADER, infrastructureModules, toTfJson } from "./infrastructure/module.ts";
@@ -50,14 +51,6 @@ export type K8sObject = { apiVersion: string; kind: string; metadata: { name: st
 export interface RenderedObject {
   readonly path: string;
   readonly object: K8sObject;
-}
-
-/** A rendered object that failed strict validation: a generator bug, never a user's input error. */
-export class RenderValidationError extends Error {
-  constructor(readonly issues: readonly { path: string; field: string; message: string }[]) {
-    super(`${issues.length} rendered object${issues.length === 1 ? "" : "s"} failed validation; nothing was written:\n${issues.map((i) => `  ${i.path}: ${i.field || "(object)"}: ${i.message}`).join("\n")}`);
-    this.name = "RenderValidationError";
-  }
 }
 
 function baseLabels(env: string, region?: RegionSettings): Record<string, string> {

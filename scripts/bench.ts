@@ -30,7 +30,7 @@ const scratch = await mkdtemp(join(tmpdir(), "bitactor-bench-"));
 try {
   await copyRepository(root, scratch);
   await copyFile(join(root, "package.json"), join(scratch, "package.json"));
-  for (const d of ["node_modules", "scripts", "generators", "checks", "harness", "tools"]) await symlink(join(root, d), join(scratch, d));
+  for (const d of ["node_modules", "generators", "lib", "checks", "toolchain", "harness", "scripts", "tools"]) await symlink(join(root, d), join(scratch, d));
   const render: number[] = [];
   const floor: number[] = [];
   const ratio: number[] = [];

@@ -1,5 +1,5 @@
 import { InputValidationError } from "../../generators/inputs/errors.ts";
-import { RenderValidationError } from "../../generators/render.ts";
+import { RenderValidationError } from "../../generators/render-error.ts";
 
 /** Runs a script body; failures print their message (no stack trace) and exit 1. */
 export async function main(body: () => Promise<number | void>): Promise<void> {
