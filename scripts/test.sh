@@ -1,17 +1,16 @@
 #!/usr/bin/env bash
 # The one test command (npm test). Installs what it needs on a fresh machine (scripts/setup.sh), then
-# runs: type check, the imports' layering (npm run layers: dependency-cruiser), kubeconform over
-# the rendered tree, a real API server's dry-run of it, the security policy gate over it (npm run
-# policy), Trivy and Semgrep (npm run scan), our rules and checkov over the infrastructure modules
-# (npm run infra:check), the gate end to end with the real Argo Rollouts controller (npm run e2e),
-# the GitOps loop with a real Argo CD (npm run e2e:gitops) with the test suite (node's test runner)
-# beside its end, and the drift check.
+# runs: type check, kubeconform over the rendered tree, a real API server's dry-run of it, the
+# security policy gate over it (npm run policy), Trivy and Semgrep (npm run scan), our rules and
+# checkov over the infrastructure modules (npm run infra:check), the gate end to end with the real
+# Argo Rollouts controller (npm run e2e), the GitOps loop with a real Argo CD (npm run e2e:gitops)
+# with the test suite (node's test runner; npm run layers is one of its tests) beside its end, and
+# the drift check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 npx tsc --noEmit -p .
-npm run --silent layers
 node --import tsx scripts/validate.ts
 node --import tsx scripts/validate-server.ts
 node --import tsx scripts/policy.ts
