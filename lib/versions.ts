@@ -42,6 +42,7 @@ export interface ToolVersions {
   readonly kubernetes: Pinned;
   readonly etcd: Pinned & { readonly module: string };
   readonly kubeconform: Pinned;
+  readonly kubeScore: Pinned;
   readonly kwok: Pinned;
   readonly prometheus: Pinned;
   readonly otelcol: Pinned;

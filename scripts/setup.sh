@@ -5,7 +5,7 @@
 #   redis-server (Argo CD's cache in the GitOps e2e), python3 with venv (Semgrep, from PyPI)
 #   Go module proxy: etcd, kube-apiserver, Prometheus and promtool, argo-eval, otelcol, kubeseal,
 #   kubeconform, and for the e2e kube-scheduler, kube-controller-manager, kwok and Argo Rollouts'
-#   controller and kubectl plugin, and for the GitOps e2e kubectl and Argo CD, Trivy and actionlint
+#   controller and kubectl plugin, and for the GitOps e2e kubectl and Argo CD; Trivy, actionlint, kube-score
 #   (pinned in tools/versions.json and tools/*/go.mod); CRD manifests
 #   PyPI: Semgrep and checkov, each into a virtual environment in the cache; the wheel of the Google
 #   provider bindings for cdktn (scripts/pypi-bindings.ts, npm ci's postinstall)

@@ -2,7 +2,7 @@
 // where each one is (validation and the e2e). Go programs are built once per version into ~/.cache/bitactor-gitops.
 import { main } from "./lib/run.ts";
 import { schemaRoot } from "../harness/kubeconform.ts";
-import { actionlint, checkov, semgrep, trivy, kubeconform } from "../toolchain/scanners.ts";
+import { actionlint, checkov, semgrep, trivy, kubeconform, kubeScore } from "../toolchain/scanners.ts";
 import { argocd, kubectl, rolloutsPlugin, argoEval, otelcol, kubeseal, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kwok, prometheus, promtool, rolloutsController } from "../toolchain/cluster.ts";
 import { crdManifests } from "../toolchain/sources.ts";
 
@@ -25,6 +25,7 @@ await main(async () => {
     ["argocd", argocd],
     ["trivy", trivy],
     ["actionlint", actionlint],
+    ["kube-score", kubeScore],
     ["semgrep", semgrep],
     ["checkov", checkov],
     ["kubeconform schemas", schemaRoot],

@@ -9,6 +9,15 @@ export function kubeconform(): string {
   return goInstall("kubeconform", "github.com/yannh/kubeconform/cmd/kubeconform", toolVersions().kubeconform.version);
 }
 
+/**
+ * kube-score at the version in tools/versions.json (npm run kube-score). Stamped as its goreleaser
+ * build stamps it, so `kube-score version` names the pinned release instead of "development".
+ */
+export function kubeScore(): string {
+  const v = toolVersions().kubeScore.version;
+  return goInstall("kube-score", "github.com/zegl/kube-score/cmd/kube-score", v, [`-X main.version=${v.replace(/^v/, "")}`]);
+}
+
 /** actionlint at the version in tools/versions.json: lints .github/workflows/ (shellcheck, from Debian, checks their run: scripts). */
 export function actionlint(): string {
   // No stamp needed: a `go install`ed actionlint reads its version from the module's build info.
