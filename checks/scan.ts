@@ -1,5 +1,7 @@
 import { parse } from "yaml";
 import type { Catalog } from "../generators/inputs/types.ts";
+import type { KubeObject } from "../lib/objects.ts";
+import { isRollout, rolloutAsDeployment } from "../lib/rollout-view.ts";
 
 /**
  * The pure parts of `npm run scan` (scripts/scan.ts runs the programs): what Trivy is shown, how its
@@ -22,7 +24,7 @@ const ROLLOUT_VIEW = ".rollout-pod-template.yaml";
 
 /**
  * The rendered files, plus for every Argo Rollout a Deployment with the same metadata and pod
- * template: Trivy's Kubernetes checks select Pods, Deployments, Jobs and the like by kind
+ * template (lib/rollout-view.ts): Trivy's Kubernetes checks select Pods, Deployments, Jobs and the like by kind
  * (trivy-checks checks/kubernetes/*.rego, `input.selector`) and know nothing of Rollouts, so
  * without this view the engine's own pods (capabilities, hugepages, host settings) would never be
  * checked. A finding in a view is reported against the Rollout's file.
@@ -30,10 +32,10 @@ const ROLLOUT_VIEW = ".rollout-pod-template.yaml";
 export function scanFiles(rendered: ReadonlyMap<string, string>): ScanFile[] {
   const out: ScanFile[] = [];
   for (const [path, text] of rendered) {
-    const o = parse(text) as { apiVersion?: string; kind?: string; metadata?: unknown; spec?: { replicas?: number; selector?: unknown; template?: unknown } } | null;
+    const o = parse(text) as KubeObject | null;
     out.push({ path, text, source: path, ...(o?.kind ? { kind: o.kind } : {}) });
-    if (o?.kind === "Rollout" && o.apiVersion?.startsWith("argoproj.io/")) {
-      const view = { apiVersion: "apps/v1", kind: "Deployment", metadata: o.metadata, spec: { replicas: o.spec?.replicas, selector: o.spec?.selector, template: o.spec?.template } };
+    if (o && isRollout(o)) {
+      const view = rolloutAsDeployment(o);
       out.push({ path: `${path}${ROLLOUT_VIEW}`, text: JSON.stringify(view, null, 2), source: path, kind: view.kind });
     }
   }
