@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (npm test). Installs what it needs on a fresh machine (scripts/setup.sh), then
 # runs: type check, kubeconform over the rendered tree, a real API server's dry-run of it, the
-# security policy gate over it (npm run policy), Trivy and Semgrep (npm run scan), our rules and
-# checkov over the infrastructure modules (npm run infra:check), the gate end to end with the real
+# security policy gate over it (npm run policy), kube-score over it against its reviewed exceptions
+# (npm run kube-score), Trivy and Semgrep (npm run scan), our rules and checkov over the
+# infrastructure modules (npm run infra:check), the gate end to end with the real
 # Argo Rollouts controller (npm run e2e), the GitOps loop with a real Argo CD (npm run e2e:gitops)
 # with the test suite (node's test runner; npm run layers is one of its tests) beside its end, and
 # the drift check.
@@ -14,6 +15,7 @@ npx tsc --noEmit -p .
 node --import tsx scripts/validate.ts
 node --import tsx scripts/validate-server.ts
 node --import tsx scripts/policy.ts
+node --import tsx scripts/kube-score.ts
 node --import tsx scripts/scan.ts
 node --import tsx scripts/infra-check.ts
 # The two end-to-end tests spend most of their time waiting on real analysis windows: they run side
