@@ -1,4 +1,4 @@
-import type { Catalog, Cloud } from "../generators/inputs/types.ts";
+import type { Catalog, Cloud, RegionSettings } from "../generators/inputs/types.ts";
 import type { CheckovSkip } from "../generators/infrastructure/module.ts";
 import { ON_DEMAND_ONLY_ENVIRONMENT } from "../generators/nodes/provisioners.ts";
 
@@ -38,12 +38,13 @@ const ref = (type: string, name: string, attr = "id") => `\${${type}.${name}.${a
 const OPEN = new Set(["0.0.0.0/0", "*", "Internet", "::/0"]);
 
 /** Every violation of INFRA_RULES in one stage's module. `path` is `infrastructure/<env>/<region>/main.tf.json`. */
-export function infrastructureViolations(path: string, m: Json, catalog: Catalog): InfraViolation[] {
+export function infrastructureViolations(path: string, m: Json, catalog: Catalog, region?: RegionSettings): InfraViolation[] {
   const out: InfraViolation[] = [];
   const v = (resource: string, rule: Rule, message: string) => out.push({ path, resource, rule, message });
   const environment = path.split("/")[1];
   const cloud = (Object.keys(m.provider ?? {})[0] === "google" ? "gcp" : Object.keys(m.provider ?? {})[0] === "azurerm" ? "azure" : "aws") as Cloud;
-  const allowed = new Set([catalog.systemNodes.instanceTypes[cloud], ...Object.values(catalog.nodePools).map((p) => p.instanceTypes[cloud])]);
+  // The catalog's machines for the cloud, and the region's own choices (instanceTypeOf).
+  const allowed = new Set([catalog.systemNodes.instanceTypes[cloud], ...Object.values(catalog.nodePools).map((p) => p.instanceTypes[cloud]), ...Object.values(region?.nodePools ?? {}).map((p) => p.instanceType)]);
   const instanceType = (resource: string, t: unknown) => {
     if (typeof t !== "string" || !allowed.has(t)) v(resource, "catalog-instance-types", `${String(t)} is not a ${cloud} instance type of engine/catalog.yaml (${[...allowed].sort().join(", ")})`);
   };

@@ -1,5 +1,8 @@
 import { parse } from "yaml";
-import type { Catalog, Cloud } from "../generators/inputs/types.ts";
+import type { Cloud, RegionSettings, RepositoryModel } from "../generators/inputs/types.ts";
+import { instanceTypeOf } from "../generators/nodes/instance-type.ts";
+import { byStage, stageFit } from "../generators/nodes/stage-fit.ts";
+import { describeMisfit } from "../generators/nodes/fit.ts";
 import { LABEL } from "../generators/naming.ts";
 import { CAPACITY_TYPE_KEY, INSTANCE_TYPE_KEY, NODE_POOL_KEY } from "../generators/nodes/labels.ts";
 import { hugepages2Mi } from "../generators/nodes/al2023-user-data.ts";
@@ -15,6 +18,7 @@ export const NODE_RULES = {
   "pool-toleration": "a pod tolerates exactly the taint of the pool its nodeSelector selects, selects that pool's instance type, and has no blanket toleration",
   "pool-provided": "where the render owns the nodes (Karpenter), every pool a pod selects has a NodePool in the same stage",
   "accelerated-network": "a pod attaches an SR-IOV network (Multus) only if the catalog lists it for its component, its NetworkAttachmentDefinition exists beside it, and it requests exactly one VF of that network's resource (requests = limits); no VF is requested without being attached",
+  "fits-node": "every pod template (both blue/green stacks, Deployments, DaemonSets, Jobs, CronJobs, analysis Jobs) fits every node type it can land on: its requests, the mesh proxy injected beside it and the node's DaemonSets within the allocatable of the machine (engine/machines.yaml), CPU, memory, hugepages, GPUs, VFs and pods counted; and it can land on at least one",
   "node-tuning": "every EC2NodeClass's user data applies engine/catalog.yaml nodeTuning (kubelet CPU and topology manager, reserved CPUs; isolated CPUs, MTU) and reserves the hugepages its pool's pods request together",
 } as const;
 
@@ -40,8 +44,16 @@ export function userDataParts(text: string): Map<string, string> {
   return parts;
 }
 
-export function checkNodePolicies(objects: readonly PolicyObject[], catalog: Catalog): Violation[] {
+export function checkNodePolicies(objects: readonly PolicyObject[], model: RepositoryModel): Violation[] {
+  const catalog = model.catalog;
   const out: Violation[] = [];
+  const regionOf = (o: PolicyObject["object"]): RegionSettings | undefined =>
+    model.environments.find((e) => e.settings.environment === o.metadata.labels?.[LABEL.environment])?.regions.find((r) => r.region === o.metadata.labels?.[LABEL.region]);
+  // The machine a pool runs on in the object's stage: the region's own choice or the catalog's.
+  const machineOf = (o: PolicyObject["object"], pool: string, cloud: Cloud | undefined): string | undefined => {
+    const region = regionOf(o);
+    return region ? instanceTypeOf(catalog, region, pool) : cloud ? catalog.nodePools[pool]?.instanceTypes[cloud] : undefined;
+  };
   const stageOf = (o: PolicyObject["object"]) => `${o.metadata.labels?.[LABEL.environment]}/${o.metadata.labels?.[LABEL.region]}`;
   const nodePools = objects.filter((o) => o.object.kind === "NodePool");
   const nodeClasses = objects.filter((o) => o.object.kind === "EC2NodeClass");
@@ -82,7 +94,7 @@ export function checkNodePolicies(objects: readonly PolicyObject[], catalog: Cat
         v("pool-toleration", `${tpl.at}/spec/tolerations`, `selects pool ${pool} but does not tolerate its taint ${NODE_POOL_KEY}=${pool}:NoSchedule`);
       }
       const cloud = o.metadata.labels?.[LABEL.cloud] as Cloud | undefined;
-      const wanted = def && cloud ? def.instanceTypes[cloud] : undefined;
+      const wanted = def ? machineOf(o, pool, cloud) : undefined;
       const selected = ((spec.nodeSelector ?? {}) as Record<string, string>)[INSTANCE_TYPE_KEY];
       if (!def) v("pool-toleration", `${tpl.at}/spec/nodeSelector`, `pool ${pool} is not in engine/catalog.yaml nodePools`);
       else if (selected !== wanted) v("pool-toleration", `${tpl.at}/spec/nodeSelector/${INSTANCE_TYPE_KEY.replace(/\//g, "~1")}`, `selects ${selected ?? "no instance type"}; pool ${pool} on ${cloud} is ${wanted}`);
@@ -104,8 +116,8 @@ export function checkNodePolicies(objects: readonly PolicyObject[], catalog: Cat
     const cloud = o.metadata.labels?.[LABEL.cloud] as Cloud | undefined;
     const types = requirement(spec, INSTANCE_TYPE_KEY);
     if (!pool) v("node-pool-instance-type", "/metadata/name", `${o.metadata.name} is not a pool in engine/catalog.yaml nodePools (${Object.keys(catalog.nodePools).join(", ")})`);
-    else if (!cloud || types?.length !== 1 || types[0] !== pool.instanceTypes[cloud]) {
-      v("node-pool-instance-type", "/spec/template/spec/requirements", `requires instance types [${(types ?? []).join(", ")}]; pool ${o.metadata.name} on ${cloud} is exactly [${cloud ? pool.instanceTypes[cloud] : "?"}]`);
+    else if (!cloud || types?.length !== 1 || types[0] !== machineOf(o, o.metadata.name, cloud)) {
+      v("node-pool-instance-type", "/spec/template/spec/requirements", `requires instance types [${(types ?? []).join(", ")}]; pool ${o.metadata.name} on ${cloud} is exactly [${machineOf(o, o.metadata.name, cloud) ?? "?"}]`);
     }
     const capacity = requirement(spec, CAPACITY_TYPE_KEY);
     if (o.metadata.labels?.[LABEL.environment] === ON_DEMAND_ONLY_ENVIRONMENT && (capacity?.length !== 1 || capacity[0] !== "on-demand")) {
@@ -143,6 +155,13 @@ export function checkNodePolicies(objects: readonly PolicyObject[], catalog: Cat
     const reserved = Number(/hugepages=([0-9]+)/.exec(script)?.[1] ?? 0);
     const needed = hugepages2Mi((podsByPool.get(`${stageOf(o)}/${o.metadata.name}`) ?? []).map((p) => p.hugepages));
     if (reserved < needed) v("/spec/userData", `reserves ${reserved} hugepages of 2 MiB; the pool's pods request ${needed} together`);
+  }
+  // The fit: every stage's pod templates against its node types (generators/nodes/fit.ts).
+  for (const [key, stageObjects] of byStage(objects)) {
+    const [environment, region] = key.split("/") as [string, string];
+    for (const m of stageFit(model, environment, region, stageObjects)) {
+      out.push({ path: m.path, object: `${m.object.kind} ${m.object.namespace ?? ""}/${m.object.name}`.replace(" /", " "), field: m.at, rule: "fits-node", message: `${describeMisfit(m)} (${environment}/${region}: environments/${environment}/regions/${region}.yaml)` });
+    }
   }
   return out;
 }

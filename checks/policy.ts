@@ -1,4 +1,4 @@
-import type { Catalog } from "../generators/inputs/types.ts";
+import type { RepositoryModel } from "../generators/inputs/types.ts";
 import { LABEL } from "../generators/naming.ts";
 import { ISTIOD } from "../generators/constructs/mesh.ts";
 import { HOST_KEY, ZONE_KEY } from "../generators/nodes/labels.ts";
@@ -74,7 +74,8 @@ const isDefaultDeny = (o: PolicyObject["object"]) => {
   return isObject(s.podSelector) && Object.keys(s.podSelector).length === 0 && types.includes("Ingress") && types.includes("Egress") && !s.ingress && !s.egress;
 };
 
-export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog): Violation[] {
+export function checkPolicies(objects: readonly PolicyObject[], model: RepositoryModel): Violation[] {
+  const catalog = model.catalog;
   const out: Violation[] = [];
   const policies = objects.filter((o) => o.object.kind === "NetworkPolicy");
   const peers = objects.filter((o) => o.object.kind === "PeerAuthentication");
@@ -197,7 +198,7 @@ export function checkPolicies(objects: readonly PolicyObject[], catalog: Catalog
     });
     if (strict && denied && !istiod) out.push({ path: first.path, object: `Namespace ${ns}`, field: "", rule: "mesh-control-plane-egress", message: `no NetworkPolicy in ${ns} lets every pod reach istiod (${ISTIOD.namespace}, port ${ISTIOD.xdsPort}): with the default deny no sidecar would start` });
   }
-  out.push(...checkNodePolicies(objects, catalog));
+  out.push(...checkNodePolicies(objects, model));
   out.push(...checkBackupPolicies(objects));
   return out;
 }

@@ -27,6 +27,8 @@ import { RootApplication } from "./constructs/root-application.ts";
 import { StageChaos } from "./constructs/chaos.ts";
 import { validateObject } from "./validate/models.ts";
 import { RenderValidationError } from "./render-error.ts";
+import { InputValidationError } from "./inputs/errors.ts";
+import { fitErrors } from "./nodes/stage-fit.ts";
 import { dashboardConfigMapIssues } from "./validate/dashboards.ts";
 import { CLOUD_MODULES } from "./infrastructure/index.ts";
 import { INFRASTRUCTURE_DIR, JSON_HEADER, infrastructureModules, toTfJson } from "./infrastructure/module.ts";
@@ -167,12 +169,16 @@ export function renderedObjectIssues(objects: readonly RenderedObject[]): { path
 /**
  * Renders the repository to `path → file text`, after validating every object strictly: the
  * manifests, and each stage's infrastructure module (`infrastructure/<env>/<region>/main.tf.json`).
- * Throws `RenderValidationError` (listing every bad field of every object) before returning anything.
+ * Throws `RenderValidationError` (listing every bad field of every object) before returning anything,
+ * and `InputValidationError` when a pod fits no node type of its stage (nodes/stage-fit.ts).
  */
 export function renderRepository(model: RepositoryModel): Map<string, string> {
   const objects = renderObjects(model);
   const issues = renderedObjectIssues(objects);
   if (issues.length > 0) throw new RenderValidationError(issues);
+  // A pod that fits no machine of its stage is the inputs' doing (a machine type, a request): refused at their line.
+  const misfits = fitErrors(model, objects);
+  if (misfits.length > 0) throw new InputValidationError(misfits);
   const files = new Map(objects.map(({ path, object }) => [path, toYaml(object)]));
   for (const [path, module] of infrastructureModules(CLOUD_MODULES, model)) files.set(path, toTfJson(module));
   // In path order, as the tree reads back from disk.

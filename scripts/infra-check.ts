@@ -28,7 +28,9 @@ await main(async () => {
   const files = await readRendered(root, [INFRASTRUCTURE_DIR]);
   if (files.size === 0) throw new Error(`no modules in ${join(root, INFRASTRUCTURE_DIR)}: run npm run render first`);
   const modules = new Map([...files].map(([p, text]) => [p, JSON.parse(text)]));
-  const violations = [...modules].flatMap(([p, m]) => infrastructureViolations(p, m, model.catalog));
+  // infrastructure/<env>/<region>/main.tf.json: the region's own machine choices are allowed too.
+  const regionOf = (p: string) => model.environments.find((e) => e.settings.environment === p.split("/")[1])?.regions.find((r) => r.region === p.split("/")[2]);
+  const violations = [...modules].flatMap(([p, m]) => infrastructureViolations(p, m, model.catalog, regionOf(p)));
   for (const v of violations) console.log(`VIOLATION ${v.path}: ${v.resource}: ${v.rule}: ${v.message}`);
   const resources = [...modules.values()].reduce((n, m) => n + Object.values(m.resource ?? {}).reduce((k: number, r) => k + Object.keys(r as object).length, 0), 0);
   console.log(`infra policy: ${modules.size} modules, ${resources} resources, ${Object.keys(INFRA_RULES).length} rules, ${violations.length} violation${violations.length === 1 ? "" : "s"}`);

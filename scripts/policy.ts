@@ -12,7 +12,7 @@ await main(async () => {
   const model = loadRepository(await readInputs(root));
   const objects = parseFiles(await readRendered(root)).map(({ file, object }) => ({ path: file, object: object as never }));
   if (objects.length === 0) throw new Error(`no rendered objects in ${root}: run npm run render first`);
-  const violations = checkPolicies(objects, model.catalog);
+  const violations = checkPolicies(objects, model);
   for (const v of violations) console.log(`VIOLATION ${v.path}: ${v.object} ${v.field || "(object)"}: ${v.rule}: ${v.message}`);
   console.log(`policy: ${objects.length} objects, ${Object.keys(RULES).length} rules, ${violations.length} violation${violations.length === 1 ? "" : "s"}`);
   return violations.length ? 1 : 0;

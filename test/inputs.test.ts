@@ -12,6 +12,8 @@ import { InputValidationError, type InputError } from "../generators/inputs/erro
 const US_EAST_1 = "environments/production/regions/us-east-1.yaml";
 const CATALOG = "engine/catalog.yaml";
 const WAVES = "environments/waves.yaml";
+const ASIA_EAST2 = "environments/production/regions/asia-east2.yaml";
+const MACHINES = "engine/machines.yaml";
 
 interface Case {
   readonly name: string;
@@ -375,6 +377,44 @@ cases.push(
       { file: US_EAST_1, field: "/infrastructure/cidr", message: /overlaps NYSE's cross-connect subnet 10\.64\.1\.0\/24/ },
       { file: US_EAST_1, field: "/infrastructure/cidr", message: /overlaps NASDAQ's cross-connect subnet 10\.64\.2\.0\/24/ },
     ],
+  },
+  {
+    name: "fit: a region picks a machine smaller than its pods (and without their GPU)",
+    mutate: replace(ASIA_EAST2, "cloud: gcp\n", "cloud: gcp\nnodePools:\n  gpu-a100:\n    instanceType: c3-standard-8\n"),
+    expect: [{
+      file: ASIA_EAST2,
+      field: "/nodePools/gpu-a100/instanceType",
+      // 8 CPUs + the mesh proxy's 100m; c3-standard-8 keeps 7910m after GKE's reservation, less its DaemonSets' 373m.
+      message: /^Rollout production-asia-east2\/alpha-calculator does not fit c3-standard-8 \(gcp, pool gpu-a100\): cpu asks 8100m, 7537m left after the node's DaemonSets, of 7910m allocatable; memory asks 48\.1Gi, .*; nvidia\.com\/gpu asks 1, 0 left after the node's DaemonSets, of 0 allocatable \(this region's choice; its figures: engine\/machines\.yaml clouds\.gcp\.types\.c3-standard-8\): pick a larger machine type or ask for less$/,
+      lineOf: "    instanceType: c3-standard-8",
+      column: 19,
+    }],
+  },
+  {
+    name: "fit: a region picks a machine type the node catalog does not have",
+    mutate: replace(ASIA_EAST2, "cloud: gcp\n", "cloud: gcp\nnodePools:\n  gpu-a100:\n    instanceType: a3-highgpu-1g\n"),
+    expect: [{ file: ASIA_EAST2, field: "/nodePools/gpu-a100/instanceType", message: /^a3-highgpu-1g is not in engine\/machines\.yaml clouds\.gcp\.types \(known: a2-highgpu-1g, c3-highcpu-88, .*\); add it there/, lineOf: "    instanceType: a3-highgpu-1g" }],
+  },
+  {
+    name: "fit: a region picks a machine for a pool none of its components uses",
+    mutate: replace(ASIA_EAST2, "cloud: gcp\n", "cloud: gcp\nnodePools:\n  gpu-h100:\n    instanceType: a2-highgpu-1g\n"),
+    expect: [{ file: ASIA_EAST2, field: "/nodePools/gpu-h100", message: /^unknown pool "gpu-h100"; engine\/catalog\.yaml nodePools: network-optimised, bare-metal, bare-metal-high-clock, gpu-a100$/ }],
+  },
+  {
+    name: "fit: the catalog asks more than one cloud's machine has",
+    mutate: replace(CATALOG, "resources: { cpu: 8, memory: 48Gi, hugepages2Mi: 4Gi, ephemeralStorage: 1Gi, gpus: 1 }", "resources: { cpu: 16, memory: 48Gi, hugepages2Mi: 4Gi, ephemeralStorage: 1Gi, gpus: 1 }"),
+    // Only GCP's a2-highgpu-1g (12 vCPUs) is too small: AWS's p4d.24xlarge and Azure's NC24ads_A100_v4 take 16.
+    expect: [{ file: ASIA_EAST2, field: "/components/alpha-calculator", message: /^Rollout production-asia-east2\/alpha-calculator does not fit a2-highgpu-1g \(gcp, pool gpu-a100\): cpu asks 16100m, 11527m left after the node's DaemonSets, of 11900m allocatable \(engine\/catalog\.yaml nodePools\.gpu-a100\.instanceTypes\.gcp; its figures: engine\/machines\.yaml clouds\.gcp\.types\.a2-highgpu-1g\)/, lineOf: "  alpha-calculator:" }],
+  },
+  {
+    name: "fit: a catalog machine type missing from the node catalog",
+    mutate: replace(CATALOG, "    aws: m7i.2xlarge\n", "    aws: m7i.4xlarge\n"),
+    expect: [{ file: CATALOG, field: "/systemNodes/instanceTypes/aws", message: /^m7i\.4xlarge is not in engine\/machines\.yaml clouds\.aws\.types \(known: c7gn\.16xlarge, m7i\.2xlarge, /, lineOf: "aws: m7i.4xlarge" }],
+  },
+  {
+    name: "machines: a reservation tier in the middle without a size",
+    mutate: replace(MACHINES, "{ size: 4, percent: 25 }, { size: 4, percent: 20 }", "{ size: 4, percent: 25 }, { percent: 20 }"),
+    expect: [{ file: MACHINES, field: "/clouds/gcp/reservation/memory/tiers/1", message: /^every tier but the last needs a size$/ }],
   },
   {
     name: "infrastructure: a misspelled cross-connect key",

@@ -30,8 +30,8 @@ const container = (o: Any) => o.spec.template.spec.containers[0];
 const loadJob = (o: Any) => o.spec.metrics.find((m: Any) => m.provider.job).provider.job.spec.template;
 
 test("the committed tree passes every rule", () => {
-  assert.equal(Object.keys(RULES).length, 33);
-  assert.deepEqual(checkPolicies(objects, model.catalog), []);
+  assert.equal(Object.keys(RULES).length, 34);
+  assert.deepEqual(checkPolicies(objects, model), []);
 });
 
 /** One object broken in one place, and the rule and field that must catch it. */
@@ -93,6 +93,10 @@ const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: 
   { rule: "accelerated-network", path: MDH_ROLLOUT, mutate: (o) => delete o.spec.template.metadata.annotations["k8s.v1.cni.cncf.io/networks"], field: "/spec/template/spec/containers" },
   { rule: "accelerated-network", path: "rollouts/production/us-east-1/shared/networkattachmentdefinition-exchange.yaml", mutate: () => undefined, field: "/spec/template/metadata/annotations/k8s.v1.cni.cncf.io~1networks", drop: true, culprit: MDH_ROLLOUT },
   { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.schedule = "0 * * * *"), field: "/spec/schedule" },
+  // 100 CPUs: more than m7i.metal-24xl's 94 allocatable (96 vCPUs less the two reservedSystemCpus).
+  { rule: "fits-node", path: ROLLOUT, mutate: (o) => (container(o).resources.requests.cpu = container(o).resources.limits.cpu = "100"), field: "/spec/template" },
+  // The collector asks for a GPU: no node type without a taint has one.
+  { rule: "fits-node", path: COLLECTOR, mutate: (o) => (container(o).resources.requests["nvidia.com/gpu"] = "1"), field: "/spec/template" },
   { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.schedule = "*/15 * * * 1-5"), field: "/spec/schedule" },
   { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.template.storageLocation = "default"), field: "/spec/template/storageLocation" },
   { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.template.includedNamespaces = ["production-us-east-2"]), field: "", culprit: "rollouts/production/us-east-1/alpha-calculator/analysisrun-alpha-calculator-first-release.yaml" },
@@ -105,29 +109,29 @@ for (const b of broken) {
     const copy = structuredClone(target) as Any;
     b.mutate(copy.object);
     const changed = b.drop ? objects.filter((o) => o.path !== b.path) : objects.map((o) => (o.path === b.path ? copy : o));
-    const v = checkPolicies(changed, model.catalog);
+    const v = checkPolicies(changed, model);
     const culprit = b.culprit ?? (b.drop ? ROLLOUT : b.path);
     assert.ok(v.some((x) => x.rule === b.rule && x.field === b.field && x.path === culprit), `expected ${b.rule} at ${culprit} ${b.field}, got ${JSON.stringify(v, null, 1)}`);
   });
 }
 
 test("rule default-deny-network catches a namespace without the default deny", () => {
-  const v = checkPolicies(objects.filter((o) => !o.path.endsWith("us-east-1/shared/networkpolicy-default-deny.yaml") || o.path.startsWith("rollouts/staging")), model.catalog);
+  const v = checkPolicies(objects.filter((o) => !o.path.endsWith("us-east-1/shared/networkpolicy-default-deny.yaml") || o.path.startsWith("rollouts/staging")), model);
   assert.deepEqual(v.map((x) => [x.rule, x.object]), [["default-deny-network", "Namespace production-us-east-1"]]);
 });
 
 test("rule mesh-strict catches a namespace without STRICT mTLS; mesh-bypass-consistent a bypassed port the mesh still requires mTLS on", () => {
   const noStrict = objects.map((o) => (o.path === "rollouts/production/us-east-1/shared/peerauthentication-default.yaml" ? { ...o, object: { ...o.object, spec: { mtls: { mode: "PERMISSIVE" } } } } : o));
-  assert.deepEqual(checkPolicies(noStrict, model.catalog).map((x) => [x.rule, x.object]), [["mesh-strict", "Namespace production-us-east-1"]]);
+  assert.deepEqual(checkPolicies(noStrict, model).map((x) => [x.rule, x.object]), [["mesh-strict", "Namespace production-us-east-1"]]);
   const peer = `${OE}/peerauthentication-order-engine.yaml`;
   const strictPort = objects.map((o) => (o.path === peer ? { ...o, object: { ...o.object, spec: { ...(o.object as Any).spec, portLevelMtls: { 9090: { mode: "PERMISSIVE" } } } } } : o));
-  const v = checkPolicies(strictPort, model.catalog);
+  const v = checkPolicies(strictPort, model);
   assert.deepEqual(v.map((x) => [x.rule, x.path, x.field]), [["mesh-bypass-consistent", ROLLOUT, "/spec/template/metadata/annotations/traffic.sidecar.istio.io~1excludeInboundPorts"]]);
   assert.match(v[0]!.message, /port 9000 bypasses the sidecar/);
 });
 
 test("rule mesh-control-plane-egress catches a default-deny namespace whose sidecars could not reach istiod", () => {
-  const v = checkPolicies(objects.filter((o) => o.path !== "rollouts/production/us-east-1/shared/networkpolicy-allow-istiod.yaml"), model.catalog);
+  const v = checkPolicies(objects.filter((o) => o.path !== "rollouts/production/us-east-1/shared/networkpolicy-allow-istiod.yaml"), model);
   assert.deepEqual(v.map((x) => [x.rule, x.object]), [["mesh-control-plane-egress", "Namespace production-us-east-1"]]);
 });
 
@@ -144,7 +148,7 @@ test("npm run policy exits 1 naming the file, the object, the field and the rule
     const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/policy.ts")], { cwd: dir, encoding: "utf8" });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, new RegExp(`^VIOLATION ${ROLLOUT}: Rollout production-us-east-1/order-engine /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem: read-only-root-fs: must be true`, "m"));
-    assert.match(r.stdout, new RegExp(`policy: ${renderObjects(await committedModel()).length} objects, 33 rules, 1 violation$`, "m"));
+    assert.match(r.stdout, new RegExp(`policy: ${renderObjects(await committedModel()).length} objects, 34 rules, 1 violation$`, "m"));
   } finally {
     await removeRepo(dir);
   }

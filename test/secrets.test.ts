@@ -71,7 +71,7 @@ test("the render emits a SealedSecret and secretKeyRef environment; the policy g
   const rollout = objects.find((o) => o.file === "rollouts/production/us-east-1/execution-gateway/rollout-execution-gateway.yaml")!.object as Any;
   assert.deepEqual(rollout.spec.template.spec.containers[0].env.find((e: Any) => e.name === "NYSE_FIX_PASSWORD"), { name: "NYSE_FIX_PASSWORD", valueFrom: { secretKeyRef: { key: "NYSE_FIX_PASSWORD", name: "nyse-fix" } } });
   const model = loadRepository(await readInputs(repo));
-  assert.deepEqual(checkPolicies(objects.map((o) => ({ path: o.file, object: o.object as never })), model.catalog), []);
+  assert.deepEqual(checkPolicies(objects.map((o) => ({ path: o.file, object: o.object as never })), model), []);
   // kubeconform, strict, against sealed-secrets' own CRD (the committed tree has no SealedSecret to check).
   const kc = tsx("validate.ts", [], repo);
   assert.equal(kc.status, 0, kc.stdout + kc.stderr);

@@ -11,6 +11,8 @@ import { credentialEnvironment } from "./sealed-credentials.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "./pod-monitor.ts";
 import { acceleratedPod } from "./accelerated-networks.ts";
 import { HOST_KEY, INSTANCE_TYPE_KEY, NODE_POOL_KEY, ZONE_KEY } from "../nodes/labels.ts";
+import { instanceTypeOf } from "../nodes/instance-type.ts";
+import { GPU_RESOURCE } from "../nodes/node-types.ts";
 
 export interface BlueGreenRolloutProps {
   readonly catalog: Catalog;
@@ -43,10 +45,17 @@ export class BlueGreenRollout extends Construct {
   constructor(scope: Construct, id: string, props: BlueGreenRolloutProps) {
     super(scope, id);
     const { component: c, pin, environment: env } = props;
-    const pool = props.catalog.nodePools[c.nodePool]!;
     const cpu = String(c.resources.cpu);
     // One SR-IOV VF of each accelerated network (Multus attaches it; the device plugin allocates it).
     const accelerated = acceleratedPod(props.catalog, c);
+    const resources = {
+      cpu,
+      memory: c.resources.memory,
+      "hugepages-2Mi": c.resources.hugepages2Mi,
+      "ephemeral-storage": c.resources.ephemeralStorage,
+      ...(c.resources.gpus !== undefined ? { [GPU_RESOURCE]: String(c.resources.gpus) } : {}),
+      ...accelerated.resources,
+    };
     emit(this, "rollout", new Rollout({
       metadata: {
         name: props.componentId,
@@ -74,7 +83,7 @@ export class BlueGreenRollout extends Construct {
             // The engine never calls the Kubernetes API: no token in the pod.
             automountServiceAccountToken: false,
             securityContext: restrictedPod(),
-            nodeSelector: { [NODE_POOL_KEY]: c.nodePool, [INSTANCE_TYPE_KEY]: pool.instanceTypes[props.region.cloud] },
+            nodeSelector: { [NODE_POOL_KEY]: c.nodePool, [INSTANCE_TYPE_KEY]: instanceTypeOf(props.catalog, props.region, c.nodePool) },
             tolerations: [{ key: NODE_POOL_KEY, operator: "Equal", value: c.nodePool, effect: "NoSchedule" }],
             containers: [
               {
@@ -91,10 +100,7 @@ export class BlueGreenRollout extends Construct {
                   { name: c.metricsPort.name, containerPort: c.metricsPort.port, protocol: "TCP" },
                 ],
                 // requests = limits with whole CPUs: Guaranteed QoS, so the static CPU manager pins cores.
-                resources: {
-                  requests: { cpu, memory: c.resources.memory, "hugepages-2Mi": c.resources.hugepages2Mi, ...accelerated.resources },
-                  limits: { cpu, memory: c.resources.memory, "hugepages-2Mi": c.resources.hugepages2Mi, ...accelerated.resources },
-                },
+                resources: { requests: resources, limits: resources },
                 // Restricted profile plus only the catalog's justified capabilities.
                 securityContext: restrictedContainer(c.security.addCapabilities),
                 // The root filesystem is read-only; scratch space lives in memory and is bounded.

@@ -5,6 +5,7 @@ import type { Catalog, EnvironmentSettings, RegionSettings } from "../inputs/typ
 import { emit } from "../argo.ts";
 import { al2023UserData, hugepages2Mi } from "../nodes/al2023-user-data.ts";
 import { CAPACITY_TYPE_KEY, INSTANCE_TYPE_KEY, NODE_POOL_KEY, ZONE_KEY } from "../nodes/labels.ts";
+import { instanceTypeOf } from "../nodes/instance-type.ts";
 
 export interface KarpenterNodePoolsProps {
   readonly catalog: Catalog;
@@ -55,7 +56,7 @@ export class KarpenterNodePools extends Construct {
             spec: {
               nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: pool },
               requirements: [
-                { key: INSTANCE_TYPE_KEY, operator: "In", values: [catalog.nodePools[pool]!.instanceTypes[region.cloud]] },
+                { key: INSTANCE_TYPE_KEY, operator: "In", values: [instanceTypeOf(catalog, region, pool)] },
                 { key: CAPACITY_TYPE_KEY, operator: "In", values: [...props.environment.capacityTypes] },
                 { key: ZONE_KEY, operator: "In", values: [...region.zones] },
               ],

@@ -18,9 +18,21 @@ export const ISTIO = {
   excludeInbound: "traffic.sidecar.istio.io/excludeInboundPorts",
   excludeOutbound: "traffic.sidecar.istio.io/excludeOutboundPorts",
   inject: "sidecar.istio.io/inject",
+  /** The injected proxy's requests and limits (pod annotations, same reference). */
+  proxyCpu: "sidecar.istio.io/proxyCPU",
+  proxyCpuLimit: "sidecar.istio.io/proxyCPULimit",
+  proxyMemory: "sidecar.istio.io/proxyMemory",
+  proxyMemoryLimit: "sidecar.istio.io/proxyMemoryLimit",
   /** Namespace label that turns sidecar injection on. */
   injectionLabel: "istio-injection",
 } as const;
+
+/**
+ * The injected proxy's requests when a pod names none: Istio's `global.proxy.resources.requests`
+ * (manifests/charts/istio-control/istio-discovery/values.yaml: cpu 100m, memory 128Mi; limits 2000m
+ * and 1024Mi). The fit check counts them on every pod of a stage namespace.
+ */
+export const ISTIO_PROXY_DEFAULTS = { cpu: "100m", memory: "128Mi" } as const;
 
 /**
  * Where every sidecar fetches its configuration and workload certificate: istiod's xDS/CA port in

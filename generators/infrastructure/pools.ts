@@ -1,10 +1,11 @@
 import type { Catalog, RegionSettings } from "../inputs/types.ts";
 import { hugepages2Mi } from "../nodes/al2023-user-data.ts";
+import { instanceTypeOf } from "../nodes/instance-type.ts";
 
 /** A node pool a region's components run on, as the cloud side creates it. */
 export interface StagePool {
   readonly name: string;
-  /** The catalog's instance type for the region's cloud. */
+  /** The region's machine type for the pool (its own choice, else the catalog's for its cloud). */
   readonly instanceType: string;
   /** 2 MiB hugepages every node reserves: what the pool's components request together (as on AWS, docs/nodes.md). */
   readonly hugepages: number;
@@ -27,7 +28,7 @@ export function stagePools(catalog: Catalog, region: RegionSettings): StagePool[
     const here = deployed.filter((d) => d.c.nodePool === name);
     return {
       name,
-      instanceType: catalog.nodePools[name]!.instanceTypes[region.cloud],
+      instanceType: instanceTypeOf(catalog, region, name),
       hugepages: hugepages2Mi(here.map((d) => d.c.resources.hugepages2Mi)),
       nodes: 2 * Math.max(...here.map((d) => region.components[d.id]!.replicas)),
       lowLatency: here.some((d) => d.c.exchangeEgress || (d.c.acceleratedNetworks ?? []).length > 0),

@@ -2,6 +2,8 @@ import { InputValidationError, type InputError } from "./errors.ts";
 import { checkSchema } from "./schema-check.ts";
 import { YamlSource } from "./yaml-source.ts";
 import { checkCatalog, checkEnvironment } from "./semantics.ts";
+import { checkMachines, checkRegionMachines } from "./machine-semantics.ts";
+import type { MachineCatalog } from "./machines.ts";
 import { checkPlan, planOf, PLAN_FILE } from "./plan.ts";
 import { stageId } from "../naming.ts";
 import type { Catalog, Environment, EnvironmentSettings, InputFile, RegionSettings, ReleasePlanInput, RepositoryModel } from "./types.ts";
@@ -9,6 +11,7 @@ import type { Catalog, Environment, EnvironmentSettings, InputFile, RegionSettin
 /** Where each kind of input lives. Anything else under `engine/` or `environments/` is refused. */
 export const INPUT_LAYOUT = {
   catalog: "engine/catalog.yaml",
+  machines: "engine/machines.yaml",
   plan: PLAN_FILE,
   environment: /^environments\/([^/]+)\/environment\.yaml$/,
   region: /^environments\/([^/]+)\/regions\/([^/]+)\.yaml$/,
@@ -24,6 +27,9 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
   const errors: InputError[] = [];
   let catalog: Catalog | undefined;
   let catalogSource: YamlSource | undefined;
+  let machines: MachineCatalog | undefined;
+  let machinesSource: YamlSource | undefined;
+  const sources = new Map<string, YamlSource>();
   let plan: { value: ReleasePlanInput; source: YamlSource } | undefined;
   let planSource: YamlSource | undefined;
   const envs = new Map<string, { settings?: { value: EnvironmentSettings; source: YamlSource }; regions: { value: RegionSettings; source: YamlSource; stem: string }[]; regionFiles: number }>();
@@ -33,9 +39,10 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
     const source = YamlSource.parse(file.path, file.text);
     const envMatch = INPUT_LAYOUT.environment.exec(file.path);
     const regionMatch = INPUT_LAYOUT.region.exec(file.path);
-    const kind = file.path === INPUT_LAYOUT.catalog ? "catalog" : file.path === INPUT_LAYOUT.plan ? "waves" : envMatch ? "environment" : regionMatch ? "region" : undefined;
+    sources.set(file.path, source);
+    const kind = file.path === INPUT_LAYOUT.catalog ? "catalog" : file.path === INPUT_LAYOUT.machines ? "machines" : file.path === INPUT_LAYOUT.plan ? "waves" : envMatch ? "environment" : regionMatch ? "region" : undefined;
     if (!kind) {
-      errors.push({ file: file.path, line: 1, column: 1, field: "", message: `unexpected input file; inputs are ${INPUT_LAYOUT.catalog}, ${INPUT_LAYOUT.plan}, environments/<env>/environment.yaml and environments/<env>/regions/<region>.yaml` });
+      errors.push({ file: file.path, line: 1, column: 1, field: "", message: `unexpected input file; inputs are ${INPUT_LAYOUT.catalog}, ${INPUT_LAYOUT.machines}, ${INPUT_LAYOUT.plan}, environments/<env>/environment.yaml and environments/<env>/regions/<region>.yaml` });
       continue;
     }
     if (kind === "region") envOf(regionMatch![1]!).regionFiles++;
@@ -51,6 +58,9 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
     if (kind === "catalog") {
       catalogSource = source;
       if (schemaErrors.length === 0) catalog = source.value as Catalog;
+    } else if (kind === "machines") {
+      machinesSource = source;
+      if (schemaErrors.length === 0) machines = source.value as MachineCatalog;
     } else if (kind === "waves") {
       if (schemaErrors.length === 0) plan = { value: source.value as ReleasePlanInput, source };
     } else if (kind === "environment") {
@@ -64,6 +74,8 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
 
   if (!catalogSource) errors.push({ file: INPUT_LAYOUT.catalog, line: 1, column: 1, field: "", message: "missing: the component catalog is required" });
   if (catalog && catalogSource) errors.push(...checkCatalog(catalog, catalogSource));
+  if (!machinesSource) errors.push({ file: INPUT_LAYOUT.machines, line: 1, column: 1, field: "", message: "missing: the node catalog (the machine types the node pools use, docs/nodes.md) is required" });
+  if (catalog && catalogSource && machines && machinesSource) errors.push(...checkMachines(catalog, catalogSource, machines, machinesSource));
 
   const environments: Environment[] = [];
   for (const [name, env] of [...envs].sort(([a], [b]) => byId(a, b))) {
@@ -73,6 +85,7 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
       continue;
     }
     if (catalog) errors.push(...checkEnvironment(name, env.settings, env.regions, env.regionFiles, catalog));
+    if (catalog && machines) errors.push(...checkRegionMachines(catalog, machines, env.regions));
     environments.push({ settings: env.settings.value, regions: env.regions.map((r) => r.value).sort((a, b) => byId(a.region, b.region)) });
   }
   if (!planSource) errors.push({ file: INPUT_LAYOUT.plan, line: 1, column: 1, field: "", message: "missing: the release plan (the waves every new version goes through, docs/releases.md) is required" });
@@ -85,7 +98,7 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
     errors.sort((a, b) => byId(a.file, b.file) || a.line - b.line || a.column - b.column);
     throw new InputValidationError(errors);
   }
-  return { catalog: catalog!, environments, plan: planOf(plan!.value, stages) };
+  return { catalog: catalog!, machines: machines!, environments, plan: planOf(plan!.value, stages), sources };
 }
 
 /**

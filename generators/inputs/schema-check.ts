@@ -1,6 +1,7 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { ajv } from "../ajv.ts";
 import { catalogSchema, environmentSchema, regionSchema, wavesSchema } from "./schemas.ts";
+import { machinesSchema } from "./machines.ts";
 import type { InputError } from "./errors.ts";
 import type { YamlSource } from "./yaml-source.ts";
 
@@ -9,9 +10,10 @@ const validators: Record<SchemaName, ValidateFunction> = {
   environment: ajv.compile(environmentSchema),
   region: ajv.compile(regionSchema),
   waves: ajv.compile(wavesSchema),
+  machines: ajv.compile(machinesSchema),
 };
 
-export type SchemaName = "catalog" | "environment" | "region" | "waves";
+export type SchemaName = "catalog" | "environment" | "region" | "waves" | "machines";
 
 /** Schema errors of one parsed file, each with file:line:column, field and what is allowed. */
 export function checkSchema(source: YamlSource, schema: SchemaName): InputError[] {

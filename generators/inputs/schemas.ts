@@ -224,9 +224,10 @@ export const catalogSchema = {
           resources: {
             type: "object",
             additionalProperties: false,
-            required: ["cpu", "memory", "hugepages2Mi"],
-            // Whole cores: the kubelet's static CPU manager pins only integer CPU requests.
-            properties: { cpu: { type: "integer", minimum: 1, maximum: 192 }, memory, hugepages2Mi: memory },
+            required: ["cpu", "memory", "hugepages2Mi", "ephemeralStorage"],
+            // Whole cores: the kubelet's static CPU manager pins only integer CPU requests. GPUs: whole
+            // devices (the device plugin hands out no fractions); 8 is the most any catalog machine has.
+            properties: { cpu: { type: "integer", minimum: 1, maximum: 192 }, memory, hugepages2Mi: memory, ephemeralStorage: memory, gpus: { type: "integer", minimum: 1, maximum: 8 } },
           },
           metric: {
             type: "object",
@@ -366,6 +367,12 @@ export const regionSchema = {
     // The release wave of environments/waves.yaml this stage receives versions in.
     wave: id,
     cloud: { enum: ["aws", "gcp", "azure"] },
+    nodePools: {
+      type: "object",
+      minProperties: 1,
+      propertyNames: id,
+      additionalProperties: { type: "object", additionalProperties: false, required: ["instanceType"], properties: { instanceType: { type: "string", minLength: 1 } } },
+    },
     cluster: { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", pattern: "^[a-z0-9][a-z0-9-.]{0,62}$" } } },
     // Three zones: a zone outage leaves two thirds of capacity (every component spreads its replicas over them).
     zones: { type: "array", minItems: 3, uniqueItems: true, items: { type: "string", pattern: "^[a-z0-9-]+$" } },

@@ -5,9 +5,12 @@
  * keep the two in step by hand: a field here without its schema is rejected as an unknown key.
  */
 
-/** Clouds we deploy to. A region names one; node-pool instance types are looked up by it. */
-export type Cloud = "aws" | "gcp" | "azure";
-export const CLOUDS: readonly Cloud[] = ["aws", "gcp", "azure"];
+import type { Cloud } from "./cloud.ts";
+import type { MachineCatalog } from "./machines.ts";
+import type { YamlSource } from "./yaml-source.ts";
+
+export type { Cloud } from "./cloud.ts";
+export { CLOUDS } from "./cloud.ts";
 
 /** A node pool: a class of machines a component runs on, with its instance type on each cloud. */
 export interface NodePool {
@@ -103,6 +106,17 @@ export interface Component {
     readonly memory: string;
     /** 2 MiB hugepages, requested = limit and mounted at /dev/hugepages. */
     readonly hugepages2Mi: string;
+    /**
+     * Node disk for the container's logs and writable layer, requested = limit: the kubelet evicts a
+     * pod over its limit instead of letting it fill the node's disk under its neighbours.
+     */
+    readonly ephemeralStorage: string;
+    /**
+     * Whole GPUs (`nvidia.com/gpu`, requested = limit) from the node's device plugin; the pool's machine
+     * must have them on every cloud the component runs on (the fit check refuses it otherwise).
+     * @default none
+     */
+    readonly gpus?: number;
   };
   /** The in-process histogram this component exports. */
   readonly metric: {
@@ -424,6 +438,12 @@ export interface RegionSettings {
   /** The release wave (a `name` in `environments/waves.yaml`) in which this stage receives a new version. */
   readonly wave: string;
   readonly cloud: Cloud;
+  /**
+   * This region's own machine type for a catalog pool, where the catalog's is not offered (a zone
+   * without the type, a newer generation). Must be in engine/machines.yaml and fit the pool's pods.
+   * @default the catalog's `nodePools.<pool>.instanceTypes.<cloud>`
+   */
+  readonly nodePools?: Readonly<Record<string, { readonly instanceType: string }>>;
   /** The cluster as registered in Argo CD (destination name). */
   readonly cluster: { readonly name: string };
   readonly zones: readonly string[];
@@ -507,10 +527,14 @@ export interface Environment {
 /** Everything a render needs, validated. */
 export interface RepositoryModel {
   readonly catalog: Catalog;
+  /** The node catalog (engine/machines.yaml): machine types and what each managed service keeps on a node. */
+  readonly machines: MachineCatalog;
   /** Sorted by id. */
   readonly environments: readonly Environment[];
   /** The release waves, in order. */
   readonly plan: ReleasePlan;
+  /** Where each input field is, by file (the loader's parsed files): the render locates its refusals with it. */
+  readonly sources?: ReadonlyMap<string, YamlSource>;
 }
 
 /** An input file as read by `scripts/`: its repository-relative path and text. */
