@@ -1,6 +1,6 @@
 import type { RepositoryModel } from "../generators/inputs/types.ts";
 import { LABEL } from "../generators/naming.ts";
-import { ISTIOD } from "../generators/constructs/mesh.ts";
+import { ISTIO, ISTIOD } from "../generators/constructs/mesh.ts";
 import { HOST_KEY, ZONE_KEY } from "../generators/nodes/labels.ts";
 import { describeObject, isObject, matches, namespacesWithPods, podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
 import { NODE_RULES, checkNodePolicies } from "./policy-nodes.ts";
@@ -33,7 +33,7 @@ export const RULES = {
   "default-deny-network": "every namespace with pods has a NetworkPolicy denying all ingress and egress (kube-score networkpolicy-targets-pod)",
   "network-policy-selects-pod": "every pod is selected by a NetworkPolicy other than the default deny (kube-score networkpolicy-targets-pod)",
   "readiness-probe": "long-running containers have a readiness probe (kube-linter no-readiness-probe)",
-  "guaranteed-integer-cpu": "engine containers are Guaranteed QoS with whole CPUs (requests = limits for cpu, memory, hugepages) so the kubelet's static CPU manager pins cores",
+  "guaranteed-integer-cpu": "engine containers are Guaranteed QoS with whole CPUs (requests = limits for cpu, memory, hugepages), and so is the mesh proxy injected beside them (its resource annotations, requests = limits), so the kubelet's static CPU manager pins cores",
   "hugepages-mounted": "a container that requests hugepages mounts an emptyDir of the same page size",
   "disruption-budget": "every workload with more than one replica has a PodDisruptionBudget allowing at most one disruption (kube-score poddisruptionbudget)",
   "zone-spread": "workloads with three or more replicas spread over at least three zones: maxSkew 1, DoNotSchedule, minDomains >= 3 (Polaris topologySpreadConstraint)",
@@ -131,6 +131,14 @@ export function checkPolicies(objects: readonly PolicyObject[], model: Repositor
         const spread = ((spec.topologySpreadConstraints ?? []) as Json[]).find((c) => c.topologyKey === ZONE_KEY);
         if (!spread || spread.maxSkew !== 1 || spread.whenUnsatisfiable !== "DoNotSchedule" || Number(spread.minDomains ?? 0) < 3 || !matches(t.labels, spread.labelSelector)) {
           v("zone-spread", `${t.at}/spec/topologySpreadConstraints`, "needs topology.kubernetes.io/zone with maxSkew 1, DoNotSchedule, minDomains >= 3, selecting these pods");
+        }
+      }
+      if (component && t.longRunning) {
+        // The injected proxy is a container of the pod too: Istio's defaults (requests below limits) make the pod Burstable.
+        const a = t.annotations ?? {};
+        const pairs = [[ISTIO.proxyCpu, ISTIO.proxyCpuLimit], [ISTIO.proxyMemory, ISTIO.proxyMemoryLimit]] as const;
+        for (const [req, lim] of pairs) {
+          if (!a[req] || a[req] !== a[lim]) v("guaranteed-integer-cpu", `${t.at}/metadata/annotations/${req.replace(/\//g, "~1")}`, `the injected mesh proxy needs ${req} = ${lim} (has ${a[req] ?? "none"} and ${a[lim] ?? "none"}), or Istio's defaults make the pod Burstable`);
         }
       }
       ((spec.containers ?? []) as Json[]).forEach((c, i) => {

@@ -93,6 +93,8 @@ const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: 
   { rule: "accelerated-network", path: MDH_ROLLOUT, mutate: (o) => delete o.spec.template.metadata.annotations["k8s.v1.cni.cncf.io/networks"], field: "/spec/template/spec/containers" },
   { rule: "accelerated-network", path: "rollouts/production/us-east-1/shared/networkattachmentdefinition-exchange.yaml", mutate: () => undefined, field: "/spec/template/metadata/annotations/k8s.v1.cni.cncf.io~1networks", drop: true, culprit: MDH_ROLLOUT },
   { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.schedule = "0 * * * *"), field: "/spec/schedule" },
+  // Istio's default limit for the injected proxy (2 CPUs) above its request: the pod would be Burstable.
+  { rule: "guaranteed-integer-cpu", path: ROLLOUT, mutate: (o) => (o.spec.template.metadata.annotations["sidecar.istio.io/proxyCPULimit"] = "2000m"), field: "/spec/template/metadata/annotations/sidecar.istio.io~1proxyCPU" },
   // 100 CPUs: more than m7i.metal-24xl's 94 allocatable (96 vCPUs less the two reservedSystemCpus).
   { rule: "fits-node", path: ROLLOUT, mutate: (o) => (container(o).resources.requests.cpu = container(o).resources.limits.cpu = "100"), field: "/spec/template" },
   // The collector asks for a GPU: no node type without a taint has one.

@@ -41,12 +41,23 @@ export const ISTIO_PROXY_DEFAULTS = { cpu: "100m", memory: "128Mi" } as const;
  */
 export const ISTIOD = { namespace: "istio-system", podLabels: { app: "istiod" }, xdsPort: 15012 } as const;
 
+/**
+ * The injected proxy's resources, requests = limits: with Istio's defaults (requests below limits)
+ * the pod would be Burstable, and the kubelet's static CPU manager pins cores only for Guaranteed
+ * pods. Istio builds the proxy's resources from these annotations alone once any is set.
+ */
+export function proxyResourceAnnotations(catalog: Catalog): Record<string, string> {
+  const p = catalog.meshProxy;
+  return { [ISTIO.proxyCpu]: p.cpu, [ISTIO.proxyCpuLimit]: p.cpu, [ISTIO.proxyMemory]: p.memory, [ISTIO.proxyMemoryLimit]: p.memory };
+}
+
 /** The hot-path ports an engine pod's sidecar must not intercept: its own, and those it sends to. */
 export function meshAnnotations(catalog: Catalog, componentId: string, deployed: (id: string) => boolean): Record<string, string> {
   const own = catalog.components[componentId]!.servicePort.port;
   const targets = catalog.flows.filter((f) => f.from === componentId && deployed(f.to)).map((f) => catalog.components[f.to]!.servicePort.port);
   const out = [...new Set(targets)].sort((a, b) => a - b);
   return {
+    ...proxyResourceAnnotations(catalog),
     [ISTIO.excludeInbound]: String(own),
     ...(out.length ? { [ISTIO.excludeOutbound]: out.join(",") } : {}),
   };

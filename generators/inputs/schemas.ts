@@ -43,7 +43,7 @@ export const catalogSchema = {
   $id: "catalog",
   type: "object",
   additionalProperties: false,
-  required: ["podTemplateHashLabel", "namespaceLabel", "scrapeIntervalSeconds", "quantile", "roleLabel", "venueLabel", "symbolLabel", "slo", "alerts", "tracing", "businessMetrics", "flows", "loadGenerator", "benchmark", "nodePools", "systemNodes", "nodeTuning", "acceleratedNetworks", "components"],
+  required: ["podTemplateHashLabel", "namespaceLabel", "scrapeIntervalSeconds", "quantile", "roleLabel", "venueLabel", "symbolLabel", "slo", "alerts", "tracing", "businessMetrics", "flows", "loadGenerator", "benchmark", "nodePools", "systemNodes", "nodeTuning", "meshProxy", "acceleratedNetworks", "components"],
   properties: {
     podTemplateHashLabel: labelName,
     namespaceLabel: labelName,
@@ -169,6 +169,13 @@ export const catalogSchema = {
         // 1280: the IPv6 minimum (RFC 8200); 9001: the largest MTU AWS, GCP (8896) and Azure carry is AWS's.
         mtu: { type: "integer", minimum: 1280, maximum: 9001 },
       },
+    },
+    meshProxy: {
+      type: "object",
+      additionalProperties: false,
+      required: ["cpu", "memory"],
+      // Millicores: a whole-CPU proxy would take an exclusive core from the static CPU manager's pool.
+      properties: { cpu: { type: "string", pattern: "^[1-9][0-9]*m$" }, memory },
     },
     systemNodes: {
       type: "object",

@@ -258,6 +258,11 @@ export interface Catalog {
   };
   /** Node configuration of every pool (rendered into each cloud's node configuration). */
   readonly nodeTuning: NodeTuning;
+  /**
+   * The Istio proxy injected beside every engine container, requests = limits (pod annotations), so
+   * the pod stays Guaranteed and its cores stay pinned. Only control traffic and metrics pass it.
+   */
+  readonly meshProxy: { readonly cpu: string; readonly memory: string };
   /** Secondary networks of SR-IOV virtual functions, by id (a NetworkAttachmentDefinition per stage that uses one). */
   readonly acceleratedNetworks: Readonly<Record<string, AcceleratedNetwork>>;
   readonly components: Readonly<Record<string, Component>>;
