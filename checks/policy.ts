@@ -38,7 +38,7 @@ export const RULES = {
   "disruption-budget": "every workload with more than one replica has a PodDisruptionBudget allowing at most one disruption (kube-score poddisruptionbudget)",
   "zone-spread": "workloads with three or more replicas spread over at least three zones: maxSkew 1, DoNotSchedule, minDomains >= 3 (Polaris topologySpreadConstraint)",
   "host-anti-affinity": "no two pods of a multi-replica workload on one host: required podAntiAffinity on kubernetes.io/hostname (kube-score pod-anti-affinity, required here)",
-  "probes-1s": "engine containers have startup, readiness and liveness probes every 1 s, the shortest period Kubernetes allows",
+  "probes": "engine containers have startup and readiness probes every 1 s, the shortest period Kubernetes allows, and a liveness probe that is cheaper and more patient than readiness: another handler, periodSeconds >= 10, a restart only after at least 60 s of failures",
   "mesh-strict": "every namespace with pods has a namespace-wide Istio PeerAuthentication in STRICT mode (Istio security best practices)",
   "mesh-control-plane-egress": "in a namespace with STRICT mTLS and a default deny, every pod may reach istiod's xDS port, or no sidecar gets its configuration and no pod becomes ready",
   "mesh-bypass-consistent": "a port a pod's sidecar does not intercept is DISABLE in a PeerAuthentication selecting the pod, or STRICT would refuse its plaintext connections",
@@ -67,6 +67,17 @@ function walkStrings(x: unknown, at: string, f: (value: string, at: string) => v
 }
 
 const EXCLUDE_INBOUND = "traffic.sidecar.istio.io/excludeInboundPorts";
+
+/** Kubernetes' values for a probe field left out (core/v1 Probe). */
+const PROBE_DEFAULTS = { periodSeconds: 10, failureThreshold: 3 } as const;
+/** A liveness probe restarts the container: never more often than every 10 s, never before a minute of failures. */
+const LIVENESS_MIN = { periodSeconds: 10, patienceSeconds: 60 } as const;
+const PROBE_HANDLERS = ["exec", "httpGet", "tcpSocket", "grpc"] as const;
+/** What a probe does (its handler and target), comparable across probes whatever the key order. */
+const probeHandler = (p: Json | undefined): string => {
+  const canonical = (x: unknown): unknown => (isObject(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, canonical(x[k])])) : Array.isArray(x) ? x.map(canonical) : x);
+  return JSON.stringify(canonical(Object.fromEntries(PROBE_HANDLERS.filter((h) => p?.[h] !== undefined).map((h) => [h, p![h]]))));
+};
 
 const isDefaultDeny = (o: PolicyObject["object"]) => {
   const s = o.spec as Json;
@@ -150,8 +161,18 @@ export function checkPolicies(objects: readonly PolicyObject[], model: Repositor
             if (res.requests?.[r] !== res.limits?.[r]) v("guaranteed-integer-cpu", `${at}/resources/limits/${r}`, `requests.${r} (${res.requests?.[r]}) must equal limits.${r} (${res.limits?.[r]})`);
           }
           if (!/^[1-9][0-9]*$/.test(String(res.requests?.cpu ?? ""))) v("guaranteed-integer-cpu", `${at}/resources/requests/cpu`, `"${res.requests?.cpu}" is not a whole number of CPUs`);
-          for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
-            if ((c[probe] as Json | undefined)?.periodSeconds !== 1) v("probes-1s", `${at}/${probe}`, `needs a ${probe} with periodSeconds 1`);
+          for (const probe of ["startupProbe", "readinessProbe"]) {
+            if ((c[probe] as Json | undefined)?.periodSeconds !== 1) v("probes", `${at}/${probe}`, `needs a ${probe} with periodSeconds 1`);
+          }
+          const live = c.livenessProbe as Json | undefined;
+          if (!live) v("probes", `${at}/livenessProbe`, "needs a livenessProbe");
+          else {
+            if (probeHandler(live) === probeHandler(c.readinessProbe as Json | undefined)) v("probes", `${at}/livenessProbe`, "repeats the readiness probe: liveness must ask something cheaper (a TCP connection), or a slow moment restarts the process");
+            const period = Number(live.periodSeconds ?? PROBE_DEFAULTS.periodSeconds);
+            const failures = Number(live.failureThreshold ?? PROBE_DEFAULTS.failureThreshold);
+            if (period < LIVENESS_MIN.periodSeconds || period * failures < LIVENESS_MIN.patienceSeconds) {
+              v("probes", `${at}/livenessProbe`, `restarts after ${period * failures} s of failures (periodSeconds ${period} × failureThreshold ${failures}): needs periodSeconds >= ${LIVENESS_MIN.periodSeconds} and at least ${LIVENESS_MIN.patienceSeconds} s`);
+            }
           }
         }
         const hugepages = Object.keys(((c.resources as Json | undefined)?.requests ?? {}) as Json).filter((r) => r.startsWith("hugepages-"));

@@ -35,7 +35,7 @@ test("the committed tree passes every rule", () => {
 });
 
 /** One object broken in one place, and the rule and field that must catch it. */
-const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: string; drop?: boolean; culprit?: string }[] = [
+const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: string; drop?: boolean; culprit?: string; message?: RegExp }[] = [
   { rule: "image-digest", path: ROLLOUT, mutate: (o) => (container(o).image = "registry.bitactor.internal/engine/order-engine:4.12.0"), field: "/spec/template/spec/containers/0/image" },
   { rule: "image-digest", path: PRE, mutate: (o) => (loadJob(o).spec.containers[0].image = "registry.bitactor.internal/tools/bitactor-loadgen:latest"), field: "/spec/metrics/0/provider/job/spec/template/spec/containers/0/image" },
   { rule: "no-plaintext-secret", path: ROLLOUT, mutate: (o) => Object.assign(o, { apiVersion: "v1", kind: "Secret", spec: undefined, data: {} }), field: "/kind" },
@@ -66,8 +66,14 @@ const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: 
   { rule: "zone-spread", path: ROLLOUT, mutate: (o) => delete o.spec.template.spec.topologySpreadConstraints[0].minDomains, field: "/spec/template/spec/topologySpreadConstraints" },
   { rule: "zone-spread", path: ROLLOUT, mutate: (o) => (o.spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable = "ScheduleAnyway"), field: "/spec/template/spec/topologySpreadConstraints" },
   { rule: "host-anti-affinity", path: ROLLOUT, mutate: (o) => delete o.spec.template.spec.affinity, field: "/spec/template/spec/affinity/podAntiAffinity" },
-  { rule: "probes-1s", path: ROLLOUT, mutate: (o) => (container(o).livenessProbe.periodSeconds = 10), field: "/spec/template/spec/containers/0/livenessProbe" },
-  { rule: "probes-1s", path: MDH_ROLLOUT, mutate: (o) => delete container(o).startupProbe, field: "/spec/template/spec/containers/0/startupProbe" },
+  { rule: "probes", path: ROLLOUT, mutate: (o) => (container(o).readinessProbe.periodSeconds = 10), field: "/spec/template/spec/containers/0/readinessProbe" },
+  { rule: "probes", path: MDH_ROLLOUT, mutate: (o) => delete container(o).startupProbe, field: "/spec/template/spec/containers/0/startupProbe" },
+  { rule: "probes", path: ROLLOUT, mutate: (o) => delete container(o).livenessProbe, field: "/spec/template/spec/containers/0/livenessProbe" },
+  // Liveness as patient as required but doing readiness's work (the same GET, keys in another order).
+  { rule: "probes", path: ROLLOUT, mutate: (o) => (container(o).livenessProbe = { periodSeconds: 10, failureThreshold: 6, httpGet: { port: "metrics", path: "/healthz" } }), field: "/spec/template/spec/containers/0/livenessProbe", message: /repeats the readiness probe/ },
+  // Impatient: a restart after 30 s (10 s × the default 3), or probed every 5 s however many failures it takes.
+  { rule: "probes", path: ROLLOUT, mutate: (o) => delete container(o).livenessProbe.failureThreshold, field: "/spec/template/spec/containers/0/livenessProbe", message: /restarts after 30 s/ },
+  { rule: "probes", path: MDH_ROLLOUT, mutate: (o) => Object.assign(container(o).livenessProbe, { periodSeconds: 5, failureThreshold: 20 }), field: "/spec/template/spec/containers/0/livenessProbe", message: /periodSeconds 5 × failureThreshold 20/ },
   { rule: "node-pool-instance-type", path: NODEPOOL, mutate: (o) => (requirement(o, "node.kubernetes.io/instance-type").values = ["m7i.48xlarge"]), field: "/spec/template/spec/requirements" },
   { rule: "node-pool-instance-type", path: NODEPOOL, mutate: (o) => requirement(o, "node.kubernetes.io/instance-type").values.push("m7i.metal-48xl"), field: "/spec/template/spec/requirements" },
   { rule: "node-pool-instance-type", path: NODEPOOL, mutate: (o) => (o.metadata.name = "bare-metal-2"), field: "/metadata/name" },
@@ -113,7 +119,7 @@ for (const b of broken) {
     const changed = b.drop ? objects.filter((o) => o.path !== b.path) : objects.map((o) => (o.path === b.path ? copy : o));
     const v = checkPolicies(changed, model);
     const culprit = b.culprit ?? (b.drop ? ROLLOUT : b.path);
-    assert.ok(v.some((x) => x.rule === b.rule && x.field === b.field && x.path === culprit), `expected ${b.rule} at ${culprit} ${b.field}, got ${JSON.stringify(v, null, 1)}`);
+    assert.ok(v.some((x) => x.rule === b.rule && x.field === b.field && x.path === culprit && (!b.message || b.message.test(x.message))), `expected ${b.rule} at ${culprit} ${b.field}${b.message ? ` saying ${b.message}` : ""}, got ${JSON.stringify(v, null, 1)}`);
   });
 }
 

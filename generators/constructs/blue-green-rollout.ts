@@ -13,6 +13,7 @@ import { acceleratedPod } from "./accelerated-networks.ts";
 import { HOST_KEY, INSTANCE_TYPE_KEY, NODE_POOL_KEY, ZONE_KEY } from "../nodes/labels.ts";
 import { instanceTypeOf } from "../nodes/instance-type.ts";
 import { GPU_RESOURCE } from "../nodes/node-types.ts";
+import { LIVENESS } from "../probes.ts";
 
 export interface BlueGreenRolloutProps {
   readonly catalog: Catalog;
@@ -30,9 +31,17 @@ export interface BlueGreenRolloutProps {
   readonly collectorHost: string;
 }
 
-/** Seconds a starting engine may take before liveness applies (startup probe × 1 s period). */
-const STARTUP_SECONDS = 120;
-
+/**
+ * The engine's startup and readiness probes do the fast work: GET /healthz every second, the
+ * shortest period Kubernetes allows. Liveness is cheaper and more patient (probes.ts): a TCP
+ * connection to the metrics port, so a stall of a few seconds in a market burst takes the pod out
+ * of its Services but never restarts a trading process. Liveness waits until startup has succeeded.
+ */
+const PROBE_PERIOD_SECONDS = 1;
+/** A starting engine may take this many periods (120 s) before liveness applies. */
+const STARTUP_FAILURES = 120;
+/** Three missed seconds take the pod out of its Services; the next success puts it back. */
+const READINESS_FAILURES = 3;
 
 /**
  * A blue/green Rollout of one component. The preview stack gets the full replica count so the load
@@ -108,12 +117,11 @@ export class BlueGreenRollout extends Construct {
                   { name: "tmp", mountPath: "/tmp" },
                   { name: "hugepages", mountPath: "/dev/hugepages" },
                 ],
-                // 1 s is the shortest period Kubernetes allows (probe periodSeconds minimum).
                 // Sub-second probing does not exist in Kubernetes; the gate's 1 s scrapes and the p99
                 // alert watch latency, the probes only liveness and readiness (docs/nodes.md).
-                startupProbe: { httpGet: { path: "/healthz", port: c.metricsPort.name }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: STARTUP_SECONDS },
-                readinessProbe: { httpGet: { path: "/healthz", port: c.metricsPort.name }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 },
-                livenessProbe: { httpGet: { path: "/healthz", port: c.metricsPort.name }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 5 },
+                startupProbe: { httpGet: { path: "/healthz", port: c.metricsPort.name }, periodSeconds: PROBE_PERIOD_SECONDS, timeoutSeconds: 1, failureThreshold: STARTUP_FAILURES },
+                readinessProbe: { httpGet: { path: "/healthz", port: c.metricsPort.name }, periodSeconds: PROBE_PERIOD_SECONDS, timeoutSeconds: 1, failureThreshold: READINESS_FAILURES },
+                livenessProbe: { tcpSocket: { port: c.metricsPort.name }, ...LIVENESS },
               },
             ],
             volumes: [

@@ -10,6 +10,7 @@ import { emit } from "../argo.ts";
 import { LABEL, names, podSelector } from "../naming.ts";
 import { OTLP_PORTS, otelCollectorConfig } from "../otel-config.ts";
 import { restrictedContainer, restrictedPod } from "../pod-security.ts";
+import { LIVENESS } from "../probes.ts";
 
 export interface OtelCollectorProps {
   readonly catalog: Catalog;
@@ -81,8 +82,11 @@ export class OtelCollector extends Construct {
                 ],
                 // requests = limits: Guaranteed QoS; memory_limiter works in percent of this limit.
                 resources: { requests: { cpu, memory: t.resources.memory }, limits: { cpu, memory: t.resources.memory } },
+                // Ready while the receiver the engines' SDKs export to accepts connections. Liveness
+                // (probes.ts) asks the other receiver, which no engine uses, and only after a minute
+                // restarts a collector that accepts nothing: a restart drops every trace it holds.
                 readinessProbe: { tcpSocket: { port: "otlp-grpc" }, periodSeconds: 5 },
-                livenessProbe: { tcpSocket: { port: "otlp-grpc" }, periodSeconds: 10, failureThreshold: 6 },
+                livenessProbe: { tcpSocket: { port: "otlp-http" }, ...LIVENESS },
                 securityContext: restrictedContainer(),
                 volumeMounts: [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }],
               },
