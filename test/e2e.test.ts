@@ -1,7 +1,8 @@
-// The e2e's own parts, without a cluster: the latency fixture's distributions and
-// histograms, its traffic model and service discovery, the Prometheus configuration (checked by
-// promtool), the one change made to rendered manifests, the fake nodes, and the verdict logic
-// that turns an observation into a pass or a mismatch. npm run e2e runs the real thing.
+// The e2e's own parts: the latency fixture's distributions and histograms, its traffic model and
+// service discovery, the Prometheus configuration (checked by promtool), the one change made to
+// rendered manifests, the fake nodes (the node catalog's, never a pod's), and the verdict logic
+// that turns an observation into a pass or a mismatch; two real clusters, one interrupted by
+// Ctrl-C, one whose only node is too small for its pod. npm run e2e runs the real thing.
 // Over 300 lines: one test per part of the e2e above, each standalone; the parts share the fixture and the rendered releases.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,10 +14,15 @@ import fc from "fast-check";
 import { stringify } from "yaml";
 import { Histogram, leText, quantileNs, shareAtMost, type Latency } from "../harness/e2e/latency.ts";
 import { targetGroups, trafficNow, type FixtureConfig } from "../harness/e2e/fixture.ts";
-import { prometheusConfig } from "../harness/e2e/cluster.ts";
-import { fakeNodes, loadRelease, pointAtPrometheus, releaseImage, rolloutSpec } from "../harness/e2e/release.ts";
+import { e2ePrograms, prometheusConfig, statusDrift } from "../harness/e2e/cluster.ts";
+import { EPHEMERAL_STORAGE, fakeNodes, loadRelease, pointAtPrometheus, releaseImage, rolloutSpec } from "../harness/e2e/release.ts";
 import { SCENARIOS, defaultBehaviour, mustNeverBeActive, halfTheFloor, healthy, latency, naiveGate, productionRate, regressed } from "../harness/e2e/scenarios.ts";
-import { judge, lostChange } from "../harness/e2e/run-scenario.ts";
+import { deployFirstRevision, judge, lostChange, releaseCluster } from "../harness/e2e/run-scenario.ts";
+import { stageNodeTypes } from "../generators/nodes/node-types.ts";
+import { podTemplatesOf } from "../generators/nodes/fit.ts";
+import { millicores, quantityUnits, showQuantity } from "../generators/nodes/quantity.ts";
+import { HOST_KEY, ZONE_KEY } from "../generators/nodes/labels.ts";
+import type { KubeObject, Located } from "../lib/objects.ts";
 import { passed, resultTable } from "../harness/e2e/report.ts";
 import { ROOT, committedModel } from "./helpers/repo.ts";
 import { descendants, stillRunning, until, type Proc } from "./helpers/processes.ts";
@@ -212,23 +218,99 @@ test("the release image is the rendered repository with another digest", () => {
   assert.notEqual(releaseImage(rendered, "regressed"), img);
 });
 
-test("fake nodes carry the Rollout's nodeSelector and the taints it tolerates, one per pod of both stacks round-robin over the zones, plus an untainted load node", () => {
-  const spec = rolloutSpec(release.rollout).template.spec;
-  const nodes = fakeNodes(release);
-  const engine = nodes.filter((n) => n.taints.length);
-  // Required anti-affinity over both stacks: one host per pod, blue and green.
-  const replicas = rolloutSpec(release.rollout).replicas;
-  assert.equal(engine.length, 2 * replicas);
-  assert.deepEqual(engine.map((n) => n.labels["topology.kubernetes.io/zone"]), Array.from({ length: 2 * replicas }, (_, i) => release.region.zones[i % release.region.zones.length]));
-  const requested = spec.containers[0]!.resources!.requests as Record<string, string>;
-  for (const n of engine) {
-    for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) assert.equal(n.labels[k], v);
-    assert.deepEqual(n.taints, spec.tolerations!.map((t) => ({ key: t.key, value: t.value, effect: t.effect })));
-    assert.equal(Number(n.capacity.cpu), 16, "exactly one pod's cores");
-    assert.equal(Number(n.capacity["hugepages-2Mi"]), 16 * 2 ** 30, "and its hugepages");
-    assert.deepEqual(Object.keys(n.capacity).filter((k) => k !== "pods").sort(), Object.keys(requested).sort());
+// --- the nodes ----------------------------------------------------------------------------------
+const units = (q: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(q).map(([k, v]) => [k, k === "cpu" ? millicores(v) : quantityUnits(v)]));
+const disk = (n: bigint) => ({ "ephemeral-storage": n });
+
+test("the fake nodes of a stage are its catalog node types: labels, taints, capacity and allocatable, 2 × the largest replica count per pool over the zones, perZone system nodes", async () => {
+  const model = await committedModel();
+  for (const [environment, regionName] of [["production", "us-east-1"], ["staging", "us-east-1"], ["production", "asia-east2"]] as const) {
+    const region = model.environments.find((e) => e.settings.environment === environment)!.regions.find((r) => r.region === regionName)!;
+    const releases = await Promise.all(Object.keys(region.components).sort().map((c) => loadRelease(ROOT, environment, regionName, c)));
+    const types = stageNodeTypes(model.catalog, model.machines, region);
+    const nodes = fakeNodes(releases);
+    const where = `${environment}/${regionName}`;
+    const poolOf = (name: string) => name.replace(/-\d+$/, "");
+    for (const n of nodes) {
+      const type = types.find((t) => t.pool === poolOf(n.name));
+      assert.ok(type, `${where}: ${n.name} is no catalog node type's`);
+      assert.deepEqual(n.labels, { ...type.labels, [ZONE_KEY]: n.labels[ZONE_KEY], [HOST_KEY]: n.name }, `${where}: ${n.name} labels`);
+      assert.ok(region.zones.includes(n.labels[ZONE_KEY]!), `${where}: ${n.name} zone`);
+      assert.deepEqual(n.taints, type.taints, `${where}: ${n.name} taints`);
+      assert.deepEqual(units(n.capacity), { ...type.capacity, ...disk(EPHEMERAL_STORAGE.capacity) }, `${where}: ${n.name} capacity`);
+      assert.deepEqual(units(n.allocatable), { ...type.allocatable, ...disk(EPHEMERAL_STORAGE.allocatable) }, `${where}: ${n.name} allocatable`);
+    }
+    // Counts from the inputs, not from the rendered pods: both stacks of the pool's largest component, and perZone system nodes.
+    const want = new Map<string, number>([["system", Math.max(1, model.catalog.systemNodes.perZone) * region.zones.length]]);
+    for (const [id, pin] of Object.entries(region.components)) {
+      const pool = model.catalog.components[id]!.nodePool;
+      want.set(pool, Math.max(want.get(pool) ?? 0, 2 * pin.replicas));
+    }
+    const pools = (names: string[]) => Object.fromEntries([...new Set(names)].sort().map((p) => [p, names.filter((x) => x === p).length]));
+    assert.deepEqual(pools(nodes.map((n) => poolOf(n.name))), Object.fromEntries([...want].sort(([x], [y]) => x.localeCompare(y))), where);
+    assert.deepEqual(types.map((t) => t.pool).sort(), [...want.keys()].sort(), `${where}: every node type of the stage is there`);
+    // Round-robin: every pool's nodes as evenly over the zones as their count allows.
+    for (const pool of want.keys()) {
+      const mine = nodes.filter((n) => poolOf(n.name) === pool);
+      assert.deepEqual(mine.map((n) => n.labels[ZONE_KEY]), mine.map((_, i) => region.zones[i % region.zones.length]), `${where}: ${pool} zones`);
+    }
+    assert.equal(new Set(nodes.map((n) => n.name)).size, nodes.length, `${where}: unique names`);
   }
-  assert.deepEqual(nodes.filter((n) => !n.taints.length).map((n) => n.name), ["load-0"]);
+  // The e2e's one component: its own pool and the system nodes only.
+  assert.deepEqual(fakeNodes([release]).map((n) => n.name), ["bare-metal-0", "bare-metal-1", "bare-metal-2", "bare-metal-3", "bare-metal-4", "bare-metal-5", "system-0", "system-1", "system-2"]);
+});
+
+test("no fake node is sized from a pod: the same nodes whatever the Rollout and the load Job request", () => {
+  const grown = structuredClone(release) as typeof release & { rollout: KubeObject; objects: Located[] };
+  for (const o of [grown.rollout, ...grown.objects.map((x) => x.object)]) {
+    for (const t of podTemplatesOf(o)) {
+      for (const c of (t.spec.containers ?? []) as { resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }[]) {
+        c.resources = { requests: { cpu: "500", memory: "4Ti", "hugepages-2Mi": "1Ti" }, limits: { cpu: "500", memory: "4Ti", "hugepages-2Mi": "1Ti" } };
+      }
+    }
+  }
+  assert.deepEqual(fakeNodes([grown]), fakeNodes([release]));
+  // And the rendered pod is not what sizes them: an engine node holds more than one of its pods' CPUs.
+  const cpu = millicores(rolloutSpec(release.rollout).template.spec.containers[0]!.resources!.requests!.cpu!);
+  assert.ok(millicores(fakeNodes([release])[0]!.allocatable.cpu!) > cpu);
+});
+
+test("a node's status as the API server spells it is no drift; kwok's defaults over ours are", () => {
+  const n = fakeNodes([release])[0]!;
+  // The API server writes a quantity in its canonical form: whole cores, bytes in Ki where they divide.
+  const canonical = (q: Record<string, string>) => Object.fromEntries(Object.entries(q).map(([k, v]) => [k, k === "cpu" ? showQuantity("cpu", millicores(v)) : quantityUnits(v) % 1024n ? v : `${quantityUnits(v) / 1024n}Ki`]));
+  assert.equal(statusDrift(n, { capacity: canonical({ ...n.capacity }), allocatable: canonical({ ...n.allocatable }) }), "");
+  assert.match(statusDrift(n, { capacity: n.capacity, allocatable: { cpu: "1k", memory: "1Ti", pods: "1M" } }), /^bare-metal-0: status\.allocatable is \{"cpu":"1000000","memory":"1099511627776","pods":"1000000"\}, created as /);
+});
+
+test("a pod the scheduler placed nowhere is a problem of any scenario, named with the scheduler's message", () => {
+  const line = "pod production-us-east-1/order-engine-7d9f-abcde Pending: 0/9 nodes are available: 6 Insufficient cpu, 3 node(s) had untolerated taint {bitactor.io/node-pool: bare-metal}.";
+  const base = { decision: "promoted" as const, seconds: 170, activeHashes: ["new"], oldHash: "old", newHash: "new", prePromotion: { phase: "Successful", message: "" }, monitoring: { oldRoles: ["active"], newRoles: ["preview"], alerts: [] } };
+  assert.deepEqual(judge(SCENARIOS.find((x) => x.id === "healthy")!, { ...base, unschedulable: [line] }), [line]);
+  assert.deepEqual(judge(SCENARIOS.find((x) => x.id === "healthy")!, { ...base, unschedulable: [] }), []);
+});
+
+test("real cluster: a pod no catalog node can hold fails the first revision, naming the pod and the scheduler's message", { timeout: 180_000 }, async () => {
+  // One node of the order engine's machine, and one replica that asks a core more than it has.
+  const node = fakeNodes([release])[0]!;
+  const cores = millicores(node.allocatable.cpu!) / 1000n + 1n;
+  const rollout = structuredClone(release.rollout) as KubeObject & { spec: { replicas: number; template: { spec: { containers: { resources: { requests: Record<string, string>; limits: Record<string, string> } }[] } } } };
+  rollout.spec.replicas = 1;
+  const res = rollout.spec.template.spec.containers[0]!.resources;
+  res.requests.cpu = res.limits.cpu = String(cores);
+  // What the first revision needs (the templates only have to exist): without the first-release AnalysisRun, no load Job.
+  const objects = release.objects.filter((o) => ["Service", "ServiceAccount", "AnalysisTemplate"].includes(o.object.kind)).concat([{ file: "rollout (one replica, too large)", object: rollout }]);
+  const tooLarge = { ...release, rollout, objects };
+  const cluster = await releaseCluster(e2ePrograms(), "too-large", release, [node], { ...defaultBehaviour(release.component), releaseImage: "unused" });
+  try {
+    await assert.rejects(deployFirstRevision(cluster, tooLarge, objects, "too-large", 20_000), (e: Error) => {
+      assert.match(e.message, /^too-large: first revision stable: not ready after 20 s/);
+      assert.match(e.message, /^pod production-us-east-1\/order-engine-[a-z0-9]+-[a-z0-9]+ Pending: 0\/1 nodes are available: 1 Insufficient cpu\./m);
+      return true;
+    });
+  } finally {
+    await cluster.stop();
+  }
 });
 
 // --- verdicts ----------------------------------------------------------------------------------

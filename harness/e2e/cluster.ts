@@ -4,7 +4,7 @@ import { stringify } from "yaml";
 import { startControlPlane, type ControlPlane } from "../cluster/control-plane.ts";
 import { installCrds } from "../cluster/dry-run.ts";
 import { Managed, freePorts, waitFor } from "../cluster/process.ts";
-import { statusMessage } from "../cluster/client.ts";
+import { statusMessage, type KubeClient } from "../cluster/client.ts";
 import { targetCrds } from "../../toolchain/sources.ts";
 import { type Located } from "../../lib/objects.ts";
 import { REPO } from "../../lib/repo.ts";
@@ -13,6 +13,7 @@ import { moduleDir } from "../../toolchain/build.ts";
 import { toolVersions } from "../../lib/versions.ts";
 import { sanitize } from "../../generators/constructs/pod-monitor.ts";
 import { HOST_KEY } from "../../generators/nodes/labels.ts";
+import { millicores, quantityUnits } from "../../generators/nodes/quantity.ts";
 import type { FixtureConfig } from "./fixture.ts";
 
 /**
@@ -22,13 +23,71 @@ import type { FixtureConfig } from "./fixture.ts";
  * (3.x, tools/versions.json) scraping the latency fixture every second, and the fixture itself.
  */
 
-/** A fake node kwok manages. */
+/** A fake node kwok manages: its labels, taints and status as a kubelet of its machine would report them. */
 export interface FakeNode {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly taints: readonly { key: string; value?: string; effect: string }[];
+  /** status.capacity, as quantities. */
   readonly capacity: Readonly<Record<string, string>>;
+  /** status.allocatable, as quantities: what the scheduler fits pods into. */
+  readonly allocatable: Readonly<Record<string, string>>;
 }
+
+/** Quantities as exact units (CPU in millicores), so the API server's canonical spelling compares equal. */
+const asUnits = (q: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(Object.entries(q).map(([k, v]) => [k, String(k === "cpu" ? millicores(v) : quantityUnits(v))]).sort(([a], [b]) => a.localeCompare(b)));
+
+/**
+ * Where a node's status differs from what was created (kwok's node-initialize stage keeps a
+ * status.capacity and status.allocatable it finds; a kwok whose stage wrote its own defaults
+ * would make every fit meaningless): "" when both are as created.
+ */
+export function statusDrift(want: FakeNode, got: { capacity?: Record<string, string>; allocatable?: Record<string, string> } | undefined): string {
+  const out: string[] = [];
+  for (const field of ["capacity", "allocatable"] as const) {
+    const a = JSON.stringify(asUnits(want[field]));
+    const b = JSON.stringify(asUnits(got?.[field] ?? {}));
+    if (a !== b) out.push(`${want.name}: status.${field} is ${b}, created as ${a}`);
+  }
+  return out.join("\n");
+}
+
+/** A pod that is not running yet, and why: its PodScheduled condition's message (the scheduler's reason). */
+export interface PendingPod {
+  readonly name: string;
+  /** The scheduler tried and found no node (PodScheduled False, reason Unschedulable). */
+  readonly unschedulable: boolean;
+  readonly message: string;
+}
+
+interface PodShape {
+  metadata: { name: string; namespace: string };
+  spec?: { nodeName?: string };
+  status?: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}
+
+/** Every Pending pod of the namespace, with the scheduler's message where it could not place one. */
+export async function pendingPods(client: KubeClient, namespace: string): Promise<PendingPod[]> {
+  const r = await client.request("GET", `/api/v1/namespaces/${namespace}/pods`);
+  if (r.status !== 200) throw new Error(`listing pods of ${namespace}: ${statusMessage(r)}`);
+  return (r.body as { items: PodShape[] }).items
+    .filter((p) => (p.status?.phase ?? "Pending") === "Pending")
+    .map((p) => {
+      const scheduled = p.status?.conditions?.find((c) => c.type === "PodScheduled");
+      const unschedulable = scheduled?.status === "False" && scheduled.reason === "Unschedulable";
+      const message = unschedulable
+        ? (scheduled.message ?? "(the scheduler gave no message)")
+        : p.spec?.nodeName
+          ? `scheduled on ${p.spec.nodeName}, not started yet`
+          : `not scheduled yet${scheduled?.message ? `: ${scheduled.message}` : ""}`;
+      return { name: `${p.metadata.namespace}/${p.metadata.name}`, unschedulable, message };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** One line per Pending pod: `pod <namespace>/<name> Pending: <why>`. */
+export const pendingText = (pods: readonly PendingPod[]): string[] => pods.map((p) => `pod ${p.name} Pending: ${p.message}`);
 
 /** The fields of a rendered prometheus-operator PodMonitor that shape its scrape configuration. */
 export interface PodMonitorShape {
@@ -213,7 +272,7 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
         kind: "Node",
         metadata: { name: n.name, labels: { [HOST_KEY]: n.name, ...n.labels }, annotations: { "kwok.x-k8s.io/node": "fake" } },
         spec: { taints: n.taints },
-        status: { capacity: n.capacity, allocatable: n.capacity },
+        status: { capacity: n.capacity, allocatable: n.allocatable },
       });
       if (r.status !== 201) throw new Error(`creating node ${n.name}: ${statusMessage(r)}`);
     }
@@ -241,16 +300,21 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
     await waitFor(`${opts.name}: Prometheus`, async () => (await fetch(`${prometheusUrl}/-/ready`)).ok, alive, whoDied);
     await waitFor(`${opts.name}: latency fixture`, async () => (await fetch(`http://127.0.0.1:${fixturePort}/healthz`)).ok, alive, whoDied);
     await waitFor(`${opts.name}: Argo Rollouts controller`, async () => (await fetch(`http://127.0.0.1:${roHealth}/healthz`)).ok, alive, whoDied);
+    type NodeStatus = { capacity?: Record<string, string>; allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] };
+    let ready: { metadata: { name: string }; status?: NodeStatus }[] = [];
     await waitFor(
       `${opts.name}: kwok nodes Ready`,
       async () => {
         const r = await cp.client.request("GET", "/api/v1/nodes");
-        const items = (r.body as { items: { status?: { conditions?: { type: string; status: string }[] } }[] }).items;
-        return items.length === opts.nodes.length && items.every((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+        ready = (r.body as { items: typeof ready }).items;
+        return ready.length === opts.nodes.length && ready.every((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
       },
       alive,
       whoDied,
     );
+    // kwok initialised every node by now: its status must still be the machine's, or no fit here means anything.
+    const drift = opts.nodes.map((n) => statusDrift(n, ready.find((x) => x.metadata.name === n.name)?.status)).filter(Boolean);
+    if (drift.length) throw new Error(`${opts.name}: kwok changed the nodes' status:\n${drift.join("\n")}`);
     return { cp, prometheusUrl, prometheus, rollouts, fixture, stop };
   } catch (e) {
     await stop();

@@ -7,7 +7,8 @@ import { parseFiles } from "../../lib/objects.ts";
 import { readInputs } from "../../lib/inputs.ts";
 import { loadRepository } from "../../generators/inputs/load.ts";
 import { paths, stageId } from "../../generators/naming.ts";
-import { ZONE_KEY } from "../../generators/nodes/labels.ts";
+import { HOST_KEY, ZONE_KEY } from "../../generators/nodes/labels.ts";
+import { SYSTEM_POOL, stageNodeTypes, type NodeType } from "../../generators/nodes/node-types.ts";
 import type { Component, RegionSettings } from "../../generators/inputs/types.ts";
 import type { FakeNode, PodMonitorShape } from "./cluster.ts";
 
@@ -33,6 +34,10 @@ export interface Release {
   readonly seriesLabels: { readonly hash: string; readonly role: string };
   /** The rule groups of the component's rendered PrometheusRule (its alerts judge the run too). */
   readonly ruleGroups: readonly { name: string; rules: { alert?: string; record?: string }[] }[];
+  /** Every node type of the stage, from the node catalog: what the e2e's nodes are. */
+  readonly nodeTypes: readonly NodeType[];
+  /** The catalog's system nodes per zone. */
+  readonly systemNodesPerZone: number;
 }
 
 interface RolloutShape {
@@ -101,6 +106,8 @@ export async function loadRelease(root: string, environment: string, regionName:
     seriesLabels: { hash: model.catalog.podTemplateHashLabel, role: model.catalog.roleLabel },
     quantile: model.catalog.quantile,
     withinBudgetRecord: RECORD.withinBudget(durationText(model.catalog.alerts.latencyWindowSeconds)),
+    nodeTypes: stageNodeTypes(model.catalog, model.machines, region),
+    systemNodesPerZone: model.catalog.systemNodes.perZone,
   };
 }
 
@@ -136,49 +143,57 @@ export function releaseImage(rendered: string, tag: string): string {
   return `${repo}@sha256:${createHash("sha256").update(`bitactor-e2e-release:${tag}`).digest("hex")}`;
 }
 
-/** Resource quantity in base units (cores or bytes), enough for node sizing. */
-function quantity(q: string): number {
-  const m = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|Ti)?$/.exec(q);
-  if (!m) throw new Error(`unsupported quantity ${q}`);
-  const unit = { m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 }[m[2] as "m"] ?? 1;
-  return Number(m[1]) * unit;
-}
-/** Every resource the pod's containers request (cpu, memory, hugepages-2Mi ...), in base units. */
-function requests(spec: { containers: Requests[] }): Record<string, number> {
-  const out: Record<string, number> = { cpu: 0, memory: 0 };
-  for (const c of spec.containers) {
-    for (const [name, q] of Object.entries(c.resources?.requests ?? {})) out[name] = (out[name] ?? 0) + quantity(q as string);
-  }
-  return out;
+/**
+ * The disk the kubelet reports as ephemeral-storage. The node catalog has no disk figure (a node's
+ * root volume is a cluster setting, and the fit check does not count ephemeral-storage:
+ * generators/nodes/fit.ts NOT_COUNTED), yet the scheduler refuses a pod that requests it on a node
+ * without it. Every fake node takes Karpenter's AL2023 default, the smallest of the three services'
+ * defaults: a 20Gi root volume (karpenter-provider-aws v1.15.1 pkg/providers/amifamily/resolver.go
+ * DefaultEBS), less 1Gi kube-reserved and the 10 % nodefs eviction threshold
+ * (pkg/providers/instancetype/types.go).
+ */
+export const EPHEMERAL_STORAGE = { capacity: 20n << 30n, allocatable: (20n << 30n) - (1n << 30n) - (2n << 30n) } as const;
+
+/** Units as a quantity the API server reads: CPU in millicores, the rest as whole units. */
+const quantityText = (resource: string, units: bigint): string => (resource === "cpu" ? `${units}m` : String(units));
+const quantities = (units: Readonly<Record<string, bigint>>, disk: bigint): Record<string, string> => ({
+  ...Object.fromEntries(Object.entries(units).map(([k, v]) => [k, quantityText(k, v)])),
+  "ephemeral-storage": quantityText("ephemeral-storage", disk),
+});
+
+/** One node of a catalog node type in a zone: the type's labels and taints, its capacity and allocatable. */
+export function fakeNode(type: NodeType, name: string, zone: string): FakeNode {
+  return {
+    name,
+    labels: { ...type.labels, [ZONE_KEY]: zone, [HOST_KEY]: name },
+    taints: type.taints.map((t) => ({ ...t })),
+    capacity: quantities(type.capacity, EPHEMERAL_STORAGE.capacity),
+    allocatable: quantities(type.allocatable, EPHEMERAL_STORAGE.allocatable),
+  };
 }
 
 /**
- * Fake nodes for the release, derived from the rendered objects (so their scheduling rules are what
- * is exercised): the Rollout allows one of the component's pods per host (required anti-affinity
- * across blue and green) spread over the region's zones, so there are two nodes per replica (one
- * for each stack), round-robin over the zones, each carrying the Rollout's nodeSelector labels and
- * the taints its tolerations accept and room for exactly one pod of every resource it requests
- * (hugepages included); plus an untainted node sized for the analysis load Job.
+ * The nodes of a cluster running these releases (one stage's components), from the node catalog
+ * (engine/machines.yaml through stageNodeTypes), never from the pods: for each pool the components
+ * use, twice the largest replica count among its components (both blue/green stacks of each, which
+ * the old stack keeps through scaleDownDelaySeconds), round-robin over the region's zones, where
+ * components of a pool share nodes as the scheduler decides; and the system nodes, perZone (at
+ * least one) in every zone, for the load Jobs and the collector. A pod that fits no machine stays
+ * Pending, and the e2e fails with the scheduler's reason.
  */
-export function fakeNodes(release: Release): FakeNode[] {
-  const spec = rolloutSpec(release.rollout);
-  const pod = requests(spec.template.spec);
-  const zones = release.region.zones;
-  const taints = (spec.template.spec.tolerations ?? [])
-    .filter((t) => t.key && t.effect)
-    .map((t) => ({ key: t.key!, ...(t.operator === "Exists" ? {} : { value: t.value ?? "" }), effect: t.effect! }));
-  const engine = Array.from({ length: 2 * spec.replicas }, (_, i) => ({
-    name: `${release.componentName}-${i}`,
-    labels: { ...(spec.template.spec.nodeSelector ?? {}), [ZONE_KEY]: zones[i % zones.length]! },
-    taints,
-    capacity: { ...Object.fromEntries(Object.entries(pod).map(([k, v]) => [k, String(v)])), pods: "110" },
-  }));
-  const load = analysisMetrics(release.objects).flatMap((m) => (m.provider.job ? [requests(m.provider.job.spec.template.spec)] : []));
-  const loadNode = {
-    name: "load-0",
-    labels: { [ZONE_KEY]: zones[0]! },
-    taints: [],
-    capacity: { cpu: String(Math.max(1, ...load.map((l) => l.cpu!)) * 2), memory: String(Math.max(2 ** 30, ...load.map((l) => l.memory!)) * 2), pods: "110" },
+export function fakeNodes(releases: readonly Release[]): FakeNode[] {
+  const first = releases[0];
+  if (!first) throw new Error("fake nodes for no release");
+  const other = releases.find((r) => r.namespace !== first.namespace);
+  if (other) throw new Error(`fake nodes are one stage's: ${first.namespace} and ${other.namespace}`);
+  const zones = first.region.zones;
+  const typeOf = (pool: string) => {
+    const t = first.nodeTypes.find((n) => n.pool === pool);
+    if (!t) throw new Error(`${first.namespace}: no node type for pool ${pool} (stageNodeTypes: ${first.nodeTypes.map((n) => n.pool).join(", ")})`);
+    return t;
   };
-  return [...engine, loadNode];
+  const spread = (type: NodeType, count: number) => Array.from({ length: count }, (_, i) => fakeNode(type, `${type.pool}-${i}`, zones[i % zones.length]!));
+  const pools = [...new Set(releases.map((r) => r.component.nodePool))].sort();
+  const engine = pools.flatMap((pool) => spread(typeOf(pool), 2 * Math.max(...releases.filter((r) => r.component.nodePool === pool).map((r) => rolloutSpec(r.rollout).replicas))));
+  return [...engine, ...spread(typeOf(SYSTEM_POOL), Math.max(1, first.systemNodesPerZone) * zones.length)];
 }

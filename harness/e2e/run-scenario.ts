@@ -3,10 +3,11 @@ import type { KubeClient } from "../cluster/client.ts";
 import { statusMessage } from "../cluster/client.ts";
 import { describe } from "../cluster/dry-run.ts";
 import { waitFor } from "../cluster/process.ts";
-import type { KubeObject } from "../../lib/objects.ts";
+import type { KubeObject, Located } from "../../lib/objects.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../generators/constructs/pod-monitor.ts";
 import { ALERTS } from "../../generators/constructs/component-rules.ts";
-import { startE2eCluster, type E2eCluster, type E2ePrograms } from "./cluster.ts";
+import { pendingPods, pendingText, startE2eCluster, type E2eCluster, type E2ePrograms, type FakeNode } from "./cluster.ts";
+import type { FixtureBehaviour } from "./fixture.ts";
 import { analysisMetrics, fakeNodes, pointAtPrometheus, releaseImage, rolloutSpec, type Release } from "./release.ts";
 import { defaultBehaviour, mustNeverBeActive, type AnalysisExpectation, type Decision, type Scenario } from "./scenarios.ts";
 
@@ -28,6 +29,8 @@ export interface Observation {
    * the scenario stops Prometheus.
    */
   readonly monitoring?: { readonly oldRoles: readonly string[]; readonly newRoles: readonly string[]; readonly alerts: readonly string[] };
+  /** Pods the scheduler could place on no node at the decision, with its message (`pod <ns>/<name> Pending: ...`). */
+  readonly unschedulable?: readonly string[];
   /** Each way the observation differs from the scenario's expectation (empty: as expected). */
   readonly problems: readonly string[];
   /** Controller log tail and Rollout status, kept for a mismatch report. */
@@ -101,7 +104,8 @@ function checkAnalysis(what: string, want: AnalysisExpectation | undefined, got:
 
 /** Compares what happened with what the scenario expects. Pure, so the report logic is tested without a cluster. */
 export function judge(s: Scenario, o: Omit<Observation, "problems" | "scenario" | "diagnostics">): string[] {
-  const problems: string[] = [];
+  // A pod no node can hold is a failure whatever was decided: the stage does not fit its machines.
+  const problems: string[] = [...(o.unschedulable ?? [])];
   if (!s.accept.includes(o.decision)) problems.push(`decision "${o.decision}", expected ${s.accept.map((d) => `"${d}"`).join(" or ")}`);
   if (mustNeverBeActive(s) && o.activeHashes.includes(o.newHash)) problems.push(`the active Service selected the release (${o.newHash}) although it must never be promoted`);
   problems.push(...checkAnalysis("pre-promotion AnalysisRun", s.prePromotion, o.prePromotion));
@@ -120,59 +124,82 @@ export function judge(s: Scenario, o: Omit<Observation, "problems" | "scenario" 
   return problems;
 }
 
-export async function runScenario(s: Scenario, release: Release, programs: E2ePrograms, log: (line: string) => void): Promise<Observation> {
-  const spec = rolloutSpec(release.rollout);
-  const newImage = releaseImage(spec.template.spec.containers[0]!.image, s.id);
-  const metrics = analysisMetrics(release.objects);
-  const loadLabels = metrics.map((m) => m.provider.job?.spec.template.metadata?.labels).find((l) => l !== undefined);
-  const prometheusMetrics = new Set(metrics.filter((m) => m.provider.prometheus).map((m) => m.name));
-  if (!loadLabels) throw new Error(`${release.namespace}: the pre-promotion template has no load Job with pod labels`);
+/** How long the first revision may take to become stable: it is never analysed (Argo Rollouts), its pods only have to run. */
+const FIRST_REVISION_MS = 120_000;
 
-  const cluster: E2eCluster = await startE2eCluster(programs, {
-    name: s.id,
-    nodes: fakeNodes(release),
+/**
+ * Creates the release's namespace, applies `objects` and waits for the first revision to be stable
+ * (Healthy, the active Service on its hash); returns its hash. A timeout names every Pending pod
+ * with the scheduler's message, so a pod that fits no node fails here, saying why.
+ */
+export async function deployFirstRevision(cluster: E2eCluster, release: Release, objects: readonly Located[], what: string, timeoutMs = FIRST_REVISION_MS): Promise<string> {
+  const client = cluster.cp.client;
+  const ns = release.namespace;
+  const rolloutPath = `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/${release.rollout.metadata.name}`;
+  const svcPath = `/api/v1/namespaces/${ns}/services/${release.activeService}`;
+  await must(client, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+  await waitFor(`${what}: default ServiceAccount`, async () => (await client.request("GET", `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200, () => true, () => "kube-controller-manager did not create it");
+  for (const { file, object } of objects) {
+    const r = await client.request("POST", `${await client.collectionPath(object)}?fieldValidation=Strict`, object);
+    if (r.status !== 201) throw new Error(`${file}: ${describe(object)} was refused: ${statusMessage(r)}`);
+  }
+  let hash = "";
+  try {
+    await waitFor(
+      `${what}: first revision stable`,
+      async () => {
+        const st = ((await must(client, "GET", rolloutPath)) as { status?: RolloutStatus }).status ?? {};
+        const svc = (await must(client, "GET", svcPath)) as { spec: { selector: Record<string, string> } };
+        hash = st.stableRS ?? "";
+        return st.phase === "Healthy" && hash !== "" && svc.spec.selector[HASH] === hash;
+      },
+      () => cluster.rollouts.running,
+      () => cluster.rollouts.tail(),
+      timeoutMs,
+    );
+  } catch (e) {
+    const pending = pendingText(await pendingPods(client, ns).catch(() => []));
+    throw new Error(`${(e as Error).message}${pending.length ? `\n${pending.join("\n")}` : ""}`);
+  }
+  return hash;
+}
+
+/** A cluster for one release: `nodes`, its rendered PodMonitor and rules, and the fixture imitating it. */
+export function releaseCluster(programs: E2ePrograms, name: string, release: Release, nodes: readonly FakeNode[], behaviour: FixtureBehaviour): Promise<E2eCluster> {
+  const loadLabels = analysisMetrics(release.objects).map((m) => m.provider.job?.spec.template.metadata?.labels).find((l) => l !== undefined);
+  if (!loadLabels) throw new Error(`${release.namespace}: the pre-promotion template has no load Job with pod labels`);
+  return startE2eCluster(programs, {
+    name,
+    nodes,
     podMonitors: [release.podMonitor],
     ruleGroups: release.ruleGroups,
     fixtures: [{
       namespace: release.namespace,
-      podSelector: spec.selector.matchLabels,
+      podSelector: rolloutSpec(release.rollout).selector.matchLabels,
       loadPodSelector: loadLabels,
       activeService: release.activeService,
       metric: release.component.metric.name,
       boundsNs: release.component.metric.bucketsNs,
-      behaviour: { ...defaultBehaviour(release.component), ...s.behaviour(release.component), releaseImage: newImage },
+      behaviour,
     }],
   });
+}
+
+export async function runScenario(s: Scenario, release: Release, programs: E2ePrograms, log: (line: string) => void): Promise<Observation> {
+  const spec = rolloutSpec(release.rollout);
+  const newImage = releaseImage(spec.template.spec.containers[0]!.image, s.id);
+  const prometheusMetrics = new Set(analysisMetrics(release.objects).filter((m) => m.provider.prometheus).map((m) => m.name));
+  const cluster = await releaseCluster(programs, s.id, release, fakeNodes([release]), { ...defaultBehaviour(release.component), ...s.behaviour(release.component), releaseImage: newImage });
   const client = cluster.cp.client;
   const ns = release.namespace;
   const rolloutPath = `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/${release.rollout.metadata.name}`;
   const svcPath = `/api/v1/namespaces/${ns}/services/${release.activeService}`;
   let watch: { stop(): void } | undefined;
   try {
-    await must(client, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
-    await waitFor(`${s.id}: default ServiceAccount`, async () => (await client.request("GET", `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200, () => true, () => "kube-controller-manager did not create it");
     const pointed = pointAtPrometheus(release.objects, cluster.prometheusUrl).objects;
     const applied = s.mutate ? s.mutate(pointed) : { objects: pointed, changed: [] };
     for (const c of applied.changed) log(`${s.id}: CONTROL, changed on purpose: ${c}`);
-    for (const { file, object } of applied.objects) {
-      const r = await client.request("POST", `${await client.collectionPath(object)}?fieldValidation=Strict`, object);
-      if (r.status !== 201) throw new Error(`${file}: ${describe(object)} was refused: ${statusMessage(r)}`);
-    }
-
-    // The first revision is never analysed (Argo Rollouts): it only has to become stable.
-    let oldHash = "";
-    await waitFor(
-      `${s.id}: first revision stable`,
-      async () => {
-        const st = ((await must(client, "GET", rolloutPath)) as { status?: RolloutStatus }).status ?? {};
-        const svc = (await must(client, "GET", svcPath)) as { spec: { selector: Record<string, string> } };
-        oldHash = st.stableRS ?? "";
-        return st.phase === "Healthy" && oldHash !== "" && svc.spec.selector[HASH] === oldHash;
-      },
-      () => cluster.rollouts.running,
-      () => cluster.rollouts.tail(),
-      120_000,
-    );
+    const oldHash = await deployFirstRevision(cluster, release, applied.objects, s.id);
 
     // Every change of the active Service from here on, so a selector that moved for an instant is seen.
     const svc = (await must(client, "GET", svcPath)) as KubeObject & { metadata: { resourceVersion: string } };
@@ -280,6 +307,8 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
     const prePromotion = await settle("PrePromotion", true);
     const postPromotion = await settle("PostPromotion", s.postPromotion !== undefined);
     const finalStatus = ((await must(client, "GET", rolloutPath)) as { status?: RolloutStatus }).status ?? {};
+    const unschedulable = pendingText((await pendingPods(client, ns)).filter((p) => p.unschedulable));
+    for (const line of unschedulable) log(`${s.id}: ${line}`);
     const observed = {
       decision,
       seconds: decidedAt === null ? null : (decidedAt - t0) / 1000,
@@ -289,6 +318,7 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
       prePromotion,
       postPromotion,
       monitoring,
+      unschedulable,
     };
     // A change the controller never acted on fails the scenario whatever else was seen.
     const problems = [...(lost ? [lost] : []), ...judge(s, observed)];

@@ -4,11 +4,10 @@ import { join } from "node:path";
 import { startControlPlane, type ControlPlane } from "../cluster/control-plane.ts";
 import { installCrds } from "../cluster/dry-run.ts";
 import { Managed, freePorts, removeOnExit } from "../cluster/process.ts";
-import { startE2eCluster, type E2eCluster, type E2ePrograms, type FakeNode } from "../e2e/cluster.ts";
+import { startE2eCluster, type E2eCluster, type E2ePrograms } from "../e2e/cluster.ts";
 import { analysisMetrics, fakeNodes, loadRelease, rolloutSpec, type Release } from "../e2e/release.ts";
 import type { FixtureBehaviour } from "../e2e/fixture.ts";
 import { startArgoCd, type ArgoCd } from "./argocd.ts";
-import { ZONE_KEY } from "../../generators/nodes/labels.ts";
 
 /**
  * What npm run e2e:gitops stands on, standing in for the cloud and for the prerequisites the
@@ -16,9 +15,10 @@ import { ZONE_KEY } from "../../generators/nodes/labels.ts";
  *   - a management cluster (etcd, kube-apiserver, a controller manager for garbage collection)
  *     where Argo CD runs (its install: argocd.ts);
  *   - one cluster per test stage: its control plane (scheduler, controller manager), its nodes
- *     (kwok), the Argo Rollouts controller (the prerequisite that runs without a cloud), the CRDs
- *     of every controller we target and Velero's namespace (what installing them creates), a
- *     Prometheus, and the latency fixture imitating every component of the stage;
+ *     (kwok, each a machine of the node catalog: fakeNodes in e2e/release.ts), the Argo Rollouts
+ *     controller (the prerequisite that runs without a cloud), the CRDs of every controller we
+ *     target and Velero's namespace (what installing them creates), a Prometheus, and the latency
+ *     fixture imitating every component of the stage;
  *   - one kubeconfig whose contexts are named after the clusters (`cluster.name` of each region
  *     file, and `management`), as the README asks a user to name theirs.
  */
@@ -41,22 +41,6 @@ export interface GitopsPlatform {
   /** A kubeconfig with one context per cluster. */
   readonly kubeconfig: string;
   stop(): Promise<void>;
-}
-
-/**
- * Nodes for every pod of a stage: each component's own (fakeNodes: one per pod of two stacks) plus
- * room for a third stack, because after a promotion the old stack keeps running for
- * scaleDownDelaySeconds while the next release may already start (Karpenter would add nodes; kwok's
- * are fixed); and one large untainted node for the rest.
- */
-export function stageNodes(releases: readonly Release[]): FakeNode[] {
-  const zone = releases[0]!.region.zones[0]!;
-  const engine = (r: Release) => fakeNodes(r).filter((n) => n.name !== "load-0");
-  return [
-    ...releases.flatMap((r) => [...engine(r), ...engine(r).slice(0, rolloutSpec(r.rollout).replicas).map((n) => ({ ...n, name: `${n.name}-spare` }))]),
-    // The load Jobs, the OpenTelemetry Collector: no node pool, no taint.
-    { name: "general-0", labels: { [ZONE_KEY]: zone }, taints: [], capacity: { cpu: "64", memory: String(256 * 2 ** 30), pods: "110" } },
-  ];
 }
 
 /** Labels of a component's analysis load Job pods (the fixture routes their traffic). */
@@ -111,7 +95,7 @@ export async function startGitopsPlatform(root: string, programs: E2ePrograms, s
       log(`${name} (${s.environment}/${s.region}): etcd, kube-apiserver, scheduler, controller manager, kwok, Argo Rollouts, Prometheus, latency fixture`);
       const cluster = await startE2eCluster(programs, {
         name,
-        nodes: stageNodes(releases),
+        nodes: fakeNodes(releases),
         podMonitors: releases.map((r) => r.podMonitor),
         ruleGroups: releases.flatMap((r) => r.ruleGroups),
         // Every component of the stage, so every gate, the first-release ones included, has data.
