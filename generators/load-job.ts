@@ -3,6 +3,7 @@ import type { Catalog, Component } from "./inputs/types.ts";
 import { prePromotionJudgedSeconds } from "./gate-math.ts";
 import { LOAD_POD_LABELS, names } from "./naming.ts";
 import { restrictedContainer, restrictedPod } from "./pod-security.ts";
+import { LOGS_ONLY_EPHEMERAL_STORAGE } from "./log-storage.ts";
 import { ISTIO } from "./constructs/mesh.ts";
 
 export interface LoadJobProps {
@@ -55,7 +56,10 @@ export function loadJobSpec(p: LoadJobProps): IJobSpec {
             ],
             securityContext: restrictedContainer(),
             // Guaranteed QoS with whole cores so the generator itself is not throttled mid-run.
-            resources: { requests: { cpu: "4", memory: "2Gi" }, limits: { cpu: "4", memory: "2Gi" } },
+            resources: {
+              requests: { cpu: "4", memory: "2Gi", "ephemeral-storage": LOGS_ONLY_EPHEMERAL_STORAGE },
+              limits: { cpu: "4", memory: "2Gi", "ephemeral-storage": LOGS_ONLY_EPHEMERAL_STORAGE },
+            },
           },
         ],
       },

@@ -13,6 +13,7 @@ import { ISTIO } from "./mesh.ts";
 import { NODE_POOL_KEY } from "../nodes/labels.ts";
 import { ComponentQueries } from "../slo-promql.ts";
 import { restrictedContainer, restrictedPod } from "../pod-security.ts";
+import { LOGS_ONLY_EPHEMERAL_STORAGE } from "../log-storage.ts";
 import { LITMUS_API } from "../validate/litmus.ts";
 
 /** The four faults, in the order a session runs them: the mildest first, so an early failure stops the session before a node is drained. */
@@ -238,7 +239,7 @@ export class StageChaos extends Construct {
                   image: chaos.triggerImage,
                   command: ["bash", "-c", script],
                   securityContext: restrictedContainer(),
-                  resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                  resources: { requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": LOGS_ONLY_EPHEMERAL_STORAGE }, limits: { cpu: "500m", memory: "256Mi", "ephemeral-storage": LOGS_ONLY_EPHEMERAL_STORAGE } },
                 }],
               },
             },

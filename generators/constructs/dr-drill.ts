@@ -13,6 +13,7 @@ import { emit } from "../argo.ts";
 import { maxGapMinutes } from "../backup/cron.ts";
 import { LABEL, stageId } from "../naming.ts";
 import { restrictedContainer, restrictedPod } from "../pod-security.ts";
+import { LOGS_ONLY_EPHEMERAL_STORAGE } from "../log-storage.ts";
 import { VELERO_API } from "./velero-backups.ts";
 
 /**
@@ -211,7 +212,7 @@ export class DrDrill extends Construct {
                   command: ["bash", "-c", drillScript(restore, catalog.namespaceLabel)],
                   env: Object.entries(env).map(([name, value]) => ({ name, value })),
                   securityContext: restrictedContainer(),
-                  resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                  resources: { requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": LOGS_ONLY_EPHEMERAL_STORAGE }, limits: { cpu: "500m", memory: "256Mi", "ephemeral-storage": LOGS_ONLY_EPHEMERAL_STORAGE } },
                 }],
               },
             },

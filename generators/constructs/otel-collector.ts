@@ -41,7 +41,7 @@ export class OtelCollector extends Construct {
     const config = stringify(otelCollectorConfig(props.catalog, props.region), { lineWidth: 0 });
     const labels = { ...props.labels, [LABEL.name]: name };
     const selector = podSelector(name);
-    const cpu = String(t.resources.cpu);
+    const resources = { cpu: String(t.resources.cpu), memory: t.resources.memory, "ephemeral-storage": t.resources.ephemeralStorage };
     emit(this, "config", new ConfigMap({ metadata: { name, labels }, data: { "config.yaml": config } }));
     // Its own identity, bound to nothing and without a token: the collector reads no Kubernetes API.
     emit(this, "account", new ServiceAccount({ metadata: { name, labels }, automountServiceAccountToken: false }));
@@ -81,7 +81,7 @@ export class OtelCollector extends Construct {
                   { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
                 ],
                 // requests = limits: Guaranteed QoS; memory_limiter works in percent of this limit.
-                resources: { requests: { cpu, memory: t.resources.memory }, limits: { cpu, memory: t.resources.memory } },
+                resources: { requests: resources, limits: resources },
                 // Ready while the receiver the engines' SDKs export to accepts connections. Liveness
                 // (probes.ts) asks the other receiver, which no engine uses, and only after a minute
                 // restarts a collector that accepts nothing: a restart drops every trace it holds.

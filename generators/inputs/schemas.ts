@@ -98,7 +98,7 @@ export const catalogSchema = {
             image: digestRef,
             // Tail sampling needs a trace's spans in one collector: more replicas need a load-balancing tier.
             replicas: { type: "integer", minimum: 1, maximum: 1 },
-            resources: { type: "object", additionalProperties: false, required: ["cpu", "memory"], properties: { cpu: { type: "integer", minimum: 1, maximum: 64 }, memory } },
+            resources: { type: "object", additionalProperties: false, required: ["cpu", "memory", "ephemeralStorage"], properties: { cpu: { type: "integer", minimum: 1, maximum: 64 }, memory, ephemeralStorage: memory } },
             decisionWaitSeconds: seconds(1, 120),
             maxTraces: { type: "integer", minimum: 1000, maximum: 10000000 },
             baselinePercent: { type: "number", minimum: 0, maximum: 100 },

@@ -183,8 +183,11 @@ export interface Tracing {
     /** Image pinned by digest. */
     readonly image: string;
     readonly replicas: number;
-    /** Guaranteed QoS: requests = limits. */
-    readonly resources: { readonly cpu: number; readonly memory: string };
+    /**
+     * Guaranteed QoS: requests = limits. `ephemeralStorage`: node disk for its log (its root is
+     * read-only), so the kubelet evicts it rather than let it fill the node's disk.
+     */
+    readonly resources: { readonly cpu: number; readonly memory: string; readonly ephemeralStorage: string };
     /** Seconds the tail sampler waits for a trace's spans before deciding. */
     readonly decisionWaitSeconds: number;
     /** Traces the tail sampler holds in memory. */
