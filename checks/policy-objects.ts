@@ -49,6 +49,13 @@ export function podTemplates(o: PolicyObject["object"]): PodTemplate[] {
     const meta = (t.metadata ?? {}) as Json;
     return [{ at: "/spec/template", replicas: Number(spec!.replicas ?? 1), labels: (meta.labels ?? {}) as Record<string, string>, annotations: (meta.annotations ?? {}) as Record<string, string>, spec: t.spec as Json, longRunning: true }];
   }
+  // A Job's pods, and those of the Jobs a CronJob starts (the restore drill, the chaos session).
+  const job = o.kind === "CronJob" ? ((spec?.jobTemplate as Json | undefined)?.spec as Json | undefined) : o.kind === "Job" ? spec : undefined;
+  const jt = job?.template as Json | undefined;
+  if (isObject(jt)) {
+    const meta = (jt.metadata ?? {}) as Json;
+    return [{ at: `${o.kind === "CronJob" ? "/spec/jobTemplate/spec" : "/spec"}/template`, labels: (meta.labels ?? {}) as Record<string, string>, annotations: (meta.annotations ?? {}) as Record<string, string>, spec: jt.spec as Json, longRunning: false }];
+  }
   if ((o.kind === "AnalysisTemplate" || o.kind === "AnalysisRun") && Array.isArray(spec?.metrics)) {
     return (spec!.metrics as Json[]).flatMap((m, i) => {
       const job = (m.provider as Json | undefined)?.job as Json | undefined;

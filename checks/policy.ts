@@ -29,8 +29,8 @@ export const RULES = {
   "no-host-access": "no privileged containers, host namespaces or hostPath volumes (PSS baseline; kube-linter privileged-container, host-network)",
   "resources-set": "cpu and memory requests and limits on every container (kube-score container-resources)",
   "own-service-account": "pods name their own ServiceAccount, never default (kube-linter default-service-account)",
-  "no-token-automount": "automountServiceAccountToken: false on every pod (Polaris automountServiceAccountToken)",
-  "default-deny-network": "every namespace with pods has a NetworkPolicy denying all ingress and egress (kube-score networkpolicy-targets-pod)",
+  "no-token-automount": "automountServiceAccountToken: false on every pod whose ServiceAccount no rendered RoleBinding or ClusterRoleBinding grants API access: only the restore drill and the chaos session call the API (Polaris automountServiceAccountToken)",
+  "default-deny-network": "every namespace with pods has a NetworkPolicy denying all ingress and egress; in Velero's namespace, which Velero's installation owns, each of our pods has one selecting it (kube-score networkpolicy-targets-pod, pod-networkpolicy)",
   "network-policy-selects-pod": "every pod is selected by a NetworkPolicy other than the default deny (kube-score networkpolicy-targets-pod)",
   "readiness-probe": "long-running containers have a readiness probe (kube-linter no-readiness-probe)",
   "guaranteed-integer-cpu": "engine containers are Guaranteed QoS with whole CPUs (requests = limits for cpu, memory, hugepages), and so is the mesh proxy injected beside them (its resource annotations, requests = limits), so the kubelet's static CPU manager pins cores",
@@ -79,11 +79,13 @@ const probeHandler = (p: Json | undefined): string => {
   return JSON.stringify(canonical(Object.fromEntries(PROBE_HANDLERS.filter((h) => p?.[h] !== undefined).map((h) => [h, p![h]]))));
 };
 
-const isDefaultDeny = (o: PolicyObject["object"]) => {
+/** A NetworkPolicy that lets the pods it selects (with these labels, if given) neither receive nor send anything. */
+const deniesAll = (o: PolicyObject["object"], labels?: Record<string, string>) => {
   const s = o.spec as Json;
   const types = (s.policyTypes ?? []) as string[];
-  return isObject(s.podSelector) && Object.keys(s.podSelector).length === 0 && types.includes("Ingress") && types.includes("Egress") && !s.ingress && !s.egress;
+  return isObject(s.podSelector) && (!labels || matches(labels, s.podSelector)) && types.includes("Ingress") && types.includes("Egress") && !s.ingress && !s.egress;
 };
+const isDefaultDeny = (o: PolicyObject["object"]) => deniesAll(o) && Object.keys((o.spec as Json).podSelector as Json).length === 0;
 
 export function checkPolicies(objects: readonly PolicyObject[], model: RepositoryModel): Violation[] {
   const catalog = model.catalog;
@@ -91,6 +93,11 @@ export function checkPolicies(objects: readonly PolicyObject[], model: Repositor
   const policies = objects.filter((o) => o.object.kind === "NetworkPolicy");
   const peers = objects.filter((o) => o.object.kind === "PeerAuthentication");
   const budgets = objects.filter((o) => o.object.kind === "PodDisruptionBudget");
+  // Accounts a rendered binding grants API access, `namespace/name`: only their pods may mount a token.
+  const bound = new Set(objects.filter((o) => o.object.kind === "RoleBinding" || o.object.kind === "ClusterRoleBinding").flatMap((b) =>
+    ((b.object.subjects ?? []) as Json[]).filter((s) => s.kind === "ServiceAccount").map((s) => `${String(s.namespace ?? b.object.metadata.namespace)}/${String(s.name)}`)));
+  // Namespaces another installation owns (Velero's): no namespace-wide policy of ours belongs there.
+  const foreign = new Set(model.environments.map((e) => e.settings.backup.namespace));
   for (const { path, object: o } of objects) {
     const v = (rule: RuleId, field: string, message: string) => out.push({ path, object: describeObject(o), field, rule, message });
 
@@ -111,11 +118,13 @@ export function checkPolicies(objects: readonly PolicyObject[], model: Repositor
         if (vol.hostPath) v("no-host-access", `${t.at}/spec/volumes/${i}/hostPath`, "hostPath volumes are not allowed");
       });
       if (!spec.serviceAccountName || spec.serviceAccountName === "default") v("own-service-account", `${t.at}/spec/serviceAccountName`, "set the pod's own ServiceAccount (not default)");
-      if (spec.automountServiceAccountToken !== false) v("no-token-automount", `${t.at}/spec/automountServiceAccountToken`, "must be false: no BitActor pod calls the Kubernetes API");
-      // A policy for these pods, not one for the whole namespace (default deny, DNS, istiod select {}).
+      if (spec.automountServiceAccountToken !== false && !bound.has(`${o.metadata.namespace}/${String(spec.serviceAccountName)}`)) {
+        v("no-token-automount", `${t.at}/spec/automountServiceAccountToken`, `must be false: no rendered RoleBinding grants ${String(spec.serviceAccountName ?? "default")} API access, so these pods have no call to make`);
+      }
+      // A policy for these pods that allows them something, not one for the whole namespace (default deny, DNS, istiod select {}).
       const ownPolicy = policies.some((p) => {
         const selector = (p.object.spec as Json).podSelector as Json | undefined;
-        return p.object.metadata.namespace === o.metadata.namespace && Object.keys(selector ?? {}).length > 0 && matches(t.labels, selector);
+        return p.object.metadata.namespace === o.metadata.namespace && Object.keys(selector ?? {}).length > 0 && matches(t.labels, selector) && !deniesAll(p.object);
       });
       if (!ownPolicy) {
         v("network-policy-selects-pod", `${t.at}/metadata/labels`, `no NetworkPolicy in ${o.metadata.namespace} selects these pods: only namespace-wide ones apply`);
@@ -209,6 +218,17 @@ export function checkPolicies(objects: readonly PolicyObject[], model: Repositor
     }
   }
   for (const [ns, first] of namespacesWithPods(objects)) {
+    if (foreign.has(ns)) {
+      // A default deny for the whole namespace would cut off Velero: ours selects our pods. Its mesh settings are its installation's.
+      for (const { path, object: o } of objects.filter((x) => x.object.metadata.namespace === ns)) {
+        for (const t of podTemplates(o)) {
+          if (!policies.some((p) => p.object.metadata.namespace === ns && deniesAll(p.object, t.labels))) {
+            out.push({ path, object: describeObject(o), field: `${t.at}/metadata/labels`, rule: "default-deny-network", message: `no NetworkPolicy in ${ns} (Velero's namespace) denies these pods all ingress and egress` });
+          }
+        }
+      }
+      continue;
+    }
     if (!policies.some((p) => p.object.metadata.namespace === ns && isDefaultDeny(p.object))) {
       out.push({ path: first.path, object: `Namespace ${ns}`, field: "", rule: "default-deny-network", message: `no NetworkPolicy in ${ns} denies all ingress and egress by default` });
     }

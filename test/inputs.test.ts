@@ -243,6 +243,11 @@ const cases: Case[] = [
     expect: [{ file: "environments/staging/environment.yaml", field: "/backup/drill/pushgateway", message: /must match/, lineOf: "    pushgateway:" }],
   },
   {
+    name: "a Pushgateway by an outside name (the drill's NetworkPolicy opens its port in the namespace its in-cluster name gives)",
+    mutate: replace("environments/staging/environment.yaml", "pushgateway: http://prometheus-pushgateway.monitoring.svc.cluster.local:9091\n", "pushgateway: http://pushgateway.bitactor.internal:9091\n"),
+    expect: [{ file: "environments/staging/environment.yaml", field: "/backup/drill/pushgateway", message: /must match/, lineOf: "    pushgateway:" }],
+  },
+  {
     name: "a backup schedule that skips the weekend",
     mutate: replace("environments/staging/environment.yaml", 'schedule: "*/15 * * * *"', 'schedule: "*/15 * * * 1-5"'),
     expect: [{ file: "environments/staging/environment.yaml", field: "/backup/schedule", message: /does not run every hour of every day/, lineOf: "schedule:" }],

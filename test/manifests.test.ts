@@ -40,8 +40,9 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
   // 7 stages × (2 AppProjects + 1 for the 5 AWS stages' nodes), 2 × 3 bootstrap objects (an
   // AppProject, the root and the Application of the ApplicationSets); staging's one stage has chaos:
   // 5 components × 4 ChaosEngines + 10 objects around them, and its chaos AppProject; every stage has
-  // a restore drill: scratch Namespace, quota, modifiers, CronJob, account, 3 Roles and bindings, alert rules.
-  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 12);
+  // a restore drill: scratch Namespace, quota, modifiers, CronJob, account, 3 Roles and bindings, alert rules,
+  // its pods' default deny and egress.
+  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -262,7 +263,7 @@ test("AppProjects are narrow and per stage: this repo, the stage's cluster and n
       const pl = at(`${stage}-platform`)!.object.spec as Any;
       assert.deepEqual(new Set([...pl.clusterResourceWhitelist, ...pl.namespaceResourceWhitelist].map((k: Any) => `${k.group}/${k.kind}`)), kindsOf("platform"));
       // Velero's two kinds and the restore drill's; its scratch namespace is the third destination.
-      assert.deepEqual(pl.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`), ["velero.io/BackupStorageLocation", "velero.io/Schedule", "batch/CronJob", "/ServiceAccount", "/ConfigMap", "/ResourceQuota", "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/RoleBinding", "monitoring.coreos.com/PrometheusRule"]);
+      assert.deepEqual(pl.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`), ["velero.io/BackupStorageLocation", "velero.io/Schedule", "batch/CronJob", "/ServiceAccount", "/ConfigMap", "/ResourceQuota", "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/RoleBinding", "monitoring.coreos.com/PrometheusRule", "networking.k8s.io/NetworkPolicy"]);
       assert.deepEqual(pl.destinations, [{ name: r.cluster.name, namespace: stage }, { name: r.cluster.name, namespace: "velero" }, { name: r.cluster.name, namespace: `${stage}-drill` }]);
       // The chaos kinds only in the chaos project, which exists only where the environment has chaos.
       const c = at(`${stage}-chaos`);

@@ -22,6 +22,8 @@ const PRE = `${OE}/analysistemplate-order-engine-pre-promotion.yaml`;
 const COLLECTOR = "rollouts/production/us-east-1/shared/deployment-otel-collector.yaml";
 const NODES = "rollouts/production/us-east-1/nodes";
 const SCHEDULE = "rollouts/production/us-east-1/platform/schedule-production-us-east-1.yaml";
+const DRILL = "rollouts/production/us-east-1/platform/cronjob-production-us-east-1-dr-drill.yaml";
+const DRILL_POLICY = "rollouts/production/us-east-1/platform/networkpolicy-production-us-east-1-dr-drill";
 const NODEPOOL = `${NODES}/nodepool-bare-metal.yaml`;
 const NODECLASS = `${NODES}/ec2nodeclass-bare-metal.yaml`;
 const MDH_NODECLASS = `${NODES}/ec2nodeclass-network-optimised.yaml`;
@@ -56,6 +58,12 @@ const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: 
   { rule: "resources-set", path: PRE, mutate: (o) => delete loadJob(o).spec.containers[0].resources.limits.memory, field: "/spec/metrics/0/provider/job/spec/template/spec/containers/0/resources/limits/memory" },
   { rule: "own-service-account", path: ROLLOUT, mutate: (o) => (o.spec.template.spec.serviceAccountName = "default"), field: "/spec/template/spec/serviceAccountName" },
   { rule: "no-token-automount", path: PRE, mutate: (o) => delete loadJob(o).spec.automountServiceAccountToken, field: "/spec/metrics/0/provider/job/spec/template/spec/automountServiceAccountToken" },
+  // The drill may mount its token because Roles are bound to its account; another account of its namespace has none.
+  { rule: "no-token-automount", path: DRILL, mutate: (o) => (o.spec.jobTemplate.spec.template.spec.serviceAccountName = "velero"), field: "/spec/jobTemplate/spec/template/spec/automountServiceAccountToken" },
+  { rule: "image-digest", path: DRILL, mutate: (o) => (o.spec.jobTemplate.spec.template.spec.containers[0].image = "registry.bitactor.internal/tools/kubectl:1.36"), field: "/spec/jobTemplate/spec/template/spec/containers/0/image" },
+  // In Velero's namespace the drill's pods have their own default deny and egress policy.
+  { rule: "default-deny-network", path: `${DRILL_POLICY}-default-deny.yaml`, mutate: () => undefined, field: "/spec/jobTemplate/spec/template/metadata/labels", drop: true, culprit: DRILL },
+  { rule: "network-policy-selects-pod", path: `${DRILL_POLICY}.yaml`, mutate: () => undefined, field: "/spec/jobTemplate/spec/template/metadata/labels", drop: true, culprit: DRILL },
   { rule: "network-policy-selects-pod", path: `${OE}/networkpolicy-order-engine.yaml`, mutate: () => undefined, field: "/spec/template/metadata/labels", drop: true },
   { rule: "readiness-probe", path: COLLECTOR, mutate: (o) => delete container(o).readinessProbe, field: "/spec/template/spec/containers/0/readinessProbe" },
   { rule: "guaranteed-integer-cpu", path: ROLLOUT, mutate: (o) => (container(o).resources.limits.cpu = "17"), field: "/spec/template/spec/containers/0/resources/limits/cpu" },

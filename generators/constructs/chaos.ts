@@ -233,6 +233,8 @@ export class StageChaos extends Construct {
               spec: {
                 restartPolicy: "Never",
                 serviceAccountName: names.chaosTrigger,
+                // kubectl patches and reads the ChaosEngines as the session's account, with exactly its Role's rights.
+                automountServiceAccountToken: true,
                 securityContext: restrictedPod(),
                 containers: [{
                   name: "session",

@@ -7,6 +7,7 @@ import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
 import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import { CronJob } from "kubernetes-models/batch/v1/CronJob";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import type { Catalog, DrillSettings, EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
@@ -15,6 +16,7 @@ import { LABEL, stageId } from "../naming.ts";
 import { restrictedContainer, restrictedPod } from "../pod-security.ts";
 import { LOGS_ONLY_EPHEMERAL_STORAGE } from "../log-storage.ts";
 import { VELERO_API } from "./velero-backups.ts";
+import { DNS_EGRESS, apiServerEgress } from "./network-policies.ts";
 
 /**
  * What the drill restores: the runtime state git cannot give back (docs/disaster-recovery.md) that
@@ -67,6 +69,8 @@ const OVERRUN_SECONDS = 600;
 export const drillNames = {
   /** CronJob, ServiceAccount, Role(s) and the modifiers' ConfigMap carry the stage: Velero's namespace may serve several. */
   job: (stage: string) => `${stage}-dr-drill`,
+  /** The default deny of the drill's pods in Velero's namespace (the allowing policy is named like the CronJob). */
+  deny: (stage: string) => `${stage}-dr-drill-default-deny`,
   modifiers: (stage: string) => `${stage}-dr-drill-modifiers`,
   namespace: (stage: string) => `${stage}-drill`,
   rules: "dr-drill",
@@ -175,6 +179,33 @@ export class DrDrill extends Construct {
         resourceModifier: { kind: "ConfigMap", name: drillNames.modifiers(stage) },
       },
     };
+    // The drill's pods, this stage's only: Velero's namespace may hold other stages' drills.
+    const pods = { ...labels, [LABEL.name]: "dr-drill" };
+    const selector = { matchLabels: { [LABEL.name]: "dr-drill", [LABEL.environment]: environment.environment, [LABEL.region]: props.region.region } };
+    // Velero's namespace is Velero's: a default deny there would cut off Velero, so the drill's own
+    // pods get theirs, and then exactly what the script reaches: the API server (kubectl), the
+    // cluster DNS (the Pushgateway's name) and the Pushgateway's port in its namespace (curl).
+    const push = new URL(drill.pushgateway);
+    emit(this, "deny", new NetworkPolicy({
+      metadata: { name: drillNames.deny(stage), namespace: velero, labels },
+      spec: { podSelector: selector, policyTypes: ["Ingress", "Egress"] },
+    }));
+    emit(this, "network", new NetworkPolicy({
+      metadata: { name: account, namespace: velero, labels },
+      spec: {
+        podSelector: selector,
+        policyTypes: ["Egress"],
+        egress: [
+          apiServerEgress(props.region),
+          DNS_EGRESS,
+          // The Service's port: the Pushgateway chart's Service forwards to the same port of its pod.
+          {
+            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": pushgatewayNamespace(push) } } }],
+            ports: [{ protocol: "TCP", port: Number(push.port || (push.protocol === "https:" ? 443 : 80)) }],
+          },
+        ],
+      },
+    }));
     const env: Record<string, string> = {
       STAGE: stage,
       VELERO_NAMESPACE: velero,
@@ -201,10 +232,12 @@ export class DrDrill extends Construct {
             backoffLimit: 0,
             activeDeadlineSeconds: drill.rtoSeconds + OVERRUN_SECONDS + 300,
             template: {
-              metadata: { labels: { ...labels, "app.kubernetes.io/name": "dr-drill" } },
+              metadata: { labels: pods },
               spec: {
                 restartPolicy: "Never",
                 serviceAccountName: account,
+                // kubectl calls the API as the drill's account, with exactly its Roles' rights.
+                automountServiceAccountToken: true,
                 securityContext: restrictedPod(),
                 containers: [{
                   name: "drill",
@@ -256,6 +289,16 @@ export class DrDrill extends Construct {
       },
     }));
   }
+}
+
+/**
+ * The namespace of the Pushgateway's Service from its in-cluster name (`<service>.<namespace>.svc`,
+ * the form the input check asks for).
+ */
+function pushgatewayNamespace(url: URL): string {
+  const [, namespace, svc] = url.hostname.split(".");
+  if (!namespace || svc !== "svc") throw new Error(`backup.drill.pushgateway "${url.href}": the drill's NetworkPolicy needs the in-cluster name <service>.<namespace>.svc[.cluster.local]`);
+  return namespace;
 }
 
 /**

@@ -47,7 +47,7 @@ export const PLATFORM_KINDS = [
 /**
  * The platform project's namespaced kinds: Velero's in Velero's namespace, and the restore drill's
  * (constructs/dr-drill.ts): its CronJob, account, Roles, resource modifiers, the scratch namespace's
- * zero-pod quota and its alert rules.
+ * zero-pod quota, its alert rules and the NetworkPolicies of its pods.
  */
 export const BACKUP_KINDS = [
   { group: "velero.io", kind: "BackupStorageLocation" },
@@ -59,6 +59,7 @@ export const BACKUP_KINDS = [
   { group: "rbac.authorization.k8s.io", kind: "Role" },
   { group: "rbac.authorization.k8s.io", kind: "RoleBinding" },
   { group: "monitoring.coreos.com", kind: "PrometheusRule" },
+  { group: "networking.k8s.io", kind: "NetworkPolicy" },
 ] as const;
 
 /** The platform project's cluster-scoped kinds when the environment drills: the scratch namespace too. */

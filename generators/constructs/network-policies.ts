@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer";
+import type { INetworkPolicyEgressRule } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyEgressRule";
 import type { Catalog, EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { LABEL, LOAD_POD_LABELS, PART_OF, names, podSelector } from "../naming.ts";
@@ -18,6 +19,18 @@ const tcp = (port: number) => ({ protocol: "TCP" as const, port });
  * (CoreDNS on EKS and AKS keeps the label for compatibility).
  */
 const DNS: INetworkPolicyPeer = { namespaceSelector: namespaceNamed("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } };
+
+/** Egress to the cluster DNS, UDP and TCP. */
+export const DNS_EGRESS: INetworkPolicyEgressRule = { to: [DNS], ports: [{ protocol: "UDP", port: 53 }, tcp(53)] };
+
+/**
+ * Egress to the stage's Kubernetes API server, for the pods that call it (the restore drill, the
+ * chaos session and Litmus' pods). A policy sees the endpoint behind the `kubernetes` Service, which
+ * every cloud as rendered puts inside the region's `infrastructure.cidr` (infrastructure/): EKS's
+ * private endpoint interfaces in the cluster's subnets, GKE's control-plane range cut from the VPC's
+ * CIDR, AKS's private endpoint in the node subnet. All serve on 443.
+ */
+export const apiServerEgress = (region: RegionSettings): INetworkPolicyEgressRule => ({ to: [{ ipBlock: { cidr: region.infrastructure.cidr } }], ports: [tcp(443)] });
 
 export interface StageNetworkPoliciesProps {
   readonly environment: EnvironmentSettings;
@@ -37,7 +50,7 @@ export class StageNetworkPolicies extends Construct {
     emit(this, "deny", new NetworkPolicy({ metadata: { name: names.defaultDeny, labels }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }));
     emit(this, "dns", new NetworkPolicy({
       metadata: { name: names.allowDns, labels },
-      spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [DNS], ports: [{ protocol: "UDP" as const, port: 53 }, tcp(53)] }] },
+      spec: { podSelector: {}, policyTypes: ["Egress"], egress: [DNS_EGRESS] },
     }));
     // Istio sidecars (STRICT mTLS, constructs/mesh.ts) need istiod for configuration and certificates.
     emit(this, "mesh", new NetworkPolicy({

@@ -324,7 +324,8 @@ export const environmentSchema = {
             // At least a minute (a restore is never faster), at most an hour (longer is no objective for a trading stage).
             rtoSeconds: seconds(60, 3600),
             image: digestRef,
-            pushgateway: { type: "string", pattern: "^https?://[^/\\s]+$" },
+            // Its in-cluster name: the drill's NetworkPolicy opens the port in the namespace the name gives.
+            pushgateway: { type: "string", pattern: "^https?://[a-z0-9-]+\\.[a-z0-9-]+\\.svc(\\.cluster\\.local)?(:[0-9]+)?$" },
           },
         },
       },
