@@ -15,6 +15,7 @@ import { ComponentQueries } from "../slo-promql.ts";
 import { restrictedContainer, restrictedPod } from "../pod-security.ts";
 import { LOGS_ONLY_EPHEMERAL_STORAGE } from "../log-storage.ts";
 import { LITMUS_API } from "../validate/litmus.ts";
+import { apiServerEgress } from "./network-policies.ts";
 
 /** The four faults, in the order a session runs them: the mildest first, so an early failure stops the session before a node is drained. */
 export const FAULTS = ["pod-delete", "pod-cpu-hog", "pod-network-latency", "node-drain"] as const;
@@ -257,7 +258,7 @@ export class StageChaos extends Construct {
         podSelector: { matchLabels: { ...LITMUS_POD_LABELS } },
         policyTypes: ["Ingress", "Egress"],
         egress: [
-          { to: chaos.apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: chaos.apiServer.port }] },
+          apiServerEgress(region),
           {
             to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": m.namespace } }, podSelector: { matchLabels: { ...m.prometheusPodLabels } } }],
             ports: [{ protocol: "TCP", port: Number(new URL(chaos.prometheusEndpoint).port || (chaos.prometheusEndpoint.startsWith("https") ? 443 : 80)) }],

@@ -340,7 +340,7 @@ export const environmentSchema = {
     chaos: {
       type: "object",
       additionalProperties: false,
-      required: ["schedule", "durationSeconds", "probeWindow", "prometheusEndpoint", "apiServer", "networkLatencyMs", "cpuCores", "runnerImage", "experimentImage", "triggerImage"],
+      required: ["schedule", "durationSeconds", "probeWindow", "prometheusEndpoint", "networkLatencyMs", "cpuCores", "runnerImage", "experimentImage", "triggerImage"],
       properties: {
         schedule: { type: "string", pattern: "^\\S+( \\S+){4}$" },
         // Long enough for two probe windows, short enough that a staging session is not one long fault.
@@ -348,13 +348,6 @@ export const environmentSchema = {
         // The SLO queries' rate window the probes read: at least 30 s so a 1 s scrape gives a rate of many samples.
         probeWindow: { type: "string", pattern: "^([3-9][0-9]s|[1-9][0-9]*m)$" },
         prometheusEndpoint: { type: "string", pattern: "^https?://\\S+$" },
-        // Where the Kubernetes API server is reachable from pods (the runner creates the experiment's Jobs).
-        apiServer: {
-          type: "object",
-          additionalProperties: false,
-          required: ["cidrs", "port"],
-          properties: { cidrs: { type: "array", minItems: 1, items: { type: "string", pattern: "^[0-9.]+/[0-9]+$" } }, port: { type: "integer", minimum: 1, maximum: 65535 } },
-        },
         networkLatencyMs: { type: "integer", minimum: 1, maximum: 1000 },
         cpuCores: { type: "integer", minimum: 1, maximum: 64 },
         runnerImage: digestRef,

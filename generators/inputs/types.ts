@@ -281,8 +281,6 @@ export interface ChaosSettings {
   readonly probeWindow: string;
   /** The in-cluster Prometheus the probes query (the one that scrapes the PodMonitors). */
   readonly prometheusEndpoint: string;
-  /** Where pods reach the Kubernetes API server (the NetworkPolicy of the chaos pods allows it). */
-  readonly apiServer: { readonly cidrs: readonly string[]; readonly port: number };
   /** pod-network-latency: delay added to the component's traffic to what it flows to, in milliseconds. */
   readonly networkLatencyMs: number;
   /** pod-cpu-hog: cores stressed in the component's container. */
