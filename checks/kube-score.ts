@@ -1,6 +1,6 @@
 import { parse, parseAllDocuments, stringify } from "yaml";
 import type { KubeObject } from "../lib/objects.ts";
-import { isRollout, rolloutAsDeployment } from "../lib/rollout-view.ts";
+import { analysisJobs, isAnalysis, isRollout, rolloutAsDeployment } from "../lib/rollout-view.ts";
 
 /**
  * The pure parts of `npm run kube-score` (harness/kube-score.ts runs the program): what kube-score
@@ -31,43 +31,53 @@ export interface KubeScoreObject {
   readonly file_row: number;
 }
 
-/** What kube-score is shown: the rendered YAML files, each Rollout in them turned into its Deployment. */
+/** What kube-score is shown: the rendered YAML files, each Rollout in them turned into its Deployment, each analysis's job metric beside it as its Job. */
 export interface KubeScoreInput {
   /** Rendered path → the text kube-score reads. */
   readonly files: ReadonlyMap<string, string>;
   /** The Rollouts shown as Deployments: their findings are reported against the Rollout. */
   readonly rollouts: readonly { readonly file: string; readonly namespace: string; readonly name: string }[];
+  /** The Jobs of the analyses' job metrics (`name` is the Job's): their findings are reported against the analysis. */
+  readonly analysisJobs: readonly { readonly file: string; readonly namespace: string; readonly name: string; readonly kind: string; readonly analysis: string; readonly metric: string }[];
 }
 
 /**
  * kube-score knows no Argo Rollouts: it would score the Services, NetworkPolicies and
  * PodDisruptionBudgets that select the engine's pods and never the pods themselves (and call those
- * selectors dangling). Each Rollout is shown as the apps/v1 Deployment it stands for instead
- * (lib/rollout-view.ts). A Rollout whose pod template lives elsewhere (workloadRef) would score
- * nothing, so it is refused rather than silently passed.
+ * selectors dangling). Each Rollout is shown as the apps/v1 Deployment it stands for instead, and
+ * each AnalysisTemplate's or AnalysisRun's job metric, beside it, as the batch/v1 Job it creates
+ * (lib/rollout-view.ts): the analysis load pods are scored, and their NetworkPolicy selects pods. A
+ * Rollout whose pod template lives elsewhere (workloadRef) would score nothing, so it is refused
+ * rather than silently passed.
  */
 export function kubeScoreInput(rendered: ReadonlyMap<string, string>): KubeScoreInput {
   const files = new Map<string, string>();
   const rollouts: { file: string; namespace: string; name: string }[] = [];
+  const jobs: KubeScoreInput["analysisJobs"][number][] = [];
   for (const [file, text] of rendered) {
     if (!/\.ya?ml$/.test(file)) continue;
-    // Only a file that names a Rollout is parsed, and rewritten only if it holds one; the rest go as rendered.
-    if (!text.includes("Rollout")) {
+    // Only a file that names a Rollout or an analysis is parsed, and rewritten only if it holds one; the rest go as rendered.
+    if (!text.includes("Rollout") && !text.includes("Analysis")) {
       files.set(file, text);
       continue;
     }
-    const before = rollouts.length;
-    const docs = parseAllDocuments(text).map((d) => {
+    const before = rollouts.length + jobs.length;
+    const docs = parseAllDocuments(text).flatMap((d) => {
       if (d.errors.length) throw new Error(`${file}: ${d.errors[0]!.message}`);
       const o = d.toJS() as KubeObject | null;
-      if (!o || !isRollout(o)) return o;
+      if (o && isAnalysis(o)) {
+        const views = analysisJobs(o);
+        for (const v of views) jobs.push({ file, namespace: o.metadata.namespace ?? "", name: v.job.metadata.name ?? "", kind: o.kind, analysis: o.metadata.name ?? "", metric: v.metric });
+        return [o, ...views.map((v) => v.job)];
+      }
+      if (!o || !isRollout(o)) return [o];
       if (!(o.spec as { template?: unknown } | undefined)?.template) throw new Error(`${file}: Rollout ${o.metadata.name} has no pod template (spec.template) for kube-score to score`);
       rollouts.push({ file, namespace: o.metadata.namespace ?? "", name: o.metadata.name ?? "" });
-      return rolloutAsDeployment(o);
+      return [rolloutAsDeployment(o)];
     });
-    files.set(file, rollouts.length > before ? docs.filter((o) => o !== null).map((o) => stringify(o)).join("---\n") : text);
+    files.set(file, rollouts.length + jobs.length > before ? docs.filter((o) => o !== null).map((o) => stringify(o)).join("---\n") : text);
   }
-  return { files, rollouts };
+  return { files, rollouts, analysisJobs: jobs };
 }
 
 export interface KubeScoreFinding {
@@ -75,7 +85,7 @@ export interface KubeScoreFinding {
   readonly file: string;
   /** `Kind/namespace/name`, the Rollout's own kind for a Rollout scored as a Deployment; what exceptions match. */
   readonly object: string;
-  /** Set when kube-score scored the object as another kind. */
+  /** Set when kube-score scored the object as another kind: `Deployment`, or `Job` and the metric it runs. */
   readonly scoredAs?: string;
   readonly check: string;
   readonly checkName: string;
@@ -89,18 +99,22 @@ export interface KubeScoreFinding {
 export const objectId = (kind: string, namespace: string | undefined, name: string | undefined): string => `${kind}/${namespace ?? ""}/${name ?? ""}`;
 
 /** kube-score's report as findings: every check graded CRITICAL or WARNING and not skipped (as kube-score's own exit code counts them). */
-export function kubeScoreFindings(report: readonly KubeScoreObject[], rollouts: KubeScoreInput["rollouts"]): KubeScoreFinding[] {
-  const asRollout = new Set(rollouts.map((r) => `${r.file}\0${r.namespace}/${r.name}`));
+export function kubeScoreFindings(report: readonly KubeScoreObject[], views: Pick<KubeScoreInput, "rollouts" | "analysisJobs">): KubeScoreFinding[] {
+  const key = (file: string, namespace: string | undefined, name: string | undefined) => `${file}\0${namespace ?? ""}/${name ?? ""}`;
+  const asRollout = new Set(views.rollouts.map((r) => key(r.file, r.namespace, r.name)));
+  const asJob = new Map(views.analysisJobs.map((j) => [key(j.file, j.namespace, j.name), j]));
   const out: KubeScoreFinding[] = [];
   for (const o of report) {
     const kind = o.type_meta.kind ?? "?";
-    const rollout = kind === "Deployment" && asRollout.has(`${o.file_name}\0${o.object_meta.namespace ?? ""}/${o.object_meta.name ?? ""}`);
+    const at = key(o.file_name, o.object_meta.namespace, o.object_meta.name);
+    const rollout = kind === "Deployment" && asRollout.has(at);
+    const job = kind === "Job" ? asJob.get(at) : undefined;
     for (const c of o.checks ?? []) {
       if (c.skipped || c.grade > WARNING) continue;
       out.push({
         file: o.file_name,
-        object: objectId(rollout ? "Rollout" : kind, o.object_meta.namespace, o.object_meta.name),
-        ...(rollout ? { scoredAs: "Deployment" } : {}),
+        object: job ? objectId(job.kind, job.namespace, job.analysis) : objectId(rollout ? "Rollout" : kind, o.object_meta.namespace, o.object_meta.name),
+        ...(rollout ? { scoredAs: "Deployment" } : job ? { scoredAs: `Job of metric ${job.metric}` } : {}),
         check: c.check.id,
         checkName: c.check.name,
         checkComment: c.check.comment,
@@ -183,11 +197,12 @@ export interface Counts {
   readonly files: number;
   readonly objects: number;
   readonly rollouts: number;
+  readonly analysisJobs: number;
 }
 
 export function summaryLine(version: string, counts: Counts, findings: number, j: Judgement): string {
   return (
-    `kube-score ${version}: ${counts.files} files, ${counts.objects} objects scored (${counts.rollouts} Rollouts as the Deployments they stand for), ` +
+    `kube-score ${version}: ${counts.files} files, ${counts.objects} objects scored (${counts.rollouts} Rollouts as the Deployments they stand for, ${counts.analysisJobs} analysis job metrics as their Jobs), ` +
     `${findings} finding${findings === 1 ? "" : "s"}: ${j.reviewed.length} reviewed, ${j.unreviewed.length} unreviewed, ${j.stale.length} stale exception${j.stale.length === 1 ? "" : "s"}` +
     (j.listedTwice.length ? `, ${j.listedTwice.length} listed twice` : "")
   );
@@ -208,7 +223,7 @@ export function findingsReport(version: string, findings: readonly KubeScoreFind
   };
   const lines = [
     `kube-score ${version} over the rendered tree: ${findings.length} CRITICAL or WARNING findings in ${byCheck.size} checks, ${j.reviewed.length} of them reviewed.`,
-    "Each Argo Rollout is scored as the apps/v1 Deployment it stands for (same metadata, replicas, selector and pod template).",
+    "Each Argo Rollout is scored as the apps/v1 Deployment it stands for (same metadata, replicas, selector and pod template), each analysis's job metric as the batch/v1 Job it creates.",
     "",
     "check | grade | findings | reviewed",
     ...[...byCheck].sort((a, b) => b[1].length - a[1].length).map(([c, fs]) => `${c} | ${tally(fs.map((f) => f.grade))} | ${fs.length} | ${fs.filter((f) => reviewed.has(f)).length}`),

@@ -1,8 +1,8 @@
 // npm run kube-score [-- <folder>] [--findings <file>]
 //
 // kube-score (built from the Go module proxy, tools/versions.json) over every rendered YAML file of
-// apps/, applicationsets/ and rollouts/, each Argo Rollout shown as the Deployment it stands for
-// (checks/kube-score.ts). Every CRITICAL or WARNING finding must be listed once in
+// apps/, applicationsets/ and rollouts/, each Argo Rollout shown as the Deployment it stands for and
+// each analysis's job metric as the Job it creates (checks/kube-score.ts). Every CRITICAL or WARNING finding must be listed once in
 // tools/kube-score-exceptions.yaml with its reason, and every exception must still match one;
 // otherwise it exits 1 naming file, object, check and kube-score's comment. With --findings, writes
 // every finding grouped by check (to decide what to fix and what to accept). With a folder, scores
@@ -28,7 +28,7 @@ await main(async () => {
   if (!rendered.size) throw new Error(`nothing rendered in ${root}: run npm run render first`);
   const input = kubeScoreInput(rendered);
   const report = runKubeScore(input.files);
-  const findings = kubeScoreFindings(report, input.rollouts);
+  const findings = kubeScoreFindings(report, input);
   const exceptionsPath = join(root, EXCEPTIONS_FILE);
   const { exceptions, problems } = parseExceptions(existsSync(exceptionsPath) ? await readFile(exceptionsPath, "utf8") : "");
   const j = judge(findings, exceptions);
@@ -40,6 +40,6 @@ await main(async () => {
     await writeFile(findingsFile, findingsReport(version, findings, j));
     console.log(`every finding, grouped by check: ${findingsFile}`);
   }
-  console.log(`${summaryLine(version, { files: input.files.size, objects: report.length, rollouts: input.rollouts.length }, findings.length, j)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`${summaryLine(version, { files: input.files.size, objects: report.length, rollouts: input.rollouts.length, analysisJobs: input.analysisJobs.length }, findings.length, j)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return j.unreviewed.length || j.stale.length || j.listedTwice.length || problems.length ? 1 : 0;
 });

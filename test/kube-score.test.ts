@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { ROOT } from "./helpers/repo.ts";
 import { withDir } from "./helpers/tmp.ts";
 import { EXCEPTIONS_FILE, findingsReport, formatFinding, judge, kubeScoreFindings, kubeScoreInput, parseExceptions, summaryLine, type KubeScoreFinding, type KubeScoreObject } from "../checks/kube-score.ts";
@@ -65,7 +65,7 @@ test("a matching exception reviews its findings; a glob part stays within its pa
   assert.equal(judge([finding("NetworkPolicy/a/b/c-load", "networkpolicy-targets-pod")], exceptions).unreviewed.length, 1);
   const twice = judge(load.slice(0, 1), parseExceptions(`- { check: networkpolicy-targets-pod, objects: "NetworkPolicy/*/*-load", reason: "${REASON}" }\n- { check: networkpolicy-targets-pod, objects: "NetworkPolicy/staging-us-east-1/*", reason: "${REASON}" }\n`).exceptions);
   assert.deepEqual(twice.listedTwice, [`${load[0]!.file}: NetworkPolicy/staging-us-east-1/order-engine-load: networkpolicy-targets-pod is listed by 2 exceptions of ${EXCEPTIONS_FILE} (/0, /1): keep one`]);
-  assert.match(summaryLine("v1.20.0", { files: 3, objects: 4, rollouts: 1 }, 3, j), /^kube-score v1\.20\.0: 3 files, 4 objects scored \(1 Rollouts as the Deployments they stand for\), 3 findings: 2 reviewed, 1 unreviewed, 0 stale exceptions$/);
+  assert.match(summaryLine("v1.20.0", { files: 3, objects: 4, rollouts: 1, analysisJobs: 2 }, 3, j), /^kube-score v1\.20\.0: 3 files, 4 objects scored \(1 Rollouts as the Deployments they stand for, 2 analysis job metrics as their Jobs\), 3 findings: 2 reviewed, 1 unreviewed, 0 stale exceptions$/);
 });
 
 test("the exceptions file: a list of { check, objects, reason }, each entry checked; the committed one is valid", async () => {
@@ -86,6 +86,12 @@ test("the exceptions file: a list of { check, objects, reason }, each entry chec
   ]);
   assert.deepEqual(parseExceptions(await readFile(join(ROOT, EXCEPTIONS_FILE), "utf8")).problems, []);
 });
+
+/** An analysis load Job's pod template, as the render writes it (generators/load-job.ts). */
+const LOAD_TEMPLATE = {
+  metadata: { labels: { "bitactor.io/component": "engine", "bitactor.io/role": "analysis-load" } },
+  spec: { restartPolicy: "Never", containers: [{ name: "load", image: "registry.bitactor.internal/loadgen@sha256:" + "3".repeat(64), resources: { limits: { cpu: "4", memory: "2Gi" }, requests: { cpu: "4", memory: "2Gi" } } }] },
+};
 
 const POD_TEMPLATE = {
   metadata: { labels: { app: "engine" }, annotations: { "traffic.sidecar.istio.io/excludeInboundPorts": "9000" } },
@@ -126,7 +132,7 @@ test("each Rollout is shown to kube-score as the Deployment it stands for, pod t
     scored("Deployment", "rollouts/s/engine/rollout-engine.yaml", [check("pod-probes-identical", 1), check("deployment-replicas", 5), check("container-resources", 10), check("pod-networkpolicy", 7), check("container-security-context-user-group-id", 1, true)]),
     scored("Deployment", "rollouts/s/other/deployment-engine.yaml", [check("deployment-replicas", 5)]),
     scored("Service", "rollouts/s/engine/service-engine.yaml", null),
-  ], input.rollouts);
+  ], input);
   // CRITICAL (1) and WARNING (5) only; OK (7, 10) and skipped checks are ignored.
   assert.deepEqual(findings.map(formatFinding), [
     "rollouts/s/engine/rollout-engine.yaml: Rollout/staging-us-east-1/engine (scored as a Deployment): deployment-replicas (WARNING): deployment-replicas at 5",
@@ -139,9 +145,38 @@ test("each Rollout is shown to kube-score as the Deployment it stands for, pod t
   assert.match(report, /^kinds: Rollout \(1\), Deployment \(1\)$/m);
 });
 
+test("each analysis's job metric is shown to kube-score beside it as the Job it creates, pod template and all, and its findings are reported against the analysis", () => {
+  const template = {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "AnalysisTemplate",
+    metadata: { name: "engine-pre-promotion", namespace: "staging-us-east-1" },
+    spec: {
+      metrics: [
+        { name: "load", provider: { job: { metadata: { labels: { "app.kubernetes.io/name": "engine" } }, spec: { backoffLimit: 0, template: LOAD_TEMPLATE } } } },
+        { name: "p99", provider: { prometheus: { address: "http://prometheus:9090", query: "up" } } },
+      ],
+    },
+  };
+  const input = kubeScoreInput(new Map([["rollouts/s/engine/analysistemplate-engine-pre-promotion.yaml", `# Rendered\n${JSON.stringify(template)}\n`]]));
+  // The analysis stays as it is; its job metric follows it as a Job (a Prometheus metric creates none).
+  assert.deepEqual(parseAllDocuments(input.files.get("rollouts/s/engine/analysistemplate-engine-pre-promotion.yaml")!).map((d) => d.toJS()), [
+    template,
+    { apiVersion: "batch/v1", kind: "Job", metadata: { name: "engine-pre-promotion.load", namespace: "staging-us-east-1", labels: { "app.kubernetes.io/name": "engine" } }, spec: { backoffLimit: 0, template: LOAD_TEMPLATE } },
+  ]);
+  assert.deepEqual(input.analysisJobs, [{ file: "rollouts/s/engine/analysistemplate-engine-pre-promotion.yaml", namespace: "staging-us-east-1", name: "engine-pre-promotion.load", kind: "AnalysisTemplate", analysis: "engine-pre-promotion", metric: "load" }]);
+  const job: KubeScoreObject = {
+    object_name: "Job/batch/v1/staging-us-east-1/engine-pre-promotion.load", type_meta: { apiVersion: "batch/v1", kind: "Job" }, object_meta: { name: "engine-pre-promotion.load", namespace: "staging-us-east-1" },
+    checks: [{ check: { id: "container-image-pull-policy", name: "Container Image Pull Policy", comment: "pull policy" }, grade: 1, skipped: false, comments: [{ path: "load", summary: "ImagePullPolicy is not set to Always", description: "" }] }],
+    file_name: "rollouts/s/engine/analysistemplate-engine-pre-promotion.yaml", file_row: 2,
+  };
+  assert.deepEqual(kubeScoreFindings([job], input).map(formatFinding), [
+    "rollouts/s/engine/analysistemplate-engine-pre-promotion.yaml: AnalysisTemplate/staging-us-east-1/engine-pre-promotion (scored as a Job of metric load): container-image-pull-policy (CRITICAL): load: ImagePullPolicy is not set to Always",
+  ]);
+});
+
 const HEADER = "# Rendered by `npm run render` from engine/ and environments/. Do not edit: change the inputs and render.\n";
 
-test("the real kube-score over a small tree: a Deployment without resources and a Rollout with identical probes are reported, a stale exception too", async () => {
+test("the real kube-score over a small tree: a Deployment without resources, a Rollout with identical probes and an analysis load Job without resources are reported, a stale exception too", async () => {
   await withDir("bitactor-kube-score-test-", async (dir) => {
     const at = "rollouts/staging/us-east-1/engine";
     await mkdir(join(dir, at), { recursive: true });
@@ -190,9 +225,42 @@ spec:
           readinessProbe: { ${probe} }
           livenessProbe: { ${probe} }
 `);
+    // Planted: an analysis whose load Job sets no resources, and the NetworkPolicy of its pods, which
+    // kube-score would call dangling if it did not see the Job.
+    await writeFile(join(dir, at, "analysistemplate-engine-pre-promotion.yaml"), `${HEADER}apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata:
+  name: engine-pre-promotion
+  namespace: staging-us-east-1
+spec:
+  metrics:
+    - name: load
+      provider:
+        job:
+          spec:
+            backoffLimit: 0
+            template:
+              metadata:
+                labels: { role: analysis-load }
+              spec:
+                restartPolicy: Never
+                containers:
+                  - name: load
+                    image: registry.bitactor.internal/loadgen@sha256:${"3".repeat(64)}
+`);
+    await writeFile(join(dir, at, "networkpolicy-engine-load.yaml"), `${HEADER}apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: engine-load
+  namespace: staging-us-east-1
+spec:
+  podSelector:
+    matchLabels: { role: analysis-load }
+  policyTypes: [Ingress, Egress]
+`);
     await writeFile(join(dir, EXCEPTIONS_FILE), `# reviewed
 - check: container-image-pull-policy
-  objects: ["Deployment/staging-us-east-1/bare", "Rollout/staging-us-east-1/engine"]
+  objects: ["Deployment/staging-us-east-1/bare", "Rollout/staging-us-east-1/engine", "AnalysisTemplate/staging-us-east-1/engine-pre-promotion"]
   reason: ${REASON}
 - check: pod-probes-identical
   objects: Rollout/production-*/engine
@@ -206,11 +274,14 @@ spec:
     assert.match(out, new RegExp(`^${at}/rollout-engine\\.yaml: Rollout/staging-us-east-1/engine \\(scored as a Deployment\\): pod-probes-identical \\(CRITICAL\\): Container has the same readiness and liveness probe$`, "m"));
     // The Rollout's resources are set: its pod template, not an empty one, was scored.
     assert.doesNotMatch(out, /Rollout\/staging-us-east-1\/engine[^\n]*container-resources/);
+    assert.match(out, new RegExp(`^${at}/analysistemplate-engine-pre-promotion\\.yaml: AnalysisTemplate/staging-us-east-1/engine-pre-promotion \\(scored as a Job of metric load\\): container-resources \\(CRITICAL\\): load: CPU limit is not set`, "m"));
+    // The load pods' NetworkPolicy selects the Job's pods.
+    assert.doesNotMatch(out, /NetworkPolicy\/staging-us-east-1\/engine-load/);
     // Reviewed findings are not printed; the stale exception is.
     assert.doesNotMatch(out, /container-image-pull-policy \(CRITICAL\)/);
     assert.match(out, new RegExp(`^${EXCEPTIONS_FILE}: /1: pod-probes-identical on Rollout/production-\\*/engine matches no finding: stale, remove it$`, "m"));
-    assert.match(out, /^kube-score v1\.20\.0: 2 files, 2 objects scored \(1 Rollouts as the Deployments they stand for\), \d+ findings: 2 reviewed, \d+ unreviewed, 1 stale exception \(/m);
+    assert.match(out, /^kube-score v1\.20\.0: 4 files, 4 objects scored \(1 Rollouts as the Deployments they stand for, 1 analysis job metrics as their Jobs\), \d+ findings: 3 reviewed, \d+ unreviewed, 1 stale exception \(/m);
     assert.ok(existsSync(findingsFile));
-    assert.match(await readFile(findingsFile, "utf8"), /^## container-resources \(Container Resources\): 1 finding, 0 reviewed$/m);
+    assert.match(await readFile(findingsFile, "utf8"), /^## container-resources \(Container Resources\): 2 findings, 0 reviewed$/m);
   });
 });
