@@ -1,6 +1,8 @@
 import { maxGapMinutes } from "../generators/backup/cron.ts";
 import { MAX_BACKUP_GAP_MINUTES } from "../generators/backup/providers.ts";
 import { namespacesWithPods, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
+import { LABEL, stageId } from "../generators/naming.ts";
+import { nodeAgentsNamespace } from "../generators/nodes/node-agents.ts";
 
 /** Rules on disaster recovery (docs/disaster-recovery.md); part of `npm run policy`. */
 export const BACKUP_RULES = {
@@ -14,6 +16,8 @@ export function checkBackupPolicies(objects: readonly PolicyObject[]): Violation
   for (const [ns, first] of namespacesWithPods(objects)) {
     // Velero's own namespace, where its Schedules are: what we run there (the restore drill) keeps no state.
     if (schedules.some((s) => s.object.metadata.namespace === ns)) continue;
+    // The node agents' namespace holds DaemonSets from git and no state: nothing to restore.
+    if (ns === nodeAgentsNamespace(stageId(first.object.metadata.labels?.[LABEL.environment] ?? "", first.object.metadata.labels?.[LABEL.region] ?? ""))) continue;
     const v = (message: string) => out.push({ path: first.path, object: `Namespace ${ns}`, field: "", rule: "backup-every-15-minutes", message });
     const mine = schedules.filter((s) => (((s.object.spec as Json | undefined)?.template as Json | undefined)?.includedNamespaces as string[] | undefined)?.includes(ns));
     if (mine.length === 0) {

@@ -45,6 +45,11 @@ export interface PodTemplate {
 export function podTemplates(o: PolicyObject["object"]): PodTemplate[] {
   const spec = o.spec as Json | undefined;
   const t = spec?.template as Json | undefined;
+  if (o.kind === "DaemonSet" && isObject(t)) {
+    // One pod per node: no replicas, so no budget, spread or anti-affinity rule applies.
+    const meta = (t.metadata ?? {}) as Json;
+    return [{ at: "/spec/template", labels: (meta.labels ?? {}) as Record<string, string>, annotations: (meta.annotations ?? {}) as Record<string, string>, spec: t.spec as Json, longRunning: true }];
+  }
   if ((o.kind === "Rollout" || o.kind === "Deployment") && isObject(t)) {
     const meta = (t.metadata ?? {}) as Json;
     return [{ at: "/spec/template", replicas: Number(spec!.replicas ?? 1), labels: (meta.labels ?? {}) as Record<string, string>, annotations: (meta.annotations ?? {}) as Record<string, string>, spec: t.spec as Json, longRunning: true }];

@@ -1,5 +1,6 @@
-import type { RepositoryModel } from "../generators/inputs/types.ts";
-import { LABEL } from "../generators/naming.ts";
+import type { NodeAgent, RepositoryModel } from "../generators/inputs/types.ts";
+import { NODE_AGENT_LABEL, nodeAgentsNamespace } from "../generators/nodes/node-agents.ts";
+import { LABEL, stageId } from "../generators/naming.ts";
 import { ISTIO, ISTIOD } from "../generators/constructs/mesh.ts";
 import { HOST_KEY, ZONE_KEY } from "../generators/nodes/labels.ts";
 import { describeObject, isObject, matches, namespacesWithPods, podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
@@ -79,6 +80,18 @@ const probeHandler = (p: Json | undefined): string => {
   return JSON.stringify(canonical(Object.fromEntries(PROBE_HANDLERS.filter((h) => p?.[h] !== undefined).map((h) => [h, p![h]]))));
 };
 
+/**
+ * The catalog's node agent these pods are, if they are one: labelled with its catalog key and in the
+ * stage's node-agent namespace (nodes/node-agents.ts). Anywhere else the label grants nothing.
+ */
+function nodeAgentOf(t: { labels: Record<string, string> }, o: PolicyObject["object"], catalog: RepositoryModel["catalog"]): (NodeAgent & { id: string }) | undefined {
+  const id = t.labels[NODE_AGENT_LABEL];
+  const agents = catalog.nodeAgents as Readonly<Record<string, NodeAgent>>;
+  const stage = stageId(o.metadata.labels?.[LABEL.environment] ?? "", o.metadata.labels?.[LABEL.region] ?? "");
+  if (!id || !Object.hasOwn(agents, id) || o.metadata.namespace !== nodeAgentsNamespace(stage)) return undefined;
+  return { ...agents[id]!, id };
+}
+
 /** A NetworkPolicy that lets the pods it selects (with these labels, if given) neither receive nor send anything. */
 const deniesAll = (o: PolicyObject["object"], labels?: Record<string, string>) => {
   const s = o.spec as Json;
@@ -113,9 +126,13 @@ export function checkPolicies(objects: readonly PolicyObject[], model: Repositor
       const podSc = (spec.securityContext ?? {}) as Json;
       const component = catalog.components[t.labels[LABEL.name] ?? ""];
       const allowedCaps = [...(component?.security.addCapabilities ?? [])].sort();
-      if (spec.hostNetwork || spec.hostPID || spec.hostIPC) v("no-host-access", `${t.at}/spec`, "host namespaces (hostNetwork/hostPID/hostIPC) are not allowed");
+      // A node agent (catalog nodeAgents) may have exactly the host access its entry lists, in its own namespace.
+      const agent = nodeAgentOf(t, o, catalog);
+      const agentNote = agent ? ` (node agent ${agent.id}: engine/catalog.yaml nodeAgents.${agent.id}.host)` : "";
+      if (spec.hostNetwork || spec.hostIPC || (spec.hostPID && !agent?.host.privileged)) v("no-host-access", `${t.at}/spec`, `host namespaces (hostNetwork/hostPID/hostIPC) are not allowed${agentNote}`);
       ((spec.volumes ?? []) as Json[]).forEach((vol, i) => {
-        if (vol.hostPath) v("no-host-access", `${t.at}/spec/volumes/${i}/hostPath`, "hostPath volumes are not allowed");
+        const hostPath = (vol.hostPath as Json | undefined)?.path;
+        if (vol.hostPath && !agent?.host.paths.includes(String(hostPath))) v("no-host-access", `${t.at}/spec/volumes/${i}/hostPath`, `hostPath volumes are not allowed${agent ? `; ${agent.id} may mount only [${agent.host.paths.join(", ")}]` : ""}${agentNote}`);
       });
       if (!spec.serviceAccountName || spec.serviceAccountName === "default") v("own-service-account", `${t.at}/spec/serviceAccountName`, "set the pod's own ServiceAccount (not default)");
       if (spec.automountServiceAccountToken !== false && !bound.has(`${o.metadata.namespace}/${String(spec.serviceAccountName)}`)) {
@@ -126,7 +143,8 @@ export function checkPolicies(objects: readonly PolicyObject[], model: Repositor
         const selector = (p.object.spec as Json).podSelector as Json | undefined;
         return p.object.metadata.namespace === o.metadata.namespace && Object.keys(selector ?? {}).length > 0 && matches(t.labels, selector) && !deniesAll(p.object);
       });
-      if (!ownPolicy) {
+      // A node agent talks to nothing (the device plugin speaks to the kubelet over its host socket): the default deny is its policy.
+      if (!ownPolicy && !agent) {
         v("network-policy-selects-pod", `${t.at}/metadata/labels`, `no NetworkPolicy in ${o.metadata.namespace} selects these pods: only namespace-wide ones apply`);
       }
       const bypassed = String((t.annotations ?? {})[EXCLUDE_INBOUND] ?? "").split(",").filter(Boolean);
@@ -161,9 +179,13 @@ export function checkPolicies(objects: readonly PolicyObject[], model: Repositor
           if (!a[req] || a[req] !== a[lim]) v("guaranteed-integer-cpu", `${t.at}/metadata/annotations/${req.replace(/\//g, "~1")}`, `the injected mesh proxy needs ${req} = ${lim} (has ${a[req] ?? "none"} and ${a[lim] ?? "none"}), or Istio's defaults make the pod Burstable`);
         }
       }
-      ((spec.containers ?? []) as Json[]).forEach((c, i) => {
-        const at = `${t.at}/spec/containers/${i}`;
-        if (component && t.longRunning) {
+      // Init containers run on the node too, before the others: every rule but the engine's and the probes' applies to them.
+      const containers = [
+        ...((spec.containers ?? []) as Json[]).map((c, i) => ({ c, at: `${t.at}/spec/containers/${i}`, init: false })),
+        ...((spec.initContainers ?? []) as Json[]).map((c, i) => ({ c, at: `${t.at}/spec/initContainers/${i}`, init: true })),
+      ];
+      containers.forEach(({ c, at, init }) => {
+        if (component && t.longRunning && !init) {
           const res = (c.resources ?? {}) as { requests?: Record<string, string>; limits?: Record<string, string> };
           const names = new Set([...Object.keys(res.requests ?? {}), ...Object.keys(res.limits ?? {})]);
           for (const r of names) {
@@ -194,13 +216,16 @@ export function checkPolicies(objects: readonly PolicyObject[], model: Repositor
         const caps = (sc.capabilities ?? {}) as { drop?: string[]; add?: string[] };
         const image = String(c.image ?? "");
         if (!/@sha256:[a-f0-9]{64}$/.test(image)) v("image-digest", `${at}/image`, `"${image}" is not pinned by digest (image@sha256:<64 hex>)`);
-        if (sc.runAsNonRoot !== true && podSc.runAsNonRoot !== true) v("run-as-non-root", `${at}/securityContext/runAsNonRoot`, "must be true (container or pod)");
-        if (sc.runAsUser === 0 || podSc.runAsUser === 0) v("run-as-non-root", `${at}/securityContext/runAsUser`, "uid 0 is root");
+        const root = agent?.host.runAsRoot === true;
+        // A privileged container has every capability and escalation by definition: only a node agent whose entry says so.
+        const privileged = sc.privileged === true && agent?.host.privileged === true;
+        if (!root && sc.runAsNonRoot !== true && podSc.runAsNonRoot !== true) v("run-as-non-root", `${at}/securityContext/runAsNonRoot`, "must be true (container or pod)");
+        if (!root && (sc.runAsUser === 0 || podSc.runAsUser === 0)) v("run-as-non-root", `${at}/securityContext/runAsUser`, "uid 0 is root");
         const seccomp = ((sc.seccompProfile ?? podSc.seccompProfile) as Json | undefined)?.type;
         if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") v("seccomp-runtime-default", `${at}/securityContext/seccompProfile`, "must be RuntimeDefault (container or pod)");
-        if (sc.allowPrivilegeEscalation !== false) v("no-privilege-escalation", `${at}/securityContext/allowPrivilegeEscalation`, "must be false");
-        if (sc.privileged === true) v("no-host-access", `${at}/securityContext/privileged`, "privileged containers are not allowed");
-        if (!(caps.drop ?? []).includes("ALL")) v("drop-all-capabilities", `${at}/securityContext/capabilities/drop`, "must include ALL");
+        if (!privileged && sc.allowPrivilegeEscalation !== false) v("no-privilege-escalation", `${at}/securityContext/allowPrivilegeEscalation`, "must be false");
+        if (sc.privileged === true && !privileged) v("no-host-access", `${at}/securityContext/privileged`, `privileged containers are not allowed${agentNote}`);
+        if (!privileged && !(caps.drop ?? []).includes("ALL")) v("drop-all-capabilities", `${at}/securityContext/capabilities/drop`, "must include ALL");
         const added = [...(caps.add ?? [])].sort();
         if (added.join(",") !== allowedCaps.join(",")) {
           v("capabilities-from-catalog", `${at}/securityContext/capabilities/add`, `adds [${added.join(", ")}]; allowed: [${allowedCaps.join(", ")}]${component ? ` (engine/catalog.yaml components.${t.labels[LABEL.name]}.security)` : " (not an engine component: none)"}`);
@@ -210,7 +235,7 @@ export function checkPolicies(objects: readonly PolicyObject[], model: Repositor
         for (const kind of ["requests", "limits"] as const) for (const r of ["cpu", "memory"]) {
           if (res[kind]?.[r] === undefined) v("resources-set", `${at}/resources/${kind}/${r}`, `${kind}.${r} is missing`);
         }
-        if (t.longRunning && !c.readinessProbe) v("readiness-probe", `${at}/readinessProbe`, "a long-running container needs a readiness probe");
+        if (t.longRunning && !init && !c.readinessProbe) v("readiness-probe", `${at}/readinessProbe`, "a long-running container needs a readiness probe");
         ((c.env ?? []) as Json[]).forEach((e, j) => {
           if (SECRET_ENV.test(String(e.name)) && e.value !== undefined) v("no-credential-value", `${at}/env/${j}/value`, `${String(e.name)} is a literal; take it from a sealed secret (valueFrom.secretKeyRef)`);
         });
@@ -232,6 +257,9 @@ export function checkPolicies(objects: readonly PolicyObject[], model: Repositor
     if (!policies.some((p) => p.object.metadata.namespace === ns && isDefaultDeny(p.object))) {
       out.push({ path: first.path, object: `Namespace ${ns}`, field: "", rule: "default-deny-network", message: `no NetworkPolicy in ${ns} denies all ingress and egress by default` });
     }
+    // A namespace the render creates outside the mesh (injection disabled: the node agents') has no sidecar to hold to mTLS.
+    const outsideMesh = objects.some((n) => n.object.kind === "Namespace" && n.object.metadata.name === ns && n.object.metadata.labels?.[ISTIO.injectionLabel] === "disabled");
+    if (outsideMesh) continue;
     const strict = peers.some((p) => {
       const ps = p.object.spec as Json;
       return p.object.metadata.namespace === ns && !ps.selector && (ps.mtls as Json | undefined)?.mode === "STRICT";

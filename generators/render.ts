@@ -5,6 +5,9 @@ import { CHAOS, LABEL, MANAGED_BY, NODES, PART_OF, PLATFORM, SHARED, paths, podS
 import { BitActorClusterResources } from "./constructs/bitactor-cluster.ts";
 import { VeleroBackups } from "./constructs/velero-backups.ts";
 import { DrDrill } from "./constructs/dr-drill.ts";
+import { NodeAgents } from "./constructs/node-agents.ts";
+import { stageNodeAgents } from "./nodes/node-agents.ts";
+import type { MachineCatalog } from "./inputs/machines.ts";
 import { StageAcceleratedNetworks } from "./constructs/accelerated-networks.ts";
 import { BlueGreenServices } from "./constructs/blue-green-services.ts";
 import { BlueGreenRollout } from "./constructs/blue-green-rollout.ts";
@@ -76,7 +79,7 @@ class FolderChart extends Chart {
   }
 }
 
-function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings): FolderChart[] {
+function stageCharts(catalog: Catalog, machines: MachineCatalog, env: Environment, region: RegionSettings): FolderChart[] {
   const e = env.settings.environment;
   const namespace = stageId(e, region.region);
   const shared = new FolderChart(paths.shared(e, region.region), namespace);
@@ -94,6 +97,7 @@ function stageCharts(catalog: Catalog, env: Environment, region: RegionSettings)
   new BitActorClusterResources(platform, "bitactor", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   new VeleroBackups(platform, "backups", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   const drill = env.settings.backup.drill;
+  new NodeAgents(platform, "node-agents", { catalog, machines, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   if (drill) new DrDrill(platform, "drill", { catalog, environment: env.settings, drill, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   return [shared, platform, ...nodes, ...chaos, ...Object.keys(region.components).sort().map((componentId) => {
     const component = catalog.components[componentId]!;
@@ -133,9 +137,9 @@ export function renderObjects(model: RepositoryModel): RenderedObject[] {
     const appsets = new FolderChart(paths.applicationSets(e));
     for (const region of env.regions) {
       const chaos = env.settings.chaos !== undefined;
-      new StageProjects(appsets, `${region.region}-projects`, { environment: env.settings, region, nodes: rendersNodes(region), chaos, labels: baseLabels(e, region) });
+      new StageProjects(appsets, `${region.region}-projects`, { environment: env.settings, region, nodes: rendersNodes(region), chaos, nodeAgents: stageNodeAgents(model.catalog, model.machines, region).length > 0, labels: baseLabels(e, region) });
       new RegionApplicationSet(appsets, region.region, { environment: env.settings, region, components: Object.keys(region.components).sort(), nodes: rendersNodes(region), chaos, labels: baseLabels(e, region) });
-      charts.push(...stageCharts(model.catalog, env, region));
+      charts.push(...stageCharts(model.catalog, model.machines, env, region));
     }
     charts.push(appsets);
   }

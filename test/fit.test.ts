@@ -188,3 +188,17 @@ test("the committed tree fits: every stage's pods on every node type they can la
   const model = await committedModel();
   assert.deepEqual(fitErrors(model, renderObjects(model)), []);
 });
+
+test("docs/nodes.md's allocatable table is the catalog's, row for row", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const { ROOT } = await import("./helpers/repo.ts");
+  const model = await committedModel();
+  const rows = new Set<string>();
+  for (const e of model.environments) for (const r of e.regions) for (const n of stageNodeTypes(model.catalog, model.machines, r)) {
+    const q = (x: string) => showQuantity(x, n.allocatable[x] ?? 0n);
+    rows.add(`| ${r.cloud} | \`${n.pool}\` | ${n.instanceType} | ${n.machine.vcpus} / ${n.machine.memory} | ${q("cpu")} | ${q("memory")} | ${q("hugepages-2Mi")} | ${n.allocatable[GPU_RESOURCE] ?? 0n} | ${n.allocatable.pods} |`);
+  }
+  const doc = await readFile(`${ROOT}/docs/nodes.md`, "utf8");
+  const table = doc.split("\n").filter((l) => /^\| (aws|gcp|azure) \| `/.test(l));
+  assert.deepEqual(table.sort(), [...rows].sort());
+});

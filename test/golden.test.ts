@@ -49,7 +49,8 @@ test("removing a region deletes its rendered files (so Argo CD prunes it)", asyn
     // an AWS region) + the platform folder (BitActorCluster CRD and resource, Velero location and
     // schedule; the restore drill's 14) + its ApplicationSet and its workload, node and platform AppProjects + its
     // infrastructure module; nothing else changes.
-    assert.equal(diff.removed.length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 14 + 1 + 3 + 1);
+    // ... + 4: the GPU device plugin's Namespace, default deny, account and DaemonSet.
+    assert.equal(diff.removed.length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 14 + 4 + 1 + 3 + 1);
     assert.deepEqual(diff.changed, []);
   } finally {
     await removeRepo(dir);
@@ -63,7 +64,7 @@ test("adding a region is one data file + render", async () => {
     await writeFile(join(dir, "environments/staging/regions/us-east-2.yaml"), (await readFile(src, "utf8")).replace("region: us-east-1", "region: us-east-2").replaceAll("us-east-1a", "us-east-2a").replaceAll("us-east-1b", "us-east-2b").replaceAll("us-east-1c", "us-east-2c").replace("aps-workspaces.us-east-1", "aps-workspaces.us-east-2"));
     const { diff } = await renderCommand(dir);
     // Staging has chaos experiments: the new stage gets its chaos folder too (5 × 4 ChaosEngines + 10).
-    assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/")).length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 14 + 5 * 4 + 10);
+    assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/")).length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 14 + 4 + 5 * 4 + 10);
     assert.ok(diff.added.includes("applicationsets/staging/appproject-staging-us-east-2-chaos.yaml"));
     assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/nodes/")).length, 4 * 2);
     assert.ok(diff.added.includes("applicationsets/staging/applicationset-staging-us-east-2.yaml"));

@@ -162,7 +162,7 @@ const cases: Case[] = [
   {
     name: "a file where no input belongs",
     mutate: async (dir) => writeFile(join(dir, "environments/production/us-east-3.yaml"), "region: us-east-3\n"),
-    expect: [{ file: "environments/production/us-east-3.yaml", field: "", message: /unexpected input file; inputs are engine\/catalog\.yaml, environments\/waves\.yaml, environments\/<env>\/environment\.yaml and environments\/<env>\/regions\/<region>\.yaml/ }],
+    expect: [{ file: "environments/production/us-east-3.yaml", field: "", message: /unexpected input file; inputs are engine\/catalog\.yaml, engine\/machines\.yaml, environments\/waves\.yaml, environments\/<env>\/environment\.yaml and environments\/<env>\/regions\/<region>\.yaml/ }],
   },
   {
     name: "a chaos probe window too short for a rate over 1 s scrapes",
@@ -389,8 +389,8 @@ cases.push(
     expect: [{
       file: ASIA_EAST2,
       field: "/nodePools/gpu-a100/instanceType",
-      // 8 CPUs + the mesh proxy's 100m; c3-standard-8 keeps 7910m after GKE's reservation, less its DaemonSets' 373m.
-      message: /^Rollout production-asia-east2\/alpha-calculator does not fit c3-standard-8 \(gcp, pool gpu-a100\): cpu asks 8100m, 7537m left after the node's DaemonSets, of 7910m allocatable; memory asks 48\.1Gi, .*; nvidia\.com\/gpu asks 1, 0 left after the node's DaemonSets, of 0 allocatable \(this region's choice; its figures: engine\/machines\.yaml clouds\.gcp\.types\.c3-standard-8\): pick a larger machine type or ask for less$/,
+      // 8 CPUs + the mesh proxy's 200m; c3-standard-8 keeps 7910m after GKE's reservation, less its DaemonSets' 373m and the node-tuning agent's 10m.
+      message: /^Rollout production-asia-east2\/alpha-calculator does not fit c3-standard-8 \(gcp, pool gpu-a100\): cpu asks 8200m, 7527m left after the node's DaemonSets, of 7910m allocatable; memory asks 48\.2Gi, .*; nvidia\.com\/gpu asks 1, 0 left after the node's DaemonSets, of 0 allocatable \(this region's choice; its figures: engine\/machines\.yaml clouds\.gcp\.types\.c3-standard-8\): pick a larger machine type or ask for less$/,
       lineOf: "    instanceType: c3-standard-8",
       column: 19,
     }],
@@ -409,7 +409,7 @@ cases.push(
     name: "fit: the catalog asks more than one cloud's machine has",
     mutate: replace(CATALOG, "resources: { cpu: 8, memory: 48Gi, hugepages2Mi: 4Gi, ephemeralStorage: 1Gi, gpus: 1 }", "resources: { cpu: 16, memory: 48Gi, hugepages2Mi: 4Gi, ephemeralStorage: 1Gi, gpus: 1 }"),
     // Only GCP's a2-highgpu-1g (12 vCPUs) is too small: AWS's p4d.24xlarge and Azure's NC24ads_A100_v4 take 16.
-    expect: [{ file: ASIA_EAST2, field: "/components/alpha-calculator", message: /^Rollout production-asia-east2\/alpha-calculator does not fit a2-highgpu-1g \(gcp, pool gpu-a100\): cpu asks 16100m, 11527m left after the node's DaemonSets, of 11900m allocatable \(engine\/catalog\.yaml nodePools\.gpu-a100\.instanceTypes\.gcp; its figures: engine\/machines\.yaml clouds\.gcp\.types\.a2-highgpu-1g\)/, lineOf: "  alpha-calculator:" }],
+    expect: [{ file: ASIA_EAST2, field: "/components/alpha-calculator", message: /^Rollout production-asia-east2\/alpha-calculator does not fit a2-highgpu-1g \(gcp, pool gpu-a100\): cpu asks 16200m, 11517m left after the node's DaemonSets, of 11900m allocatable \(engine\/catalog\.yaml nodePools\.gpu-a100\.instanceTypes\.gcp; its figures: engine\/machines\.yaml clouds\.gcp\.types\.a2-highgpu-1g\)/, lineOf: "  alpha-calculator:" }],
   },
   {
     name: "fit: a catalog machine type missing from the node catalog",

@@ -21,6 +21,7 @@ const MDH_ROLLOUT = "rollouts/production/us-east-1/market-data-handler/rollout-m
 const PRE = `${OE}/analysistemplate-order-engine-pre-promotion.yaml`;
 const COLLECTOR = "rollouts/production/us-east-1/shared/deployment-otel-collector.yaml";
 const NODES = "rollouts/production/us-east-1/nodes";
+const GPU_PLUGIN = "rollouts/production/us-east-1/platform/daemonset-gpu-device-plugin-gpu-a100.yaml";
 const SCHEDULE = "rollouts/production/us-east-1/platform/schedule-production-us-east-1.yaml";
 const DRILL = "rollouts/production/us-east-1/platform/cronjob-production-us-east-1-dr-drill.yaml";
 const DRILL_POLICY = "rollouts/production/us-east-1/platform/networkpolicy-production-us-east-1-dr-drill";
@@ -109,6 +110,12 @@ const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: 
   { rule: "backup-every-15-minutes", path: SCHEDULE, mutate: (o) => (o.spec.schedule = "0 * * * *"), field: "/spec/schedule" },
   // Istio's default limit for the injected proxy (2 CPUs) above its request: the pod would be Burstable.
   { rule: "guaranteed-integer-cpu", path: ROLLOUT, mutate: (o) => (o.spec.template.metadata.annotations["sidecar.istio.io/proxyCPULimit"] = "2000m"), field: "/spec/template/metadata/annotations/sidecar.istio.io~1proxyCPU" },
+  // Node agents get exactly their catalog entry's host access, and the label grants nothing elsewhere.
+  { rule: "no-host-access", path: GPU_PLUGIN, mutate: (o) => (o.spec.template.spec.volumes[0].hostPath.path = "/etc"), field: "/spec/template/spec/volumes/0/hostPath" },
+  { rule: "no-host-access", path: GPU_PLUGIN, mutate: (o) => (container(o).securityContext = { privileged: true }), field: "/spec/template/spec/containers/0/securityContext/privileged" },
+  { rule: "no-host-access", path: GPU_PLUGIN, mutate: (o) => (o.spec.template.spec.hostNetwork = true), field: "/spec/template/spec" },
+  { rule: "run-as-non-root", path: ROLLOUT, mutate: (o) => { o.spec.template.metadata.labels["bitactor.io/node-agent"] = "gpuDevicePlugin"; container(o).securityContext.runAsUser = 0; }, field: "/spec/template/spec/containers/0/securityContext/runAsUser" },
+  { rule: "no-host-access", path: COLLECTOR, mutate: (o) => (o.spec.template.spec.initContainers = [{ ...container(o), name: "init", securityContext: { ...container(o).securityContext, privileged: true } }]), field: "/spec/template/spec/initContainers/0/securityContext/privileged" },
   // 100 CPUs: more than m7i.metal-24xl's 94 allocatable (96 vCPUs less the two reservedSystemCpus).
   { rule: "fits-node", path: ROLLOUT, mutate: (o) => (container(o).resources.requests.cpu = container(o).resources.limits.cpu = "100"), field: "/spec/template" },
   // The collector asks for a GPU: no node type without a taint has one.

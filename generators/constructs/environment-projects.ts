@@ -62,6 +62,16 @@ export const BACKUP_KINDS = [
   { group: "networking.k8s.io", kind: "NetworkPolicy" },
 ] as const;
 
+/**
+ * The platform project's kinds for the stage's node agents (constructs/node-agents.ts): their
+ * namespace (cluster-scoped), DaemonSets and NetworkPolicy; their ServiceAccounts are BACKUP_KINDS.
+ */
+export const NODE_AGENT_CLUSTER_KINDS = [{ group: "", kind: "Namespace" }] as const;
+export const NODE_AGENT_KINDS = [
+  { group: "apps", kind: "DaemonSet" },
+  { group: "networking.k8s.io", kind: "NetworkPolicy" },
+] as const;
+
 /** The platform project's cluster-scoped kinds when the environment drills: the scratch namespace too. */
 export const DRILL_CLUSTER_KINDS = [{ group: "", kind: "Namespace" }] as const;
 

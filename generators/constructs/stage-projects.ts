@@ -4,7 +4,8 @@ import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names, stageId } from "../naming.ts";
 import { drillNames } from "./dr-drill.ts";
-import { BACKUP_KINDS, DRILL_CLUSTER_KINDS, CHAOS_CLUSTER_KINDS, CHAOS_KINDS, NODE_KINDS, PLATFORM_KINDS, SEALED_SECRET_KIND, WORKLOAD_KINDS } from "./environment-projects.ts";
+import { BACKUP_KINDS, DRILL_CLUSTER_KINDS, CHAOS_CLUSTER_KINDS, CHAOS_KINDS, NODE_AGENT_CLUSTER_KINDS, NODE_AGENT_KINDS, NODE_KINDS, PLATFORM_KINDS, SEALED_SECRET_KIND, WORKLOAD_KINDS } from "./environment-projects.ts";
+import { nodeAgentsNamespace } from "../nodes/node-agents.ts";
 
 export interface StageProjectsProps {
   readonly environment: EnvironmentSettings;
@@ -13,6 +14,8 @@ export interface StageProjectsProps {
   readonly nodes: boolean;
   /** Whether the stage's environment runs chaos experiments: then a chaos project exists. */
   readonly chaos: boolean;
+  /** Whether the stage runs node agents (nodes/node-agents.ts): the platform project admits their namespace and kinds. */
+  readonly nodeAgents: boolean;
   readonly labels: Readonly<Record<string, string>>;
 }
 
@@ -30,7 +33,8 @@ export interface StageProjectsProps {
  *   ClusterRole and binding; no other project admits a ChaosEngine, so production cannot run one.
  * - `<stage>-platform`: the BitActorCluster CRD and the stage's BitActorCluster, its Velero
  *   BackupStorageLocation and Schedule in Velero's namespace, and where the environment drills, the
- *   restore drill's CronJob, account, roles and alert rules and its scratch namespace `<stage>-drill`
+ *   restore drill's CronJob, account, roles and alert rules and its scratch namespace `<stage>-drill`,
+ *   and where the stage runs node agents their namespace `<stage>-node-agents`, DaemonSets, accounts and NetworkPolicy
  *   (Argo CD checks only namespaced objects against the destinations, AppProject.IsResourcePermitted in
  *   pkg/apis/application/v1alpha1, so the project would admit any Namespace: the render emits this one only).
  * Why per stage, in the ApplicationSets' folder: Argo CD deletes an Application's objects only where
@@ -40,6 +44,10 @@ export interface StageProjectsProps {
  * with its Applications and their objects, and its projects (wave -1) after; when a region is added,
  * its projects exist before its ApplicationSet creates Applications.
  */
+/** Kinds in order of first appearance, each once. */
+const uniqueKinds = (kinds: readonly { group: string; kind: string }[]) =>
+  kinds.filter((k, i) => kinds.findIndex((x) => x.group === k.group && x.kind === k.kind) === i).map((k) => ({ ...k }));
+
 export class StageProjects extends Construct {
   constructor(scope: Construct, id: string, props: StageProjectsProps) {
     super(scope, id);
@@ -96,9 +104,11 @@ export class StageProjects extends Construct {
           { name: r.cluster.name, namespace: stage },
           { name: r.cluster.name, namespace: s.backup.namespace },
           ...(s.backup.drill ? [{ name: r.cluster.name, namespace: drillNames.namespace(stage) }] : []),
+          ...(props.nodeAgents ? [{ name: r.cluster.name, namespace: nodeAgentsNamespace(stage) }] : []),
         ],
-        clusterResourceWhitelist: [...PLATFORM_KINDS, ...(s.backup.drill ? DRILL_CLUSTER_KINDS : [])].map((k) => ({ ...k })),
-        namespaceResourceWhitelist: BACKUP_KINDS.map((k) => ({ ...k })),
+        // Namespace once, whether the drill's, the node agents' or both need it.
+        clusterResourceWhitelist: uniqueKinds([...PLATFORM_KINDS, ...(s.backup.drill ? DRILL_CLUSTER_KINDS : []), ...(props.nodeAgents ? NODE_AGENT_CLUSTER_KINDS : [])]),
+        namespaceResourceWhitelist: uniqueKinds([...BACKUP_KINDS, ...(props.nodeAgents ? NODE_AGENT_KINDS : [])]),
       },
     }));
   }

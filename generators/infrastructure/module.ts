@@ -1,4 +1,5 @@
 import { tmpdir } from "node:os";
+import type { MachineCatalog } from "../inputs/machines.ts";
 import type { TerraformElement } from "cdktn";
 import { App, TerraformStack } from "./cdktn.ts";
 import { Node, type Construct } from "constructs";
@@ -29,6 +30,8 @@ export const OPENTOFU_CONSTRAINT = ">= 1.10.0";
 /** What every cloud's stage module gets. */
 export interface StageModuleProps {
   readonly catalog: Catalog;
+  /** The node catalog: what each machine type carries (GPUs a node pool must name). */
+  readonly machines: MachineCatalog;
   readonly environment: EnvironmentSettings;
   readonly region: RegionSettings;
   /** `<environment>-<region>`: names, tags and the state key. */
@@ -94,13 +97,13 @@ class StageStack extends TerraformStack {
 }
 
 /** One stage's root module as OpenTofu JSON, in memory. */
-export function stageModule(modules: Readonly<Record<Cloud, StageModuleConstructor>>, catalog: Catalog, environment: EnvironmentSettings, region: RegionSettings, kubernetesMinor: string): Record<string, unknown> {
+export function stageModule(modules: Readonly<Record<Cloud, StageModuleConstructor>>, catalog: Catalog, machines: MachineCatalog, environment: EnvironmentSettings, region: RegionSettings, kubernetesMinor: string): Record<string, unknown> {
   const stage = stageId(environment.environment, region.region);
   // cdktn's App creates its output folder when it does not exist; the system's temporary folder
   // always does, and nothing is written there: the module is taken with toTerraform().
   const app = new App({ outdir: tmpdir(), stackTraces: false, context: { targetVersions: { opentofu: OPENTOFU_CONSTRAINT } } });
   const stack = new StageStack(app, stage);
-  new modules[region.cloud](stack, "stage", { catalog, environment, region, stage, kubernetesMinor });
+  new modules[region.cloud](stack, "stage", { catalog, machines, environment, region, stage, kubernetesMinor });
   stack.addOverride("terraform.required_version", OPENTOFU_CONSTRAINT);
   stack.prepareStack();
   // cdktn's own checks (a backend feature the target OpenTofu lacks, for one): throws with each construct's path.
@@ -114,7 +117,7 @@ export function infrastructureModules(modules: Readonly<Record<Cloud, StageModul
   const out = new Map<string, Record<string, unknown>>();
   for (const env of model.environments) {
     for (const region of env.regions) {
-      out.set(`${INFRASTRUCTURE_DIR}/${env.settings.environment}/${region.region}/main.tf.json`, stageModule(modules, model.catalog, env.settings, region, kubernetesMinor));
+      out.set(`${INFRASTRUCTURE_DIR}/${env.settings.environment}/${region.region}/main.tf.json`, stageModule(modules, model.catalog, model.machines, env.settings, region, kubernetesMinor));
     }
   }
   return out;

@@ -14,7 +14,12 @@ export interface MachineType {
   readonly memory: string;
   readonly arch: "amd64" | "arm64";
   /** GPUs built in, if any. */
-  readonly gpus?: { readonly model: string; readonly count: number };
+  readonly gpus?: {
+    readonly model: string;
+    readonly count: number;
+    /** The accelerator's name where the cloud's node pool must name it (GKE guest_accelerator.type). @default none */
+    readonly acceleratorType?: string;
+  };
   /** Network interfaces (ENIs, NICs) the machine takes: the primary carries the pod network, the others are what an SR-IOV device plugin can hand out. */
   readonly networkInterfaces: number;
   /** Pods the managed service lets the kubelet run here by default (EKS: ENI-based; GKE/AKS: the cluster's setting). */
@@ -72,6 +77,12 @@ export interface CloudMachines {
    * where they do, that list supersedes the CPU reservation above (kubelet --reserved-cpus).
    */
   readonly appliesReservedSystemCpus: boolean;
+  /**
+   * How the engine pools' nodes get nodeTuning's kernel arguments (isolated cores, boot-time hugepages):
+   * `userData`, the node's own boot script (AWS: EC2NodeClass); `nodeAgent`, the catalog's nodeTuning
+   * DaemonSet, where the cloud has no setting for them (it edits the boot loader and reboots once).
+   */
+  readonly kernelArguments: "userData" | "nodeAgent";
   /** Where the GPU device plugin comes from: the render (`rendered`) or the service itself (`service`). */
   readonly gpuDevicePlugin: "rendered" | "service";
   readonly daemonSets: readonly ServiceDaemonSet[];
@@ -93,7 +104,7 @@ const tiers = {
 const cloudSchema = {
   type: "object",
   additionalProperties: false,
-  required: ["service", "reservation", "appliesReservedSystemCpus", "gpuDevicePlugin", "daemonSets", "types"],
+  required: ["service", "reservation", "appliesReservedSystemCpus", "kernelArguments", "gpuDevicePlugin", "daemonSets", "types"],
   properties: {
     service: { type: "string", minLength: 1 },
     reservation: {
@@ -124,6 +135,7 @@ const cloudSchema = {
       },
     },
     appliesReservedSystemCpus: { type: "boolean" },
+    kernelArguments: { enum: ["userData", "nodeAgent"] },
     gpuDevicePlugin: { enum: ["rendered", "service"] },
     daemonSets: {
       type: "array",
@@ -140,7 +152,7 @@ const cloudSchema = {
           vcpus: { type: "integer", minimum: 1 },
           memory: { type: "string", pattern: "^[1-9][0-9]*(Mi|Gi|Ti)$" },
           arch: { enum: ["amd64", "arm64"] },
-          gpus: { type: "object", additionalProperties: false, required: ["model", "count"], properties: { model: { type: "string", minLength: 1 }, count: { type: "integer", minimum: 1 } } },
+          gpus: { type: "object", additionalProperties: false, required: ["model", "count"], properties: { model: { type: "string", minLength: 1 }, count: { type: "integer", minimum: 1 }, acceleratorType: { type: "string", pattern: "^[a-z0-9-]+$" } } },
           networkInterfaces: { type: "integer", minimum: 1 },
           // 110: Kubernetes' own default and the upper bound its scalability is tested at for most nodes; EKS goes to 737 by ENIs.
           maxPods: { type: "integer", minimum: 1, maximum: 1000 },

@@ -39,11 +39,40 @@ const port = {
   properties: { name: { type: "string", pattern: "^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$" }, port: { type: "integer", minimum: 1, maximum: 65535 } },
 } as const;
 
+// A program every node of some pools runs (catalog nodeAgents): its pinned image and the host access it needs.
+const nodeAgent = {
+  type: "object",
+  additionalProperties: false,
+  required: ["description", "image", "version", "resources", "host"],
+  properties: {
+    description: { type: "string", minLength: 1 },
+    image: digestRef,
+    // The upstream release the digest is; shown as the app.kubernetes.io/version label.
+    version: { type: "string", pattern: "^v?[0-9]+\\.[0-9]+\\.[0-9]+$" },
+    resources: {
+      type: "object",
+      additionalProperties: false,
+      required: ["cpu", "memory", "ephemeralStorage"],
+      properties: { cpu: { type: "string", pattern: "^[1-9][0-9]*m$" }, memory, ephemeralStorage: memory },
+    },
+    host: {
+      type: "object",
+      additionalProperties: false,
+      required: ["paths", "privileged", "runAsRoot"],
+      properties: {
+        paths: { type: "array", uniqueItems: true, items: { type: "string", pattern: "^/[A-Za-z0-9._/-]+$" } },
+        privileged: { type: "boolean" },
+        runAsRoot: { type: "boolean" },
+      },
+    },
+  },
+} as const;
+
 export const catalogSchema = {
   $id: "catalog",
   type: "object",
   additionalProperties: false,
-  required: ["podTemplateHashLabel", "namespaceLabel", "scrapeIntervalSeconds", "quantile", "roleLabel", "venueLabel", "symbolLabel", "slo", "alerts", "tracing", "businessMetrics", "flows", "loadGenerator", "benchmark", "nodePools", "systemNodes", "nodeTuning", "meshProxy", "acceleratedNetworks", "components"],
+  required: ["podTemplateHashLabel", "namespaceLabel", "scrapeIntervalSeconds", "quantile", "roleLabel", "venueLabel", "symbolLabel", "slo", "alerts", "tracing", "businessMetrics", "flows", "loadGenerator", "benchmark", "nodePools", "systemNodes", "nodeTuning", "meshProxy", "nodeAgents", "acceleratedNetworks", "components"],
   properties: {
     podTemplateHashLabel: labelName,
     namespaceLabel: labelName,
@@ -169,6 +198,12 @@ export const catalogSchema = {
         // 1280: the IPv6 minimum (RFC 8200); 9001: the largest MTU AWS, GCP (8896) and Azure carry is AWS's.
         mtu: { type: "integer", minimum: 1280, maximum: 9001 },
       },
+    },
+    nodeAgents: {
+      type: "object",
+      additionalProperties: false,
+      required: ["gpuDevicePlugin", "nodeTuning"],
+      properties: { gpuDevicePlugin: nodeAgent, nodeTuning: nodeAgent },
     },
     meshProxy: {
       type: "object",

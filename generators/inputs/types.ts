@@ -20,6 +20,19 @@ export interface NodePool {
   readonly instanceTypes: Readonly<Record<Cloud, string>>;
 }
 
+/** A program every node of some pools runs as a DaemonSet: its pinned image and the host access it needs. */
+export interface NodeAgent {
+  readonly description: string;
+  /** Image by digest (the internal mirror keeps the upstream digest). */
+  readonly image: string;
+  /** The upstream release the digest is. */
+  readonly version: string;
+  /** requests = limits. */
+  readonly resources: { readonly cpu: string; readonly memory: string; readonly ephemeralStorage: string };
+  /** Host access the policy gate allows this agent and no other pod: hostPath volumes, a privileged container in the host's PID namespace, root. */
+  readonly host: { readonly paths: readonly string[]; readonly privileged: boolean; readonly runAsRoot: boolean };
+}
+
 /** A secondary network of SR-IOV virtual functions, attached with Multus and polled with DPDK. */
 export interface AcceleratedNetwork {
   readonly description: string;
@@ -261,6 +274,8 @@ export interface Catalog {
   };
   /** Node configuration of every pool (rendered into each cloud's node configuration). */
   readonly nodeTuning: NodeTuning;
+  /** Programs every node of some pools runs (rendered per stage as DaemonSets; docs/nodes.md). */
+  readonly nodeAgents: { readonly gpuDevicePlugin: NodeAgent; readonly nodeTuning: NodeAgent };
   /**
    * The Istio proxy injected beside every engine container, requests = limits (pod annotations), so
    * the pod stays Guaranteed and its cores stay pinned. Only control traffic and metrics pass it.

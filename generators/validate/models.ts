@@ -8,6 +8,7 @@ import { Service } from "kubernetes-models/v1/Service";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import { PeerAuthentication } from "@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication";
 import { SealedSecret } from "@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1/SealedSecret";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
@@ -40,6 +41,7 @@ const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator }
   "v1/Service": Service,
   "v1/ConfigMap": ConfigMap,
   "apps/v1/Deployment": Deployment,
+  "apps/v1/DaemonSet": DaemonSet,
   "v1/ServiceAccount": ServiceAccount,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,

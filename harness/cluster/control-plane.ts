@@ -90,6 +90,9 @@ async function start(dir: string, processes: Managed[], etcdBin: string, apiserv
     "--service-account-issuer=https://kubernetes.default.svc",
     "--service-cluster-ip-range=10.96.0.0/16",
     "--profiling=false",
+    // As on EKS, GKE and AKS, whose own node DaemonSets (kube-proxy, CNI agents) are privileged: the
+    // flag defaults to false, and which namespace may run such pods is Pod Security admission's call.
+    "--allow-privileged=true",
   ], join(dir, "kube-apiserver.log"));
   processes.push(api);
   let client: KubeClient | undefined;

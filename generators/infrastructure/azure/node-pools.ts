@@ -39,6 +39,8 @@ export class AksNodePools extends Construct {
         name,
         kubernetesClusterId: aks.id,
         vmSize: pool.instanceType,
+        // Ubuntu: the node-tuning agent edits its GRUB configuration (constructs/node-agents.ts).
+        osSku: "Ubuntu",
         nodeCount: pool.nodes,
         zones: ppg ? [zones[0]!] : zones,
         vnetSubnetId: subnet.id,

@@ -4,10 +4,12 @@ import { NODE_POOL_KEY } from "../../nodes/labels.ts";
 import { stagePools } from "../pools.ts";
 import { skipChecks } from "../module.ts";
 import type { Catalog, RegionSettings } from "../../inputs/types.ts";
+import type { MachineCatalog } from "../../inputs/machines.ts";
 import { NO_AUTO_UPGRADE, type GkeCluster } from "./cluster.ts";
 
 export interface GkeNodePoolsProps {
   readonly catalog: Catalog;
+  readonly machines: MachineCatalog;
   readonly region: RegionSettings;
   readonly gke: GkeCluster;
 }
@@ -16,8 +18,14 @@ export interface GkeNodePoolsProps {
  * One pool per catalog pool the region's components use: the catalog's machine type, its label and
  * taint, the kubelet's CPU manager and topology manager (policy and scope), the 2 MiB hugepages the
  * pool's components request together, gVNIC; the low-latency pools in one zone with compact
- * placement and Tier_1 networking; spot or reserved capacity as the environment says.
+ * placement and Tier_1 networking; spot or reserved capacity as the environment says. Engine pools
+ * run GKE's Ubuntu image: Container-Optimized OS cannot take kernel arguments, and the node-tuning
+ * agent adds the isolated cores there (constructs/node-agents.ts). A machine with GPUs names its
+ * accelerator with GKE's default driver installed (cloud.google.com/kubernetes-engine/docs/how-to/gpus).
  */
+/** GKE's Ubuntu node image with containerd (cloud.google.com/kubernetes-engine/docs/concepts/node-images). */
+const UBUNTU_IMAGE = "UBUNTU_CONTAINERD";
+
 export class GkeNodePools extends Construct {
   constructor(scope: Construct, id: string, props: GkeNodePoolsProps) {
     super(scope, id);
@@ -26,6 +34,7 @@ export class GkeNodePools extends Construct {
     const { spot, reservationAffinity } = props.gke.capacity;
     const tuning = catalog.nodeTuning;
     for (const pool of stagePools(catalog, region)) {
+      const gpus = props.machines.clouds.gcp.types[pool.instanceType]?.gpus;
       const np = new ContainerNodePool(this, `pool-${pool.name}`, {
         name: pool.name,
         cluster: gke.id,
@@ -40,6 +49,8 @@ export class GkeNodePools extends Construct {
         management: { autoRepair: true, autoUpgrade: false },
         nodeConfig: {
           machineType: pool.instanceType,
+          imageType: UBUNTU_IMAGE,
+          ...(gpus?.acceleratorType ? { guestAccelerator: [{ type: gpus.acceleratorType, count: gpus.count, gpuDriverInstallationConfig: { gpuDriverVersion: "DEFAULT" } }] } : {}),
           labels: { [NODE_POOL_KEY]: pool.name },
           taint: [{ key: NODE_POOL_KEY, value: pool.name, effect: "NO_SCHEDULE" }],
           spot,

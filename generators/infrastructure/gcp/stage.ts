@@ -29,7 +29,7 @@ export class GcpStage extends Construct {
 
     const network = new GcpNetwork(this, "network", { region, stage });
     const gke = new GkeCluster(this, "gke", { catalog, environment, region, kubernetesMinor: props.kubernetesMinor, network, secretsKey, labels });
-    new GkeNodePools(this, "pools", { catalog, region, gke });
+    new GkeNodePools(this, "pools", { catalog, machines: props.machines, region, gke });
     new CloudInterconnect(this, "interconnect", { region, stage, network: network.network });
     new VeleroBucket(this, "velero", { environment, region, backupKey });
   }
