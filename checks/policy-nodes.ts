@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import type { Cloud, RegionSettings, RepositoryModel } from "../generators/inputs/types.ts";
 import { instanceTypeOf } from "../generators/nodes/instance-type.ts";
-import { byStage, stageFit } from "../generators/nodes/stage-fit.ts";
+import { byStage, stageFit, systemBringUp } from "../generators/nodes/stage-fit.ts";
 import { describeMisfit } from "../generators/nodes/fit.ts";
 import { LABEL } from "../generators/naming.ts";
 import { CAPACITY_TYPE_KEY, INSTANCE_TYPE_KEY, NODE_POOL_KEY } from "../generators/nodes/labels.ts";
@@ -18,7 +18,7 @@ export const NODE_RULES = {
   "pool-toleration": "a pod tolerates exactly the taint of the pool its nodeSelector selects, selects that pool's instance type, and has no blanket toleration",
   "pool-provided": "where the render owns the nodes (Karpenter), every pool a pod selects has a NodePool in the same stage",
   "accelerated-network": "a pod attaches an SR-IOV network (Multus) only if the catalog lists it for its component, its NetworkAttachmentDefinition exists beside it, and it requests exactly one VF of that network's resource (requests = limits); no VF is requested without being attached",
-  "fits-node": "every pod template (both blue/green stacks, Deployments, DaemonSets, Jobs, CronJobs, analysis Jobs) fits every node type it can land on: its requests, the mesh proxy injected beside it and the node's DaemonSets within the allocatable of the machine (engine/machines.yaml), CPU, memory, hugepages, GPUs, VFs and pods counted; and it can land on at least one",
+  "fits-node": "every pod template (both blue/green stacks, Deployments, DaemonSets, Jobs, CronJobs, analysis Jobs) fits every node type it can land on: its requests, the mesh proxy injected beside it and the node's DaemonSets within the allocatable of the machine (engine/machines.yaml), CPU, memory, hugepages, GPUs, VFs and pods counted; and it can land on at least one; and a stage's system nodes hold every Deployment replica and first-release load Job at once",
   "node-tuning": "every EC2NodeClass's user data applies engine/catalog.yaml nodeTuning (kubelet CPU and topology manager, reserved CPUs; isolated CPUs, MTU) and reserves the hugepages its pool's pods request together",
 } as const;
 
@@ -162,6 +162,8 @@ export function checkNodePolicies(objects: readonly PolicyObject[], model: Repos
     for (const m of stageFit(model, environment, region, stageObjects)) {
       out.push({ path: m.path, object: `${m.object.kind} ${m.object.namespace ?? ""}/${m.object.name}`.replace(" /", " "), field: m.at, rule: "fits-node", message: `${describeMisfit(m)} (${environment}/${region}: environments/${environment}/regions/${region}.yaml)` });
     }
+    const bringUp = systemBringUp(model, environment, region, stageObjects);
+    if (bringUp) out.push({ path: stageObjects[0]!.path, object: `stage ${environment}/${region}`, field: "", rule: "fits-node", message: bringUp.message });
   }
   return out;
 }

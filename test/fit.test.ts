@@ -202,3 +202,17 @@ test("docs/nodes.md's allocatable table is the catalog's, row for row", async ()
   const table = doc.split("\n").filter((l) => /^\| (aws|gcp|azure) \| `/.test(l));
   assert.deepEqual(table.sort(), [...rows].sort());
 });
+
+test("packing pods that run at once: first-fit decreasing places what fits and names what does not", async () => {
+  const { unplaced } = await import("../generators/nodes/fit.ts");
+  const pod = (name: string, cpu: bigint) => ({ name, asked: { cpu, pods: 1n } });
+  const left = { cpu: 7750n, pods: 50n };
+  // Six 4-CPU pods on three nodes leaving 7.75 CPUs: one each, three left over.
+  assert.deepEqual(unplaced(["a", "b", "c", "d", "e", "f"].map((n) => pod(n, 4000n)), left, 3).map((p) => p.name), ["d", "e", "f"]);
+  // On three nodes leaving 15.7 CPUs: all six.
+  assert.deepEqual(unplaced(["a", "b", "c", "d", "e", "f"].map((n) => pod(n, 4000n)), { cpu: 15700n, pods: 50n }, 3), []);
+  // Largest first: a 7-CPU pod is not crowded out by small ones placed before it.
+  assert.deepEqual(unplaced([pod("s1", 1000n), pod("s2", 1000n), pod("big", 7000n)], { cpu: 8000n, pods: 50n }, 1).map((p) => p.name), ["s2"]);
+  // Every resource counts, the pod count too.
+  assert.deepEqual(unplaced([pod("a", 1n), pod("b", 1n)], { cpu: 8000n, pods: 1n }, 1).map((p) => p.name), ["b"]);
+});

@@ -413,8 +413,19 @@ cases.push(
   },
   {
     name: "fit: a catalog machine type missing from the node catalog",
-    mutate: replace(CATALOG, "    aws: m7i.2xlarge\n", "    aws: m7i.4xlarge\n"),
-    expect: [{ file: CATALOG, field: "/systemNodes/instanceTypes/aws", message: /^m7i\.4xlarge is not in engine\/machines\.yaml clouds\.aws\.types \(known: c7gn\.16xlarge, m7i\.2xlarge, /, lineOf: "aws: m7i.4xlarge" }],
+    mutate: replace(CATALOG, "    aws: m7i.4xlarge\n", "    aws: m7i.8xlarge\n"),
+    expect: [{ file: CATALOG, field: "/systemNodes/instanceTypes/aws", message: /^m7i\.8xlarge is not in engine\/machines\.yaml clouds\.aws\.types \(known: c7gn\.16xlarge, m7i\.2xlarge, /, lineOf: "aws: m7i.8xlarge" }],
+  },
+  {
+    name: "fit: system nodes that hold each bring-up pod but not all of them at once",
+    mutate: replace(CATALOG, "    aws: m7i.4xlarge\n", "    aws: m7i.2xlarge\n"),
+    // Every AWS stage: the collector and five first-release load Jobs, 4 CPUs each, on three 8-vCPU nodes.
+    expect: ["production/ap-northeast-1", "production/eu-west-1", "production/us-east-1", "production/us-east-2", "staging/us-east-1"].map((stage) => ({
+      file: CATALOG,
+      field: "/systemNodes/instanceTypes/aws",
+      message: new RegExp(`^${stage}'s 3 system nodes \\(m7i\\.2xlarge, 7750m CPU and 28\\.5Gi left on each after their DaemonSets\\) cannot run its 6 bring-up pods at once \\(24100m CPU: every Deployment replica and every first-release load Job\\); no room for AnalysisRun .*: pick a larger systemNodes machine or raise systemNodes\\.perZone$`),
+      lineOf: "aws: m7i.2xlarge",
+    })),
   },
   {
     name: "machines: a reservation tier in the middle without a size",

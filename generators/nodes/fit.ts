@@ -214,3 +214,28 @@ export function describeMisfit(m: Misfit): string {
   const parts = m.shortfalls.map((s) => `${s.resource} asks ${showQuantity(s.resource, s.asked)}, ${m.daemonSets ? "" : `${showQuantity(s.resource, s.left)} left after the node's DaemonSets, of `}${showQuantity(s.resource, s.allocatable)} allocatable`);
   return `${who}${m.daemonSets ? " with the other DaemonSets of its nodes" : ""} does not fit ${n.instanceType} (${n.cloud}, pool ${n.pool}): ${parts.join("; ")}`;
 }
+
+/** A pod that must run at the same time as the others of its group, and its requests. */
+export interface ConcurrentPod {
+  readonly name: string;
+  readonly asked: Readonly<Record<string, bigint>>;
+}
+
+/**
+ * Can these pods all run at once on `count` nodes each leaving `left`? First-fit decreasing by CPU
+ * (a bin-packing heuristic: when it places them all they fit; when it does not, no placement the
+ * scheduler is likely to find does either). Returns the pods left over, in the order they failed.
+ */
+export function unplaced(pods: readonly ConcurrentPod[], left: Readonly<Record<string, bigint>>, count: number): ConcurrentPod[] {
+  const nodes = Array.from({ length: count }, () => ({ ...left }) as Record<string, bigint>);
+  const out: ConcurrentPod[] = [];
+  for (const p of [...pods].sort((a, b) => (b.asked.cpu ?? 0n) > (a.asked.cpu ?? 0n) ? 1 : (b.asked.cpu ?? 0n) < (a.asked.cpu ?? 0n) ? -1 : a.name < b.name ? -1 : 1)) {
+    const node = nodes.find((n) => Object.entries(p.asked).every(([r, v]) => v <= (n[r] ?? 0n)));
+    if (!node) {
+      out.push(p);
+      continue;
+    }
+    for (const [r, v] of Object.entries(p.asked)) node[r] = (node[r] ?? 0n) - v;
+  }
+  return out;
+}

@@ -9,8 +9,9 @@ import type { RepositoryModel } from "../inputs/types.ts";
 import { LABEL, stageId } from "../naming.ts";
 import { ISTIO, ISTIO_PROXY_DEFAULTS } from "../constructs/mesh.ts";
 import { CAPACITY_TYPE_KEY, HOST_KEY, REGION_KEY, ZONE_KEY } from "./labels.ts";
-import { daemonSetUnits, stageNodeTypes } from "./node-types.ts";
-import { describeMisfit, stageMisfits, type Misfit, type StageFitInput } from "./fit.ts";
+import { daemonSetUnits, stageNodeTypes, SYSTEM_POOL } from "./node-types.ts";
+import { describeMisfit, landsOn, podRequests, podTemplatesOf, stageMisfits, unplaced, type Misfit, type StageFitInput } from "./fit.ts";
+import { showQuantity } from "./quantity.ts";
 import { millicores, quantityUnits } from "./quantity.ts";
 
 /** Label keys every node type carries with whatever value a pod could want: zones, the region, host names, the capacity type (both are allowed outside production; production's pools require on-demand and no pod selects it). */
@@ -44,6 +45,42 @@ export function stageFit(model: RepositoryModel, environment: string, regionName
     injected: meshProxy(new Set([stageId(environment, regionName)])),
     ignoredKeys: FIT_IGNORED_KEYS,
   });
+}
+
+/**
+ * What a stage's system nodes must hold at once when the region comes up: every replica of its
+ * Deployments and one pod of every job metric of its AnalysisRuns (each component's first-release
+ * run starts its load Job as soon as it is synced), all on `systemNodes.perZone` × zones nodes,
+ * each leaving its allocatable less its DaemonSets. Undefined when they fit; else what does not.
+ */
+export function systemBringUp(model: RepositoryModel, environment: string, regionName: string, objects: readonly FitObject[]): { message: string; cloud: string } | undefined {
+  const region = model.environments.find((e) => e.settings.environment === environment)?.regions.find((r) => r.region === regionName);
+  if (!region) return undefined;
+  const system = stageNodeTypes(model.catalog, model.machines, region).find((n) => n.pool === SYSTEM_POOL)!;
+  const injected = meshProxy(new Set([stageId(environment, regionName)]));
+  const pods = objects.flatMap(({ object }) => {
+    const bringUp = object.kind === "Deployment" || object.kind === "AnalysisRun" || object.kind === "DaemonSet";
+    if (!bringUp) return [];
+    return podTemplatesOf(object).filter((t) => landsOn(t.spec, system, FIT_IGNORED_KEYS)).flatMap((t) => {
+      const asked = podRequests(t.spec, injected(object.metadata.namespace, t.annotations, t.labels));
+      const replicas = object.kind === "Deployment" ? Number((object.spec as { replicas?: number } | undefined)?.replicas ?? 1) : 1;
+      return Array.from({ length: replicas }, (_, i) => ({ name: `${object.kind} ${object.metadata.name}${replicas > 1 ? ` #${i + 1}` : ""}`, asked, daemon: object.kind === "DaemonSet" }));
+    });
+  });
+  const load: Record<string, bigint> = {};
+  const cloud = model.machines.clouds[region.cloud];
+  const daemons = [...cloud.daemonSets.map((d) => ({ cpu: daemonSetUnits("cpu", d.cpu), memory: daemonSetUnits("memory", d.memory), pods: 1n })), ...pods.filter((p) => p.daemon).map((p) => p.asked)];
+  for (const d of daemons) for (const [r, v] of Object.entries(d)) load[r] = (load[r] ?? 0n) + v;
+  const left = Object.fromEntries(Object.entries(system.allocatable).map(([r, v]) => [r, v - (load[r] ?? 0n)]));
+  const count = model.catalog.systemNodes.perZone * region.zones.length;
+  const missing = unplaced(pods.filter((p) => !p.daemon), left, count);
+  if (missing.length === 0) return undefined;
+  const all = pods.filter((p) => !p.daemon);
+  const cpu = all.reduce((n, p) => n + (p.asked.cpu ?? 0n), 0n);
+  return {
+    cloud: region.cloud,
+    message: `${environment}/${regionName}'s ${count} system nodes (${system.instanceType}, ${showQuantity("cpu", left.cpu ?? 0n)} CPU and ${showQuantity("memory", left.memory ?? 0n)} left on each after their DaemonSets) cannot run its ${all.length} bring-up pods at once (${showQuantity("cpu", cpu)} CPU: every Deployment replica and every first-release load Job); no room for ${missing.map((p) => p.name).join(", ")}: pick a larger systemNodes machine or raise systemNodes.perZone`,
+  };
 }
 
 /** The objects of each stage, by `<environment>/<region>` from their labels (objects without both are no stage's). */
@@ -82,6 +119,12 @@ export function fitErrors(model: RepositoryModel, objects: readonly FitObject[])
         : ` (${where.path[0] === "nodePools" ? "this region's choice" : `engine/catalog.yaml nodePools.${pool}.instanceTypes.${region.cloud}`}; its figures: engine/machines.yaml clouds.${region.cloud}.types.${m.nodeType.instanceType})`;
       const message = `${describeMisfit(m)}${chosen}: pick a larger machine type or ask for less`;
       errors.push(source ? source.error(where.path, message, where.key) : { file, line: 1, column: 1, field: `/${[...where.path, ...(where.key ? [where.key] : [])].join("/")}`, message });
+    }
+    const bringUp = systemBringUp(model, environment, regionName, stageObjects);
+    if (bringUp) {
+      const path = ["systemNodes", "instanceTypes", bringUp.cloud];
+      const catalog = model.sources?.get("engine/catalog.yaml");
+      errors.push(catalog ? catalog.error(path, bringUp.message) : { file: "engine/catalog.yaml", line: 1, column: 1, field: `/${path.join("/")}`, message: bringUp.message });
     }
   }
   return errors;
