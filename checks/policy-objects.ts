@@ -1,4 +1,5 @@
 /** What the policy rules (policy.ts, policy-nodes.ts) read: rendered objects, their pod templates, selectors. */
+import { podTemplatesOf } from "../generators/nodes/fit.ts";
 
 export interface PolicyObject {
   readonly path: string;
@@ -42,33 +43,21 @@ export interface PodTemplate {
   readonly longRunning: boolean;
 }
 
+/** Kinds whose pods run for good (the rest run to completion: Jobs, CronJobs' Jobs, analysis Jobs). */
+const RUNS_FOR_GOOD = new Set(["Rollout", "Deployment", "StatefulSet", "ReplicaSet", "DaemonSet"]);
+/** Kinds with replicas (a DaemonSet has one pod per node: no budget, spread or anti-affinity rule applies). */
+const WITH_REPLICAS = new Set(["Rollout", "Deployment", "StatefulSet", "ReplicaSet"]);
+
+/** Every pod template of an object (the fit check's walk over kinds, podTemplatesOf), with what the policy rules need. */
 export function podTemplates(o: PolicyObject["object"]): PodTemplate[] {
-  const spec = o.spec as Json | undefined;
-  const t = spec?.template as Json | undefined;
-  if (o.kind === "DaemonSet" && isObject(t)) {
-    // One pod per node: no replicas, so no budget, spread or anti-affinity rule applies.
-    const meta = (t.metadata ?? {}) as Json;
-    return [{ at: "/spec/template", labels: (meta.labels ?? {}) as Record<string, string>, annotations: (meta.annotations ?? {}) as Record<string, string>, spec: t.spec as Json, longRunning: true }];
-  }
-  if ((o.kind === "Rollout" || o.kind === "Deployment") && isObject(t)) {
-    const meta = (t.metadata ?? {}) as Json;
-    return [{ at: "/spec/template", replicas: Number(spec!.replicas ?? 1), labels: (meta.labels ?? {}) as Record<string, string>, annotations: (meta.annotations ?? {}) as Record<string, string>, spec: t.spec as Json, longRunning: true }];
-  }
-  // A Job's pods, and those of the Jobs a CronJob starts (the restore drill, the chaos session).
-  const job = o.kind === "CronJob" ? ((spec?.jobTemplate as Json | undefined)?.spec as Json | undefined) : o.kind === "Job" ? spec : undefined;
-  const jt = job?.template as Json | undefined;
-  if (isObject(jt)) {
-    const meta = (jt.metadata ?? {}) as Json;
-    return [{ at: `${o.kind === "CronJob" ? "/spec/jobTemplate/spec" : "/spec"}/template`, labels: (meta.labels ?? {}) as Record<string, string>, annotations: (meta.annotations ?? {}) as Record<string, string>, spec: jt.spec as Json, longRunning: false }];
-  }
-  if ((o.kind === "AnalysisTemplate" || o.kind === "AnalysisRun") && Array.isArray(spec?.metrics)) {
-    return (spec!.metrics as Json[]).flatMap((m, i) => {
-      const job = (m.provider as Json | undefined)?.job as Json | undefined;
-      const jt = (job?.spec as Json | undefined)?.template as Json | undefined;
-      return isObject(jt) ? [{ at: `/spec/metrics/${i}/provider/job/spec/template`, labels: ((jt.metadata as Json)?.labels ?? {}) as Record<string, string>, spec: jt.spec as Json, longRunning: false }] : [];
-    });
-  }
-  return [];
+  return podTemplatesOf(o).map((t) => ({
+    at: t.at,
+    labels: { ...t.labels },
+    annotations: { ...t.annotations },
+    spec: t.spec,
+    longRunning: RUNS_FOR_GOOD.has(o.kind),
+    ...(WITH_REPLICAS.has(o.kind) ? { replicas: Number((o.spec as Json | undefined)?.replicas ?? 1) } : {}),
+  }));
 }
 
 /** Whether labels satisfy a selector's matchLabels (matchExpressions are not used by our objects: never matched). */
