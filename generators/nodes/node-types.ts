@@ -166,5 +166,6 @@ export function stageNodeTypes(catalog: Catalog, machines: MachineCatalog, regio
   return [...engine, system];
 }
 
-/** CPU or memory of a DaemonSet entry, as units. */
-export const daemonSetUnits = (resource: "cpu" | "memory", q: string): bigint => (resource === "cpu" ? millicores(q) : quantityUnits(q));
+/** The pods of the DaemonSets the managed service runs on every node, as requests (each takes one of the node's pods too). */
+export const serviceDaemonSetRequests = (cloud: CloudMachines): Record<string, bigint>[] =>
+  cloud.daemonSets.map((d) => ({ cpu: millicores(d.cpu), memory: quantityUnits(d.memory), pods: 1n }));

@@ -5,11 +5,11 @@
  * the region picks its own machine, else the component's entry, else the region's `cloud`.
  */
 import type { InputError } from "../inputs/errors.ts";
-import type { RepositoryModel } from "../inputs/types.ts";
+import type { RegionSettings, RepositoryModel } from "../inputs/types.ts";
 import { LABEL, stageId } from "../naming.ts";
 import { ISTIO, ISTIO_PROXY_DEFAULTS } from "../constructs/mesh.ts";
 import { CAPACITY_TYPE_KEY, HOST_KEY, REGION_KEY, ZONE_KEY } from "./labels.ts";
-import { daemonSetUnits, stageNodeTypes, SYSTEM_POOL } from "./node-types.ts";
+import { serviceDaemonSetRequests, stageNodeTypes, SYSTEM_POOL } from "./node-types.ts";
 import { describeMisfit, landsOn, podRequests, podTemplatesOf, stageMisfits, unplaced, type Misfit, type StageFitInput } from "./fit.ts";
 import { showQuantity } from "./quantity.ts";
 import { millicores, quantityUnits } from "./quantity.ts";
@@ -33,18 +33,23 @@ export function meshProxy(meshNamespaces: ReadonlySet<string>) {
   };
 }
 
-/** Every misfit of one stage's objects (labelled with its environment and region). */
-export function stageFit(model: RepositoryModel, environment: string, regionName: string, objects: readonly FitObject[]): Misfit[] {
+/** What the fit needs to know of a stage's cluster besides its objects, or undefined for no such stage. */
+function stageCluster(model: RepositoryModel, environment: string, regionName: string): (Omit<StageFitInput, "objects"> & { region: RegionSettings }) | undefined {
   const region = model.environments.find((e) => e.settings.environment === environment)?.regions.find((r) => r.region === regionName);
-  if (!region) return [];
-  const cloud = model.machines.clouds[region.cloud];
-  return stageMisfits({
-    objects,
+  if (!region) return undefined;
+  return {
+    region,
     nodeTypes: stageNodeTypes(model.catalog, model.machines, region),
-    serviceDaemonSets: cloud.daemonSets.map((d) => ({ cpu: daemonSetUnits("cpu", d.cpu), memory: daemonSetUnits("memory", d.memory), pods: 1n })),
+    serviceDaemonSets: serviceDaemonSetRequests(model.machines.clouds[region.cloud]),
     injected: meshProxy(new Set([stageId(environment, regionName)])),
     ignoredKeys: FIT_IGNORED_KEYS,
-  });
+  };
+}
+
+/** Every misfit of one stage's objects (labelled with its environment and region). */
+export function stageFit(model: RepositoryModel, environment: string, regionName: string, objects: readonly FitObject[]): Misfit[] {
+  const cluster = stageCluster(model, environment, regionName);
+  return cluster ? stageMisfits({ ...cluster, objects }) : [];
 }
 
 /**
@@ -54,10 +59,10 @@ export function stageFit(model: RepositoryModel, environment: string, regionName
  * each leaving its allocatable less its DaemonSets. Undefined when they fit; else what does not.
  */
 export function systemBringUp(model: RepositoryModel, environment: string, regionName: string, objects: readonly FitObject[]): { message: string; cloud: string } | undefined {
-  const region = model.environments.find((e) => e.settings.environment === environment)?.regions.find((r) => r.region === regionName);
-  if (!region) return undefined;
-  const system = stageNodeTypes(model.catalog, model.machines, region).find((n) => n.pool === SYSTEM_POOL)!;
-  const injected = meshProxy(new Set([stageId(environment, regionName)]));
+  const cluster = stageCluster(model, environment, regionName);
+  if (!cluster) return undefined;
+  const { region, injected } = cluster;
+  const system = cluster.nodeTypes.find((n) => n.pool === SYSTEM_POOL)!;
   const pods = objects.flatMap(({ object }) => {
     const bringUp = object.kind === "Deployment" || object.kind === "AnalysisRun" || object.kind === "DaemonSet";
     if (!bringUp) return [];
@@ -68,9 +73,7 @@ export function systemBringUp(model: RepositoryModel, environment: string, regio
     });
   });
   const load: Record<string, bigint> = {};
-  const cloud = model.machines.clouds[region.cloud];
-  const daemons = [...cloud.daemonSets.map((d) => ({ cpu: daemonSetUnits("cpu", d.cpu), memory: daemonSetUnits("memory", d.memory), pods: 1n })), ...pods.filter((p) => p.daemon).map((p) => p.asked)];
-  for (const d of daemons) for (const [r, v] of Object.entries(d)) load[r] = (load[r] ?? 0n) + v;
+  for (const d of [...cluster.serviceDaemonSets, ...pods.filter((p) => p.daemon).map((p) => p.asked)]) for (const [r, v] of Object.entries(d)) load[r] = (load[r] ?? 0n) + v;
   const left = Object.fromEntries(Object.entries(system.allocatable).map(([r, v]) => [r, v - (load[r] ?? 0n)]));
   const count = model.catalog.systemNodes.perZone * region.zones.length;
   const missing = unplaced(pods.filter((p) => !p.daemon), left, count);
