@@ -9,6 +9,7 @@ import { loadRepository } from "../../generators/inputs/load.ts";
 import { paths, stageId } from "../../generators/naming.ts";
 import { HOST_KEY, ZONE_KEY } from "../../generators/nodes/labels.ts";
 import { SYSTEM_POOL, stageNodeTypes, type NodeType } from "../../generators/nodes/node-types.ts";
+import { stagePools, type StagePool } from "../../generators/infrastructure/pools.ts";
 import type { Component, RegionSettings } from "../../generators/inputs/types.ts";
 import type { FakeNode, PodMonitorShape } from "./cluster.ts";
 
@@ -38,6 +39,8 @@ export interface Release {
   readonly nodeTypes: readonly NodeType[];
   /** The catalog's system nodes per zone. */
   readonly systemNodesPerZone: number;
+  /** The stage's engine pools as its cloud side creates them (stagePools: their node counts). */
+  readonly pools: readonly StagePool[];
 }
 
 interface RolloutShape {
@@ -108,6 +111,7 @@ export async function loadRelease(root: string, environment: string, regionName:
     withinBudgetRecord: RECORD.withinBudget(durationText(model.catalog.alerts.latencyWindowSeconds)),
     nodeTypes: stageNodeTypes(model.catalog, model.machines, region),
     systemNodesPerZone: model.catalog.systemNodes.perZone,
+    pools: stagePools(model.catalog, region),
   };
 }
 
@@ -193,7 +197,8 @@ export function fakeNodes(releases: readonly Release[]): FakeNode[] {
     return t;
   };
   const spread = (type: NodeType, count: number) => Array.from({ length: count }, (_, i) => fakeNode(type, `${type.pool}-${i}`, zones[i % zones.length]!));
-  const pools = [...new Set(releases.map((r) => r.component.nodePool))].sort();
-  const engine = pools.flatMap((pool) => spread(typeOf(pool), 2 * Math.max(...releases.filter((r) => r.component.nodePool === pool).map((r) => rolloutSpec(r.rollout).replicas))));
+  // As many nodes per pool as the cloud side creates (stagePools: twice its largest replica count), for the pools these releases use.
+  const used = new Set(releases.map((r) => r.component.nodePool));
+  const engine = first.pools.filter((p) => used.has(p.name)).flatMap((p) => spread(typeOf(p.name), p.nodes));
   return [...engine, ...spread(typeOf(SYSTEM_POOL), Math.max(1, first.systemNodesPerZone) * zones.length)];
 }
