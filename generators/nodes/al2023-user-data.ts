@@ -1,5 +1,6 @@
 import type { NodeTuning } from "../inputs/types.ts";
 import { stringify } from "yaml";
+import { quantityUnits } from "./quantity.ts";
 
 /**
  * The user data of an engine node on Amazon Linux 2023 (EKS-optimised AMI), as Karpenter takes it
@@ -14,13 +15,10 @@ export const BOUNDARY = "BITACTOR-NODE-BOUNDARY";
 /** Bytes of one 2 MiB hugepage. */
 const PAGE_2MI = 2 * 1024 * 1024;
 
-const UNITS: Readonly<Record<string, number>> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
-
 /** Bytes of a binary Kubernetes quantity as the catalog writes them (`8Gi`). */
 export function quantityBytes(q: string): number {
-  const m = /^([1-9][0-9]*)(Ki|Mi|Gi|Ti)$/.exec(q);
-  if (!m) throw new Error(`"${q}" is not a whole binary quantity (e.g. 8Gi)`);
-  return Number(m[1]) * UNITS[m[2]!]!;
+  if (!/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/.test(q)) throw new Error(`"${q}" is not a whole binary quantity (e.g. 8Gi)`);
+  return Number(quantityUnits(q));
 }
 
 /** 2 MiB pages for the given hugepage requests (each must be whole pages). */
