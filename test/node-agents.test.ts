@@ -113,7 +113,7 @@ test("the tuning script reboots once to add missing arguments, passes when they 
   assert.match(stuck.stderr, /rebooted once and still missing: isolcpus=managed_irq,domain,0-7/);
 });
 
-test("the platform project admits the node agents' namespace and kinds only where the stage runs agents", () => {
+test("the platform project admits the node agents' namespace and kinds", () => {
   const p = at("applicationsets/production/appproject-production-us-east-1-platform.yaml");
   assert.ok(p.spec.destinations.some((d: Any) => d.namespace === "production-us-east-1-node-agents"));
   assert.deepEqual(p.spec.clusterResourceWhitelist.filter((k: Any) => k.kind === "Namespace"), [{ group: "", kind: "Namespace" }]);

@@ -9,7 +9,7 @@ import type { MachineCatalog } from "./machines.ts";
  * in it for that cloud (the fit check needs its figures), and each reservation table reads in one
  * direction (only the last tier open-ended; AKS's rows by rising core count).
  */
-export function checkMachines(catalog: Catalog, src: YamlSource, machines: MachineCatalog, machinesSrc?: YamlSource): InputError[] {
+export function checkMachines(catalog: Catalog, src: YamlSource, machines: MachineCatalog, machinesSrc: YamlSource): InputError[] {
   const errors: InputError[] = [];
   const named = [
     ...Object.entries(catalog.nodePools).map(([id, p]) => ({ path: ["nodePools", id, "instanceTypes"], types: p.instanceTypes })),
@@ -23,25 +23,23 @@ export function checkMachines(catalog: Catalog, src: YamlSource, machines: Machi
       }
     }
   }
-  if (machinesSrc) {
-    for (const cloud of CLOUDS) {
-      const r = machines.clouds[cloud].reservation;
-      for (const [resource, spec] of [["cpu", r.cpu], ["memory", r.memory]] as const) {
-        if (!("tiers" in spec)) continue;
-        spec.tiers.forEach((t, i) => {
-          const last = i === spec.tiers.length - 1;
-          if (last !== (t.size === undefined)) {
-            errors.push(machinesSrc.error(["clouds", cloud, "reservation", resource, "tiers", i], last ? "the last tier takes everything above the others: it has no size" : "every tier but the last needs a size"));
-          }
-        });
-      }
-      const cpu = r.cpu;
-      if ("table" in cpu) {
-        cpu.table.forEach((row, i) => {
-          const prev = cpu.table[i - 1];
-          if (prev && row.cores <= prev.cores) errors.push(machinesSrc.error(["clouds", cloud, "reservation", "cpu", "table", i, "cores"], `rows go by rising core count: ${row.cores} follows ${prev.cores}`));
-        });
-      }
+  for (const cloud of CLOUDS) {
+    const r = machines.clouds[cloud].reservation;
+    for (const [resource, spec] of [["cpu", r.cpu], ["memory", r.memory]] as const) {
+      if (!("tiers" in spec)) continue;
+      spec.tiers.forEach((t, i) => {
+        const last = i === spec.tiers.length - 1;
+        if (last !== (t.size === undefined)) {
+          errors.push(machinesSrc.error(["clouds", cloud, "reservation", resource, "tiers", i], last ? "the last tier takes everything above the others: it has no size" : "every tier but the last needs a size"));
+        }
+      });
+    }
+    const cpu = r.cpu;
+    if ("table" in cpu) {
+      cpu.table.forEach((row, i) => {
+        const prev = cpu.table[i - 1];
+        if (prev && row.cores <= prev.cores) errors.push(machinesSrc.error(["clouds", cloud, "reservation", "cpu", "table", i, "cores"], `rows go by rising core count: ${row.cores} follows ${prev.cores}`));
+      });
     }
   }
   return errors;

@@ -128,11 +128,11 @@ function requirementHolds(r: Json, labels: Readonly<Record<string, string>>): bo
  * not judged here: every node type has nodes in each of the stage's zones, and each node its own name.
  */
 export function landsOn(spec: Json, node: Pick<NodeType, "labels" | "taints">, ignoredKeys: ReadonlySet<string>): boolean {
-  const labels = (key: string) => ignoredKeys.has(key);
+  const ignored = (key: string) => ignoredKeys.has(key);
   const selector = (spec.nodeSelector ?? {}) as Record<string, string>;
-  if (!Object.entries(selector).every(([k, v]) => labels(k) || node.labels[k] === v)) return false;
+  if (!Object.entries(selector).every(([k, v]) => ignored(k) || node.labels[k] === v)) return false;
   const required = ((((spec.affinity as Json | undefined)?.nodeAffinity as Json | undefined)?.requiredDuringSchedulingIgnoredDuringExecution as Json | undefined)?.nodeSelectorTerms ?? []) as Json[];
-  if (required.length > 0 && !required.some((term) => ((term.matchExpressions ?? []) as Json[]).every((r) => labels(String(r.key)) || requirementHolds(r, node.labels)))) return false;
+  if (required.length > 0 && !required.some((term) => ((term.matchExpressions ?? []) as Json[]).every((r) => ignored(String(r.key)) || requirementHolds(r, node.labels)))) return false;
   const tolerations = (spec.tolerations ?? []) as Json[];
   return node.taints.filter((t) => t.effect !== "PreferNoSchedule").every((t) => tolerates(tolerations, t));
 }
