@@ -242,7 +242,9 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
       // reads from their status: Deployments (the OpenTelemetry Collector), PodDisruptionBudgets
       // (disruption writes their status), and the token controller, which fills a service account's
       // token Secret: `argocd cluster add` waits for one for Argo CD's own account on the cluster.
-      "--controllers=deployment,replicaset,disruption,job,serviceaccount,serviceaccount-token,garbagecollector,namespace,nodelifecycle",
+      // DaemonSets: the node agents' (a platform Application is Healthy only once they have rolled
+      // out on their pools' nodes, and without the controller their status is never written).
+      "--controllers=deployment,replicaset,daemonset,disruption,job,serviceaccount,serviceaccount-token,garbagecollector,namespace,nodelifecycle",
       `--service-account-private-key-file=${join(dir, "sa.key")}`,
       `--root-ca-file=${cp.caFile}`,
       `--secure-port=${kcmPort}`,

@@ -183,9 +183,10 @@ export function fakeNode(type: NodeType, name: string, zone: string): FakeNode {
  * the old stack keeps through scaleDownDelaySeconds), round-robin over the region's zones, where
  * components of a pool share nodes as the scheduler decides; and the system nodes, perZone (at
  * least one) in every zone, for the load Jobs and the collector. A pod that fits no machine stays
- * Pending, and the e2e fails with the scheduler's reason.
+ * Pending, and the e2e fails with the scheduler's reason. `stacks`: how many stacks of each
+ * component the engine pools hold at once (two: blue and green).
  */
-export function fakeNodes(releases: readonly Release[]): FakeNode[] {
+export function fakeNodes(releases: readonly Release[], stacks = 2): FakeNode[] {
   const first = releases[0];
   if (!first) throw new Error("fake nodes for no release");
   const other = releases.find((r) => r.namespace !== first.namespace);
@@ -197,8 +198,9 @@ export function fakeNodes(releases: readonly Release[]): FakeNode[] {
     return t;
   };
   const spread = (type: NodeType, count: number) => Array.from({ length: count }, (_, i) => fakeNode(type, `${type.pool}-${i}`, zones[i % zones.length]!));
-  // As many nodes per pool as the cloud side creates (stagePools: twice its largest replica count), for the pools these releases use.
+  // As many nodes per pool as the cloud side creates (stagePools: one per replica of its largest
+  // component for each of two stacks), or room for `stacks`, for the pools these releases use.
   const used = new Set(releases.map((r) => r.component.nodePool));
-  const engine = first.pools.filter((p) => used.has(p.name)).flatMap((p) => spread(typeOf(p.name), p.nodes));
+  const engine = first.pools.filter((p) => used.has(p.name)).flatMap((p) => spread(typeOf(p.name), (p.nodes / 2) * stacks));
   return [...engine, ...spread(typeOf(SYSTEM_POOL), Math.max(1, first.systemNodesPerZone) * zones.length)];
 }

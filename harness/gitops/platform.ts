@@ -95,7 +95,10 @@ export async function startGitopsPlatform(root: string, programs: E2ePrograms, s
       log(`${name} (${s.environment}/${s.region}): etcd, kube-apiserver, scheduler, controller manager, kwok, Argo Rollouts, Prometheus, latency fixture`);
       const cluster = await startE2eCluster(programs, {
         name,
-        nodes: fakeNodes(releases),
+        // Room for a third stack: after a promotion the old stack keeps running for scaleDownDelaySeconds
+        // while the next release may already start. Karpenter adds nodes for it on AWS, where this e2e's
+        // releases run; kwok's are fixed, so the e2e creates them up front (every stage alike).
+        nodes: fakeNodes(releases, 3),
         podMonitors: releases.map((r) => r.podMonitor),
         ruleGroups: releases.flatMap((r) => r.ruleGroups),
         // Every component of the stage, so every gate, the first-release ones included, has data.
