@@ -105,7 +105,13 @@ export const argoCdLink = {
  * Application is ever created for a project that does not exist yet (the applicationset controller
  * would retry only after 3 minutes), and go last.
  */
-export const WAVE = { projects: "-1", applicationSets: "1" } as const;
+/**
+ * Sync waves. In `applicationsets/<env>/`: the projects (-1), the add-ons' Applications (0 to 9,
+ * engine/addons.yaml `wave`), then each stage's ApplicationSet (`engine`), so a stage's platform is
+ * there before its engine. In `apps/<env>/`: the projects (-1), Argo CD's own Application (0), then
+ * `<env>-applicationsets` (1).
+ */
+export const WAVE = { projects: "-1", applicationSets: "1", engine: "10" } as const;
 export const SYNC_WAVE = "argocd.argoproj.io/sync-wave";
 
 export const names = {
@@ -117,6 +123,12 @@ export const names = {
   nodesProject: (stage: string) => `${stage}-nodes`,
   /** AppProject of a stage's platform objects (the BitActorCluster CRD and resource, Velero's two). */
   platformProject: (stage: string) => `${stage}-platform`,
+  /** AppProject of a stage's platform add-ons (engine/addons.yaml). */
+  addonsProject: (stage: string) => `${stage}-addons`,
+  /** The Application of one add-on in one stage, like a component's: `<stage>-<add-on>`. */
+  addonApplication: (stage: string, addon: string) => `${stage}-${addon}`,
+  /** Argo CD's own Application and its AppProject, on the management cluster. */
+  argocdSelf: "argocd",
   /** AppProject of a stage's chaos experiments (only where the environment has them). */
   chaosProject: (stage: string) => `${stage}-chaos`,
   /** A ChaosEngine: one fault against one component. */

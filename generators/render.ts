@@ -27,6 +27,8 @@ import { usesKarpenter } from "./nodes/provisioners.ts";
 import { BootstrapProject } from "./constructs/environment-projects.ts";
 import { StageProjects } from "./constructs/stage-projects.ts";
 import { RootApplication } from "./constructs/root-application.ts";
+import { AddonApplications } from "./constructs/addon-applications.ts";
+import { ArgoCdSelf } from "./constructs/argocd-self.ts";
 import { StageChaos } from "./constructs/chaos.ts";
 import { validateObject } from "./validate/models.ts";
 import { RenderValidationError } from "./render-error.ts";
@@ -133,11 +135,13 @@ export function renderObjects(model: RepositoryModel): RenderedObject[] {
     const bootstrap = new FolderChart(paths.bootstrap(e));
     new BootstrapProject(bootstrap, "project", { environment: env.settings, labels: baseLabels(e) });
     new RootApplication(bootstrap, "root", { environment: env.settings, labels: baseLabels(e) });
+    if (model.addons.argocd.environment === e) new ArgoCdSelf(bootstrap, "argocd", { environment: env.settings, addons: model.addons, versions: model.addonVersions, labels: baseLabels(e) });
     charts.push(bootstrap);
     const appsets = new FolderChart(paths.applicationSets(e));
     for (const region of env.regions) {
       const chaos = env.settings.chaos !== undefined;
       new StageProjects(appsets, `${region.region}-projects`, { environment: env.settings, region, nodes: rendersNodes(region), chaos, nodeAgents: stageNodeAgents(model.catalog, model.machines, region).length > 0, labels: baseLabels(e, region) });
+      new AddonApplications(appsets, `${region.region}-addons`, { environment: env.settings, region, addons: model.addons, versions: model.addonVersions, labels: baseLabels(e, region) });
       new RegionApplicationSet(appsets, region.region, { environment: env.settings, region, components: Object.keys(region.components).sort(), nodes: rendersNodes(region), chaos, labels: baseLabels(e, region) });
       charts.push(...stageCharts(model.catalog, model.machines, env, region));
     }

@@ -2,11 +2,11 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "no
 import { existsSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { OWNED_DIRS, RENDERED_DIRS, isRendered } from "../generators/render.ts";
-import { INPUT_DIRS } from "./inputs.ts";
+import { INPUT_DIRS, VERSIONS_FILE } from "./inputs.ts";
 
-/** Copies a repository's inputs and rendered tree (what a render reads and writes) to `to`. */
+/** Copies a repository's inputs (with the version file) and rendered tree (what a render reads and writes) to `to`. */
 export async function copyRepository(from: string, to: string): Promise<void> {
-  for (const d of [...INPUT_DIRS, ...OWNED_DIRS]) {
+  for (const d of [...INPUT_DIRS, ...OWNED_DIRS, VERSIONS_FILE]) {
     if (existsSync(join(from, d))) await cp(join(from, d), join(to, d), { recursive: true });
   }
 }

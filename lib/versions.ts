@@ -24,6 +24,25 @@ export interface CrdSource extends Pinned {
   readonly module: string;
   /** CRD manifest paths inside the module. */
   readonly files: readonly string[];
+  /**
+   * The add-on (`addons.<id>`) whose version this is, when the clusters run it: the file then gives
+   * no version of its own here, and `toolVersions` fills it in from the add-on, so the CRDs the checks
+   * validate against cannot drift from the ones the clusters install. @default none: `version` given
+   */
+  readonly addon?: string;
+}
+
+/** Where an add-on's release is published: a git tag, or a Helm chart version of a chart repository. */
+export type AddonSource =
+  | { readonly type: "git"; readonly repoURL: string }
+  | { readonly type: "helm"; readonly repoURL: string; readonly chart: string }
+  | { readonly type: "oci"; readonly repoURL: string };
+
+/** A platform add-on (engine/addons.yaml says where it goes and how; this says which release). */
+export interface AddonPin extends Pinned {
+  readonly source: AddonSource;
+  /** The Go module that ships the same tree at `version` (the GitOps e2e's offline mirror). @default none */
+  readonly module?: string;
 }
 
 /** cdktn provider bindings taken from a PyPI wheel: the wheel, and the npm tarball inside it, each by sha256. */
@@ -60,10 +79,27 @@ export interface ToolVersions {
   readonly azurermBindings: PypiBindings;
   readonly kubeseal: Pinned;
   readonly crdSources: readonly CrdSource[];
+  /** The platform's add-ons by id, plus the section's `$comment`. */
+  readonly addons: { readonly [id: string]: AddonPin | string };
   /** npm package name -> the exact version package.json pins and the upstream it was generated from. */
   readonly models: { readonly [pkg: string]: { readonly version: string; readonly generatedFrom: string } | string };
 }
 
+/** A Go module version for an add-on's release (Go's are always `v`-prefixed; Helm charts' and some tags are not). */
+export const moduleVersion = (version: string): string => (version.startsWith("v") ? version : `v${version}`);
+
+/** tools/versions.json's text, resolved: a CRD source that names an add-on takes that add-on's version. */
+export function parseToolVersions(text: string): ToolVersions {
+  const raw = JSON.parse(text) as ToolVersions;
+  const crdSources = raw.crdSources.map((c) => {
+    if (c.addon === undefined) return c;
+    const pin = raw.addons[c.addon];
+    if (pin === undefined || typeof pin === "string") throw new Error(`tools/versions.json: crdSources ${c.module} names add-on ${c.addon}, which addons does not have`);
+    return { ...c, version: moduleVersion(pin.version) };
+  });
+  return { ...raw, crdSources };
+}
+
 export function toolVersions(): ToolVersions {
-  return JSON.parse(readFileSync(join(REPO, "tools", "versions.json"), "utf8")) as ToolVersions;
+  return parseToolVersions(readFileSync(join(REPO, "tools", "versions.json"), "utf8"));
 }

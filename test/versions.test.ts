@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./helpers/repo.ts";
 import { versionDrift, type VersionSources } from "../checks/versions.ts";
-import { modelsTable, pinnedPrograms, versionsTable } from "../scripts/lib/versions-table.ts";
+import { modelsTable, pinnedAddons, pinnedPrograms, versionsTable } from "../scripts/lib/versions-table.ts";
 import { etcd, kubeseal, prometheus, prometheusRelease, promtool } from "../toolchain/cluster.ts";
 import { moduleDir } from "../toolchain/build.ts";
 import { toolVersions, type ToolVersions } from "../lib/versions.ts";
@@ -56,8 +56,9 @@ test("the Versions tables of docs/versions.md are the ones tools/versions.json m
   assert.ok(doc.includes(modelsTable()), "docs/versions.md does not hold `npm run versions`' models table");
   // The table shows every entry, with its name and version: a new program or CRD source cannot be missing from it.
   const rows = versionsTable().split("\n").slice(2);
-  for (const p of [...pinnedPrograms(v), ...v.crdSources]) assert.ok(rows.some((r) => r.startsWith(`| ${p.name} | ${p.version} |`)), p.name);
-  assert.equal(rows.length, Object.keys(v).filter((k) => !k.startsWith("$") && k !== "crdSources" && k !== "models").length + v.crdSources.length);
+  for (const p of [...pinnedPrograms(v), ...v.crdSources, ...pinnedAddons(v)]) assert.ok(rows.some((r) => r.startsWith(`| ${p.name} | ${p.version} |`)), p.name);
+  const addons = Object.keys(v.addons).filter((k) => !k.startsWith("$")).length;
+  assert.equal(rows.length, Object.keys(v).filter((k) => !k.startsWith("$") && k !== "crdSources" && k !== "addons" && k !== "models").length + v.crdSources.length + addons);
   // An entry without its reason cannot slip out of the table unnoticed.
   assert.throws(() => versionsTable(edited((x) => { delete x.kwok.why; })), /tools\/versions\.json: kwok has no why/);
   // A changed why is a changed table.

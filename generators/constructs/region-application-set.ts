@@ -3,7 +3,7 @@ import { ApplicationSet } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/
 import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { ISTIO } from "./mesh.ts";
-import { CHAOS, LABEL, NODES, PLATFORM, SHARED, applicationName, argoCdLink, dashboards, names, paths, stageId } from "../naming.ts";
+import { CHAOS, LABEL, NODES, PLATFORM, SHARED, SYNC_WAVE, WAVE, applicationName, argoCdLink, dashboards, names, paths, stageId } from "../naming.ts";
 
 export interface RegionApplicationSetProps {
   readonly environment: EnvironmentSettings;
@@ -62,7 +62,8 @@ export class RegionApplicationSet extends Construct {
       },
     };
     emit(this, "appset", new ApplicationSet({
-      metadata: { name: stage, namespace: props.environment.argocd.namespace, labels: props.labels },
+      // After the stage's add-ons (naming.ts WAVE): the engine's objects need their controllers and CRDs.
+      metadata: { name: stage, namespace: props.environment.argocd.namespace, labels: props.labels, annotations: { [SYNC_WAVE]: WAVE.engine } },
       spec: {
         goTemplate: true,
         goTemplateOptions: ["missingkey=error"],

@@ -4,14 +4,19 @@ import { YamlSource } from "./yaml-source.ts";
 import { checkCatalog, checkEnvironment } from "./semantics.ts";
 import { checkMachines, checkRegionMachines } from "./machine-semantics.ts";
 import type { MachineCatalog } from "./machines.ts";
+import type { AddonCatalog, AddonVersions } from "./addons.ts";
+import { checkAddons } from "./addon-semantics.ts";
 import { checkPlan, planOf, PLAN_FILE } from "./plan.ts";
-import { stageId } from "../naming.ts";
+import { STAGE_FOLDERS, stageId } from "../naming.ts";
 import type { Catalog, Environment, EnvironmentSettings, InputFile, RegionSettings, ReleasePlanInput, RepositoryModel } from "./types.ts";
 
 /** Where each kind of input lives. Anything else under `engine/` or `environments/` is refused. */
 export const INPUT_LAYOUT = {
   catalog: "engine/catalog.yaml",
   machines: "engine/machines.yaml",
+  addons: "engine/addons.yaml",
+  /** The one version file: the render reads its add-on releases (lib/versions.ts reads the rest). */
+  versions: "tools/versions.json",
   plan: PLAN_FILE,
   environment: /^environments\/([^/]+)\/environment\.yaml$/,
   region: /^environments\/([^/]+)\/regions\/([^/]+)\.yaml$/,
@@ -29,6 +34,10 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
   let catalogSource: YamlSource | undefined;
   let machines: MachineCatalog | undefined;
   let machinesSource: YamlSource | undefined;
+  let addons: AddonCatalog | undefined;
+  let addonsSource: YamlSource | undefined;
+  let versions: AddonVersions | undefined;
+  let versionsSource: YamlSource | undefined;
   const sources = new Map<string, YamlSource>();
   let plan: { value: ReleasePlanInput; source: YamlSource } | undefined;
   let planSource: YamlSource | undefined;
@@ -40,9 +49,9 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
     const envMatch = INPUT_LAYOUT.environment.exec(file.path);
     const regionMatch = INPUT_LAYOUT.region.exec(file.path);
     sources.set(file.path, source);
-    const kind = file.path === INPUT_LAYOUT.catalog ? "catalog" : file.path === INPUT_LAYOUT.machines ? "machines" : file.path === INPUT_LAYOUT.plan ? "waves" : envMatch ? "environment" : regionMatch ? "region" : undefined;
+    const kind = file.path === INPUT_LAYOUT.catalog ? "catalog" : file.path === INPUT_LAYOUT.machines ? "machines" : file.path === INPUT_LAYOUT.addons ? "addons" : file.path === INPUT_LAYOUT.versions ? "versions" : file.path === INPUT_LAYOUT.plan ? "waves" : envMatch ? "environment" : regionMatch ? "region" : undefined;
     if (!kind) {
-      errors.push({ file: file.path, line: 1, column: 1, field: "", message: `unexpected input file; inputs are ${INPUT_LAYOUT.catalog}, ${INPUT_LAYOUT.machines}, ${INPUT_LAYOUT.plan}, environments/<env>/environment.yaml and environments/<env>/regions/<region>.yaml` });
+      errors.push({ file: file.path, line: 1, column: 1, field: "", message: `unexpected input file; inputs are ${INPUT_LAYOUT.catalog}, ${INPUT_LAYOUT.machines}, ${INPUT_LAYOUT.addons}, ${INPUT_LAYOUT.plan}, environments/<env>/environment.yaml and environments/<env>/regions/<region>.yaml (and ${INPUT_LAYOUT.versions}'s add-on releases)` });
       continue;
     }
     if (kind === "region") envOf(regionMatch![1]!).regionFiles++;
@@ -61,6 +70,12 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
     } else if (kind === "machines") {
       machinesSource = source;
       if (schemaErrors.length === 0) machines = source.value as MachineCatalog;
+    } else if (kind === "addons") {
+      addonsSource = source;
+      if (schemaErrors.length === 0) addons = source.value as AddonCatalog;
+    } else if (kind === "versions") {
+      versionsSource = source;
+      if (schemaErrors.length === 0) versions = (source.value as { addons: AddonVersions }).addons;
     } else if (kind === "waves") {
       if (schemaErrors.length === 0) plan = { value: source.value as ReleasePlanInput, source };
     } else if (kind === "environment") {
@@ -76,6 +91,14 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
   if (catalog && catalogSource) errors.push(...checkCatalog(catalog, catalogSource));
   if (!machinesSource) errors.push({ file: INPUT_LAYOUT.machines, line: 1, column: 1, field: "", message: "missing: the node catalog (the machine types the node pools use, docs/nodes.md) is required" });
   if (catalog && catalogSource && machines && machinesSource) errors.push(...checkMachines(catalog, catalogSource, machines, machinesSource));
+
+  if (!addonsSource) errors.push({ file: INPUT_LAYOUT.addons, line: 1, column: 1, field: "", message: "missing: the platform's add-ons (what every cluster runs beneath the engine, docs/gitops.md) are required" });
+  if (!versionsSource) errors.push({ file: INPUT_LAYOUT.versions, line: 1, column: 1, field: "", message: "missing: the one version file (the add-ons' releases) is required" });
+  if (addons && addonsSource && versions && versionsSource) errors.push(...checkAddons(addons, addonsSource, versions, versionsSource, [...envs.keys()].sort(byId)));
+  // `<stage>-<id>` names an add-on's Application as it names a component's: one id, one Application.
+  for (const id of Object.keys(addons?.addons ?? {})) {
+    if (catalog?.components[id] || STAGE_FOLDERS[id]) errors.push(addonsSource!.error(["addons", id], `add-on id ${id} is taken by ${catalog?.components[id] ? "a component" : "a stage folder"}: both would be the Application <stage>-${id}; rename the add-on`, id));
+  }
 
   const environments: Environment[] = [];
   for (const [name, env] of [...envs].sort(([a], [b]) => byId(a, b))) {
@@ -98,7 +121,7 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
     errors.sort((a, b) => byId(a.file, b.file) || a.line - b.line || a.column - b.column);
     throw new InputValidationError(errors);
   }
-  return { catalog: catalog!, machines: machines!, environments, plan: planOf(plan!.value, stages), sources };
+  return { catalog: catalog!, machines: machines!, addons: addons!, addonVersions: versions!, environments, plan: planOf(plan!.value, stages), sources };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { ajv } from "../ajv.ts";
 import { catalogSchema, environmentSchema, regionSchema, wavesSchema } from "./schemas.ts";
 import { machinesSchema } from "./machines.ts";
+import { addonsSchema, versionsSchema } from "./addons.ts";
 import type { InputError } from "./errors.ts";
 import type { YamlSource } from "./yaml-source.ts";
 
@@ -11,9 +12,11 @@ const validators: Record<SchemaName, ValidateFunction> = {
   region: ajv.compile(regionSchema),
   waves: ajv.compile(wavesSchema),
   machines: ajv.compile(machinesSchema),
+  addons: ajv.compile(addonsSchema),
+  versions: ajv.compile(versionsSchema),
 };
 
-export type SchemaName = "catalog" | "environment" | "region" | "waves" | "machines";
+export type SchemaName = "catalog" | "environment" | "region" | "waves" | "machines" | "addons" | "versions";
 
 /** Schema errors of one parsed file, each with file:line:column, field and what is allowed. */
 export function checkSchema(source: YamlSource, schema: SchemaName): InputError[] {

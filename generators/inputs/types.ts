@@ -7,6 +7,7 @@
 
 import type { Cloud } from "./cloud.ts";
 import type { MachineCatalog } from "./machines.ts";
+import type { AddonCatalog, AddonVersions } from "./addons.ts";
 import type { YamlSource } from "./yaml-source.ts";
 
 export type { Cloud } from "./cloud.ts";
@@ -550,6 +551,10 @@ export interface RepositoryModel {
   readonly catalog: Catalog;
   /** The node catalog (engine/machines.yaml): machine types and what each managed service keeps on a node. */
   readonly machines: MachineCatalog;
+  /** The platform's add-ons (engine/addons.yaml). */
+  readonly addons: AddonCatalog;
+  /** Which release of each add-on (tools/versions.json addons). */
+  readonly addonVersions: AddonVersions;
   /** Sorted by id. */
   readonly environments: readonly Environment[];
   /** The release waves, in order. */

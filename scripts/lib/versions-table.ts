@@ -8,16 +8,21 @@ import { toolVersions, type Pinned, type ToolVersions } from "../../lib/versions
 
 /**
  * Every pinned program of tools/versions.json, in the file's order: each top-level entry except
- * crdSources and models. One without a name, why or support is an error, so a new entry can never
+ * crdSources, addons and models. One without a name, why or support is an error, so a new entry can never
  * be left out of the table.
  */
 export function pinnedPrograms(v: ToolVersions): Pinned[] {
   return Object.entries(v).flatMap(([key, value]) => {
-    if (key === "crdSources" || key === "models" || typeof value !== "object") return [];
+    if (key === "crdSources" || key === "addons" || key === "models" || typeof value !== "object") return [];
     const missing = ["name", "version", "why", "support"].filter((f) => typeof (value as Record<string, unknown>)[f] !== "string");
     if (missing.length) throw new Error(`tools/versions.json: ${key} has no ${missing.join(", ")}`);
     return [value as Pinned];
   });
+}
+
+/** The platform's add-ons (tools/versions.json addons), in the file's order. */
+export function pinnedAddons(v: ToolVersions): Pinned[] {
+  return Object.entries(v.addons).flatMap(([id, value]) => (typeof value === "string" ? [] : [{ ...value, name: `${value.name} (add-on ${id})` }]));
 }
 
 /** Table cells may not hold a pipe or a line break. */
@@ -29,7 +34,7 @@ export function versionsTable(v: ToolVersions = toolVersions()): string {
   const lines = [
     "| component | version | why this one | support window (source) |",
     "|---|---|---|---|",
-    ...[...pinnedPrograms(v), ...v.crdSources].map(row),
+    ...[...pinnedPrograms(v), ...v.crdSources, ...pinnedAddons(v)].map(row),
   ];
   return lines.join("\n");
 }

@@ -1,0 +1,117 @@
+import { Construct } from "constructs";
+import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
+import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
+import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
+import type { AddonCatalog, AddonSpec, AddonVersions } from "../inputs/addons.ts";
+import { fillPlaceholders } from "../inputs/addon-semantics.ts";
+import { emit } from "../argo.ts";
+import { SYNC_WAVE, WAVE, names, stageId } from "../naming.ts";
+import { SYNC_RETRY } from "./region-application-set.ts";
+
+export interface AddonApplicationsProps {
+  readonly environment: EnvironmentSettings;
+  readonly region: RegionSettings;
+  readonly addons: AddonCatalog;
+  readonly versions: AddonVersions;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** Whether an add-on goes to a stage: its `when`, read as data (no cloud or environment named here). */
+export function addonApplies(spec: AddonSpec, environment: string, region: RegionSettings): boolean {
+  return (spec.when?.clouds ?? [region.cloud]).includes(region.cloud) && (spec.when?.environments ?? [environment]).includes(environment);
+}
+
+/** The add-ons a stage runs, by id, sorted. */
+export function stageAddons(addons: AddonCatalog, environment: string, region: RegionSettings): string[] {
+  return Object.keys(addons.addons).filter((id) => addonApplies(addons.addons[id]!, environment, region)).sort();
+}
+
+/** Keeps Argo CD from rewriting a field our controllers own (with ignoreDifferences). */
+const RESPECT_IGNORE = "RespectIgnoreDifferences=true";
+/**
+ * CRDs are too large for client-side apply's last-applied annotation (256 KiB; Argo CD
+ * user-guide/sync-options.md, "Server-Side Apply"), and server-side apply leaves fields other
+ * managers own (a webhook's caBundle) alone.
+ */
+const SERVER_SIDE = "ServerSideApply=true";
+
+/**
+ * One stage's platform: the AppProject `<stage>-addons` and one Application per add-on
+ * (`<stage>-<id>`), each pointing at its upstream's source at the release tools/versions.json pins,
+ * rendered next to the stage's ApplicationSet (`applicationsets/<env>/`). Safety:
+ * - no `resources-finalizer.argocd.argoproj.io` finalizer: deleting an add-on's Application, or its
+ *   prune when a region goes, leaves the add-on running (Argo CD deletes an Application's objects
+ *   only with that finalizer, user-guide/app_deletion.md);
+ * - an add-on that installs CRDs never prunes automatically (a pruned CRD deletes every object of
+ *   its kind) and applies server-side;
+ * - sync waves order the add-ons (CRD owners first) before the stage's ApplicationSet (WAVE.engine),
+ *   which Argo CD honours across Applications with the Application health check argocd-self.ts sets.
+ * The project admits only the add-ons' sources, the stage's cluster in the add-ons' namespaces, and
+ * the cluster-scoped kinds engine/addons.yaml lists.
+ */
+export class AddonApplications extends Construct {
+  constructor(scope: Construct, id: string, props: AddonApplicationsProps) {
+    super(scope, id);
+    const s = props.environment;
+    const r = props.region;
+    const stage = stageId(s.environment, r.region);
+    const ids = stageAddons(props.addons, s.environment, r);
+    if (ids.length === 0) return;
+    const pins = Object.fromEntries(ids.map((a) => [a, props.versions[a]])) as Record<string, Exclude<AddonVersions[string], string>>;
+    const kinds = ids.flatMap((a) => props.addons.addons[a]!.clusterKinds);
+    emit(this, "project", new AppProject({
+      metadata: { name: names.addonsProject(stage), namespace: s.argocd.namespace, labels: props.labels, annotations: { [SYNC_WAVE]: WAVE.projects } },
+      spec: {
+        description: `The platform add-ons of ${stage}, each from its upstream's release`,
+        sourceRepos: [...new Set(ids.map((a) => pins[a]!.source.repoURL))].sort(),
+        destinations: [...new Set(ids.map((a) => props.addons.addons[a]!.namespace))].sort().map((namespace) => ({ name: r.cluster.name, namespace })),
+        clusterResourceWhitelist: kinds.filter((k, i) => kinds.findIndex((x) => x.group === k.group && x.kind === k.kind) === i).map((k) => ({ ...k })),
+      },
+    }));
+    for (const addon of ids) {
+      const spec = props.addons.addons[addon]!;
+      const pin = pins[addon]!;
+      const fill = <T>(v: T): T => fillPlaceholders(v, {
+        version: pin.version,
+        versionNumber: pin.version.replace(/^v/, ""),
+        cluster: r.cluster.name,
+        stage,
+        region: r.region,
+        environment: s.environment,
+      });
+      const helm = spec.helm ? { helm: { releaseName: spec.helm.releaseName, ...(spec.helm.values ? { valuesObject: fill(spec.helm.values) as Record<string, unknown> } : {}) } } : {};
+      const kustomize = spec.kustomize ? { kustomize: { ...(spec.kustomize.namespace ? { namespace: spec.kustomize.namespace } : {}), ...(spec.kustomize.images ? { images: fill([...spec.kustomize.images]) } : {}) } } : {};
+      const source = pin.source.type === "helm"
+        ? { repoURL: pin.source.repoURL, chart: pin.source.chart, targetRevision: pin.version, ...helm }
+        // An OCI Helm chart's path is always "." (Argo CD user-guide/oci.md).
+        : pin.source.type === "oci"
+          ? { repoURL: pin.source.repoURL, targetRevision: pin.version, path: ".", ...helm }
+          : { repoURL: pin.source.repoURL, targetRevision: pin.version, path: spec.path!, ...helm, ...kustomize };
+      emit(this, addon, new Application({
+        metadata: {
+          name: names.addonApplication(stage, addon),
+          namespace: s.argocd.namespace,
+          labels: { ...props.labels, [ADDON_LABEL]: addon },
+          annotations: { [SYNC_WAVE]: String(spec.wave), [DESCRIPTION]: spec.description },
+        },
+        spec: {
+          project: names.addonsProject(stage),
+          source,
+          destination: { name: r.cluster.name, namespace: spec.namespace },
+          ...(spec.ignoreDifferences ? { ignoreDifferences: spec.ignoreDifferences.map((d) => ({ ...d, jsonPointers: [...d.jsonPointers] })) } : {}),
+          revisionHistoryLimit: 10,
+          syncPolicy: {
+            automated: { prune: !spec.crds, selfHeal: true },
+            syncOptions: ["CreateNamespace=true", ...(spec.crds ? [SERVER_SIDE] : []), ...(spec.ignoreDifferences ? [RESPECT_IGNORE] : [])],
+            retry: SYNC_RETRY,
+          },
+        },
+      }));
+    }
+  }
+}
+
+/** Label naming the add-on an Application delivers (an operator selects a stage's platform by it). */
+export const ADDON_LABEL = "bitactor.io/addon";
+/** What the add-on does for us (engine/addons.yaml description), on its Application. */
+export const DESCRIPTION = "bitactor.io/description";

@@ -1,0 +1,258 @@
+/**
+ * `engine/addons.yaml`: the platform beneath the engine. Which add-on each cluster runs, where, in
+ * which order and with which of our settings; `tools/versions.json` `addons` says which release of
+ * each, from which upstream source (the one version file). The render makes one Argo CD Application
+ * per add-on per stage (constructs/addon-applications.ts) and Argo CD's own Application on the
+ * management cluster (constructs/argocd-self.ts).
+ */
+import type { Cloud } from "./cloud.ts";
+
+/** The id of Argo CD's own release in tools/versions.json addons (engine/addons.yaml `argocd` delivers it). */
+export const ARGOCD_ADDON = "argo-cd";
+
+/** A Kubernetes kind by API group ("" for the core group). */
+export interface GroupKind {
+  readonly group: string;
+  readonly kind: string;
+}
+
+/**
+ * Text that may name the stage's own values, replaced when rendered: `${version}` (the pinned
+ * release as the source spells it), `${versionNumber}` (without a leading `v`), `${cluster}` (the
+ * region's `cluster.name`), `${stage}`, `${region}`, `${environment}`. Any other `${...}` is refused.
+ */
+export type Templated = string;
+
+/** How Argo CD renders the add-on's source: kustomize over the upstream's own kustomization, or its Helm chart. */
+export interface AddonKustomize {
+  /** The namespace every namespaced object goes to (kustomize `namespace`). @default the upstream's own */
+  readonly namespace?: string;
+  /** Image overrides, `name:tag` or `name:tag@sha256:...` (kustomize `images`): every image the upstream leaves at a moving tag. @default none */
+  readonly images?: readonly Templated[];
+}
+
+export interface AddonHelm {
+  readonly releaseName: string;
+  /** Our values (Argo CD `helm.valuesObject`); strings may hold the placeholders above. @default the chart's */
+  readonly values?: Readonly<Record<string, unknown>>;
+}
+
+/** Where an add-on goes: every stage, or only stages of these clouds or environments. */
+export interface AddonWhen {
+  /** @default every cloud */
+  readonly clouds?: readonly Cloud[];
+  /** @default every environment */
+  readonly environments?: readonly string[];
+}
+
+export interface AddonSpec {
+  /** What it does for us, shown as the Application's description annotation. */
+  readonly description: string;
+  /** The namespace the add-on runs in (the Application's destination namespace, created by the sync). */
+  readonly namespace: string;
+  /** Path of the kustomization or chart inside a git source. @default none (a Helm repository source has none) */
+  readonly path?: string;
+  readonly when?: AddonWhen;
+  /**
+   * Sync wave among the stage's add-ons (lower first). CRD owners go before the add-ons whose
+   * objects use those CRDs. Argo CD waits on an Application only with the Application health check
+   * in argocd-cm, which Argo CD's own Application sets (constructs/argocd-self.ts).
+   */
+  readonly wave: number;
+  /**
+   * Whether the add-on installs CRDs: then its Application never prunes automatically (a CRD's
+   * removal deletes every object of it) and it applies server-side (large CRDs exceed the
+   * client-side apply annotation's 256 KiB).
+   */
+  readonly crds: boolean;
+  /** The cluster-scoped kinds it installs: its AppProject admits these and no other. */
+  readonly clusterKinds: readonly GroupKind[];
+  readonly kustomize?: AddonKustomize;
+  readonly helm?: AddonHelm;
+  /** Fields its own controllers rewrite (Argo CD `ignoreDifferences`, kept by RespectIgnoreDifferences). @default none */
+  readonly ignoreDifferences?: readonly { readonly group: string; readonly kind: string; readonly jsonPointers: readonly string[] }[];
+}
+
+/**
+ * Argo CD's own install on the management cluster. One Argo CD serves every environment (the
+ * README's bootstrap applies both roots to one `management` context), so one Application manages it,
+ * carried by one environment's root.
+ */
+export interface ArgoCdSelf {
+  readonly description: string;
+  /** The environment whose root (`apps/<env>/`) carries Argo CD's own Application. */
+  readonly environment: string;
+  /** Whether to run the HA install (several replicas, Redis HA; operator-manual/high_availability.md). */
+  readonly highAvailability: boolean;
+  /** The kustomization of the non-HA install inside Argo CD's repository. */
+  readonly path: string;
+  /** The kustomization of the HA install. */
+  readonly haPath: string;
+  readonly clusterKinds: readonly GroupKind[];
+  /** Keys of argocd-cm we set (health checks, exclusions), merged over the upstream's empty argocd-cm. */
+  readonly config: Readonly<Record<string, string>>;
+  /** Keys of argocd-rbac-cm we set. */
+  readonly rbac: Readonly<Record<string, string>>;
+}
+
+export interface AddonCatalog {
+  readonly argocd: ArgoCdSelf;
+  readonly addons: Readonly<Record<string, AddonSpec>>;
+}
+
+const groupKind = {
+  type: "object",
+  additionalProperties: false,
+  required: ["group", "kind"],
+  properties: { group: { type: "string", pattern: "^([a-z0-9-]+(\\.[a-z0-9-]+)*)?$" }, kind: { type: "string", pattern: "^[A-Z][A-Za-z0-9]*$" } },
+} as const;
+const k8sName = { type: "string", pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$" } as const;
+const relPath = { type: "string", pattern: "^(\\.|[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*)$" } as const;
+
+export const addonsSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["argocd", "addons"],
+  properties: {
+    argocd: {
+      type: "object",
+      additionalProperties: false,
+      required: ["description", "environment", "highAvailability", "path", "haPath", "clusterKinds", "config", "rbac"],
+      properties: {
+        description: { type: "string", minLength: 1 },
+        environment: k8sName,
+        highAvailability: { type: "boolean" },
+        path: relPath,
+        haPath: relPath,
+        clusterKinds: { type: "array", items: groupKind, minItems: 1 },
+        config: { type: "object", additionalProperties: { type: "string" } },
+        rbac: { type: "object", additionalProperties: { type: "string" } },
+      },
+    },
+    addons: {
+      type: "object",
+      minProperties: 1,
+      propertyNames: { pattern: "^[a-z][a-z0-9-]{0,30}[a-z0-9]$" },
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        required: ["description", "namespace", "wave", "crds", "clusterKinds"],
+        properties: {
+          description: { type: "string", minLength: 1 },
+          namespace: k8sName,
+          path: relPath,
+          when: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              clouds: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["aws", "gcp", "azure"] } },
+              environments: { type: "array", minItems: 1, uniqueItems: true, items: k8sName },
+            },
+          },
+          wave: { type: "integer", minimum: 0, maximum: 9 },
+          crds: { type: "boolean" },
+          clusterKinds: { type: "array", items: groupKind },
+          kustomize: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              namespace: k8sName,
+              images: { type: "array", minItems: 1, items: { type: "string", pattern: "^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+:[A-Za-z0-9${}._-]+(@sha256:[a-f0-9]{64})?$" } },
+            },
+          },
+          helm: {
+            type: "object",
+            additionalProperties: false,
+            required: ["releaseName"],
+            properties: { releaseName: k8sName, values: { type: "object" } },
+          },
+          ignoreDifferences: {
+            type: "array",
+            items: {
+              type: "object",
+              additionalProperties: false,
+              required: ["group", "kind", "jsonPointers"],
+              properties: { group: { type: "string" }, kind: { type: "string" }, jsonPointers: { type: "array", minItems: 1, items: { type: "string", pattern: "^/" } } },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+/**
+ * Where an add-on's release is published: a git repository (the release is a tag), a Helm chart
+ * repository (a chart version), or an OCI artifact holding a Helm chart (a tag; Argo CD >= 3.1's OCI
+ * source, user-guide/oci.md, whose path inside a Helm chart artifact is always ".").
+ */
+export type AddonSourcePin =
+  | { readonly type: "git"; readonly repoURL: string }
+  | { readonly type: "helm"; readonly repoURL: string; readonly chart: string }
+  | { readonly type: "oci"; readonly repoURL: string };
+
+/** The versions file's add-on section (tools/versions.json `addons`), as the render reads it. */
+export interface AddonVersions {
+  readonly [id: string]: {
+    readonly name: string;
+    readonly version: string;
+    readonly why: string;
+    readonly support: string;
+    readonly source: AddonSourcePin;
+    readonly module?: string;
+  } | string;
+}
+
+/**
+ * An exact release: `v1.2.3` or `1.2.3`, optionally with a pre-release or build suffix. No range,
+ * wildcard, `latest` or branch: Argo CD would follow it, and what a cluster runs would change without a commit.
+ */
+export const EXACT_VERSION = "^v?(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$";
+
+/** The schema of tools/versions.json as the render reads it: only `addons` (the rest is the test platform's, lib/versions.ts). */
+export const versionsSchema = {
+  type: "object",
+  required: ["addons"],
+  properties: {
+    addons: {
+      type: "object",
+      properties: { $comment: { type: "string" } },
+      propertyNames: { pattern: "^(\\$comment|[a-z][a-z0-9-]{0,30}[a-z0-9])$" },
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "version", "why", "support", "source"],
+        properties: {
+          name: { type: "string", minLength: 1 },
+          // Exactness is checked with a located, explained error (addon-semantics.ts), not by a bare pattern.
+          version: { type: "string", minLength: 1 },
+          why: { type: "string", minLength: 1 },
+          support: { type: "string", minLength: 1 },
+          module: { type: "string", pattern: "^[a-z0-9.-]+(/[A-Za-z0-9._-]+)+$" },
+          source: {
+            oneOf: [
+              {
+                type: "object",
+                additionalProperties: false,
+                required: ["type", "repoURL"],
+                properties: { type: { const: "git" }, repoURL: { type: "string", pattern: "^https://[a-z0-9.-]+/[A-Za-z0-9._/-]+\\.git$" } },
+              },
+              {
+                type: "object",
+                additionalProperties: false,
+                required: ["type", "repoURL", "chart"],
+                properties: { type: { const: "helm" }, repoURL: { type: "string", pattern: "^https://[a-z0-9.-]+(/[A-Za-z0-9._-]+)*$" }, chart: k8sName },
+              },
+              {
+                type: "object",
+                additionalProperties: false,
+                required: ["type", "repoURL"],
+                properties: { type: { const: "oci" }, repoURL: { type: "string", pattern: "^oci://[a-z0-9.-]+(/[A-Za-z0-9._-]+)+$" } },
+              },
+            ],
+          },
+        },
+      },
+    },
+  },
+} as const;
