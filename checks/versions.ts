@@ -10,6 +10,8 @@ export interface VersionSources {
   readonly repo: (path: string) => string;
   /** k8s.io/kubernetes' build/dependencies.yaml at the pinned version. */
   readonly kubernetesDependencies: string;
+  /** hack/tool-versions.sh of the pinned Argo CD: the Helm and kustomize its image ships. */
+  readonly argocdToolVersions: string;
 }
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
@@ -68,6 +70,14 @@ export function versionDrift(v: ToolVersions, src: VersionSources): string[] {
   const argocd = v.crdSources.find((s) => s.module === "github.com/argoproj/argo-cd/v3");
   if (!argocd) problems.push("tools/versions.json: crdSources has no github.com/argoproj/argo-cd/v3");
   else expect("tools/argocd/go.mod", new RegExp(`^require github\\.com/argoproj/argo-cd/v3 ${esc(argocd.version)}$`, "m"), `require github.com/argoproj/argo-cd/v3 ${argocd.version}`);
+
+  // The repo-server's Helm and kustomize are the ones the pinned Argo CD's image ships: charts and
+  // kustomizations render in the e2e as they do in a real install.
+  for (const [tool, key] of [["helm", "helm4_version"], ["kustomize", "kustomize5_version"]] as const) {
+    const shipped = new RegExp(`^${key}=(\\S+)$`, "m").exec(src.argocdToolVersions)?.[1];
+    if (!shipped) problems.push(`argo-cd ${argocd?.version ?? ""} hack/tool-versions.sh: no ${key}`);
+    else if (v[tool].version !== `v${shipped}`) problems.push(`tools/versions.json: ${tool} ${v[tool].version} should be v${shipped}, the one Argo CD ${argocd?.version ?? ""} ships (hack/tool-versions.sh ${key})`);
+  }
 
   // The collector that validates and runs the rendered configurations is the version the catalog's image names.
   for (const mod of ["go.opentelemetry.io/collector/otelcol", "github.com/open-telemetry/opentelemetry-collector-contrib/processor/tailsamplingprocessor"]) {

@@ -78,6 +78,9 @@ export interface ToolVersions {
   readonly googleBindings: PypiBindings;
   readonly azurermBindings: PypiBindings;
   readonly kubeseal: Pinned;
+  /** What the GitOps e2e's repo-server runs: the versions Argo CD's own image ships. */
+  readonly helm: Pinned;
+  readonly kustomize: Pinned;
   readonly crdSources: readonly CrdSource[];
   /** The platform's add-ons by id, plus the section's `$comment`. */
   readonly addons: { readonly [id: string]: AddonPin | string };

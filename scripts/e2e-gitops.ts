@@ -15,6 +15,8 @@ import { defaultBehaviour, healthy, regressed } from "../harness/e2e/scenarios.t
 import { loadRelease, releaseImage, rolloutSpec, type Release } from "../harness/e2e/release.ts";
 import { startGitopsPlatform, type StageSpec } from "../harness/gitops/platform.ts";
 import { createTestRepository } from "../harness/gitops/test-tree.ts";
+import { createMirrors } from "../harness/gitops/mirrors.ts";
+import { toolVersions } from "../lib/versions.ts";
 import { runLoop } from "../harness/gitops/loop.ts";
 import { stepTable } from "../harness/gitops/report.ts";
 
@@ -69,7 +71,10 @@ await main(async () => {
   const platform = await startGitopsPlatform(REPO, programs, specs, log);
   try {
     const repo = join(platform.dir, "repo");
-    const { url } = await createTestRepository(REPO, repo, platform.stages.map((s) => ({ environment: s.environment, region: s.region, prometheusUrl: s.cluster.prometheusUrl })));
+    const mirrors = createMirrors(join(platform.dir, "mirrors"), toolVersions());
+    for (const m of mirrors.served) log(`add-on ${m.id} ${m.version}: served from ${m.url} (its Go module at that tag)`);
+    for (const u of mirrors.unserved) log(`add-on ${u.id} ${u.version}: NOT served offline (${u.source}: ${u.why}); delivered nowhere in the test tree, checked statically by the render`);
+    const { url } = await createTestRepository(REPO, repo, platform.stages.map((s) => ({ environment: s.environment, region: s.region, prometheusUrl: s.cluster.prometheusUrl })), mirrors);
     log(`test repository ${url}: the committed tree rendered with this URL, each stage's Prometheus, and only these stages`);
     const shell = {
       cwd: repo,

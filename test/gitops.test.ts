@@ -14,9 +14,15 @@ import { createTestRepository, jsonDifferences, unexplainedDifferences } from ".
 import { MARKER, bootstrapCommands } from "../harness/gitops/bootstrap.ts";
 import { projectViolations, type AppProject, type Application } from "../harness/gitops/argo-state.ts";
 import { stepTable } from "../harness/gitops/report.ts";
+import { servable } from "../harness/gitops/mirrors.ts";
+import { toolVersions } from "../lib/versions.ts";
 
 type Json = NonNullable<Parameters<typeof jsonDifferences>[0]>;
 const parsed = async (root: string) => new Map([...(await readRendered(root))].map(([p, t]) => [p, parse(t) as Json]));
+
+// The add-ons as the e2e serves them: each servable one from a mirror (a URL here; the e2e makes the repository).
+const { served, unserved } = servable(toolVersions());
+const ADDONS = { served: served.map(({ id }) => ({ id, url: `file:///mirrors/${id}.git` })), unserved };
 
 const STAGES = [
   { environment: "staging", region: "us-east-1", prometheusUrl: "http://127.0.0.1:9001" },
@@ -27,7 +33,7 @@ test("the test tree differs from the committed tree only by its URL, its Prometh
   const dir = mkdtempSync(join(tmpdir(), "bitactor-test-tree-"));
   try {
     const repo = join(dir, "repo");
-    const { url } = await createTestRepository(REPO, repo, STAGES);
+    const { url } = await createTestRepository(REPO, repo, STAGES, ADDONS);
     const committed = await parsed(REPO);
     const testTree = await parsed(repo);
     const removed = [
@@ -37,13 +43,25 @@ test("the test tree differs from the committed tree only by its URL, its Prometh
       { environment: "production", region: "southeastasia", cluster: "bitactor-prod-sea" },
       { environment: "production", region: "us-east-2", cluster: "bitactor-prod-use2" },
     ];
-    assert.deepEqual(unexplainedDifferences(committed, testTree, removed), []);
-    // The edits did happen: every Application, ApplicationSet and AppProject names the local URL.
+    assert.deepEqual(unexplainedDifferences(committed, testTree, removed, ADDONS), []);
+    // The edits did happen: every Application, ApplicationSet and AppProject names the local URL
+    // (the add-ons': their mirrors).
     const argo = [...testTree.values()].filter((o) => /^(Application|ApplicationSet|AppProject)$/.test((o as { kind: string }).kind));
+    const addonOf = (o: Json) => (o as { metadata: { labels?: Record<string, string> } }).metadata.labels?.["bitactor.io/addon"];
+    const isArgoCd = (o: Json) => (o as { metadata: { name: string } }).metadata.name === "argocd";
+    const platformObjects = argo.filter((o) => addonOf(o) !== undefined || isArgoCd(o) || /-addons$/.test((o as { metadata: { name: string } }).metadata.name));
     // Per environment root, its project, the ApplicationSets' Application; per stage its ApplicationSet,
     // workload, platform and (AWS) nodes projects; staging's stage also its chaos project.
-    assert.equal(argo.length, 2 * 6 + 2 + 1);
-    for (const o of argo) assert.ok(JSON.stringify(o).includes(url), (o as { kind: string }).kind);
+    assert.equal(argo.length - platformObjects.length, 2 * 6 + 2 + 1);
+    for (const o of argo.filter((x) => !platformObjects.includes(x))) assert.ok(JSON.stringify(o).includes(url), (o as { kind: string }).kind);
+    // Argo CD's own Application and project, and per stage its add-on project and the Applications of
+    // the add-ons served (both test stages are AWS stages; Karpenter, an OCI chart, is not served).
+    assert.ok(unserved.some((u) => u.id === "karpenter"));
+    assert.equal(platformObjects.length, 2 + 2 * (1 + ADDONS.served.length - 1));
+    for (const o of platformObjects.filter((x) => (x as { kind: string }).kind === "Application")) {
+      const id = addonOf(o) ?? "argo-cd";
+      assert.equal((o as { spec: { source: { repoURL: string } } }).spec.source.repoURL, `file:///mirrors/${id}.git`, id);
+    }
     assert.ok(!JSON.stringify([...testTree.values()]).includes("aps-workspaces"), "no managed Prometheus address is left");
     assert.equal([...testTree.keys()].filter((p) => p.startsWith("rollouts/production/")).every((p) => p.startsWith("rollouts/production/us-east-1/")), true);
 
@@ -58,14 +76,22 @@ test("the test tree differs from the committed tree only by its URL, its Prometh
     const project = structuredClone(edited.get("applicationsets/production/appproject-production-us-east-1.yaml")) as { spec: { destinations: unknown[] } };
     project.spec.destinations.push({ name: "bitactor-prod-euw1", namespace: "production-eu-west-1" });
     edited.set("applicationsets/production/appproject-production-us-east-1.yaml", project as unknown as Json);
-    assert.deepEqual(unexplainedDifferences(committed, edited, removed).sort(), [
+    // An add-on project that names a source neither committed nor mirrored; an add-on Application gone.
+    const addonsProject = "applicationsets/production/appproject-production-us-east-1-addons.yaml";
+    const ap = structuredClone(edited.get(addonsProject)) as { spec: { sourceRepos: string[] } };
+    ap.spec.sourceRepos.push("https://example.com/other.git");
+    edited.set(addonsProject, ap as unknown as Json);
+    edited.delete("applicationsets/production/application-production-us-east-1-argo-rollouts.yaml");
+    assert.deepEqual(unexplainedDifferences(committed, edited, removed, ADDONS).sort(), [
+      "applicationsets/production/application-production-us-east-1-argo-rollouts.yaml: missing from the test tree",
+      `${addonsProject}: /spec/sourceRepos hold https://example.com/other.git, not only the committed upstreams or their mirrors`,
       "applicationsets/production/appproject-production-us-east-1.yaml: /spec/destinations are not the committed ones minus the removed regions' clusters",
       `${rolloutPath}: /spec/replicas differs`,
       "rollouts/staging/us-east-1/shared/secret-x.yaml: only in the test tree",
       "rollouts/staging/us-east-1/shared/service-otel-collector.yaml: missing from the test tree",
     ]);
     // A region left out only explains its own files.
-    assert.ok(unexplainedDifferences(committed, testTree, removed.slice(1)).some((p) => p.startsWith("rollouts/production/ap-northeast-1/") && p.endsWith("missing from the test tree")));
+    assert.ok(unexplainedDifferences(committed, testTree, removed.slice(1), ADDONS).some((p) => p.startsWith("rollouts/production/ap-northeast-1/") && p.endsWith("missing from the test tree")));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -84,13 +110,22 @@ test("the README's bootstrap block is what the e2e runs: kubectl and argocd only
   const applied = commands.flatMap((c) => [...c.matchAll(/-f (\S+)/g)].map((m) => m[1]!));
   assert.ok(applied.length >= 2);
   for (const f of applied) assert.doesNotThrow(() => readFileSync(join(REPO, f)), f);
-  // Only each environment's root and its project: the root brings everything else.
+  // Argo CD's own Application and project, then each environment's root and its project: the roots bring everything else.
   assert.deepEqual(applied.map((f) => f.replace(/^apps\/[a-z]+\//, "")).sort(), [
+    "application-argocd.yaml",
     "application-production-root.yaml",
     "application-staging-root.yaml",
+    "appproject-argocd.yaml",
     "appproject-production-bootstrap.yaml",
     "appproject-staging-bootstrap.yaml",
   ]);
+  // Argo CD manages itself before the roots apply: its Application health check orders their waves.
+  const firstRoot = commands.findIndex((c) => /application-(staging|production)-root/.test(c));
+  assert.ok(commands.findIndex((c) => c.startsWith("argocd app wait argocd ")) < firstRoot && commands.some((c) => c.startsWith("argocd app wait argocd ")));
+  // The one manual install the README asks for is Argo CD's, at the release tools/versions.json pins.
+  const pin = toolVersions().addons["argo-cd"] as { version: string };
+  const installs = [...readFileSync(join(REPO, "README.md"), "utf8").matchAll(/argo-cd\/manifests\/[a-z/-]+\?ref=(\S+?)"/g)].map((m) => m[1]);
+  assert.deepEqual(installs, [pin.version]);
   assert.throws(() => bootstrapCommands("# no marker\n```sh\nls\n```\n"), /has no <!-- e2e:gitops/);
   assert.throws(() => bootstrapCommands(`${MARKER}\nno block`), /no sh code block/);
   assert.deepEqual(bootstrapCommands(`${MARKER}\n\`\`\`sh\n# a comment\nkubectl get ns   # why\n\n\`\`\`\n`), ["kubectl get ns"]);
@@ -108,6 +143,11 @@ test("projectViolations: a kind the project does not list, or a destination it d
   const app: Application = { metadata: { name: "production-us-east-1-order-engine" }, spec: { project: "production", destination: { name: "bitactor-prod-use1", namespace: "production-us-east-1" }, source: { path: "x" } } };
   const ok = { group: "argoproj.io", kind: "Rollout", namespace: "production-us-east-1", name: "order-engine", namespaced: true };
   assert.deepEqual(projectViolations(app, project, [ok, { group: "", kind: "Namespace", name: "production-us-east-1", namespaced: false }]), []);
+  // Argo CD's rule: an unset namespaced whitelist admits every namespaced kind, never a cluster-scoped one.
+  const open = { ...project, spec: { ...project.spec, namespaceResourceWhitelist: undefined } };
+  assert.deepEqual(projectViolations(app, open, [{ ...ok, group: "apps", kind: "Deployment" }]), []);
+  assert.equal(projectViolations(app, { ...project, spec: { ...project.spec, namespaceResourceWhitelist: [] } }, [{ ...ok, group: "apps", kind: "Deployment" }]).length, 1);
+  assert.equal(projectViolations(app, { ...open, spec: { ...open.spec, clusterResourceWhitelist: undefined } }, [{ group: "", kind: "Namespace", name: "x", namespaced: false }]).length, 1);
   assert.deepEqual(projectViolations(app, project, [
     { ...ok, kind: "Secret", group: "" },
     { ...ok, namespace: "kube-system" },

@@ -162,7 +162,7 @@ const cases: Case[] = [
   {
     name: "a file where no input belongs",
     mutate: async (dir) => writeFile(join(dir, "environments/production/us-east-3.yaml"), "region: us-east-3\n"),
-    expect: [{ file: "environments/production/us-east-3.yaml", field: "", message: /unexpected input file; inputs are engine\/catalog\.yaml, engine\/machines\.yaml, environments\/waves\.yaml, environments\/<env>\/environment\.yaml and environments\/<env>\/regions\/<region>\.yaml/ }],
+    expect: [{ file: "environments/production/us-east-3.yaml", field: "", message: /unexpected input file; inputs are engine\/catalog\.yaml, engine\/machines\.yaml, engine\/addons\.yaml, environments\/waves\.yaml, environments\/<env>\/environment\.yaml and environments\/<env>\/regions\/<region>\.yaml \(and tools\/versions\.json.s add-on releases\)/ }],
   },
   {
     name: "a chaos probe window too short for a rate over 1 s scrapes",

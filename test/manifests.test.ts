@@ -45,8 +45,11 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
   // a restore drill: scratch Namespace, quota, modifiers, CronJob, account, 3 Roles and bindings, alert rules,
   // its pods' default deny and egress;
   // node agents (their Namespace and default deny, an account and a DaemonSet each): the GPU device
-  // plugin on the 5 AWS stages, node tuning on GCP's 4 pools, both on Azure (4 pools + 1 GPU pool).
-  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2));
+  // plugin on the 5 AWS stages, node tuning on GCP's 4 pools, both on Azure (4 pools + 1 GPU pool);
+  // the platform from git: per stage an add-on project and an Application for each of Argo Rollouts,
+  // prometheus-operator and sealed-secrets (Karpenter too on the 5 AWS stages), and Argo CD's own
+  // project and Application.
+  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 3) + 5 + 2);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -190,7 +193,17 @@ test("bootstrap: the root syncs apps/<env>/ (its project in wave -1), which brin
     const apps = ofKind("Application").filter((o) => o.path.startsWith(`apps/${e}/`)).map((o) => o.object as Any);
     const root = apps.find((a) => a.metadata.name === `${e}-root`)!;
     const sets = apps.find((a) => a.metadata.name === `${e}-applicationsets`)!;
-    assert.equal(apps.length, 2);
+    // Argo CD's own Application lives beside the root of the environment that carries it (one
+    // management cluster serves both): the root brings it in wave 0, before the ApplicationSets.
+    const carriesArgoCd = model.addons.argocd.environment === e;
+    assert.equal(apps.length, carriesArgoCd ? 3 : 2);
+    if (carriesArgoCd) {
+      const self = apps.find((a) => a.metadata.name === "argocd")!;
+      assert.equal(self.spec.project, "argocd");
+      assert.equal(self.metadata.annotations["argocd.argoproj.io/sync-wave"], "0");
+      assert.equal(self.metadata.finalizers, undefined, "no cascading delete of Argo CD by its own Application");
+      assert.equal(self.spec.syncPolicy.automated.prune, false);
+    }
     assert.equal(root.spec.source.path, `apps/${e}`);
     assert.equal(sets.spec.source.path, `applicationsets/${e}`);
     for (const a of [root, sets]) {
@@ -199,7 +212,7 @@ test("bootstrap: the root syncs apps/<env>/ (its project in wave -1), which brin
     }
     assert.equal(sets.metadata.annotations["argocd.argoproj.io/sync-wave"], "1");
     const projects = ofKind("AppProject").filter((o) => o.path.startsWith(`apps/${e}/`));
-    assert.equal(projects.length, 1);
+    assert.equal(projects.length, carriesArgoCd ? 2 : 1);
     for (const p of projects) assert.ok(Number((p.object.metadata as Any).annotations["argocd.argoproj.io/sync-wave"]) < 1, p.path);
     const bootstrap = projects.find((p) => p.object.metadata.name === `${e}-bootstrap`)!.object.spec as Any;
     assert.deepEqual(bootstrap.namespaceResourceWhitelist, [
@@ -281,7 +294,8 @@ test("AppProjects are narrow and per stage: this repo, the stage's cluster and n
     }
   }
   // No project admits another stage's cluster: the only projects are the stages' and the bootstraps.
-  assert.equal(ofKind("AppProject").length, model.environments.reduce((n, env) => n + 1 + env.regions.reduce((m, r) => m + (r.cloud === "aws" ? 3 : 2) + (env.settings.chaos ? 1 : 0), 0), 0));
+  // Per stage also its add-on project; and Argo CD's own project.
+  assert.equal(ofKind("AppProject").length, 1 + model.environments.reduce((n, env) => n + 1 + env.regions.reduce((m, r) => m + (r.cloud === "aws" ? 3 : 2) + 1 + (env.settings.chaos ? 1 : 0), 0), 0));
 });
 
 test("a misspelled field anywhere in a generator's output is rejected by the strict validation", () => {
@@ -291,8 +305,8 @@ test("a misspelled field anywhere in a generator's output is rejected by the str
     const walk = (o: unknown, path: string[]) => {
       if (Array.isArray(o)) o.forEach((v, j) => walk(v, [...path, String(j)]));
       else if (o && typeof o === "object") {
-        // Free-form by schema (maps): the list generator's elements, labels, annotations, a ConfigMap's data, Istio's per-port mTLS, Karpenter's tag selectors, a CRD schema's properties, a ChaosEngine's runner and experiment labels and annotations, a BitActorCluster's components, a ResourceQuota's hard limits.
-        if (/\/elements\/\d+$|\/(labels|annotations|matchLabels|nodeSelector|selector|limits|requests|portLevelMtls|tags|properties|config|runnerLabels|runnerAnnotations|experimentAnnotations|hard)$|^\/spec\/components$|^\/data$/.test("/" + path.join("/"))) return;
+        // Free-form by schema (maps): the list generator's elements, labels, annotations, a ConfigMap's data, Istio's per-port mTLS, Karpenter's tag selectors, a CRD schema's properties, a ChaosEngine's runner and experiment labels and annotations, a BitActorCluster's components, a ResourceQuota's hard limits, an add-on's Helm values (the chart's schema, not the Application's, types them).
+        if (/\/elements\/\d+$|\/(labels|annotations|matchLabels|nodeSelector|selector|limits|requests|portLevelMtls|tags|properties|config|runnerLabels|runnerAnnotations|experimentAnnotations|hard|valuesObject)$|^\/spec\/components$|^\/data$/.test("/" + path.join("/"))) return;
         for (const [k, v] of Object.entries(o)) {
           // Top-level apiVersion/kind select the schema; renaming them is "no schema" (tested below).
           if (path.length > 0 || (k !== "apiVersion" && k !== "kind")) targets.push({ i, path: [...path, k] });

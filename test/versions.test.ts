@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { ROOT } from "./helpers/repo.ts";
 import { versionDrift, type VersionSources } from "../checks/versions.ts";
 import { modelsTable, pinnedAddons, pinnedPrograms, versionsTable } from "../scripts/lib/versions-table.ts";
-import { etcd, kubeseal, prometheus, prometheusRelease, promtool } from "../toolchain/cluster.ts";
+import { etcd, helm, kubeseal, kustomize, prometheus, prometheusRelease, promtool } from "../toolchain/cluster.ts";
 import { moduleDir } from "../toolchain/build.ts";
 import { toolVersions, type ToolVersions } from "../lib/versions.ts";
 
@@ -17,6 +17,7 @@ const v = toolVersions();
 const sources = (edits: Record<string, (text: string) => string> = {}): VersionSources => ({
   repo: (path) => (edits[path] ?? ((t) => t))(readFileSync(join(ROOT, path), "utf8")),
   kubernetesDependencies: readFileSync(join(moduleDir("k8s.io/kubernetes", v.kubernetes.version), "build", "dependencies.yaml"), "utf8"),
+  argocdToolVersions: readFileSync(join(moduleDir("github.com/argoproj/argo-cd/v3", v.crdSources.find((c) => c.module === "github.com/argoproj/argo-cd/v3")!.version), "hack", "tool-versions.sh"), "utf8"),
 });
 const edited = (change: (x: any) => void): ToolVersions => {
   const copy = structuredClone(v) as any;
@@ -42,6 +43,8 @@ test("each disagreement is named with its file", () => {
     ["CI that does not export the toolchain", v, sources({ ".ci/run": (t) => t.replace("export GOTOOLCHAIN", "") }), /^\.ci\/run: should export GOTOOLCHAIN/m],
     ["a typed model at another version", v, sources({ "package.json": (t) => t.replace('"kubernetes-models": "5.1.0"', '"kubernetes-models": "4.5.1"') }), /^package\.json: kubernetes-models is 4\.5\.1, tools\/versions\.json says 5\.1\.0/m],
     ["a typed model the file does not know", v, sources({ "package.json": (t) => t.replace('"ajv":', '"@kubernetes-models/velero": "1.0.0",\n    "ajv":') }), /^package\.json: @kubernetes-models\/velero is not in tools\/versions\.json models/m],
+    ["a Helm Argo CD does not ship", edited((x) => { x.helm.version = "v4.3.2"; }), sources(), /^tools\/versions\.json: helm v4\.3\.2 should be v4\.2\.1, the one Argo CD v3\.5\.7 ships \(hack\/tool-versions\.sh helm4_version\)/m],
+    ["a kustomize Argo CD does not ship", edited((x) => { x.kustomize.version = "v5.8.3"; }), sources(), /^tools\/versions\.json: kustomize v5\.8\.3 should be v5\.8\.1/m],
     ["the catalog names another collector", edited((x) => { x.otelcol.version = "v0.165.0"; }), sources(), /^engine\/catalog\.yaml: should name OpenTelemetry Collector v0\.165\.0/m],
   ];
   for (const [name, versions, src, expected] of cases) {
@@ -74,4 +77,7 @@ test("the built programs report the pinned releases", () => {
   const e = spawnSync(etcd(), ["--version"], { encoding: "utf8" });
   assert.match(e.stdout, new RegExp(`^etcd Version: ${v.etcd.version.replace(/^v/, "").replace(/\./g, "\\.")}$`, "m"));
   assert.equal(spawnSync(kubeseal(), ["--version"], { encoding: "utf8" }).stdout.trim(), `kubeseal version: ${v.kubeseal.version}`);
+  // The repo-server's tools: Argo CD reads `helm version` and `kustomize version` (util/helm, util/kustomize).
+  assert.match(spawnSync(helm(), ["version", "--short"], { encoding: "utf8" }).stdout.trim(), new RegExp(`^${v.helm.version.replace(/\./g, "\\.")}\\b`));
+  assert.equal(spawnSync(kustomize(), ["version"], { encoding: "utf8" }).stdout.trim(), v.kustomize.version);
 });

@@ -137,3 +137,18 @@ export function prometheus(): string {
 export function promtool(): string {
   return prometheusCommand("promtool");
 }
+
+/**
+ * Helm at the version the pinned Argo CD's image ships (tools/versions.json helm): the GitOps e2e's
+ * repo-server renders the add-ons' charts with it (`helm template`). Stamped as helm's Makefile does.
+ */
+export function helm(): string {
+  const v = toolVersions().helm.version;
+  return goInstall("helm", "helm.sh/helm/v4/cmd/helm", v, [`-X helm.sh/helm/v4/internal/version.version=${v}`]);
+}
+
+/** kustomize at the version the pinned Argo CD's image ships (tools/versions.json kustomize), for the repo-server. */
+export function kustomize(): string {
+  const v = toolVersions().kustomize.version;
+  return goInstall("kustomize", "sigs.k8s.io/kustomize/kustomize/v5", v, [`-X sigs.k8s.io/kustomize/api/provenance.version=kustomize/${v}`]);
+}

@@ -18,7 +18,7 @@ export interface AddonApplicationsProps {
 
 /** Whether an add-on goes to a stage: its `when`, read as data (no cloud or environment named here). */
 export function addonApplies(spec: AddonSpec, environment: string, region: RegionSettings): boolean {
-  return (spec.when?.clouds ?? [region.cloud]).includes(region.cloud) && (spec.when?.environments ?? [environment]).includes(environment);
+  return (spec.enabled ?? true) && (spec.when?.clouds ?? [region.cloud]).includes(region.cloud) && (spec.when?.environments ?? [environment]).includes(environment);
 }
 
 /** The add-ons a stage runs, by id, sorted. */
@@ -65,7 +65,13 @@ export class AddonApplications extends Construct {
         description: `The platform add-ons of ${stage}, each from its upstream's release`,
         sourceRepos: [...new Set(ids.map((a) => pins[a]!.source.repoURL))].sort(),
         destinations: [...new Set(ids.map((a) => props.addons.addons[a]!.namespace))].sort().map((namespace) => ({ name: r.cluster.name, namespace })),
-        clusterResourceWhitelist: kinds.filter((k, i) => kinds.findIndex((x) => x.group === k.group && x.kind === k.kind) === i).map((k) => ({ ...k })),
+        // The add-ons' namespaces: each Application creates its own (CreateNamespace), which Argo CD
+        // syncs as a resource of the Application and so checks against the project like any other.
+        clusterResourceWhitelist: [{ group: "", kind: "Namespace" }, ...kinds.filter((k, i) => kinds.findIndex((x) => x.group === k.group && x.kind === k.kind) === i).map((k) => ({ ...k }))],
+        // Namespaced kinds: the upstream installs' own (Deployments, Services, RBAC, ConfigMaps, ...),
+        // which are theirs to choose; destinations keep them to the add-ons' namespaces. Left unset,
+        // which Argo CD reads as every kind (app_project_types.go IsGroupKindNamePermitted: a nil
+        // namespaceResourceWhitelist admits all; an empty one none).
       },
     }));
     for (const addon of ids) {

@@ -54,6 +54,11 @@ export interface AddonSpec {
   readonly path?: string;
   readonly when?: AddonWhen;
   /**
+   * false: delivered to no stage, the release still pinned (a site that runs this add-on some other
+   * way, or the GitOps e2e for an add-on whose source it cannot serve offline). @default true
+   */
+  readonly enabled?: boolean;
+  /**
    * Sync wave among the stage's add-ons (lower first). CRD owners go before the add-ons whose
    * objects use those CRDs. Argo CD waits on an Application only with the Application health check
    * in argocd-cm, which Argo CD's own Application sets (constructs/argocd-self.ts).
@@ -149,6 +154,7 @@ export const addonsSchema = {
               environments: { type: "array", minItems: 1, uniqueItems: true, items: k8sName },
             },
           },
+          enabled: { type: "boolean" },
           wave: { type: "integer", minimum: 0, maximum: 9 },
           crds: { type: "boolean" },
           clusterKinds: { type: "array", items: groupKind },
@@ -235,7 +241,7 @@ export const versionsSchema = {
                 type: "object",
                 additionalProperties: false,
                 required: ["type", "repoURL"],
-                properties: { type: { const: "git" }, repoURL: { type: "string", pattern: "^https://[a-z0-9.-]+/[A-Za-z0-9._/-]+\\.git$" } },
+                properties: { type: { const: "git" }, repoURL: { type: "string", pattern: "^(https://[a-z0-9.-]+/[A-Za-z0-9._/-]+\\.git|file:///\\S+)$" } },
               },
               {
                 type: "object",

@@ -230,54 +230,22 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
       extra.push(m);
       return m;
     };
-    const served = ["--bind-address=127.0.0.1", `--authentication-kubeconfig=${kc}`, `--authorization-kubeconfig=${kc}`];
-    start("kube-scheduler", programs.scheduler, [`--kubeconfig=${kc}`, "--leader-elect=false", `--secure-port=${schedPort}`, `--cert-dir=${join(dir, "scheduler-certs")}`, ...served]);
-    start("kube-controller-manager", programs.controllerManager, [
-      `--kubeconfig=${kc}`,
-      "--leader-elect=false",
-      // Only what a Rollout's life needs: ReplicaSets make pods, Jobs run the analysis load,
-      // service accounts must exist before a pod is admitted, owners' deletions cascade, and node
-      // lifecycle lifts the not-ready taint admission puts on every new node once kwok reports it Ready.
-      // For the GitOps e2e, whose Applications hold every kind of a stage and whose health Argo CD
-      // reads from their status: Deployments (the OpenTelemetry Collector), PodDisruptionBudgets
-      // (disruption writes their status), and the token controller, which fills a service account's
-      // token Secret: `argocd cluster add` waits for one for Argo CD's own account on the cluster.
-      // DaemonSets: the node agents' (a platform Application is Healthy only once they have rolled
-      // out on their pools' nodes, and without the controller their status is never written).
-      "--controllers=deployment,replicaset,daemonset,disruption,job,serviceaccount,serviceaccount-token,garbagecollector,namespace,nodelifecycle",
-      `--service-account-private-key-file=${join(dir, "sa.key")}`,
-      `--root-ca-file=${cp.caFile}`,
-      `--secure-port=${kcmPort}`,
-      `--cert-dir=${join(dir, "kcm-certs")}`,
-      ...served,
-    ]);
-    writeFileSync(join(dir, "kwok-stages.yaml"), programs.kwokStages);
-    start("kwok", programs.kwok, [
-      `--kubeconfig=${kc}`,
-      `--config=${join(dir, "kwok-stages.yaml")}`,
-      "--manage-all-nodes=false",
-      "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-      // Renew node Leases as a kubelet does. kwok only defaults this (to 40 s) when its config file
-      // holds a KwokConfiguration; ours holds Stages only, and without leases kube-controller-manager
-      // marks every node NotReady after its 40 s grace period and every pod unready with it.
-      "--node-lease-duration-seconds=40",
-      `--server-address=127.0.0.1:${kwokPort}`,
-    ]);
+    // Only what a Rollout's life needs: ReplicaSets make pods, Jobs run the analysis load,
+    // service accounts must exist before a pod is admitted, owners' deletions cascade, and node
+    // lifecycle lifts the not-ready taint admission puts on every new node once kwok reports it Ready.
+    // For the GitOps e2e, whose Applications hold every kind of a stage and whose health Argo CD
+    // reads from their status: Deployments (the OpenTelemetry Collector), PodDisruptionBudgets
+    // (disruption writes their status), and the token controller, which fills a service account's
+    // token Secret: `argocd cluster add` waits for one for Argo CD's own account on the cluster.
+    // DaemonSets: the node agents' (a platform Application is Healthy only once they have rolled
+    // out on their pools' nodes, and without the controller their status is never written).
+    startNodeProcesses(cp, programs, ["deployment", "replicaset", "daemonset", "disruption", "job", "serviceaccount", "serviceaccount-token", "garbagecollector", "namespace", "nodelifecycle"], start, [schedPort!, kcmPort!, kwokPort!]);
     const rollouts = start("rollouts-controller", programs.rollouts, [`--kubeconfig=${kc}`, "--leader-elect=false", `--metricsPort=${roMetrics}`, `--healthzPort=${roHealth}`]);
 
     // CRDs first (Argo Rollouts' and prometheus-operator's: a component folder holds a PodMonitor):
     // the Rollouts controller waits for them, and nothing else can be applied before.
     await installCrds(cp.client, programs.crds);
-    for (const n of opts.nodes) {
-      const r = await cp.client.request("POST", "/api/v1/nodes", {
-        apiVersion: "v1",
-        kind: "Node",
-        metadata: { name: n.name, labels: { [HOST_KEY]: n.name, ...n.labels }, annotations: { "kwok.x-k8s.io/node": "fake" } },
-        spec: { taints: n.taints },
-        status: { capacity: n.capacity, allocatable: n.allocatable },
-      });
-      if (r.status !== 201) throw new Error(`creating node ${n.name}: ${statusMessage(r)}`);
-    }
+    await createFakeNodes(cp, opts.nodes);
 
     const credentials = { server: cp.client.server, token: readFileSync(cp.tokenFile, "utf8"), ca: readFileSync(cp.caFile, "utf8") };
     const fixtureCfg: FixtureConfig[] = opts.fixtures.map((f) => ({ ...f, ...credentials }));
@@ -302,24 +270,77 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
     await waitFor(`${opts.name}: Prometheus`, async () => (await fetch(`${prometheusUrl}/-/ready`)).ok, alive, whoDied);
     await waitFor(`${opts.name}: latency fixture`, async () => (await fetch(`http://127.0.0.1:${fixturePort}/healthz`)).ok, alive, whoDied);
     await waitFor(`${opts.name}: Argo Rollouts controller`, async () => (await fetch(`http://127.0.0.1:${roHealth}/healthz`)).ok, alive, whoDied);
-    type NodeStatus = { capacity?: Record<string, string>; allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] };
-    let ready: { metadata: { name: string }; status?: NodeStatus }[] = [];
-    await waitFor(
-      `${opts.name}: kwok nodes Ready`,
-      async () => {
-        const r = await cp.client.request("GET", "/api/v1/nodes");
-        ready = (r.body as { items: typeof ready }).items;
-        return ready.length === opts.nodes.length && ready.every((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
-      },
-      alive,
-      whoDied,
-    );
-    // kwok initialised every node by now: its status must still be the machine's, or no fit here means anything.
-    const drift = opts.nodes.map((n) => statusDrift(n, ready.find((x) => x.metadata.name === n.name)?.status)).filter(Boolean);
-    if (drift.length) throw new Error(`${opts.name}: kwok changed the nodes' status:\n${drift.join("\n")}`);
+    await waitNodesReady(cp, opts.name, opts.nodes, alive, whoDied);
     return { cp, prometheusUrl, prometheus, rollouts, fixture, stop };
   } catch (e) {
     await stop();
     throw e;
   }
+}
+
+/**
+ * What makes a control plane's fake nodes run pods: kube-scheduler, kube-controller-manager with
+ * `controllers`, and kwok (fake nodes and a kubelet-like pod lifecycle), started through `start`
+ * (which names, logs and stops them) on the three given ports.
+ */
+export function startNodeProcesses(cp: ControlPlane, programs: Pick<E2ePrograms, "scheduler" | "controllerManager" | "kwok" | "kwokStages">, controllers: readonly string[], start: (name: string, bin: string, args: string[]) => Managed, [schedPort, kcmPort, kwokPort]: readonly number[]): void {
+  const dir = cp.dir;
+  const kc = cp.kubeconfig;
+  const served = ["--bind-address=127.0.0.1", `--authentication-kubeconfig=${kc}`, `--authorization-kubeconfig=${kc}`];
+  start("kube-scheduler", programs.scheduler, [`--kubeconfig=${kc}`, "--leader-elect=false", `--secure-port=${schedPort}`, `--cert-dir=${join(dir, "scheduler-certs")}`, ...served]);
+  start("kube-controller-manager", programs.controllerManager, [
+    `--kubeconfig=${kc}`,
+    "--leader-elect=false",
+    `--controllers=${controllers.join(",")}`,
+    `--service-account-private-key-file=${join(dir, "sa.key")}`,
+    `--root-ca-file=${cp.caFile}`,
+    `--secure-port=${kcmPort}`,
+    `--cert-dir=${join(dir, "kcm-certs")}`,
+    ...served,
+  ]);
+  writeFileSync(join(dir, "kwok-stages.yaml"), programs.kwokStages);
+  start("kwok", programs.kwok, [
+    `--kubeconfig=${kc}`,
+    `--config=${join(dir, "kwok-stages.yaml")}`,
+    "--manage-all-nodes=false",
+    "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+    // Renew node Leases as a kubelet does. kwok only defaults this (to 40 s) when its config file
+    // holds a KwokConfiguration; ours holds Stages only, and without leases kube-controller-manager
+    // marks every node NotReady after its 40 s grace period and every pod unready with it.
+    "--node-lease-duration-seconds=40",
+    `--server-address=127.0.0.1:${kwokPort}`,
+  ]);
+}
+
+/** Creates the fake nodes (kwok picks them up by their annotation). */
+export async function createFakeNodes(cp: ControlPlane, nodes: readonly FakeNode[]): Promise<void> {
+  for (const n of nodes) {
+    const r = await cp.client.request("POST", "/api/v1/nodes", {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name: n.name, labels: { [HOST_KEY]: n.name, ...n.labels }, annotations: { "kwok.x-k8s.io/node": "fake" } },
+      spec: { taints: n.taints },
+      status: { capacity: n.capacity, allocatable: n.allocatable },
+    });
+    if (r.status !== 201) throw new Error(`creating node ${n.name}: ${statusMessage(r)}`);
+  }
+}
+
+/** Waits until kwok reports every node Ready, and fails if it changed a node's capacity or allocatable. */
+export async function waitNodesReady(cp: ControlPlane, name: string, nodes: readonly FakeNode[], alive: () => boolean, whoDied: () => string): Promise<void> {
+  type NodeStatus = { capacity?: Record<string, string>; allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] };
+  let ready: { metadata: { name: string }; status?: NodeStatus }[] = [];
+  await waitFor(
+    `${name}: kwok nodes Ready`,
+    async () => {
+      const r = await cp.client.request("GET", "/api/v1/nodes");
+      ready = (r.body as { items: typeof ready }).items;
+      return ready.length === nodes.length && ready.every((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+    },
+    alive,
+    whoDied,
+  );
+  // kwok initialised every node by now: its status must still be the machine's, or no fit here means anything.
+  const drift = nodes.map((n) => statusDrift(n, ready.find((x) => x.metadata.name === n.name)?.status)).filter(Boolean);
+  if (drift.length) throw new Error(`${name}: kwok changed the nodes' status:\n${drift.join("\n")}`);
 }

@@ -74,7 +74,9 @@ export function projectViolations(app: Application, project: AppProject, resourc
   const listed = (list: GroupKind[] | undefined, r: GroupKind) => (list ?? []).some((k) => k.group === r.group && k.kind === r.kind);
   for (const r of resources) {
     const what = `${r.group || "core"}/${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name}`;
-    if (!listed(r.namespaced ? project.spec.namespaceResourceWhitelist : project.spec.clusterResourceWhitelist, r)) out.push(`${app.metadata.name}: ${what}: kind not admitted by project ${project.metadata.name}`);
+    // Argo CD's rule (app_project_types.go IsGroupKindNamePermitted): an unset namespaced whitelist admits every kind.
+    const admitted = r.namespaced && project.spec.namespaceResourceWhitelist === undefined ? true : listed(r.namespaced ? project.spec.namespaceResourceWhitelist : project.spec.clusterResourceWhitelist, r);
+    if (!admitted) out.push(`${app.metadata.name}: ${what}: kind not admitted by project ${project.metadata.name}`);
     const allowed = project.spec.destinations.some((d) => (d.name ?? d.server) === cluster && (!r.namespaced || d.namespace === r.namespace || d.namespace === "*"));
     if (!allowed) out.push(`${app.metadata.name}: ${what} on ${cluster}: not a destination of project ${project.metadata.name}`);
   }

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import type { ControlPlane } from "../cluster/control-plane.ts";
 import { statusMessage } from "../cluster/client.ts";
 import { Managed, freePorts, waitFor } from "../cluster/process.ts";
-import { argocd as argocdBin } from "../../toolchain/cluster.ts";
+import { argocd as argocdBin, helm, kustomize } from "../../toolchain/cluster.ts";
 import { moduleDir } from "../../toolchain/build.ts";
 import { toolVersions } from "../../lib/versions.ts";
 
@@ -64,6 +64,10 @@ export async function startArgoCd(cp: ControlPlane, opts: { readonly namespace: 
   mkdirSync(join(dir, "bin"), { recursive: true });
   // The multi-call binary picks its role from argv[0]; the image links each name to it.
   for (const name of ["argocd-application-controller", "argocd-repo-server", "argocd-applicationset-controller", "argocd-server", "argocd"]) symlinkSync(bin, join(dir, "bin", name));
+  // The repo-server renders the add-ons' kustomizations and charts with these, as its image does
+  // (Dockerfile: /usr/local/bin/helm and kustomize, at hack/tool-versions.sh's versions).
+  symlinkSync(helm(), join(dir, "bin", "helm"));
+  symlinkSync(kustomize(), join(dir, "bin", "kustomize"));
   // The repo-server runs git through these wrappers, which its image puts on PATH (hack/ in the module).
   // Copied, not linked: the Go module cache keeps files read-only and not executable, and a wrapper
   // that cannot run fails every manifest generation with a bare "permission denied".

@@ -10,7 +10,7 @@ import { seconds, until, type StepRow } from "./steps.ts";
  * its AppProject names; then every stage's first releases judged. Adds its two rows to `rows`.
  */
 export async function bootstrapAndFirstReleases(kit: Kit, rows: StepRow[]): Promise<void> {
-  const { ctx, platform, repo, shell, log, mgmt, ns, appsNow, appReport, stageReport, stageApps } = kit;
+  const { ctx, platform, repo, shell, log, mgmt, ns, appsNow, appReport, stageReport, stageApps, stageAddonApps } = kit;
   // Bootstrap: the README's commands, then every Application of the test stages settles.
   {
     const row: StepRow = { step: "bootstrap: the README's commands on an empty cluster", expected: "every Application Synced and Healthy; every object where its AppProject allows", observed: "", problems: [], toSynced: null, toDecision: null };
@@ -28,7 +28,13 @@ export async function bootstrapAndFirstReleases(kit: Kit, rows: StepRow[]): Prom
       if (/^argocd app list/.test(command)) log(r.output);
     }
     const envs = [...new Set(platform.stages.map((s) => s.environment))];
-    const expected = [...envs.flatMap((e) => [`${e}-root`, `${e}-applicationsets`]), ...platform.stages.flatMap(stageApps)].sort();
+    // Argo CD's own Application, each environment's two, every stage's add-ons and its engine Applications.
+    const addonApps = platform.stages.flatMap(stageAddonApps);
+    const expected = ["argocd", ...envs.flatMap((e) => [`${e}-root`, `${e}-applicationsets`]), ...addonApps, ...platform.stages.flatMap(stageApps)].sort();
+    if (addonApps.length === 0) {
+      row.problems.push("the test tree has no add-on Application: nothing of the platform would be proven");
+      return;
+    }
     const failedFirst = `${ctx.regressedFirst.stage.releases[0]!.namespace}-${ctx.regressedFirst.component}`;
     try {
       await until("every Application Synced and Healthy (the regressed first version Degraded)", async () => {
@@ -49,7 +55,7 @@ export async function bootstrapAndFirstReleases(kit: Kit, rows: StepRow[]): Prom
     const projs = await projects(mgmt, ns);
     let objects = 0;
     for (const s of platform.stages) {
-      for (const name of stageApps(s)) {
+      for (const name of [...stageAddonApps(s), ...stageApps(s)]) {
         const a = apps.find((x) => x.metadata.name === name)!;
         const project = projs.find((p) => p.metadata.name === a.spec.project)!;
         const resources = [];
@@ -71,7 +77,7 @@ export async function bootstrapAndFirstReleases(kit: Kit, rows: StepRow[]): Prom
       }
     }
     row.toDecision = seconds(start);
-    row.observed = `${expected.length} Applications Synced, all Healthy but ${failedFirst}; ${objects} objects on ${platform.stages.length} clusters, each where its AppProject allows`;
+    row.observed = `${expected.length} Applications Synced (Argo CD's own, ${addonApps.length} add-ons), all Healthy but ${failedFirst}; ${objects} objects on ${platform.stages.length} clusters, each where its AppProject allows`;
     log(row.observed);
 
     // Every first release judged: each component's first-release AnalysisRun, on every cluster.

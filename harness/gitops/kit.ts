@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { KubeClient } from "../cluster/client.ts";
@@ -123,6 +123,12 @@ export function makeKit(ctx: LoopContext) {
     return set.spec.generators[0]!.list.elements.map((e) => e.name);
   };
 
+  // The add-on Applications of a stage, as rendered in the test tree (only the add-ons the test serves).
+  const stageAddonApps = (s: StageCluster) => {
+    const prefix = `application-${s.environment}-${s.region}-`;
+    return readdirSync(join(repo, "applicationsets", s.environment)).filter((f) => f.startsWith(prefix)).map((f) => f.replace(/^application-/, "").replace(/\.yaml$/, "")).sort();
+  };
+
   const rel = ctx.released;
   const client = rel.cluster.cp.client;
   const rns = rel.releases[0]!.namespace;
@@ -153,7 +159,7 @@ export function makeKit(ctx: LoopContext) {
     return a && a.status?.health?.status === "Healthy" && a.status.operationState?.phase === "Succeeded" ? a : undefined;
   };
 
-  return { ctx, platform, repo, shell, log, mgmt, ns, appsNow, app, appReport, stageReport, stageApps, rel, client, rns, regionFile, promote, serial, commitEdit, contains, syncedAt, settledAt };
+  return { ctx, platform, repo, shell, log, mgmt, ns, appsNow, app, appReport, stageReport, stageApps, stageAddonApps, rel, client, rns, regionFile, promote, serial, commitEdit, contains, syncedAt, settledAt };
 }
 
 /** What the release-wave lanes (waves.ts) get from the run. */

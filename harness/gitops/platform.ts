@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { startControlPlane, type ControlPlane } from "../cluster/control-plane.ts";
 import { installCrds } from "../cluster/dry-run.ts";
 import { Managed, freePorts, removeOnExit } from "../cluster/process.ts";
-import { startE2eCluster, type E2eCluster, type E2ePrograms } from "../e2e/cluster.ts";
+import { createFakeNodes, startE2eCluster, startNodeProcesses, waitNodesReady, type E2eCluster, type E2ePrograms, type FakeNode } from "../e2e/cluster.ts";
+import { ARCH_KEY, OS_KEY, ZONE_KEY } from "../../generators/nodes/labels.ts";
 import { analysisMetrics, fakeNodes, loadRelease, rolloutSpec, type Release } from "../e2e/release.ts";
 import type { FixtureBehaviour } from "../e2e/fixture.ts";
 import { startArgoCd, type ArgoCd } from "./argocd.ts";
@@ -43,6 +44,18 @@ export interface GitopsPlatform {
   stop(): Promise<void>;
 }
 
+/**
+ * The management cluster's nodes. Not in the node catalog (which holds the stages' machines): three,
+ * because Argo CD's HA install spreads Redis HA and its HAProxy over three hosts with required
+ * pod anti-affinity (manifests/ha, operator-manual/high_availability.md: "at least three different
+ * nodes"); each the shape of an m7i.2xlarge (8 vCPUs, 32 GiB; aws.amazon.com/ec2/instance-types/m7i),
+ * which holds the whole HA install, whose containers request nothing.
+ */
+const MANAGEMENT_NODES: readonly FakeNode[] = ["a", "b", "c"].map((z) => {
+  const size = { cpu: "8", memory: "32Gi", pods: "110", "ephemeral-storage": "20Gi" };
+  return { name: `management-${z}`, labels: { [OS_KEY]: "linux", [ARCH_KEY]: "amd64", [ZONE_KEY]: `management-${z}` }, taints: [], capacity: size, allocatable: size };
+});
+
 /** Labels of a component's analysis load Job pods (the fixture routes their traffic). */
 function loadPodLabels(r: Release): Record<string, string> {
   const labels = analysisMetrics(r.objects).map((m) => m.provider.job?.spec.template.metadata?.labels).find((l) => l !== undefined);
@@ -77,16 +90,22 @@ export async function startGitopsPlatform(root: string, programs: E2ePrograms, s
     log("management cluster: etcd, kube-apiserver");
     const management = await startControlPlane();
     started.push(management);
-    // A real cluster's garbage collector: Argo CD deletes a pruned ApplicationSet in the foreground,
-    // which completes only once the collector has deleted the Applications it owns.
-    const [kcmPort] = await freePorts(1);
-    const kc = management.kubeconfig;
-    const gc = new Managed("management/kube-controller-manager", programs.controllerManager, [
-      `--kubeconfig=${kc}`, "--leader-elect=false", "--controllers=garbagecollector,namespace",
-      `--secure-port=${kcmPort}`, `--cert-dir=${join(management.dir, "kcm-certs")}`,
-      "--bind-address=127.0.0.1", `--authentication-kubeconfig=${kc}`, `--authorization-kubeconfig=${kc}`,
-    ], join(management.dir, "kube-controller-manager.log"));
-    started.push(gc);
+    // Argo CD runs here as processes (argocd.ts); its own Application (apps/<env>/application-argocd.yaml)
+    // applies the upstream install to this cluster, whose Deployments and StatefulSets must roll out
+    // for that Application to be Healthy: kwok's nodes run their pods (fakes, beside the real
+    // processes). The controller manager also collects garbage: Argo CD deletes a pruned
+    // ApplicationSet in the foreground, which completes only once the collector has deleted the
+    // Applications it owns.
+    const mgmtProcesses: Managed[] = [];
+    started.push({ stop: async () => { for (const p of [...mgmtProcesses].reverse()) await p.stop(); } });
+    const startMgmt = (name: string, bin: string, args: string[]) => {
+      const m = new Managed(`management/${name}`, bin, args, join(management.dir, `${name}.log`));
+      mgmtProcesses.push(m);
+      return m;
+    };
+    startNodeProcesses(management, programs, ["deployment", "replicaset", "statefulset", "serviceaccount", "serviceaccount-token", "garbagecollector", "namespace", "nodelifecycle"], startMgmt, await freePorts(3));
+    await createFakeNodes(management, MANAGEMENT_NODES);
+    await waitNodesReady(management, "management", MANAGEMENT_NODES, () => mgmtProcesses.every((p) => p.running), () => mgmtProcesses.filter((p) => !p.running).map((p) => `--- ${p.name} ---\n${p.tail()}`).join("\n") || "(all running)");
     await installCrds(management.client, programs.crds.filter((c) => (c.object.spec as { group: string }).group === "argoproj.io" && /^(applications|appprojects|applicationsets)\./.test(c.object.metadata.name!)));
     const out: StageCluster[] = [];
     for (const s of stages) {

@@ -5,10 +5,17 @@ import { parse, parseDocument } from "yaml";
 import { postPromotionSeconds } from "../../generators/gate-math.ts";
 import type { Catalog } from "../../generators/inputs/types.ts";
 import { renderCommand } from "../../lib/render.ts";
+import type { ServedAddon, UnservedAddon } from "./mirrors.ts";
+
+/** The add-ons' sources as the test serves them (harness/gitops/mirrors.ts). */
+export interface AddonMirrors {
+  readonly served: readonly Pick<ServedAddon, "id" | "url">[];
+  readonly unserved: readonly Pick<UnservedAddon, "id">[];
+}
 
 /**
  * The repository Argo CD reads in npm run e2e:gitops: a local git repository holding this
- * repository's inputs and rendered tree, changed in exactly three ways, each by editing the inputs
+ * repository's inputs and rendered tree, changed in exactly these ways, each by editing the inputs
  * and rendering (never by editing rendered files):
  *   1. `repository.url` of every environment is the local repository (file:///...);
  *   2. the regions on the test's clusters query the test's Prometheus (`prometheus`: address, and no
@@ -52,8 +59,15 @@ export function testPlan(root: string, stages: readonly TestStage[]): { text: st
 }
 
 /** Points the test stages at the test's Prometheus and removes every other region, in `root`'s inputs. */
-export function editInputs(root: string, repoUrl: string, stages: readonly TestStage[]): void {
+export function editInputs(root: string, repoUrl: string, stages: readonly TestStage[], addons: AddonMirrors): void {
   const plan = testPlan(root, stages);
+  const versionsFile = join(root, "tools", "versions.json");
+  const versions = JSON.parse(readFileSync(versionsFile, "utf8")) as { addons: Record<string, { source: { repoURL: string } }> };
+  for (const m of addons.served) versions.addons[m.id]!.source.repoURL = m.url;
+  writeFileSync(versionsFile, `${JSON.stringify(versions, null, 2)}\n`);
+  editYaml(join(root, "engine", "addons.yaml"), (d) => {
+    for (const u of addons.unserved) d.setIn(["addons", u.id, "enabled"], false);
+  });
   writeFileSync(join(root, "environments", "waves.yaml"), plan.text);
   for (const env of readdirSync(join(root, "environments"), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
     editYaml(join(root, "environments", env, "environment.yaml"), (d) => d.setIn(["repository", "url"], repoUrl));
@@ -75,7 +89,7 @@ export function editInputs(root: string, repoUrl: string, stages: readonly TestS
  * files, so a local run tests local edits too; node_modules linked, as after `npm ci`), with the
  * inputs edited, rendered and committed on `main`.
  */
-export async function createTestRepository(from: string, dir: string, stages: readonly TestStage[]): Promise<{ url: string; commit: string }> {
+export async function createTestRepository(from: string, dir: string, stages: readonly TestStage[], addons: AddonMirrors): Promise<{ url: string; commit: string }> {
   const url = `file://${dir}`;
   const files = git(from, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0").filter((f) => f && existsSync(join(from, f)));
   for (const f of files) {
@@ -83,7 +97,7 @@ export async function createTestRepository(from: string, dir: string, stages: re
     copyFileSync(join(from, f), join(dir, f));
   }
   symlinkSync(join(from, "node_modules"), join(dir, "node_modules"));
-  editInputs(dir, url, stages);
+  editInputs(dir, url, stages, addons);
   await renderCommand(dir);
   git(dir, "init", "-q", "-b", "main");
   writeFileSync(join(dir, ".git", "info", "exclude"), "node_modules\n");
@@ -130,14 +144,21 @@ export function unexplainedDifferences(
   committed: ReadonlyMap<string, Json>,
   test: ReadonlyMap<string, Json>,
   removedRegions: readonly { environment: string; region: string; cluster: string }[],
+  addons: AddonMirrors,
 ): string[] {
   const out: string[] = [];
+  const addonOf = (o: Json | undefined) => (o as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels?.["bitactor.io/addon"];
   const removed = (p: string) =>
     removedRegions.some((r) => {
       const stage = `${r.environment}-${r.region}`;
       const sets = `applicationsets/${r.environment}/`;
-      return p.startsWith(`rollouts/${r.environment}/${r.region}/`) || [`applicationset-${stage}`, `appproject-${stage}`, `appproject-${stage}-nodes`, `appproject-${stage}-platform`].some((f) => p === `${sets}${f}.yaml`);
-    });
+      return p.startsWith(`rollouts/${r.environment}/${r.region}/`) ||
+        [`applicationset-${stage}`, `appproject-${stage}`, `appproject-${stage}-nodes`, `appproject-${stage}-platform`, `appproject-${stage}-addons`].some((f) => p === `${sets}${f}.yaml`) ||
+        (p.startsWith(`${sets}application-${stage}-`) && addonOf(committed.get(p)) !== undefined);
+    }) ||
+    // An add-on the test cannot serve is delivered nowhere: its Applications go.
+    addons.unserved.some((u) => addonOf(committed.get(p)) === u.id);
+  const mirrorUrls = new Set(addons.served.map((m) => m.url));
   for (const p of test.keys()) if (!committed.has(p)) out.push(`${p}: only in the test tree`);
   for (const [p, object] of committed) {
     if (!test.has(p)) {
@@ -151,12 +172,25 @@ export function unexplainedDifferences(
       const expected = destinations(a)?.filter((d) => !gone.has(d.name ?? "")) ?? null;
       if (JSON.stringify(expected) !== JSON.stringify(destinations(b))) out.push(`${p}: /spec/destinations are not the committed ones minus the removed regions' clusters`);
       [a, b] = [withoutDestinations(a), withoutDestinations(b)];
+      // An add-on project's sources: the committed upstreams, each served one now its mirror, an unserved one gone.
+      const repos = (o: Json) => (o as { spec?: { sourceRepos?: string[] } }).spec?.sourceRepos ?? [];
+      if (repos(a).length > 1 || repos(b).some((u) => mirrorUrls.has(u))) {
+        const bad = repos(b).filter((u) => !mirrorUrls.has(u) && !repos(a).includes(u));
+        if (bad.length || repos(b).length > repos(a).length) out.push(`${p}: /spec/sourceRepos hold ${bad.join(", ") || "more than the committed ones"}, not only the committed upstreams or their mirrors`);
+        [a, b] = [withoutSourceRepos(a), withoutSourceRepos(b)];
+      }
     }
     for (const field of jsonDifferences(a, b)) {
       if (!ALLOWED_DIFFERENCES.some((re) => re.test(field))) out.push(`${p}: ${field || "(whole object)"} differs`);
     }
   }
   return out;
+}
+
+function withoutSourceRepos(o: Json): Json {
+  const copy = structuredClone(o) as { spec?: { sourceRepos?: unknown } };
+  delete copy.spec?.sourceRepos;
+  return copy as Json;
 }
 
 function withoutDestinations(o: Json): Json {
