@@ -15,7 +15,7 @@ import { defaultBehaviour, healthy, regressed } from "../harness/e2e/scenarios.t
 import { loadRelease, releaseImage, rolloutSpec, type Release } from "../harness/e2e/release.ts";
 import { startGitopsPlatform, type StageSpec } from "../harness/gitops/platform.ts";
 import { createTestRepository } from "../harness/gitops/test-tree.ts";
-import { createMirrors } from "../harness/gitops/mirrors.ts";
+import { createMirrors, servable } from "../harness/gitops/mirrors.ts";
 import { toolVersions } from "../lib/versions.ts";
 import { runLoop } from "../harness/gitops/loop.ts";
 import { stepTable } from "../harness/gitops/report.ts";
@@ -68,7 +68,9 @@ await main(async () => {
       prerequisiteNamespaces: ["velero"],
     });
   }
-  const platform = await startGitopsPlatform(REPO, programs, specs, log);
+  // The add-ons the harness serves offline bring their CRDs through Argo CD; it installs none of those.
+  const served = servable(toolVersions()).served.map((a) => a.id);
+  const platform = await startGitopsPlatform(REPO, programs, specs, served, log);
   try {
     const repo = join(platform.dir, "repo");
     const mirrors = createMirrors(join(platform.dir, "mirrors"), toolVersions());
@@ -92,6 +94,7 @@ await main(async () => {
       released: platform.stages.find((s) => s.environment === "production" && s.region === "us-east-1")!,
       removed: platform.stages.find((s) => s.region === "asia-east2")!,
       regressedImage: (c) => regressedOf.get(c)!,
+      mirrors: mirrors.served,
       regressedComponent: REGRESSED_COMPONENT,
       refusedIn: REFUSED_IN,
       regressedFirst: { stage: platform.stages.find((s) => s.region === REGRESSED_FIRST.region)!, component: COMPONENT },

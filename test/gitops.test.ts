@@ -15,6 +15,8 @@ import { MARKER, bootstrapCommands } from "../harness/gitops/bootstrap.ts";
 import { projectViolations, type AppProject, type Application } from "../harness/gitops/argo-state.ts";
 import { stepTable } from "../harness/gitops/report.ts";
 import { servable } from "../harness/gitops/mirrors.ts";
+import { broughtByAddon } from "../harness/gitops/platform.ts";
+import { targetCrds } from "../toolchain/sources.ts";
 import { toolVersions } from "../lib/versions.ts";
 
 type Json = NonNullable<Parameters<typeof jsonDifferences>[0]>;
@@ -187,4 +189,16 @@ test("npm run clusters prints each region's cluster name once, for one environme
   const bad = clusters("--environment", "prod");
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /no environment prod: choose from production, staging/);
+});
+
+test("the harness installs no CRD an add-on Application brings, and every CRD no served add-on brings", () => {
+  const crds = targetCrds();
+  const brought = (ids: readonly string[]) => new Set(crds.filter((c) => broughtByAddon(c, ids)).map((c) => c.object.metadata.name));
+  const served = brought(ADDONS.served.map((a) => a.id));
+  for (const name of ["rollouts.argoproj.io", "analysisruns.argoproj.io", "podmonitors.monitoring.coreos.com", "prometheusrules.monitoring.coreos.com", "sealedsecrets.bitnami.com"]) assert.ok(served.has(name), name);
+  // Karpenter is not served (an OCI chart): the harness still installs its CRDs, as it does Velero's and Istio's.
+  for (const name of ["nodepools.karpenter.sh", "ec2nodeclasses.karpenter.k8s.aws", "schedules.velero.io", "peerauthentications.security.istio.io"]) assert.ok(!served.has(name), name);
+  // An add-on that is not served brings nothing; one whose CRDs are not listed under its id neither.
+  assert.equal(brought([]).size, 0);
+  assert.ok(brought(["karpenter"]).has("nodepools.karpenter.sh"));
 });

@@ -214,6 +214,11 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
   readonly ruleGroups: readonly unknown[];
   /** One per imitated component. */
   readonly fixtures: readonly Omit<FixtureConfig, "server" | "token" | "ca">[];
+  /**
+   * The CRDs the harness installs, standing in for the controllers' installs. @default programs.crds
+   * (every one); the GitOps e2e leaves out those its add-on Applications bring.
+   */
+  readonly crds?: readonly Located[];
 }): Promise<E2eCluster> {
   const cp = await startControlPlane();
   const extra: Managed[] = [];
@@ -243,8 +248,10 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
     const rollouts = start("rollouts-controller", programs.rollouts, [`--kubeconfig=${kc}`, "--leader-elect=false", `--metricsPort=${roMetrics}`, `--healthzPort=${roHealth}`]);
 
     // CRDs first (Argo Rollouts' and prometheus-operator's: a component folder holds a PodMonitor):
-    // the Rollouts controller waits for them, and nothing else can be applied before.
-    await installCrds(cp.client, programs.crds);
+    // the Rollouts controller waits for them, and nothing else can be applied before. Where Argo CD
+    // brings them instead, the controller's informers list again until they exist (client-go's
+    // reflector retries a failed list with backoff) and it starts then.
+    await installCrds(cp.client, opts.crds ?? programs.crds);
     await createFakeNodes(cp, opts.nodes);
 
     const credentials = { server: cp.client.server, token: readFileSync(cp.tokenFile, "utf8"), ca: readFileSync(cp.caFile, "utf8") };

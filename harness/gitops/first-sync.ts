@@ -39,9 +39,11 @@ export async function bootstrapAndFirstReleases(kit: Kit, rows: StepRow[]): Prom
     try {
       await until("every Application Synced and Healthy (the regressed first version Degraded)", async () => {
         const apps = await appsNow();
+        // An add-on (and Argo CD itself) is Synced at its mirror's tag; everything else at the test repository's head.
+        const revisionOf = (a: (typeof apps)[number]) => ctx.mirrors.find((m) => m.url === a.spec.source.repoURL)?.commit ?? head;
         const ok = expected.every((n) => apps.some((a) => a.metadata.name === n && (n === failedFirst
           ? a.status?.sync?.status === "Synced" && a.status.sync.revision === head && a.status.health?.status === "Degraded"
-          : settled(a, head))));
+          : settled(a, revisionOf(a)))));
         return ok ? true : undefined;
       }, 900, async () => `${await appReport()}\n--- Rollouts and first-release analyses ---\n${await stageReport()}`);
       row.toSynced = seconds(start);

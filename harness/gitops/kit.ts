@@ -9,6 +9,7 @@ import { run, type Shell } from "./bootstrap.ts";
 import { gitOk } from "./test-tree.ts";
 import type { GitopsPlatform, StageCluster } from "./platform.ts";
 import type { WaveLanes } from "./waves.ts";
+import type { ServedAddon } from "./mirrors.ts";
 import { commitInputs, until } from "./steps.ts";
 
 /**
@@ -32,6 +33,8 @@ export interface LoopContext {
   readonly regressedComponent: string;
   /** The component whose folder receives the object no project admits (e). */
   readonly refusedIn: string;
+  /** The add-ons' local mirrors (their Applications are Synced at the mirror's tag, not at the test repository's commit). */
+  readonly mirrors: readonly ServedAddon[];
   /** The stage removed in (d). */
   readonly removed: StageCluster;
   /** The fixture's regressed image of a component, for (b). */

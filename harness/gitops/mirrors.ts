@@ -20,6 +20,8 @@ export interface ServedAddon {
   readonly version: string;
   /** file:// URL of the local mirror. */
   readonly url: string;
+  /** The commit the tag names: the revision an Application of this add-on is Synced at. */
+  readonly commit: string;
 }
 
 export interface UnservedAddon {
@@ -64,7 +66,7 @@ export function createMirrors(dir: string, versions: ToolVersions): { served: Se
     git(mirror, "tag", pin.version);
     // Argo CD clones this repository; nothing checks its work tree out here.
     writeFileSync(join(mirror, ".git", "description"), `${id} ${pin.version}, mirrored from ${pin.source.repoURL}\n`);
-    out.push({ id, version: pin.version, url: `file://${mirror}` });
+    out.push({ id, version: pin.version, url: `file://${mirror}`, commit: git(mirror, "rev-parse", `${pin.version}^{commit}`) });
   }
   return { served: out, unserved };
 }

@@ -9,6 +9,8 @@ import { ARCH_KEY, OS_KEY, ZONE_KEY } from "../../generators/nodes/labels.ts";
 import { analysisMetrics, fakeNodes, loadRelease, rolloutSpec, type Release } from "../e2e/release.ts";
 import type { FixtureBehaviour } from "../e2e/fixture.ts";
 import { startArgoCd, type ArgoCd } from "./argocd.ts";
+import { toolVersions } from "../../lib/versions.ts";
+import type { Located } from "../../lib/objects.ts";
 
 /**
  * What npm run e2e:gitops stands on, standing in for the cloud and for the prerequisites the
@@ -18,8 +20,8 @@ import { startArgoCd, type ArgoCd } from "./argocd.ts";
  *   - one cluster per test stage: its control plane (scheduler, controller manager), its nodes
  *     (kwok, each a machine of the node catalog: fakeNodes in e2e/release.ts), the Argo Rollouts
  *     controller (the prerequisite that runs without a cloud), the CRDs of every controller we
- *     target and Velero's namespace (what installing them creates), a Prometheus, and the latency
- *     fixture imitating every component of the stage;
+ *     target that no add-on Application brings and Velero's namespace (what installing them
+ *     creates), a Prometheus, and the latency fixture imitating every component of the stage;
  *   - one kubeconfig whose contexts are named after the clusters (`cluster.name` of each region
  *     file, and `management`), as the README asks a user to name theirs.
  */
@@ -77,7 +79,15 @@ export interface StageSpec {
  * Starts the platform. `root` is a repository whose rendered tree describes the stages (the
  * committed one: the nodes and the fixture are derived from what is rendered).
  */
-export async function startGitopsPlatform(root: string, programs: E2ePrograms, stages: readonly StageSpec[], log: (line: string) => void): Promise<GitopsPlatform> {
+/**
+ * Whether a CRD is one an add-on Application brings (its crdSources entry names a served add-on): the
+ * harness does not install those on the stages' clusters, Argo CD's sync of the add-on does.
+ */
+export function broughtByAddon(crd: Located, servedAddons: readonly string[], sources = toolVersions().crdSources): boolean {
+  return sources.some((s) => s.addon !== undefined && servedAddons.includes(s.addon) && crd.file.startsWith(`${s.module}@${s.version}/`));
+}
+
+export async function startGitopsPlatform(root: string, programs: E2ePrograms, stages: readonly StageSpec[], servedAddons: readonly string[], log: (line: string) => void): Promise<GitopsPlatform> {
   const dir = mkdtempSync(join(tmpdir(), "bitactor-gitops-"));
   const cleanup = removeOnExit(dir);
   const started: { stop(): Promise<void> }[] = [];
@@ -114,6 +124,7 @@ export async function startGitopsPlatform(root: string, programs: E2ePrograms, s
       log(`${name} (${s.environment}/${s.region}): etcd, kube-apiserver, scheduler, controller manager, kwok, Argo Rollouts, Prometheus, latency fixture`);
       const cluster = await startE2eCluster(programs, {
         name,
+        crds: programs.crds.filter((c) => !broughtByAddon(c, servedAddons)),
         // Room for a third stack: after a promotion the old stack keeps running for scaleDownDelaySeconds
         // while the next release may already start. Karpenter adds nodes for it on AWS, where this e2e's
         // releases run; kwok's are fixed, so the e2e creates them up front (every stage alike).

@@ -50,6 +50,7 @@ export async function projectLanes(kit: Kit, rowE: StepRow, rowD: StepRow): Prom
   });
   await runStep(rowD, async (row) => {
     const names = stageApps(gone);
+    const addonApps = kit.stageAddonApps(gone);
     const gns = gone.releases[0]!.namespace;
     const c = await commitEdit(`remove ${gone.region}`, () => rmSync(join(repo, "environments", gone.environment, "regions", `${gone.region}.yaml`)));
     await until("the ApplicationSets synced", () => syncedAt(`${gone.environment}-applicationsets`, c.sha), 300, appReport);
@@ -75,6 +76,12 @@ export async function projectLanes(kit: Kit, rowE: StepRow, rowD: StepRow): Prom
     if (still.length) row.problems.push(`${still.map((p) => p.metadata.name).join(", ")} still admit ${gone.name}`);
     // Argo CD never deletes a CustomResourceDefinition with an Application (controller/appcontroller.go,
     // shouldBeDeleted: deleting it would delete every resource of its kind), so the BitActorCluster CRD stays, empty.
-    row.observed = `ApplicationSet ${gns}, its ${names.length} Applications and its AppProjects gone; no Rollout, AnalysisRun, Service, Deployment, NetworkPolicy, BitActorCluster or Velero object left on ${gone.name} (its BitActorCluster CRD stays, empty: Argo CD never deletes a CRD with an Application)`;
+    // Its add-ons' Applications went with the ApplicationSets' sync, but not their objects: no add-on
+    // Application carries the cascading-delete finalizer, so a removed (or mistakenly deleted) one
+    // leaves the platform running.
+    if ((await appsNow()).some((a) => addonApps.includes(a.metadata.name))) row.problems.push(`its add-on Applications were not pruned: ${addonApps.join(", ")}`);
+    const rolloutsController = await gclient.request("GET", "/apis/apps/v1/namespaces/argo-rollouts/deployments/argo-rollouts");
+    if (rolloutsController.status !== 200) row.problems.push(`the argo-rollouts Deployment is gone from ${gone.name} (HTTP ${rolloutsController.status}): an add-on Application's removal deleted its objects`);
+    row.observed = `ApplicationSet ${gns}, its ${names.length} Applications, its ${addonApps.length} add-on Applications (their objects stay: argo-rollouts still runs) and its AppProjects gone; no Rollout, AnalysisRun, Service, Deployment, NetworkPolicy, BitActorCluster or Velero object left on ${gone.name} (its BitActorCluster CRD stays, empty: Argo CD never deletes a CRD with an Application)`;
   });
 }
