@@ -1,7 +1,8 @@
 // npm run check: fails with the list of drifted files when the committed tree is not a fresh render,
 // and when a pin in the git history (or the working tree) broke the release order of
-// environments/waves.yaml (checks/release-order.ts). `npm run diff` (--diff) also prints a unified
-// diff of each drifted file.
+// environments/waves.yaml (checks/release-order.ts), and when an add-on's pinned release is not
+// published (checks/addon-releases.ts). `npm run diff` (--diff) also prints a unified diff of each
+// drifted file.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,9 @@ import { diffTrees, readRendered, writeTree } from "../lib/tree.ts";
 import { readHistory } from "./lib/history.ts";
 import { checkReleaseOrder, short, shortDigest } from "../checks/release-order.ts";
 import { OWNED_DIRS } from "../generators/render.ts";
+import { readFile } from "node:fs/promises";
+import { addonReleaseReport } from "../checks/addon-releases.ts";
+import { moduleMissing } from "../toolchain/build.ts";
 
 const root = process.cwd();
 const showDiff = process.argv.includes("--diff");
@@ -22,10 +26,11 @@ await main(async () => {
   const d = diffTrees(await readRendered(root, OWNED_DIRS), await readRendered(tmp, OWNED_DIRS));
   const drift = [...d.added.map((p) => `missing   ${p}`), ...d.changed.map((p) => `differs   ${p}`), ...d.removed.map((p) => `stale     ${p}`)];
   const order = releaseOrder(await readHistory(root));
+  const releases = addonReleases(await readFile(join(root, "tools", "versions.json"), "utf8"));
   if (drift.length === 0) {
     await rm(tmp, { recursive: true, force: true });
     console.log(`check: the committed tree equals a fresh render (${fresh.size} files)`);
-    return order;
+    return order || releases;
   }
   console.error(`check: ${drift.length} rendered file(s) drifted from the inputs; run \`npm run render\` and commit:`);
   for (const line of drift) console.error(`  ${line}`);
@@ -51,5 +56,18 @@ function releaseOrder(history: Awaited<ReturnType<typeof readHistory>>): number 
   }
   console.error(`check: ${r.violations.length} pin(s) broke the release order of environments/waves.yaml ${base}:`);
   for (const v of r.violations) console.error(`  ${v.file}:${v.line}: ${v.field || "(file)"}: ${v.message}`);
+  return 1;
+}
+
+/** Prints which add-on releases were looked up and found; 1 when one is not published. */
+function addonReleases(versionsText: string): number {
+  const r = addonReleaseReport(versionsText, moduleMissing);
+  if (r.notLookedUp.length) console.log(`check: add-on releases not looked up here (the render still requires an exact version): ${r.notLookedUp.join("; ")}`);
+  if (r.problems.length === 0) {
+    console.log(`check: ${r.published} add-on release(s) found published (Go module proxy)`);
+    return 0;
+  }
+  console.error(`check: ${r.problems.length} add-on release(s) not published:`);
+  for (const p of r.problems) console.error(`  ${p}`);
   return 1;
 }

@@ -128,3 +128,13 @@ describe("ajv and the API server agree", () => {
     assert.ok(verdicts.accepted >= 20 && verdicts.rejected >= 500, JSON.stringify(verdicts));
   });
 });
+
+test("Argo CD applies the CRD a wave before the BitActorCluster, so the resource never races its kind", () => {
+  const wave = (o: { metadata: { annotations?: Record<string, string> } }) => Number(o.metadata.annotations?.["argocd.argoproj.io/sync-wave"] ?? "0");
+  const resources = objects.filter((o) => o.object.kind === BITACTOR_CLUSTER.kind);
+  assert.equal(crds.length, resources.length);
+  for (const r of resources) {
+    const crd = crds.find((c) => c.path.startsWith(r.path.replace(/[^/]+$/, "")))!;
+    assert.ok(wave(crd.object as never) < wave(r.object as never), `${crd.path} must sync before ${r.path}`);
+  }
+});

@@ -14,6 +14,8 @@ const CATALOG = "engine/catalog.yaml";
 const WAVES = "environments/waves.yaml";
 const ASIA_EAST2 = "environments/production/regions/asia-east2.yaml";
 const MACHINES = "engine/machines.yaml";
+const ADDONS = "engine/addons.yaml";
+const VERSIONS = "tools/versions.json";
 
 interface Case {
   readonly name: string;
@@ -431,6 +433,48 @@ cases.push(
     name: "machines: a reservation tier in the middle without a size",
     mutate: replace(MACHINES, "{ size: 4, percent: 25 }, { size: 4, percent: 20 }", "{ size: 4, percent: 25 }, { percent: 20 }"),
     expect: [{ file: MACHINES, field: "/clouds/gcp/reservation/memory/tiers/1", message: /^every tier but the last needs a size$/ }],
+  },
+  {
+    name: "add-ons: a version range instead of a release",
+    mutate: replace(VERSIONS, '      "version": "v1.10.2",', '      "version": "^1.10",'),
+    expect: [{ file: VERSIONS, field: "/addons/argo-rollouts/version", message: /^"\^1\.10" is not an exact release: give the tag or chart version itself .* never a range, wildcard, branch or "latest"/, lineOf: '"version": "^1.10"' }],
+  },
+  {
+    name: "add-ons: latest",
+    mutate: replace(VERSIONS, '      "version": "1.15.1",', '      "version": "latest",'),
+    expect: [{ file: VERSIONS, field: "/addons/karpenter/version", message: /^"latest" is not an exact release/, lineOf: '"version": "latest"' }],
+  },
+  {
+    name: "add-ons: an add-on without a pinned release",
+    mutate: replace(ADDONS, "  sealed-secrets:\n", "  pushgateway:\n    description: the Pushgateway\n    namespace: monitoring\n    path: charts/pushgateway\n    wave: 0\n    crds: false\n    clusterKinds: []\n  sealed-secrets:\n"),
+    expect: [{ file: ADDONS, field: "/addons/pushgateway", message: /^add-on pushgateway has no release pinned in tools\/versions\.json addons\.pushgateway/, lineOf: "  pushgateway:" }],
+  },
+  {
+    name: "add-ons: a git source without a path",
+    mutate: replace(ADDONS, "    namespace: argo-rollouts\n    path: manifests/cluster-install\n", "    namespace: argo-rollouts\n"),
+    expect: [{ file: ADDONS, field: "/addons/argo-rollouts", message: /^its source is the git repository https:\/\/github\.com\/argoproj\/argo-rollouts\.git: say which kustomization or chart inside it with path$/, lineOf: "  argo-rollouts:" }],
+  },
+  {
+    name: "add-ons: an environment that does not exist, an unknown placeholder",
+    mutate: async (dir) => {
+      await replace(ADDONS, "      clouds: [aws]\n", "      clouds: [aws]\n      environments: [prod]\n")(dir);
+      await replace(ADDONS, "          clusterName: ${cluster}\n", "          clusterName: ${clusterName}\n")(dir);
+    },
+    expect: [
+      { file: ADDONS, field: "/addons/karpenter/when/environments", message: /^environment prod does not exist \(environments: production, staging\)$/ },
+      { file: ADDONS, field: "/addons/karpenter/helm/values/settings/clusterName", message: /^unknown placeholder \$\{clusterName\}; allowed: \$\{version\}, \$\{versionNumber\}, \$\{cluster\}/, lineOf: "clusterName: ${clusterName}" },
+    ],
+  },
+  {
+    name: "add-ons: a source that is not a repository URL",
+    mutate: replace(VERSIONS, '"repoURL": "https://github.com/argoproj/argo-rollouts.git"', '"repoURL": "github.com/argoproj/argo-rollouts"'),
+    // One error: the pattern of its own type (git), not one per source shape.
+    expect: [{ file: VERSIONS, field: "/addons/argo-rollouts/source/repoURL", message: /^must match \^\(https:.*\|file:\/\/\/\\S\+\)\$ \(got "github\.com\/argoproj\/argo-rollouts"\)$/, lineOf: '"repoURL": "github.com/argoproj/argo-rollouts"' }],
+  },
+  {
+    name: "add-ons: a Helm chart repository source without its chart",
+    mutate: replace(VERSIONS, '"type": "oci",\n        "repoURL": "oci://public.ecr.aws/karpenter/karpenter"', '"type": "helm",\n        "repoURL": "https://charts.karpenter.sh"'),
+    expect: [{ file: VERSIONS, field: "/addons/karpenter/source", message: /^missing required key "chart"$/ }],
   },
   {
     name: "infrastructure: a misspelled cross-connect key",

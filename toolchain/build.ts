@@ -98,3 +98,11 @@ export function moduleDir(module: string, version: string): string {
   }
   return info.Dir;
 }
+
+/** Whether the Go module proxy serves a module version: undefined when it does, else its answer. */
+export function moduleMissing(module: string, version: string): string | undefined {
+  const r = spawnSync("go", ["mod", "download", "-json", `${module}@${version}`], { encoding: "utf8", cwd: cacheDir(), env: goEnv() });
+  if (r.error) throw new Error(`the go command is needed to look up ${module}@${version}: ${r.error.message}`);
+  const info = r.stdout ? (JSON.parse(r.stdout) as { Dir?: string; Error?: string }) : {};
+  return r.status === 0 && info.Dir ? undefined : (info.Error ?? r.stderr ?? `exit ${r.status}`);
+}

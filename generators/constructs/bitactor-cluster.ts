@@ -32,7 +32,11 @@ const SKIP_DRY_RUN = { "argocd.argoproj.io/sync-options": "SkipDryRunOnMissingRe
  */
 export function bitActorClusterCrd(labels: Readonly<Record<string, string>>): CustomResourceDefinition {
   return new CustomResourceDefinition({
-    metadata: { name: BITACTOR_CLUSTER.crdName, labels: { ...labels } },
+    // A wave before the BitActorCluster in the same Application: Argo CD then waits until the CRD is
+    // Established (its health check) before applying the resource. In one wave, a busy API server
+    // had not served the new kind yet when Argo CD applied the resource ("no matches for kind"), and
+    // only the sync retry got it in: the GitOps e2e's bootstrap showed it.
+    metadata: { name: BITACTOR_CLUSTER.crdName, labels: { ...labels }, annotations: { "argocd.argoproj.io/sync-wave": "-1" } },
     spec: {
       group: BITACTOR_CLUSTER.group,
       scope: "Cluster",

@@ -32,7 +32,7 @@ export function checkAddons(addons: AddonCatalog, src: YamlSource, versions: Add
       errors.push(versionsSrc.error(["addons", id, "version"], `${JSON.stringify(pin.version)} is not an exact release: give the tag or chart version itself (e.g. v1.10.2 or 1.15.1), never a range, wildcard, branch or "latest", which Argo CD would follow without a commit`));
     }
     if (id !== ARGOCD_ADDON && !addons.addons[id]) {
-      errors.push(versionsSrc.error(["addons", id], `add-on ${id} is pinned here but engine/addons.yaml does not deliver it (addons: ${Object.keys(addons.addons).sort().join(", ")}); add it there or remove the pin`, id));
+      errors.push(versionsSrc.error(["addons"], `add-on ${id} is pinned here but engine/addons.yaml does not deliver it (addons: ${Object.keys(addons.addons).sort().join(", ")}); add it there or remove the pin`, id));
     }
   }
   if (!pinned.includes(ARGOCD_ADDON)) errors.push(versionsSrc.error(["addons"], `Argo CD's own install (engine/addons.yaml argocd) needs its release pinned as addons.${ARGOCD_ADDON}`));
@@ -44,12 +44,12 @@ export function checkAddons(addons: AddonCatalog, src: YamlSource, versions: Add
   for (const [id, spec] of Object.entries(addons.addons)) {
     const pin = versions[id];
     if (pin === undefined || typeof pin === "string") {
-      errors.push(src.error(["addons", id], `add-on ${id} has no release pinned in tools/versions.json addons.${id} (version, why, support, source): the one version file says which release every add-on runs`, id));
+      errors.push(src.error(["addons"], `add-on ${id} has no release pinned in tools/versions.json addons.${id} (version, why, support, source): the one version file says which release every add-on runs`, id));
       continue;
     }
-    if (pin.source.type === "git" && spec.path === undefined) errors.push(src.error(["addons", id], `its source is the git repository ${pin.source.repoURL}: say which kustomization or chart inside it with path`));
+    if (pin.source.type === "git" && spec.path === undefined) errors.push(src.error(["addons"], `its source is the git repository ${pin.source.repoURL}: say which kustomization or chart inside it with path`, id));
     if (pin.source.type !== "git" && spec.path !== undefined) errors.push(src.error(["addons", id, "path"], `its source is the Helm chart ${pin.source.repoURL}${pin.source.type === "helm" ? ` ${pin.source.chart}` : ""}: a chart has no path; remove it`));
-    if (pin.source.type !== "git" && spec.helm === undefined) errors.push(src.error(["addons", id], `its source is a Helm chart: give helm.releaseName (and values)`));
+    if (pin.source.type !== "git" && spec.helm === undefined) errors.push(src.error(["addons"], `its source is a Helm chart: give helm.releaseName (and values)`, id));
     if (pin.source.type !== "git" && spec.kustomize !== undefined) errors.push(src.error(["addons", id, "kustomize"], `its source is a Helm chart: kustomize settings apply only to a kustomization in a git source`));
     if (spec.helm !== undefined && spec.kustomize !== undefined) errors.push(src.error(["addons", id, "kustomize"], `an add-on is rendered by kustomize or by Helm, not both`));
     for (const env of spec.when?.environments ?? []) {

@@ -216,6 +216,16 @@ export interface AddonVersions {
 export const EXACT_VERSION = "^v?(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$";
 
 /** The schema of tools/versions.json as the render reads it: only `addons` (the rest is the test platform's, lib/versions.ts). */
+/** The source shape of one `type`: its URL pattern, and whether it names a chart (and only then). */
+function sourceShape(type: string, repoURL: string, chart: boolean) {
+  return {
+    if: { type: "object", required: ["type"], properties: { type: { const: type } } },
+    then: chart
+      ? { type: "object", required: ["chart"], properties: { repoURL: { type: "string", pattern: repoURL }, chart: k8sName } }
+      : { type: "object", properties: { repoURL: { type: "string", pattern: repoURL }, chart: { not: {} } } },
+  };
+}
+
 export const versionsSchema = {
   type: "object",
   required: ["addons"],
@@ -235,26 +245,17 @@ export const versionsSchema = {
           why: { type: "string", minLength: 1 },
           support: { type: "string", minLength: 1 },
           module: { type: "string", pattern: "^[a-z0-9.-]+(/[A-Za-z0-9._-]+)+$" },
+          // One shape per source type, chosen by `type` (if/then rather than oneOf: a bad URL then
+          // gets one error naming what its type allows, not one per shape it does not have).
           source: {
-            oneOf: [
-              {
-                type: "object",
-                additionalProperties: false,
-                required: ["type", "repoURL"],
-                properties: { type: { const: "git" }, repoURL: { type: "string", pattern: "^(https://[a-z0-9.-]+/[A-Za-z0-9._/-]+\\.git|file:///\\S+)$" } },
-              },
-              {
-                type: "object",
-                additionalProperties: false,
-                required: ["type", "repoURL", "chart"],
-                properties: { type: { const: "helm" }, repoURL: { type: "string", pattern: "^https://[a-z0-9.-]+(/[A-Za-z0-9._-]+)*$" }, chart: k8sName },
-              },
-              {
-                type: "object",
-                additionalProperties: false,
-                required: ["type", "repoURL"],
-                properties: { type: { const: "oci" }, repoURL: { type: "string", pattern: "^oci://[a-z0-9.-]+(/[A-Za-z0-9._-]+)+$" } },
-              },
+            type: "object",
+            additionalProperties: false,
+            required: ["type", "repoURL"],
+            properties: { type: { enum: ["git", "helm", "oci"] }, repoURL: { type: "string" }, chart: k8sName },
+            allOf: [
+              sourceShape("git", "^(https://[a-z0-9.-]+/[A-Za-z0-9._/-]+\\.git|file:///\\S+)$", false),
+              sourceShape("helm", "^https://[a-z0-9.-]+(/[A-Za-z0-9._-]+)*$", true),
+              sourceShape("oci", "^oci://[a-z0-9.-]+(/[A-Za-z0-9._-]+)+$", false),
             ],
           },
         },

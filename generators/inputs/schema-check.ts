@@ -26,6 +26,8 @@ export function checkSchema(source: YamlSource, schema: SchemaName): InputError[
   for (const e of validate.errors ?? []) {
     // propertyNames reports each bad key twice (the inner rule and the wrapper): keep the wrapper.
     if ((e.params as { propertyName?: string }).propertyName !== undefined && e.keyword !== "propertyNames") continue;
+    // An if/then reports the failing rule inside `then` and again as `must match "then" schema`: keep the rule.
+    if (e.keyword === "if") continue;
     errors.push(toInputError(source, e));
   }
   return errors;

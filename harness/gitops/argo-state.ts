@@ -21,6 +21,8 @@ export interface Application {
     operationState?: {
       phase?: string;
       message?: string;
+      /** How many times the automated sync was retried (kept after it succeeds). */
+      retryCount?: number;
       syncResult?: { revision?: string; resources?: { kind: string; name: string; message?: string; status?: string }[] };
     };
     conditions?: { type: string; message: string }[];

@@ -54,6 +54,11 @@ export async function bootstrapAndFirstReleases(kit: Kit, rows: StepRow[]): Prom
     }
     // Every object landed where its project admits it, and exists on that cluster.
     const apps = await appsNow();
+    // In order the first time: a sync that only succeeded on a retry applied something before what it
+    // needs (a custom resource before its CRD, an engine object before its add-on's controller).
+    for (const a of apps.filter((x) => (x.status?.operationState?.retryCount ?? 0) > 0)) {
+      row.problems.push(`${a.metadata.name} synced only after ${a.status!.operationState!.retryCount} retries: something was applied before what it needs`);
+    }
     const projs = await projects(mgmt, ns);
     let objects = 0;
     for (const s of platform.stages) {
