@@ -3,8 +3,11 @@
 import { main } from "./lib/run.ts";
 import { schemaRoot } from "../harness/kubeconform.ts";
 import { actionlint, checkov, semgrep, trivy, kubeconform, kubeScore } from "../toolchain/scanners.ts";
-import { argocd, kubectl, rolloutsPlugin, argoEval, otelcol, kubeseal, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kwok, prometheus, promtool, rolloutsController } from "../toolchain/cluster.ts";
+import { argocd, helm, kustomize, kubectl, rolloutsPlugin, argoEval, otelcol, kubeseal, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kwok, prometheus, promtool, rolloutsController } from "../toolchain/cluster.ts";
 import { crdManifests } from "../toolchain/sources.ts";
+import { moduleDir } from "../toolchain/build.ts";
+import { moduleVersion, toolVersions } from "../lib/versions.ts";
+import { servable } from "../harness/gitops/mirrors.ts";
 
 await main(async () => {
   const found: [string, () => string][] = [
@@ -23,6 +26,8 @@ await main(async () => {
     ["kubectl-argo-rollouts", rolloutsPlugin],
     ["kubectl", kubectl],
     ["argocd", argocd],
+    ["helm", helm],
+    ["kustomize", kustomize],
     ["trivy", trivy],
     ["actionlint", actionlint],
     ["kube-score", kubeScore],
@@ -30,6 +35,8 @@ await main(async () => {
     ["checkov", checkov],
     ["kubeconform schemas", schemaRoot],
     ["CRD manifests", () => `${crdManifests().length} files from the Go module cache`],
+    // The add-ons' upstream trees the GitOps e2e serves from local mirrors: downloaded here, not mid-run.
+    ["add-on sources", () => `${servable(toolVersions()).served.map(({ pin }) => moduleDir(pin.module!, moduleVersion(pin.version))).length} modules from the Go module cache`],
   ];
   for (const [name, get] of found) console.log(`${name.padEnd(20)} ${get()}`);
 });

@@ -5,12 +5,11 @@ import { parse, parseDocument } from "yaml";
 import { postPromotionSeconds } from "../../generators/gate-math.ts";
 import type { Catalog } from "../../generators/inputs/types.ts";
 import { renderCommand } from "../../lib/render.ts";
-import type { ServedAddon, UnservedAddon } from "./mirrors.ts";
 
-/** The add-ons' sources as the test serves them (harness/gitops/mirrors.ts). */
+/** The add-ons' sources as the test serves them (harness/gitops/mirrors.ts makes them): id → mirror URL, and the ids it cannot serve. */
 export interface AddonMirrors {
-  readonly served: readonly Pick<ServedAddon, "id" | "url">[];
-  readonly unserved: readonly Pick<UnservedAddon, "id">[];
+  readonly served: readonly { readonly id: string; readonly url: string }[];
+  readonly unserved: readonly { readonly id: string }[];
 }
 
 /**
