@@ -32,6 +32,11 @@ const WAVE_COMPONENT = "execution-gateway";
 const ROLLED_BACK_COMPONENT = "market-data-handler";
 /** The stage removed in (d), whose first order-engine version regresses. */
 const REGRESSED_FIRST = { environment: "production", region: "asia-east2" } as const;
+/**
+ * The add-on upgraded by commit in (u): the test tree starts it at `from`, the release before the
+ * pinned one that the Go module proxy serves (v0.95.x answers 403 there), and the step moves it to the pin.
+ */
+const UPGRADE = { id: "prometheus-operator", from: "v0.94.0" } as const;
 const STAGES = [
   { environment: "staging", region: "us-east-1" },
   { environment: "production", region: "us-east-1" },
@@ -73,10 +78,11 @@ await main(async () => {
   const platform = await startGitopsPlatform(REPO, programs, specs, served, log);
   try {
     const repo = join(platform.dir, "repo");
-    const mirrors = createMirrors(join(platform.dir, "mirrors"), toolVersions());
+    const mirrors = createMirrors(join(platform.dir, "mirrors"), toolVersions(), { [UPGRADE.id]: UPGRADE.from });
+    const upgrade = { ...UPGRADE, to: mirrors.served.find((m) => m.id === UPGRADE.id)!.version };
     for (const m of mirrors.served) log(`add-on ${m.id} ${m.version}: served from ${m.url} (its Go module at that tag)`);
     for (const u of mirrors.unserved) log(`add-on ${u.id} ${u.version}: NOT served offline (${u.source}: ${u.why}); delivered nowhere in the test tree, checked statically by the render`);
-    const { url } = await createTestRepository(REPO, repo, platform.stages.map((s) => ({ environment: s.environment, region: s.region, prometheusUrl: s.cluster.prometheusUrl })), mirrors);
+    const { url } = await createTestRepository(REPO, repo, platform.stages.map((s) => ({ environment: s.environment, region: s.region, prometheusUrl: s.cluster.prometheusUrl })), { ...mirrors, startAt: { [UPGRADE.id]: UPGRADE.from } });
     log(`test repository ${url}: the committed tree rendered with this URL, each stage's Prometheus, and only these stages`);
     const shell = {
       cwd: repo,
@@ -95,6 +101,7 @@ await main(async () => {
       removed: platform.stages.find((s) => s.region === "asia-east2")!,
       regressedImage: (c) => regressedOf.get(c)!,
       mirrors: mirrors.served,
+      upgrade,
       regressedComponent: REGRESSED_COMPONENT,
       refusedIn: REFUSED_IN,
       regressedFirst: { stage: platform.stages.find((s) => s.region === REGRESSED_FIRST.region)!, component: COMPONENT },

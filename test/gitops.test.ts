@@ -24,7 +24,7 @@ const parsed = async (root: string) => new Map([...(await readRendered(root))].m
 
 // The add-ons as the e2e serves them: each servable one from a mirror (a URL here; the e2e makes the repository).
 const { served, unserved } = servable(toolVersions());
-const ADDONS = { served: served.map(({ id }) => ({ id, url: `file:///mirrors/${id}.git` })), unserved };
+const ADDONS = { served: served.map(({ id }) => ({ id, url: `file:///mirrors/${id}.git` })), unserved, startAt: { "prometheus-operator": "v0.94.0" } };
 
 const STAGES = [
   { environment: "staging", region: "us-east-1", prometheusUrl: "http://127.0.0.1:9001" },
@@ -63,6 +63,9 @@ test("the test tree differs from the committed tree only by its URL, its Prometh
     for (const o of platformObjects.filter((x) => (x as { kind: string }).kind === "Application")) {
       const id = addonOf(o) ?? "argo-cd";
       assert.equal((o as { spec: { source: { repoURL: string } } }).spec.source.repoURL, `file:///mirrors/${id}.git`, id);
+      // The add-on the e2e upgrades starts a release behind; every other one at its pin.
+      const pin = (toolVersions().addons[id] as { version: string }).version;
+      assert.equal((o as { spec: { source: { targetRevision: string } } }).spec.source.targetRevision, id === "prometheus-operator" ? "v0.94.0" : pin, id);
     }
     assert.ok(!JSON.stringify([...testTree.values()]).includes("aps-workspaces"), "no managed Prometheus address is left");
     assert.equal([...testTree.keys()].filter((p) => p.startsWith("rollouts/production/")).every((p) => p.startsWith("rollouts/production/us-east-1/")), true);
@@ -84,8 +87,14 @@ test("the test tree differs from the committed tree only by its URL, its Prometh
     ap.spec.sourceRepos.push("https://example.com/other.git");
     edited.set(addonsProject, ap as unknown as Json);
     edited.delete("applicationsets/production/application-production-us-east-1-argo-rollouts.yaml");
+    // Another add-on at a release the test tree does not start it at.
+    const sealedPath = "applicationsets/production/application-production-us-east-1-sealed-secrets.yaml";
+    const sealed = structuredClone(edited.get(sealedPath)) as { spec: { source: { targetRevision: string } } };
+    sealed.spec.source.targetRevision = "v0.39.0";
+    edited.set(sealedPath, sealed as unknown as Json);
     assert.deepEqual(unexplainedDifferences(committed, edited, removed, ADDONS).sort(), [
       "applicationsets/production/application-production-us-east-1-argo-rollouts.yaml: missing from the test tree",
+      `${sealedPath}: /spec/source/targetRevision differs`,
       `${addonsProject}: /spec/sourceRepos hold https://example.com/other.git, not only the committed upstreams or their mirrors`,
       "applicationsets/production/appproject-production-us-east-1.yaml: /spec/destinations are not the committed ones minus the removed regions' clusters",
       `${rolloutPath}: /spec/replicas differs`,

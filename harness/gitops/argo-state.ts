@@ -14,7 +14,7 @@ export interface AppResource {
 
 export interface Application {
   metadata: { name: string; deletionTimestamp?: string };
-  spec: { project: string; destination: { name?: string; server?: string; namespace?: string }; source: { path: string; repoURL?: string } };
+  spec: { project: string; destination: { name?: string; server?: string; namespace?: string }; source: { path: string; repoURL?: string; targetRevision?: string } };
   status?: {
     sync?: { status?: string; revision?: string };
     health?: { status?: string; message?: string };

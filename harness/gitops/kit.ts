@@ -35,6 +35,8 @@ export interface LoopContext {
   readonly refusedIn: string;
   /** The add-ons' local mirrors (their Applications are Synced at the mirror's tag, not at the test repository's commit). */
   readonly mirrors: readonly ServedAddon[];
+  /** The add-on upgraded by commit after the bootstrap: the test tree starts it at `from`, the step moves it to `to` (the committed release). */
+  readonly upgrade: { readonly id: string; readonly from: string; readonly to: string };
   /** The stage removed in (d). */
   readonly removed: StageCluster;
   /** The fixture's regressed image of a component, for (b). */

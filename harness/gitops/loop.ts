@@ -5,10 +5,12 @@ import { historyCheck } from "./history-step.ts";
 import { bootstrapAndFirstReleases } from "./first-sync.ts";
 import { hotfixLane, regressedLane } from "./hotfix-lanes.ts";
 import { projectLanes } from "./project-lanes.ts";
+import { addonUpgrade } from "./addon-upgrade.ts";
 
 /**
  * The GitOps loop, driven only by git commits to the test repository, as a user drives it: the
- * README's bootstrap and every stage's first release judged, then (a) a hotfix released straight
+ * README's bootstrap and every stage's first release judged, then (u) an add-on upgraded by commit,
+ * then (a) a hotfix released straight
  * into production and promoted by the operator, (b) a regressed hotfix the gate aborts, (c) its
  * revert, (e) an object no AppProject admits, (d) a region removed, (f) a release through the waves
  * and (g) one rolled back in the first wave (harness/gitops/waves.ts), and last `npm run check` on the
@@ -23,6 +25,12 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
 
   await bootstrapAndFirstReleases(kit, rows);
   if (rows.some((r) => r.problems.length)) return rows;
+
+  // The platform moves first: every later step releases through the gate on the upgraded add-on.
+  const up = ctx.upgrade;
+  const rowU = newRow(rows, `(u) ${up.id} upgraded by commit: ${up.from} → ${up.to} in tools/versions.json`, `every stage's ${up.id} Application Synced at ${up.to} and Healthy, its Deployments on ${up.to}`);
+  await runStep(rowU, (row) => addonUpgrade(kit, row));
+  if (rowU.problems.length) return rows;
 
   const rowA = newRow(rows, `(a) a hotfix: new digest for ${ctx.component} straight into ${rel.environment}/${rel.region}`, "gate passes → operator promotes → Synced/Healthy on the new digest");
   const rowB = newRow(rows, `(b) a regressed ${ctx.regressedComponent} hotfix (p99 ≈ 1.3 × budget)`, "aborted; Application Degraded; active never leaves the old ReplicaSet");

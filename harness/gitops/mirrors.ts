@@ -20,8 +20,10 @@ export interface ServedAddon {
   readonly version: string;
   /** file:// URL of the local mirror. */
   readonly url: string;
-  /** The commit the tag names: the revision an Application of this add-on is Synced at. */
+  /** The commit the pinned release's tag names: the revision an Application of this add-on is Synced at. */
   readonly commit: string;
+  /** Every release the mirror holds (the pinned one and any earlier one asked for), tag → commit. */
+  readonly releases: Readonly<Record<string, string>>;
 }
 
 export interface UnservedAddon {
@@ -47,26 +49,34 @@ export function servable(versions: ToolVersions): { served: { id: string; pin: A
 }
 
 /**
- * One git repository per servable add-on under `dir`, its single commit tagged with the pinned
- * release: the module's files, committed as they are (the module cache is read-only; git reads it
- * as the work tree and copies nothing else).
+ * One git repository per servable add-on under `dir`, one commit per release, each tagged: first any
+ * earlier release `earlier` asks for (an add-on id → its older tag, which the GitOps e2e starts from
+ * to upgrade by commit), then the pinned one. Each commit is the module's files as they are (the
+ * module cache is read-only; git reads it as the work tree and copies nothing else).
  */
-export function createMirrors(dir: string, versions: ToolVersions): { served: ServedAddon[]; unserved: UnservedAddon[] } {
+export function createMirrors(dir: string, versions: ToolVersions, earlier: Readonly<Record<string, string>> = {}): { served: ServedAddon[]; unserved: UnservedAddon[] } {
   const { served, unserved } = servable(versions);
+  for (const id of Object.keys(earlier)) {
+    if (!served.some((a) => a.id === id)) throw new Error(`an earlier release of ${id} was asked for, but it is not served offline`);
+  }
   const out: ServedAddon[] = [];
   for (const { id, pin } of served) {
-    const tree = moduleDir(pin.module!, moduleVersion(pin.version));
     const mirror = join(dir, `${id}.git`);
     mkdirSync(mirror, { recursive: true });
     git(mirror, "init", "-q", "-b", "main");
-    const inTree = (...args: string[]) => git(tree, `--git-dir=${join(mirror, ".git")}`, `--work-tree=${tree}`, ...args);
-    // -f: the module holds exactly the tag's tree; an upstream .gitignore must not drop part of it.
-    inTree("add", "-A", "-f", ".");
-    inTree("commit", "-q", "-m", `${pin.module}@${moduleVersion(pin.version)} from the Go module proxy`);
-    git(mirror, "tag", pin.version);
+    const releases: Record<string, string> = {};
+    for (const version of [...(earlier[id] ? [earlier[id]!] : []), pin.version]) {
+      const tree = moduleDir(pin.module!, moduleVersion(version));
+      const inTree = (...args: string[]) => git(tree, `--git-dir=${join(mirror, ".git")}`, `--work-tree=${tree}`, ...args);
+      // -f: the module holds exactly the tag's tree; an upstream .gitignore must not drop part of it.
+      inTree("add", "-A", "-f", ".");
+      inTree("commit", "-q", "--allow-empty", "-m", `${pin.module}@${moduleVersion(version)} from the Go module proxy`);
+      git(mirror, "tag", version);
+      releases[version] = git(mirror, "rev-parse", `${version}^{commit}`);
+    }
     // Argo CD clones this repository; nothing checks its work tree out here.
-    writeFileSync(join(mirror, ".git", "description"), `${id} ${pin.version}, mirrored from ${pin.source.repoURL}\n`);
-    out.push({ id, version: pin.version, url: `file://${mirror}`, commit: git(mirror, "rev-parse", `${pin.version}^{commit}`) });
+    writeFileSync(join(mirror, ".git", "description"), `${id} ${Object.keys(releases).join(", ")}, mirrored from ${pin.source.repoURL}\n`);
+    out.push({ id, version: pin.version, url: `file://${mirror}`, commit: releases[pin.version]!, releases });
   }
   return { served: out, unserved };
 }
