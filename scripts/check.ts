@@ -3,7 +3,7 @@
 // environments/waves.yaml (checks/release-order.ts), and when an add-on's pinned release is not
 // published (checks/addon-releases.ts). `npm run diff` (--diff) also prints a unified diff of each
 // drifted file.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -13,7 +13,6 @@ import { diffTrees, readRendered, writeTree } from "../lib/tree.ts";
 import { readHistory } from "./lib/history.ts";
 import { checkReleaseOrder, short, shortDigest } from "../checks/release-order.ts";
 import { OWNED_DIRS } from "../generators/render.ts";
-import { readFile } from "node:fs/promises";
 import { addonReleaseReport } from "../checks/addon-releases.ts";
 import { moduleMissing } from "../toolchain/build.ts";
 

@@ -88,21 +88,23 @@ export function inModuleBuild(name: string, module: string, version: string, pkg
   });
 }
 
+/** `go mod download` of one module version: its directory in the module cache, or the proxy's answer. */
+function downloadModule(module: string, version: string): { dir: string } | { error: string } {
+  const r = spawnSync("go", ["mod", "download", "-json", `${module}@${version}`], { encoding: "utf8", cwd: cacheDir(), env: goEnv() });
+  if (r.error) throw new Error(`the go command is needed to download ${module}@${version}: ${r.error.message}`);
+  const info = r.stdout ? (JSON.parse(r.stdout) as { Dir?: string; Error?: string }) : {};
+  return r.status === 0 && info.Dir ? { dir: info.Dir } : { error: info.Error ?? (r.stderr || `exit ${r.status}`) };
+}
+
 /** Where the Go module proxy put a module version (downloaded once into the module cache). */
 export function moduleDir(module: string, version: string): string {
-  const r = spawnSync("go", ["mod", "download", "-json", `${module}@${version}`], { encoding: "utf8", cwd: cacheDir(), env: goEnv() });
-  if (r.error) throw new Error(`the go command is needed to build the validation tools: ${r.error.message}`);
-  const info = r.stdout ? (JSON.parse(r.stdout) as { Dir?: string; Error?: string }) : {};
-  if (r.status !== 0 || !info.Dir) {
-    throw new Error(`cannot download ${module}@${version} from the Go module proxy: ${info.Error ?? r.stderr}`);
-  }
-  return info.Dir;
+  const got = downloadModule(module, version);
+  if ("error" in got) throw new Error(`cannot download ${module}@${version} from the Go module proxy: ${got.error}`);
+  return got.dir;
 }
 
 /** Whether the Go module proxy serves a module version: undefined when it does, else its answer. */
 export function moduleMissing(module: string, version: string): string | undefined {
-  const r = spawnSync("go", ["mod", "download", "-json", `${module}@${version}`], { encoding: "utf8", cwd: cacheDir(), env: goEnv() });
-  if (r.error) throw new Error(`the go command is needed to look up ${module}@${version}: ${r.error.message}`);
-  const info = r.stdout ? (JSON.parse(r.stdout) as { Dir?: string; Error?: string }) : {};
-  return r.status === 0 && info.Dir ? undefined : (info.Error ?? r.stderr ?? `exit ${r.status}`);
+  const got = downloadModule(module, version);
+  return "error" in got ? got.error : undefined;
 }

@@ -33,7 +33,7 @@ const RESPECT_IGNORE = "RespectIgnoreDifferences=true";
  * user-guide/sync-options.md, "Server-Side Apply"), and server-side apply leaves fields other
  * managers own (a webhook's caBundle) alone.
  */
-const SERVER_SIDE = "ServerSideApply=true";
+export const SERVER_SIDE = "ServerSideApply=true";
 
 /**
  * One stage's platform: the AppProject `<stage>-addons` and one Application per add-on

@@ -8,7 +8,7 @@ import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names } from "../naming.ts";
 import { IN_CLUSTER } from "./environment-projects.ts";
 import { SYNC_RETRY } from "./region-application-set.ts";
-import { DESCRIPTION } from "./addon-applications.ts";
+import { DESCRIPTION, SERVER_SIDE } from "./addon-applications.ts";
 
 export interface ArgoCdSelfProps {
   /** The environment whose root carries Argo CD's own Application (engine/addons.yaml argocd.environment). */
@@ -67,7 +67,7 @@ export class ArgoCdSelf extends Construct {
         },
         destination: { server: IN_CLUSTER, namespace: s.argocd.namespace },
         revisionHistoryLimit: 10,
-        syncPolicy: { automated: { prune: false, selfHeal: true }, syncOptions: ["ServerSideApply=true"], retry: SYNC_RETRY },
+        syncPolicy: { automated: { prune: false, selfHeal: true }, syncOptions: [SERVER_SIDE], retry: SYNC_RETRY },
       },
     }));
   }

@@ -40,9 +40,10 @@ export async function bootstrapAndFirstReleases(kit: Kit, rows: StepRow[]): Prom
       await until("every Application Synced and Healthy (the regressed first version Degraded)", async () => {
         const apps = await appsNow();
         // An add-on (and Argo CD itself) is Synced at its mirror's tag; everything else at the test repository's head.
+        // A release the mirror does not hold has no revision: that Application never counts as settled.
         const revisionOf = (a: (typeof apps)[number]) => {
           const m = ctx.mirrors.find((x) => x.url === a.spec.source.repoURL);
-          return m ? (m.releases[a.spec.source.targetRevision ?? ""] ?? m.commit) : head;
+          return m ? (m.releases[a.spec.source.targetRevision ?? ""] ?? "") : head;
         };
         const ok = expected.every((n) => apps.some((a) => a.metadata.name === n && (n === failedFirst
           ? a.status?.sync?.status === "Synced" && a.status.sync.revision === head && a.status.health?.status === "Degraded"

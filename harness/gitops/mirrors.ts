@@ -20,8 +20,6 @@ export interface ServedAddon {
   readonly version: string;
   /** file:// URL of the local mirror. */
   readonly url: string;
-  /** The commit the pinned release's tag names: the revision an Application of this add-on is Synced at. */
-  readonly commit: string;
   /** Every release the mirror holds (the pinned one and any earlier one asked for), tag → commit. */
   readonly releases: Readonly<Record<string, string>>;
 }
@@ -76,7 +74,7 @@ export function createMirrors(dir: string, versions: ToolVersions, earlier: Read
     }
     // Argo CD clones this repository; nothing checks its work tree out here.
     writeFileSync(join(mirror, ".git", "description"), `${id} ${Object.keys(releases).join(", ")}, mirrored from ${pin.source.repoURL}\n`);
-    out.push({ id, version: pin.version, url: `file://${mirror}`, commit: releases[pin.version]!, releases });
+    out.push({ id, version: pin.version, url: `file://${mirror}`, releases });
   }
   return { served: out, unserved };
 }

@@ -5,6 +5,7 @@ import { parse, parseDocument } from "yaml";
 import { postPromotionSeconds } from "../../generators/gate-math.ts";
 import type { Catalog } from "../../generators/inputs/types.ts";
 import { renderCommand } from "../../lib/render.ts";
+import { ADDON_LABEL } from "../../generators/constructs/addon-applications.ts";
 
 /** The add-ons' sources as the test serves them (harness/gitops/mirrors.ts makes them): id → mirror URL, and the ids it cannot serve. */
 export interface AddonMirrors {
@@ -149,7 +150,7 @@ export function unexplainedDifferences(
   addons: AddonMirrors,
 ): string[] {
   const out: string[] = [];
-  const addonOf = (o: Json | undefined) => (o as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels?.["bitactor.io/addon"];
+  const addonOf = (o: Json | undefined) => (o as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels?.[ADDON_LABEL];
   const removed = (p: string) =>
     removedRegions.some((r) => {
       const stage = `${r.environment}-${r.region}`;
