@@ -91,7 +91,7 @@ export function inModuleBuild(name: string, module: string, version: string, pkg
 /** `go mod download` of one module version: its directory in the module cache, or the proxy's answer. */
 function downloadModule(module: string, version: string): { dir: string } | { error: string } {
   const r = spawnSync("go", ["mod", "download", "-json", `${module}@${version}`], { encoding: "utf8", cwd: cacheDir(), env: goEnv() });
-  if (r.error) throw new Error(`the go command is needed to download ${module}@${version}: ${r.error.message}`);
+  if (r.error) throw new Error(`the go command is needed to build the validation tools: ${r.error.message}`);
   const info = r.stdout ? (JSON.parse(r.stdout) as { Dir?: string; Error?: string }) : {};
   return r.status === 0 && info.Dir ? { dir: info.Dir } : { error: info.Error ?? (r.stderr || `exit ${r.status}`) };
 }
