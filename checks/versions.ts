@@ -26,7 +26,7 @@ function atMost(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-const WRAPPERS = ["tools/kube/go.mod", "tools/etcd/go.mod", "tools/kubeseal/go.mod", "tools/rollouts/go.mod", "tools/argo-eval/go.mod", "tools/otelcol/go.mod", "tools/argocd/go.mod"];
+const WRAPPERS = ["tools/kube/go.mod", "tools/etcd/go.mod", "tools/kubeseal/go.mod", "tools/rollouts/go.mod", "tools/argo-eval/go.mod", "tools/otelcol/go.mod", "tools/argocd/go.mod", "tools/prometheus-operator/go.mod"];
 
 export function versionDrift(v: ToolVersions, src: VersionSources): string[] {
   const problems: string[] = [];
@@ -70,6 +70,12 @@ export function versionDrift(v: ToolVersions, src: VersionSources): string[] {
   const argocd = v.crdSources.find((s) => s.module === "github.com/argoproj/argo-cd/v3");
   if (!argocd) problems.push("tools/versions.json: crdSources has no github.com/argoproj/argo-cd/v3");
   else expect("tools/argocd/go.mod", new RegExp(`^require github\\.com/argoproj/argo-cd/v3 ${esc(argocd.version)}$`, "m"), `require github.com/argoproj/argo-cd/v3 ${argocd.version}`);
+
+  // prometheus-operator: the e2e's operator, which writes the gate's Prometheus configuration, is the add-on release the stages sync.
+  const pin = v.addons["prometheus-operator"];
+  const operator = typeof pin === "object" ? pin.version : undefined;
+  if (!operator) problems.push("tools/versions.json: addons has no prometheus-operator");
+  else expect("tools/prometheus-operator/go.mod", new RegExp(`^require github\\.com/prometheus-operator/prometheus-operator ${esc(operator)}$`, "m"), `require github.com/prometheus-operator/prometheus-operator ${operator} (tools/versions.json addons)`);
 
   // The repo-server's Helm and kustomize are the ones the pinned Argo CD's image ships: charts and
   // kustomizations render in the e2e as they do in a real install.

@@ -4,6 +4,7 @@ import type { Catalog, Environment, RegionSettings, RepositoryModel } from "./in
 import { CHAOS, LABEL, MANAGED_BY, NODES, PART_OF, PLATFORM, SHARED, paths, podSelector, stageId } from "./naming.ts";
 import { BitActorClusterResources } from "./constructs/bitactor-cluster.ts";
 import { VeleroBackups } from "./constructs/velero-backups.ts";
+import { StagePrometheus } from "./constructs/stage-prometheus.ts";
 import { DrDrill } from "./constructs/dr-drill.ts";
 import { NodeAgents } from "./constructs/node-agents.ts";
 import { stageNodeAgents } from "./nodes/node-agents.ts";
@@ -81,7 +82,7 @@ class FolderChart extends Chart {
   }
 }
 
-function stageCharts(catalog: Catalog, machines: MachineCatalog, env: Environment, region: RegionSettings): FolderChart[] {
+function stageCharts(catalog: Catalog, machines: MachineCatalog, prometheusVersion: string, env: Environment, region: RegionSettings): FolderChart[] {
   const e = env.settings.environment;
   const namespace = stageId(e, region.region);
   const shared = new FolderChart(paths.shared(e, region.region), namespace);
@@ -98,6 +99,7 @@ function stageCharts(catalog: Catalog, machines: MachineCatalog, env: Environmen
   const platform = new FolderChart(paths.platform(e, region.region));
   new BitActorClusterResources(platform, "bitactor", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   new VeleroBackups(platform, "backups", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
+  new StagePrometheus(platform, "prometheus", { environment: env.settings, region, prometheusVersion, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   const drill = env.settings.backup.drill;
   new NodeAgents(platform, "node-agents", { catalog, machines, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   if (drill) new DrDrill(platform, "drill", { catalog, environment: env.settings, drill, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
@@ -143,7 +145,7 @@ export function renderObjects(model: RepositoryModel): RenderedObject[] {
       new StageProjects(appsets, `${region.region}-projects`, { environment: env.settings, region, nodes: rendersNodes(region), chaos, nodeAgents: stageNodeAgents(model.catalog, model.machines, region).length > 0, labels: baseLabels(e, region) });
       new AddonApplications(appsets, `${region.region}-addons`, { environment: env.settings, region, addons: model.addons, versions: model.addonVersions, labels: baseLabels(e, region) });
       new RegionApplicationSet(appsets, region.region, { environment: env.settings, region, components: Object.keys(region.components).sort(), nodes: rendersNodes(region), chaos, labels: baseLabels(e, region) });
-      charts.push(...stageCharts(model.catalog, model.machines, env, region));
+      charts.push(...stageCharts(model.catalog, model.machines, model.prometheusVersion, env, region));
     }
     charts.push(appsets);
   }

@@ -3,7 +3,7 @@
 import { main } from "./lib/run.ts";
 import { schemaRoot } from "../harness/kubeconform.ts";
 import { actionlint, checkov, semgrep, trivy, kubeconform, kubeScore } from "../toolchain/scanners.ts";
-import { argocd, helm, kustomize, kubectl, rolloutsPlugin, argoEval, otelcol, kubeseal, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kwok, prometheus, promtool, rolloutsController } from "../toolchain/cluster.ts";
+import { argocd, helm, kustomize, kubectl, rolloutsPlugin, argoEval, otelcol, kubeseal, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kwok, prometheus, promtool, rolloutsController, prometheusOperator } from "../toolchain/cluster.ts";
 import { crdManifests } from "../toolchain/sources.ts";
 import { moduleDir } from "../toolchain/build.ts";
 import { moduleVersion, toolVersions } from "../lib/versions.ts";
@@ -23,6 +23,7 @@ await main(async () => {
     ["kube-scheduler", kubeScheduler],
     ["kwok", kwok],
     ["rollouts-controller", rolloutsController],
+    ["prometheus-operator", prometheusOperator],
     ["kubectl-argo-rollouts", rolloutsPlugin],
     ["kubectl", kubectl],
     ["argocd", argocd],

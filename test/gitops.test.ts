@@ -15,7 +15,7 @@ import { MARKER, bootstrapCommands } from "../harness/gitops/bootstrap.ts";
 import { projectViolations, type AppProject, type Application } from "../harness/gitops/argo-state.ts";
 import { stepTable } from "../harness/gitops/report.ts";
 import { servable } from "../harness/gitops/mirrors.ts";
-import { broughtByAddon } from "../harness/gitops/platform.ts";
+import { broughtByAddon } from "../harness/e2e/cluster.ts";
 import { targetCrds } from "../toolchain/sources.ts";
 import { toolVersions } from "../lib/versions.ts";
 

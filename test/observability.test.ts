@@ -10,7 +10,7 @@ import { renderObjects, renderRepository, renderedObjectIssues, type K8sObject, 
 import { dashboardConfigMapIssues, dashboardIssues, SIDECAR_LABEL } from "../generators/validate/dashboards.ts";
 import { fakePods, serveContract, SYMBOLS } from "../harness/observability/contract-fixture.ts";
 import { startStagePrometheus, type RuleGroup, type StagePrometheus } from "../harness/observability/stage-prometheus.ts";
-import type { PodMonitorShape } from "../harness/e2e/cluster.ts";
+import type { PodMonitorShape } from "../harness/observability/pod-monitor-config.ts";
 import type { RepositoryModel } from "../generators/inputs/types.ts";
 import { STAGE_FOLDERS } from "../generators/naming.ts";
 import { leRegex, prometheus3Spelling } from "../generators/le.ts";

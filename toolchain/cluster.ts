@@ -59,6 +59,20 @@ export function rolloutsController(): string {
 }
 
 /**
+ * prometheus-operator at the add-on release the stages sync (tools/versions.json addons), pinned by
+ * tools/prometheus-operator/go.mod: the e2e runs it so the gate's Prometheus is configured from the
+ * rendered Prometheus, PodMonitors and PrometheusRules by the operator itself. The stamp is its Makefile's.
+ */
+export function prometheusOperator(): string {
+  const pin = toolVersions().addons["prometheus-operator"];
+  if (typeof pin !== "object") throw new Error("tools/versions.json: addons has no prometheus-operator pin");
+  const v = pin.version;
+  return goBuild("prometheus-operator", join(REPO, "tools", "prometheus-operator"), "github.com/prometheus-operator/prometheus-operator/cmd/operator", ["go.mod", "go.sum"], [
+    `-X github.com/prometheus/common/version.Version=${v.replace(/^v/, "")}`,
+  ]);
+}
+
+/**
  * Argo CD at the version of its CRDs in tools/versions.json (tools/argocd): one multi-call binary
  * that runs as the application controller, the repo-server, the applicationset controller or the
  * argocd CLI depending on the name it is started under (cmd/main.go). The stamps are its Makefile's.

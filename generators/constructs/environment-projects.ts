@@ -62,6 +62,11 @@ export const BACKUP_KINDS = [
   { group: "networking.k8s.io", kind: "NetworkPolicy" },
 ] as const;
 
+/** The platform project's kinds for the stage's Prometheus (constructs/stage-prometheus.ts): its account, Role and binding are BACKUP_KINDS. */
+export const PROMETHEUS_KINDS = [
+  { group: "monitoring.coreos.com", kind: "Prometheus" },
+] as const;
+
 /**
  * The platform project's kinds for the stage's node agents (constructs/node-agents.ts): their
  * namespace (cluster-scoped), DaemonSets and NetworkPolicy; their ServiceAccounts are BACKUP_KINDS.

@@ -4,7 +4,7 @@ import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names, stageId } from "../naming.ts";
 import { drillNames } from "./dr-drill.ts";
-import { BACKUP_KINDS, DRILL_CLUSTER_KINDS, CHAOS_CLUSTER_KINDS, CHAOS_KINDS, NODE_AGENT_CLUSTER_KINDS, NODE_AGENT_KINDS, NODE_KINDS, PLATFORM_KINDS, SEALED_SECRET_KIND, WORKLOAD_KINDS } from "./environment-projects.ts";
+import { BACKUP_KINDS, DRILL_CLUSTER_KINDS, CHAOS_CLUSTER_KINDS, CHAOS_KINDS, NODE_AGENT_CLUSTER_KINDS, NODE_AGENT_KINDS, NODE_KINDS, PLATFORM_KINDS, PROMETHEUS_KINDS, SEALED_SECRET_KIND, WORKLOAD_KINDS } from "./environment-projects.ts";
 import { nodeAgentsNamespace } from "../nodes/node-agents.ts";
 
 export interface StageProjectsProps {
@@ -32,7 +32,8 @@ export interface StageProjectsProps {
  *   accounts and roles of its runner and of the session CronJob, their NetworkPolicy, and node-drain's
  *   ClusterRole and binding; no other project admits a ChaosEngine, so production cannot run one.
  * - `<stage>-platform`: the BitActorCluster CRD and the stage's BitActorCluster, its Velero
- *   BackupStorageLocation and Schedule in Velero's namespace, and where the environment drills, the
+ *   BackupStorageLocation and Schedule in Velero's namespace, its Prometheus and that Prometheus'
+ *   account in the monitoring namespace, and where the environment drills, the
  *   restore drill's CronJob, account, roles and alert rules and its scratch namespace `<stage>-drill`,
  *   and where the stage runs node agents their namespace `<stage>-node-agents`, DaemonSets, accounts and NetworkPolicy
  *   (Argo CD checks only namespaced objects against the destinations, AppProject.IsResourcePermitted in
@@ -98,17 +99,18 @@ export class StageProjects extends Construct {
     emit(this, "platform", new AppProject({
       metadata: metadata(names.platformProject(stage)),
       spec: {
-        description: `BitActorCluster and its CRD, and Velero backups, of ${stage}`,
+        description: `BitActorCluster and its CRD, Velero backups and the Prometheus of ${stage}`,
         sourceRepos,
         destinations: [
           { name: r.cluster.name, namespace: stage },
           { name: r.cluster.name, namespace: s.backup.namespace },
+          { name: r.cluster.name, namespace: s.monitoring.namespace },
           ...(s.backup.drill ? [{ name: r.cluster.name, namespace: drillNames.namespace(stage) }] : []),
           ...(props.nodeAgents ? [{ name: r.cluster.name, namespace: nodeAgentsNamespace(stage) }] : []),
         ],
         // Namespace once, whether the drill's, the node agents' or both need it.
         clusterResourceWhitelist: uniqueKinds([...PLATFORM_KINDS, ...(s.backup.drill ? DRILL_CLUSTER_KINDS : []), ...(props.nodeAgents ? NODE_AGENT_CLUSTER_KINDS : [])]),
-        namespaceResourceWhitelist: uniqueKinds([...BACKUP_KINDS, ...(props.nodeAgents ? NODE_AGENT_KINDS : [])]),
+        namespaceResourceWhitelist: uniqueKinds([...BACKUP_KINDS, ...PROMETHEUS_KINDS, ...(props.nodeAgents ? NODE_AGENT_KINDS : [])]),
       },
     }));
   }

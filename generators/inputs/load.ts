@@ -38,6 +38,7 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
   let addonsSource: YamlSource | undefined;
   let versions: AddonVersions | undefined;
   let versionsSource: YamlSource | undefined;
+  let prometheusVersion: string | undefined;
   const sources = new Map<string, YamlSource>();
   let plan: { value: ReleasePlanInput; source: YamlSource } | undefined;
   let planSource: YamlSource | undefined;
@@ -76,6 +77,9 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
     } else if (kind === "versions") {
       versionsSource = source;
       if (schemaErrors.length === 0) versions = (source.value as { addons: AddonVersions }).addons;
+      const release = prometheusRelease((source.value as { prometheus?: { version?: unknown } }).prometheus?.version);
+      if (release) prometheusVersion = release;
+      else errors.push(source.error(["prometheus", "version"], "prometheus.version must be the Prometheus Go module's v0.3xx.y (Prometheus 3.xx.y): the stages' Prometheus runs that release"));
     } else if (kind === "waves") {
       if (schemaErrors.length === 0) plan = { value: source.value as ReleasePlanInput, source };
     } else if (kind === "environment") {
@@ -121,7 +125,7 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
     errors.sort((a, b) => byId(a.file, b.file) || a.line - b.line || a.column - b.column);
     throw new InputValidationError(errors);
   }
-  return { catalog: catalog!, machines: machines!, addons: addons!, addonVersions: versions!, environments, plan: planOf(plan!.value, stages), sources };
+  return { catalog: catalog!, machines: machines!, addons: addons!, addonVersions: versions!, prometheusVersion: prometheusVersion!, environments, plan: planOf(plan!.value, stages), sources };
 }
 
 /**
@@ -139,4 +143,14 @@ function digestVersions(regions: readonly { value: RegionSettings; source: YamlS
     }
   }
   return errors;
+}
+
+/**
+ * The Prometheus release of its Go module version: the module github.com/prometheus/prometheus tags
+ * Prometheus 3.xx.y as v0.3xx.y (its RELEASE.md), and prometheus-operator's `spec.version` wants
+ * the release (v3.xx.y).
+ */
+export function prometheusRelease(module: unknown): string | undefined {
+  const m = typeof module === "string" ? /^v0\.3(\d{2})\.(\d+)$/.exec(module) : null;
+  return m ? `v3.${Number(m[1])}.${m[2]}` : undefined;
 }

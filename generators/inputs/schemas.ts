@@ -368,8 +368,26 @@ export const environmentSchema = {
     monitoring: {
       type: "object",
       additionalProperties: false,
-      required: ["namespace", "prometheusPodLabels", "tracingPort"],
-      properties: { namespace: id, prometheusPodLabels: labelMap, tracingPort: { type: "integer", minimum: 1, maximum: 65535 } },
+      required: ["namespace", "prometheusPodLabels", "tracingPort", "prometheus"],
+      properties: {
+        namespace: id,
+        prometheusPodLabels: labelMap,
+        tracingPort: { type: "integer", minimum: 1, maximum: 65535 },
+        // The stage's in-cluster Prometheus (generators/constructs/stage-prometheus.ts).
+        prometheus: {
+          type: "object",
+          additionalProperties: false,
+          required: ["replicas", "retention", "storage", "cpu", "memory"],
+          properties: {
+            replicas: { type: "integer", minimum: 1, maximum: 3 },
+            retention: window,
+            storage: memory,
+            // Whole cores or millicores (requests = limits: a Guaranteed pod).
+            cpu: { type: "string", pattern: "^([1-9][0-9]*|[1-9][0-9]*m)$" },
+            memory,
+          },
+        },
+      },
     },
     // LitmusChaos experiments against the environment's Rollouts (generators/constructs/chaos.ts); absent = none.
     chaos: {

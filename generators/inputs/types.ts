@@ -348,7 +348,26 @@ export interface EnvironmentSettings {
     readonly namespace: string;
     readonly prometheusPodLabels: Readonly<Record<string, string>>;
     readonly tracingPort: number;
+    /** The stage's in-cluster Prometheus, run by prometheus-operator (generators/constructs/stage-prometheus.ts). */
+    readonly prometheus: PrometheusSettings;
   };
+}
+
+/**
+ * The Prometheus that scrapes a stage's PodMonitors and evaluates its PrometheusRules: the gate's
+ * and the alerts' source wherever the region's `prometheus.address` is the in-cluster one.
+ */
+export interface PrometheusSettings {
+  /** Identical replicas, each scraping everything (prometheus-operator's high availability). */
+  readonly replicas: number;
+  /** How long samples are kept: at least the longest burn-rate window of the catalog's SLOs. */
+  readonly retention: string;
+  /** The size limit of each replica's emptyDir (a quantity). */
+  readonly storage: string;
+  /** CPU of the prometheus container, requests = limits. */
+  readonly cpu: string;
+  /** Memory of the prometheus container, requests = limits. */
+  readonly memory: string;
 }
 
 /**
@@ -555,6 +574,8 @@ export interface RepositoryModel {
   readonly addons: AddonCatalog;
   /** Which release of each add-on (tools/versions.json addons). */
   readonly addonVersions: AddonVersions;
+  /** The Prometheus release every stage's Prometheus runs (tools/versions.json `prometheus`, e.g. v3.16.0). */
+  readonly prometheusVersion: string;
   /** Sorted by id. */
   readonly environments: readonly Environment[];
   /** The release waves, in order. */

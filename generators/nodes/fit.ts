@@ -1,6 +1,7 @@
 /**
  * Does every pod fit a node that exists? For each pod template of a stage (Rollouts, Deployments,
- * StatefulSets, DaemonSets, Jobs, CronJobs and the Jobs inside analysis templates), the node types
+ * StatefulSets, DaemonSets, Jobs, CronJobs, the Jobs inside analysis templates and the pods
+ * prometheus-operator makes of a Prometheus), the node types
  * it can land on (its nodeSelector and required node affinity match their labels, its tolerations
  * cover their taints) and, on each, whether its requests fit what is left after the node's
  * DaemonSets: CPU, memory, hugepages, GPUs, VFs and the pod count. A pod with no node type at all
@@ -42,6 +43,8 @@ export function podTemplatesOf(o: { kind: string; spec?: unknown }): PodTemplate
       return at(spec?.template, "/spec/template");
     case "CronJob":
       return at(((spec?.jobTemplate as Json | undefined)?.spec as Json | undefined)?.template, "/spec/jobTemplate/spec/template");
+    case "Prometheus":
+      return spec ? [prometheusPod(spec)] : [];
     case "AnalysisTemplate":
     case "ClusterAnalysisTemplate":
     case "AnalysisRun":
@@ -51,6 +54,34 @@ export function podTemplatesOf(o: { kind: string; spec?: unknown }): PodTemplate
     default:
       return [];
   }
+}
+
+/**
+ * The config reloader prometheus-operator v0.94.1 runs beside every Prometheus, as a container and
+ * as an init container: 10m CPU and 50Mi, requests = limits (cmd/operator/main.go defaultReloaderCPU,
+ * defaultReloaderMemory; the operator's --config-reloader-* flags, which our install leaves unset).
+ */
+export const PROMETHEUS_CONFIG_RELOADER = { cpu: "10m", memory: "50Mi" } as const;
+
+/**
+ * The pod prometheus-operator makes of a Prometheus (its StatefulSet's template, pkg/prometheus/server/statefulset.go):
+ * the prometheus container with `spec.resources`, the config reloader beside it and before it, and
+ * the placement fields the operator copies (nodeSelector, affinity, tolerations).
+ */
+function prometheusPod(spec: Json): PodTemplateAt {
+  const reloader = { requests: { ...PROMETHEUS_CONFIG_RELOADER }, limits: { ...PROMETHEUS_CONFIG_RELOADER } };
+  const meta = isObject(spec.podMetadata) ? spec.podMetadata : {};
+  const placement = Object.fromEntries(["nodeSelector", "affinity", "tolerations"].filter((k) => spec[k] !== undefined).map((k) => [k, spec[k]]));
+  return {
+    at: "/spec",
+    annotations: (meta.annotations ?? {}) as Record<string, string>,
+    labels: (meta.labels ?? {}) as Record<string, string>,
+    spec: {
+      ...placement,
+      initContainers: [{ name: "init-config-reloader", resources: reloader }],
+      containers: [{ name: "prometheus", resources: spec.resources ?? {} }, { name: "config-reloader", resources: reloader }],
+    },
+  };
 }
 
 /**

@@ -54,7 +54,7 @@ export function stageFit(model: RepositoryModel, environment: string, regionName
 
 /**
  * What a stage's system nodes must hold at once when the region comes up: every replica of its
- * Deployments and one pod of every job metric of its AnalysisRuns (each component's first-release
+ * Deployments and of its Prometheus, and one pod of every job metric of its AnalysisRuns (each component's first-release
  * run starts its load Job as soon as it is synced), all on `systemNodes.perZone` × zones nodes,
  * each leaving its allocatable less its DaemonSets. Undefined when they fit; else what does not.
  */
@@ -64,11 +64,11 @@ export function systemBringUp(model: RepositoryModel, environment: string, regio
   const { region, injected } = cluster;
   const system = cluster.nodeTypes.find((n) => n.pool === SYSTEM_POOL)!;
   const pods = objects.flatMap(({ object }) => {
-    const bringUp = object.kind === "Deployment" || object.kind === "AnalysisRun" || object.kind === "DaemonSet";
+    const bringUp = object.kind === "Deployment" || object.kind === "Prometheus" || object.kind === "AnalysisRun" || object.kind === "DaemonSet";
     if (!bringUp) return [];
     return podTemplatesOf(object).filter((t) => landsOn(t.spec, system, FIT_IGNORED_KEYS)).flatMap((t) => {
       const asked = podRequests(t.spec, injected(object.metadata.namespace, t.annotations, t.labels));
-      const replicas = object.kind === "Deployment" ? Number((object.spec as { replicas?: number } | undefined)?.replicas ?? 1) : 1;
+      const replicas = object.kind === "Deployment" || object.kind === "Prometheus" ? Number((object.spec as { replicas?: number } | undefined)?.replicas ?? 1) : 1;
       return Array.from({ length: replicas }, (_, i) => ({ name: `${object.kind} ${object.metadata.name}${replicas > 1 ? ` #${i + 1}` : ""}`, asked, daemon: object.kind === "DaemonSet" }));
     });
   });
@@ -82,7 +82,7 @@ export function systemBringUp(model: RepositoryModel, environment: string, regio
   const cpu = all.reduce((n, p) => n + (p.asked.cpu ?? 0n), 0n);
   return {
     cloud: region.cloud,
-    message: `${environment}/${regionName}'s ${count} system nodes (${system.instanceType}, ${showQuantity("cpu", left.cpu ?? 0n)} CPU and ${showQuantity("memory", left.memory ?? 0n)} left on each after their DaemonSets) cannot run its ${all.length} bring-up pods at once (${showQuantity("cpu", cpu)} CPU: every Deployment replica and every first-release load Job); no room for ${missing.map((p) => p.name).join(", ")}: pick a larger systemNodes machine or raise systemNodes.perZone`,
+    message: `${environment}/${regionName}'s ${count} system nodes (${system.instanceType}, ${showQuantity("cpu", left.cpu ?? 0n)} CPU and ${showQuantity("memory", left.memory ?? 0n)} left on each after their DaemonSets) cannot run its ${all.length} bring-up pods at once (${showQuantity("cpu", cpu)} CPU: every Deployment and Prometheus replica and every first-release load Job); no room for ${missing.map((p) => p.name).join(", ")}: pick a larger systemNodes machine or raise systemNodes.perZone`,
   };
 }
 

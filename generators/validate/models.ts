@@ -15,6 +15,7 @@ import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBu
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
+import { Prometheus } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Prometheus";
 import { NodePool } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodePool";
 import { EC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/EC2NodeClass";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
@@ -48,6 +49,7 @@ const MODELS: Readonly<Record<string, { prototype: { validate: SchemaValidator }
   "security.istio.io/v1/PeerAuthentication": PeerAuthentication,
   "bitnami.com/v1alpha1/SealedSecret": SealedSecret,
   "monitoring.coreos.com/v1/PodMonitor": PodMonitor,
+  "monitoring.coreos.com/v1/Prometheus": Prometheus,
   "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
   "karpenter.sh/v1/NodePool": NodePool,
   "karpenter.k8s.aws/v1/EC2NodeClass": EC2NodeClass,

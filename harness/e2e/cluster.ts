@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { startControlPlane, type ControlPlane } from "../cluster/control-plane.ts";
@@ -6,12 +7,12 @@ import { installCrds } from "../cluster/dry-run.ts";
 import { Managed, freePorts, waitFor } from "../cluster/process.ts";
 import { statusMessage, type KubeClient } from "../cluster/client.ts";
 import { targetCrds } from "../../toolchain/sources.ts";
-import { type Located } from "../../lib/objects.ts";
+import { parseFiles, type Located } from "../../lib/objects.ts";
 import { REPO } from "../../lib/repo.ts";
-import { kubeControllerManager, kubeScheduler, kwok, prometheus as prometheusBin, rolloutsController } from "../../toolchain/cluster.ts";
+import { kubeControllerManager, kubeScheduler, kwok, prometheus as prometheusBin, prometheusOperator, rolloutsController } from "../../toolchain/cluster.ts";
+import { startConfigSync, type ConfigSync, type OperatorPrometheusRef } from "./operator-prometheus.ts";
 import { moduleDir } from "../../toolchain/build.ts";
 import { toolVersions } from "../../lib/versions.ts";
-import { sanitize } from "../../generators/constructs/pod-monitor.ts";
 import { HOST_KEY } from "../../generators/nodes/labels.ts";
 import { millicores, quantityUnits } from "../../generators/nodes/quantity.ts";
 import type { FixtureConfig } from "./fixture.ts";
@@ -89,20 +90,12 @@ export async function pendingPods(client: KubeClient, namespace: string): Promis
 /** One line per Pending pod: `pod <namespace>/<name> Pending: <why>`. */
 export const pendingText = (pods: readonly PendingPod[]): string[] => pods.map((p) => `pod ${p.name} Pending: ${p.message}`);
 
-/** The fields of a rendered prometheus-operator PodMonitor that shape its scrape configuration. */
-export interface PodMonitorShape {
-  metadata: { name?: string; namespace?: string };
-  spec: {
-    selector: { matchLabels?: Record<string, string> };
-    podTargetLabels?: string[];
-    podMetricsEndpoints: {
-      port?: string;
-      path?: string;
-      interval?: string;
-      scrapeTimeout?: string;
-      relabelings?: { sourceLabels?: string[]; targetLabel?: string; action?: string; regex?: string; replacement?: string; separator?: string }[];
-    }[];
-  };
+/**
+ * Whether a CRD is one an add-on Application brings (its crdSources entry names a served add-on): the
+ * harness does not install those on the stages' clusters, Argo CD's sync of the add-on does.
+ */
+export function broughtByAddon(crd: Located, servedAddons: readonly string[], sources = toolVersions().crdSources): boolean {
+  return sources.some((s) => s.addon !== undefined && servedAddons.includes(s.addon) && crd.file.startsWith(`${s.module}@${s.version}/`));
 }
 
 /** What every e2e cluster runs, found or built once per run (not once per scenario). */
@@ -111,8 +104,16 @@ export interface E2ePrograms {
   readonly controllerManager: string;
   readonly kwok: string;
   readonly rollouts: string;
+  /** prometheus-operator at the add-on release (tools/prometheus-operator). */
+  readonly prometheusOperator: string;
   /** The CRDs of every controller we target (tools/versions.json). */
   readonly crds: readonly Located[];
+  /**
+   * All of prometheus-operator's CRDs, as the release embeds them (`operator full-crds`): its install
+   * brings ten, and its controllers wait for every informer's kind (Probe, ScrapeConfig, ...), not
+   * only the four our objects use.
+   */
+  readonly operatorCrds: readonly Located[];
   /**
    * kwok's stages: its own node-initialize and node-heartbeat-with-lease (the fake nodes renew
    * leases, --node-lease-duration-seconds), pod-ready and pod-delete, and our pod-complete
@@ -132,12 +133,15 @@ export function e2ePrograms(): E2ePrograms {
     join(stage, "pod", "fast", "pod-delete.yaml"),
     join(REPO, "harness", "e2e", "kwok-pod-complete.yaml"),
   ];
+  const operator = prometheusOperator();
   return {
     scheduler: kubeScheduler(),
     controllerManager: kubeControllerManager(),
     kwok: kwok(),
     rollouts: rolloutsController(),
+    prometheusOperator: operator,
     crds: targetCrds(),
+    operatorCrds: parseFiles(new Map([["prometheus-operator full-crds", execFileSync(operator, ["full-crds"], { encoding: "utf8", maxBuffer: 64 << 20 })]])),
     kwokStages: stages.map((f) => readFileSync(f, "utf8").trim()).join("\n---\n") + "\n",
   };
 }
@@ -149,89 +153,49 @@ export interface E2eCluster {
   readonly prometheus: Managed;
   readonly rollouts: Managed;
   readonly fixture: Managed;
+  /** Copies the operator's configuration of the stage's Prometheus into the Prometheus process. */
+  readonly config: ConfigSync;
+  /**
+   * Waits until Prometheus runs the operator's configuration with a scrape job for each of
+   * `podMonitors` (`namespace/name`) and at least `ruleFiles` rule files: what the operator makes
+   * of the rendered objects once they are applied.
+   */
+  prometheusConfigured(podMonitors: readonly string[], ruleFiles: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
-}
-
-/**
- * The scrape configuration prometheus-operator v0.94.1 generates for a rendered PodMonitor
- * (pkg/prometheus/promcfg.go, generatePodMonitorConfig), for the parts our PodMonitors use: drop
- * finished pods, keep the selector's pods and the endpoint's port, add namespace/container/pod,
- * podTargetLabels, job and endpoint, then the endpoint's own relabelings. Targets come from the
- * fixture's HTTP SD (Kubernetes SD's labels; kwok's pods have no address to discover), and the
- * address is the fixture's, as pod IPs are kwok's fakes: those two rules come last and touch no label.
- */
-export function prometheusConfig(monitors: PodMonitorShape | readonly PodMonitorShape[], fixtureAddress: string, ruleFiles: readonly string[] = []): unknown {
-  return {
-    global: { evaluation_interval: "1s" },
-    ...(ruleFiles.length ? { rule_files: [...ruleFiles] } : {}),
-    scrape_configs: (Array.isArray(monitors) ? monitors : [monitors]).flatMap((m: PodMonitorShape) => scrapeConfigs(m, fixtureAddress)),
-  };
-}
-
-function scrapeConfigs(monitor: PodMonitorShape, fixtureAddress: string): unknown[] {
-  const { name, namespace } = monitor.metadata;
-  const label = (k: string) => `__meta_kubernetes_pod_label_${sanitize(k)}`;
-  return monitor.spec.podMetricsEndpoints.map((ep, i) => ({
-      job_name: `podMonitor/${namespace}/${name}/${i}`,
-      ...(ep.interval ? { scrape_interval: ep.interval } : {}),
-      ...(ep.scrapeTimeout ? { scrape_timeout: ep.scrapeTimeout } : {}),
-      metrics_path: ep.path ?? "/metrics",
-      http_sd_configs: [{ url: `http://${fixtureAddress}/targets`, refresh_interval: "1s" }],
-      relabel_configs: [
-        { source_labels: ["__meta_kubernetes_pod_phase"], regex: "(Failed|Succeeded)", action: "drop" },
-        ...Object.entries(monitor.spec.selector.matchLabels ?? {}).sort().map(([k, v]) => ({
-          source_labels: [label(k), `__meta_kubernetes_pod_labelpresent_${sanitize(k)}`],
-          regex: `(${v});true`,
-          action: "keep",
-        })),
-        ...(ep.port ? [{ source_labels: ["__meta_kubernetes_pod_container_port_name"], regex: ep.port, action: "keep" }] : []),
-        { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
-        { source_labels: ["__meta_kubernetes_pod_container_name"], target_label: "container" },
-        { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
-        ...(monitor.spec.podTargetLabels ?? []).map((l) => ({ source_labels: [label(l)], target_label: sanitize(l), regex: "(.+)", replacement: "${1}" })),
-        { target_label: "job", replacement: `${namespace}/${name}` },
-        ...(ep.port ? [{ target_label: "endpoint", replacement: ep.port }] : []),
-        ...(ep.relabelings ?? []).map((r) => ({
-          ...(r.sourceLabels ? { source_labels: r.sourceLabels } : {}),
-          ...(r.targetLabel ? { target_label: r.targetLabel } : {}),
-          ...(r.action ? { action: r.action.toLowerCase() } : {}),
-          ...(r.regex !== undefined ? { regex: r.regex } : {}),
-          ...(r.replacement !== undefined ? { replacement: r.replacement } : {}),
-          ...(r.separator !== undefined ? { separator: r.separator } : {}),
-        })),
-        { source_labels: ["__meta_kubernetes_pod_name"], target_label: "__param_pod" },
-        { target_label: "__address__", replacement: fixtureAddress },
-      ],
-  }));
 }
 
 export async function startE2eCluster(programs: E2ePrograms, opts: {
   readonly name: string;
   readonly nodes: readonly FakeNode[];
-  /** The components' rendered PodMonitors: Prometheus scrapes as prometheus-operator would configure them. */
-  readonly podMonitors: readonly PodMonitorShape[];
-  /** The components' rendered PrometheusRule groups: Prometheus evaluates them as rendered. */
-  readonly ruleGroups: readonly unknown[];
+  /**
+   * The stage's rendered Prometheus (platform/prometheus-<stage>.yaml), which the real operator
+   * configures the gate's Prometheus from once it is applied (by the scenario, or by Argo CD).
+   */
+  readonly prometheus: OperatorPrometheusRef;
   /** One per imitated component. */
   readonly fixtures: readonly Omit<FixtureConfig, "server" | "token" | "ca">[];
   /**
-   * The CRDs the harness installs, standing in for the controllers' installs. @default programs.crds
-   * (every one); the GitOps e2e leaves out those its add-on Applications bring.
+   * The CRDs the harness installs, standing in for the controllers' installs. @default programs.crds,
+   * with prometheus-operator's own ten for its four; the GitOps e2e leaves out those its add-on
+   * Applications bring.
    */
   readonly crds?: readonly Located[];
 }): Promise<E2eCluster> {
   const cp = await startControlPlane();
   const extra: Managed[] = [];
+  // Loops that start or feed processes: stopped before the processes.
+  const stopFirst: (() => void)[] = [];
   const stop = async () => {
+    for (const f of stopFirst) f();
     for (const p of [...extra].reverse()) await p.stop();
     await cp.stop();
   };
   try {
     const dir = cp.dir;
     const kc = cp.kubeconfig;
-    const [schedPort, kcmPort, kwokPort, roMetrics, roHealth, promPort] = await freePorts(6);
-    const start = (name: string, bin: string, args: string[]) => {
-      const m = new Managed(`${opts.name}/${name}`, bin, args, join(dir, `${name}.log`));
+    const [schedPort, kcmPort, kwokPort, roMetrics, roHealth, promPort, operatorPort] = await freePorts(7);
+    const start = (name: string, bin: string, args: string[], env?: NodeJS.ProcessEnv) => {
+      const m = new Managed(`${opts.name}/${name}`, bin, args, join(dir, `${name}.log`), env);
       extra.push(m);
       return m;
     };
@@ -244,14 +208,16 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
     // token Secret: `argocd cluster add` waits for one for Argo CD's own account on the cluster.
     // DaemonSets: the node agents' (a platform Application is Healthy only once they have rolled
     // out on their pools' nodes, and without the controller their status is never written).
-    startNodeProcesses(cp, programs, ["deployment", "replicaset", "daemonset", "disruption", "job", "serviceaccount", "serviceaccount-token", "garbagecollector", "namespace", "nodelifecycle"], start, [schedPort!, kcmPort!, kwokPort!]);
+    // StatefulSets: prometheus-operator runs the stage's Prometheus as one, and reports the
+    // Prometheus Available (Argo CD's health for it) only once its pods are Ready.
+    startNodeProcesses(cp, programs, ["deployment", "replicaset", "statefulset", "daemonset", "disruption", "job", "serviceaccount", "serviceaccount-token", "garbagecollector", "namespace", "nodelifecycle"], start, [schedPort!, kcmPort!, kwokPort!]);
     const rollouts = start("rollouts-controller", programs.rollouts, [`--kubeconfig=${kc}`, "--leader-elect=false", `--metricsPort=${roMetrics}`, `--healthzPort=${roHealth}`]);
 
     // CRDs first (Argo Rollouts' and prometheus-operator's: a component folder holds a PodMonitor):
     // the Rollouts controller waits for them, and nothing else can be applied before. Where Argo CD
     // brings them instead, the controller's informers list again until they exist (client-go's
     // reflector retries a failed list with backoff) and it starts then.
-    await installCrds(cp.client, opts.crds ?? programs.crds);
+    await installCrds(cp.client, opts.crds ?? [...programs.crds.filter((c) => !broughtByAddon(c, ["prometheus-operator"])), ...programs.operatorCrds]);
     await createFakeNodes(cp, opts.nodes);
 
     const credentials = { server: cp.client.server, token: readFileSync(cp.tokenFile, "utf8"), ca: readFileSync(cp.caFile, "utf8") };
@@ -262,15 +228,31 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
     await waitFor(`${opts.name}: latency fixture's port`, async () => existsSync(join(dir, "fixture.port")), () => fixture.running, () => `--- latency-fixture ---\n${fixture.tail()}`);
     const fixturePort = Number(readFileSync(join(dir, "fixture.port"), "utf8"));
     mkdirSync(join(dir, "prometheus"));
-    writeFileSync(join(dir, "rules.yml"), stringify({ groups: opts.ruleGroups }, { lineWidth: 0 }));
-    writeFileSync(join(dir, "prometheus.yml"), stringify(prometheusConfig(opts.podMonitors, `127.0.0.1:${fixturePort}`, [join(dir, "rules.yml")])));
+    // Empty until the operator's configuration arrives (as the pod's init reloader waits for it);
+    // --web.enable-lifecycle lets the sync reload it, as the config reloader does.
+    writeFileSync(join(dir, "prometheus.yml"), stringify({ scrape_configs: [] }));
     const prometheus = start("prometheus", prometheusBin(), [
       `--config.file=${join(dir, "prometheus.yml")}`,
       `--storage.tsdb.path=${join(dir, "prometheus")}`,
       `--web.listen-address=127.0.0.1:${promPort}`,
+      "--web.enable-lifecycle",
       "--storage.tsdb.retention.time=1h",
     ]);
     const prometheusUrl = `http://127.0.0.1:${promPort}`;
+    // The operator starts once its CRDs exist: it checks them at start-up and leaves a controller off
+    // for good when its CRD is missing (cmd/operator/main.go checkPrerequisites). Where Argo CD brings
+    // them, that is after this returns.
+    let operatorProcess: Managed | undefined;
+    const operator = whenCrdEstablished(cp.client, OPERATOR_CRD, () => {
+      operatorProcess = start("prometheus-operator", programs.prometheusOperator, [
+        `--web.listen-address=127.0.0.1:${operatorPort}`,
+        // Kubelets' Service is for ServiceMonitors of kubelets, which we do not render.
+        "--kubelet-service=",
+      ], { ...process.env, KUBECONFIG: kc });
+    });
+    stopFirst.push(() => operator.stop());
+    const config = startConfigSync(cp.client, opts.prometheus, join(dir, "prometheus.yml"), prometheusUrl, { kubeconfig: kc, fixtureAddress: `127.0.0.1:${fixturePort}`, rulesDir: join(dir, "prometheus-rules"), podName: `prometheus-${opts.prometheus.name}-0` });
+    stopFirst.push(() => config.stop());
 
     const alive = () => extra.every((p) => p.running);
     const whoDied = () => extra.filter((p) => !p.running).map((p) => `--- ${p.name} ---\n${p.tail()}`).join("\n") || "(all running)";
@@ -278,11 +260,44 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
     await waitFor(`${opts.name}: latency fixture`, async () => (await fetch(`http://127.0.0.1:${fixturePort}/healthz`)).ok, alive, whoDied);
     await waitFor(`${opts.name}: Argo Rollouts controller`, async () => (await fetch(`http://127.0.0.1:${roHealth}/healthz`)).ok, alive, whoDied);
     await waitNodesReady(cp, opts.name, opts.nodes, alive, whoDied);
-    return { cp, prometheusUrl, prometheus, rollouts, fixture, stop };
+    const prometheusConfigured = async (podMonitors: readonly string[], ruleFiles: number, timeoutMs?: number) => {
+      const want = podMonitors.map((m) => `podMonitor/${m}/`);
+      await waitFor(
+        `${opts.name}: Prometheus configured by prometheus-operator (${podMonitors.join(", ")}; ${ruleFiles} rule files)`,
+        async () => want.every((w) => config.jobs().some((j) => j.startsWith(w))) && config.ruleFiles().length >= ruleFiles,
+        alive,
+        () => `${whoDied()}\nconfig sync: ${config.lastError() ?? "no error"}; jobs ${JSON.stringify(config.jobs())}\n--- prometheus-operator ---\n${operatorProcess?.tail(15) ?? `not started: no ${OPERATOR_CRD} yet`}`,
+        timeoutMs,
+      );
+    };
+    return { cp, prometheusUrl, prometheus, rollouts, fixture, config, prometheusConfigured, stop };
   } catch (e) {
     await stop();
     throw e;
   }
+}
+
+/** The CRD prometheus-operator's Prometheus controller needs at start-up. */
+export const OPERATOR_CRD = "prometheuses.monitoring.coreos.com";
+
+/** Calls `start` once, as soon as the CRD `name` is Established (polled every second until stopped). */
+export function whenCrdEstablished(client: KubeClient, name: string, start: () => void): { started(): boolean; stop(): void } {
+  let started = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = async () => {
+    const r = await client.request("GET", `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`).catch(() => undefined);
+    const conditions = (r?.status === 200 ? (r.body as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions : undefined) ?? [];
+    if (stopped) return;
+    if (conditions.some((c) => c.type === "Established" && c.status === "True")) {
+      started = true;
+      start();
+      return;
+    }
+    timer = setTimeout(() => void tick(), 1000);
+  };
+  void tick();
+  return { started: () => started, stop: () => { stopped = true; if (timer) clearTimeout(timer); } };
 }
 
 /**

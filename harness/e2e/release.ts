@@ -11,7 +11,9 @@ import { HOST_KEY, ZONE_KEY } from "../../generators/nodes/labels.ts";
 import { SYSTEM_POOL, stageNodeTypes, type NodeType } from "../../generators/nodes/node-types.ts";
 import { stagePools, type StagePool } from "../../generators/infrastructure/pools.ts";
 import type { Component, RegionSettings } from "../../generators/inputs/types.ts";
-import type { FakeNode, PodMonitorShape } from "./cluster.ts";
+import type { FakeNode } from "./cluster.ts";
+import type { PodMonitorShape } from "../observability/pod-monitor-config.ts";
+import { stagePrometheusNames } from "../../generators/constructs/stage-prometheus.ts";
 
 /** The rendered objects of one component in one region, exactly as committed, and what the e2e needs to know about them. */
 export interface Release {
@@ -27,6 +29,11 @@ export interface Release {
   readonly previewService: string;
   /** The component's rendered PodMonitor. */
   readonly podMonitor: PodMonitorShape;
+  /**
+   * The stage's rendered Prometheus, its account, Role and RoleBinding (platform folder): what
+   * prometheus-operator configures the gate's Prometheus from.
+   */
+  readonly prometheus: { readonly namespace: string; readonly name: string; readonly objects: readonly Located[] };
   /** The catalog's quantile: "p99 ≤ budget" means at least this share at or under the budget. */
   readonly quantile: number;
   /** The recorded share-under-budget series the p99 alert reads (its window is catalog data). */
@@ -94,6 +101,14 @@ export async function loadRelease(root: string, environment: string, regionName:
   const rule = objects.find((o) => o.object.kind === "PrometheusRule")?.object as { spec: { groups: Release["ruleGroups"] } } | undefined;
   if (!rule) throw new Error(`${dir} holds no PrometheusRule: run npm run render`);
   const bg = rolloutSpec(rollout).strategy.blueGreen;
+  const stage = stageId(environment, regionName);
+  const platformDir = paths.platform(environment, regionName);
+  const platformFiles = new Map<string, string>();
+  for (const f of (await readdir(join(root, platformDir))).sort()) platformFiles.set(`${platformDir}/${f}`, await readFile(join(root, platformDir, f), "utf8"));
+  const names = stagePrometheusNames(stage);
+  const prometheusObjects = parseFiles(platformFiles).filter(({ object: o }) => (o.kind === "Prometheus" && o.metadata.name === names.prometheus) || (["ServiceAccount", "Role", "RoleBinding"].includes(o.kind) && o.metadata.name === names.account));
+  const prometheus = prometheusObjects.find((o) => o.object.kind === "Prometheus")?.object;
+  if (!prometheus || prometheusObjects.length !== 4) throw new Error(`${platformDir} holds no Prometheus ${names.prometheus} with its account, Role and RoleBinding: run npm run render`);
   return {
     environment,
     region,
@@ -105,6 +120,7 @@ export async function loadRelease(root: string, environment: string, regionName:
     activeService: bg.activeService,
     previewService: bg.previewService,
     podMonitor,
+    prometheus: { namespace: prometheus.metadata.namespace!, name: prometheus.metadata.name!, objects: prometheusObjects },
     ruleGroups: rule.spec.groups,
     seriesLabels: { hash: model.catalog.podTemplateHashLabel, role: model.catalog.roleLabel },
     quantile: model.catalog.quantile,

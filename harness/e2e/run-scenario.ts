@@ -139,10 +139,14 @@ export async function deployFirstRevision(cluster: E2eCluster, release: Release,
   const svcPath = `/api/v1/namespaces/${ns}/services/${release.activeService}`;
   await must(client, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
   await waitFor(`${what}: default ServiceAccount`, async () => (await client.request("GET", `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200, () => true, () => "kube-controller-manager did not create it");
-  for (const { file, object } of objects) {
+  // The stage's Prometheus (its account and Role need the stage's namespace), in prometheus-operator's namespace.
+  await must(client, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: release.prometheus.namespace } });
+  for (const { file, object } of [...release.prometheus.objects, ...objects]) {
     const r = await client.request("POST", `${await client.collectionPath(object)}?fieldValidation=Strict`, object);
     if (r.status !== 201) throw new Error(`${file}: ${describe(object)} was refused: ${statusMessage(r)}`);
   }
+  // The gate must not start before Prometheus scrapes what the operator made of the PodMonitor and rule.
+  await cluster.prometheusConfigured([`${ns}/${release.podMonitor.metadata.name}`], 1);
   let hash = "";
   try {
     await waitFor(
@@ -171,8 +175,7 @@ export function releaseCluster(programs: E2ePrograms, name: string, release: Rel
   return startE2eCluster(programs, {
     name,
     nodes,
-    podMonitors: [release.podMonitor],
-    ruleGroups: release.ruleGroups,
+    prometheus: release.prometheus,
     fixtures: [{
       namespace: release.namespace,
       podSelector: rolloutSpec(release.rollout).selector.matchLabels,

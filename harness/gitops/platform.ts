@@ -4,13 +4,11 @@ import { join } from "node:path";
 import { startControlPlane, type ControlPlane } from "../cluster/control-plane.ts";
 import { installCrds } from "../cluster/dry-run.ts";
 import { Managed, freePorts, removeOnExit } from "../cluster/process.ts";
-import { createFakeNodes, startE2eCluster, startNodeProcesses, waitNodesReady, type E2eCluster, type E2ePrograms, type FakeNode } from "../e2e/cluster.ts";
+import { broughtByAddon, createFakeNodes, startE2eCluster, startNodeProcesses, waitNodesReady, type E2eCluster, type E2ePrograms, type FakeNode } from "../e2e/cluster.ts";
 import { ARCH_KEY, OS_KEY, ZONE_KEY } from "../../generators/nodes/labels.ts";
 import { analysisMetrics, fakeNodes, loadRelease, rolloutSpec, type Release } from "../e2e/release.ts";
 import type { FixtureBehaviour } from "../e2e/fixture.ts";
 import { startArgoCd, type ArgoCd } from "./argocd.ts";
-import { toolVersions } from "../../lib/versions.ts";
-import type { Located } from "../../lib/objects.ts";
 
 /**
  * What npm run e2e:gitops stands on, standing in for the cloud and for the prerequisites the
@@ -79,14 +77,6 @@ export interface StageSpec {
  * Starts the platform. `root` is a repository whose rendered tree describes the stages (the
  * committed one: the nodes and the fixture are derived from what is rendered).
  */
-/**
- * Whether a CRD is one an add-on Application brings (its crdSources entry names a served add-on): the
- * harness does not install those on the stages' clusters, Argo CD's sync of the add-on does.
- */
-export function broughtByAddon(crd: Located, servedAddons: readonly string[], sources = toolVersions().crdSources): boolean {
-  return sources.some((s) => s.addon !== undefined && servedAddons.includes(s.addon) && crd.file.startsWith(`${s.module}@${s.version}/`));
-}
-
 export async function startGitopsPlatform(root: string, programs: E2ePrograms, stages: readonly StageSpec[], servedAddons: readonly string[], log: (line: string) => void): Promise<GitopsPlatform> {
   const dir = mkdtempSync(join(tmpdir(), "bitactor-gitops-"));
   const cleanup = removeOnExit(dir);
@@ -129,8 +119,8 @@ export async function startGitopsPlatform(root: string, programs: E2ePrograms, s
         // while the next release may already start. Karpenter adds nodes for it on AWS, where this e2e's
         // releases run; kwok's are fixed, so the e2e creates them up front (every stage alike).
         nodes: fakeNodes(releases, 3),
-        podMonitors: releases.map((r) => r.podMonitor),
-        ruleGroups: releases.flatMap((r) => r.ruleGroups),
+        // Argo CD applies it (the stage's platform Application); the operator configures Prometheus from it.
+        prometheus: { namespace: releases[0]!.prometheus.namespace, name: releases[0]!.prometheus.name },
         // Every component of the stage, so every gate, the first-release ones included, has data.
         fixtures: releases.map((r) => ({
           namespace: r.namespace,

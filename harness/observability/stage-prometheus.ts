@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { Managed, freePorts, removeOnExit, waitFor } from "../cluster/process.ts";
-import { prometheusConfig, type PodMonitorShape } from "../e2e/cluster.ts";
+import { prometheusConfig, type PodMonitorShape } from "./pod-monitor-config.ts";
 import { prometheus } from "../../toolchain/cluster.ts";
 
 /** A rule group as a PrometheusRule holds it (and as a Prometheus rule file does). */

@@ -1,0 +1,80 @@
+import { Construct } from "constructs";
+import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
+import { emit } from "../argo.ts";
+import { stageId } from "../naming.ts";
+
+/** prometheus-operator's API group and version of its Prometheus, PodMonitor and PrometheusRule. */
+export const MONITORING_API = "monitoring.coreos.com/v1";
+
+export interface StagePrometheusProps {
+  readonly environment: EnvironmentSettings;
+  readonly region: RegionSettings;
+  /** The Prometheus release the operator runs (`spec.version`), e.g. `v3.16.0`: tools/versions.json `prometheus`. */
+  readonly prometheusVersion: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** The names one stage's Prometheus uses: the stage id, as every object of the stage. */
+export const stagePrometheusNames = (stage: string) => ({ prometheus: stage, account: `${stage}-prometheus` });
+
+/**
+ * The stage's Prometheus, run by prometheus-operator (an add-on of every stage) in the environment's
+ * monitoring namespace: it scrapes every PodMonitor and evaluates every PrometheusRule of the stage's
+ * namespace and nothing else. It is what the region's gate reads where its `prometheus.address` is the
+ * in-cluster one (prometheus-operator's governing Service `prometheus-operated`), what the chaos probes
+ * read, and where the p99 and SLO alerts fire.
+ * - Selection: our PodMonitors and rules carry `app.kubernetes.io/part-of: bitactor`; the namespace
+ *   selector admits the stage's namespace only. ServiceMonitors, Probes and ScrapeConfigs are left
+ *   unselected (a nil selector selects none, Documentation/api-reference: PrometheusSpec).
+ * - Access: a Role in the stage's namespace that may read pods, which is all a PodMonitor's pod
+ *   discovery lists (the operator's generated config uses kubernetes_sd role pod, namespaced).
+ * - `spec.version` is the Prometheus the repository tests against, so the configuration the operator
+ *   generates is the one its version gates allow (pkg/prometheus/promcfg.go) and the one the e2e runs.
+ * - Guaranteed resources (requests = limits), an emptyDir capped at `storage`, non-root.
+ */
+export class StagePrometheus extends Construct {
+  constructor(scope: Construct, id: string, props: StagePrometheusProps) {
+    super(scope, id);
+    const stage = stageId(props.environment.environment, props.region.region);
+    const m = props.environment.monitoring;
+    const n = stagePrometheusNames(stage);
+    const labels = { ...props.labels };
+    const selectOurs = { matchLabels: { "app.kubernetes.io/part-of": "bitactor" } };
+    const thisStage = { matchLabels: { "kubernetes.io/metadata.name": stage } };
+    emit(this, "account", { toJSON: () => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: n.account, namespace: m.namespace, labels }, automountServiceAccountToken: true }) });
+    emit(this, "role", { toJSON: () => ({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: n.account, namespace: stage, labels },
+      rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }],
+    }) });
+    emit(this, "binding", { toJSON: () => ({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: n.account, namespace: stage, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: n.account },
+      subjects: [{ kind: "ServiceAccount", name: n.account, namespace: m.namespace }],
+    }) });
+    const p = m.prometheus;
+    const resources = { cpu: p.cpu, memory: p.memory };
+    emit(this, "prometheus", { toJSON: () => ({
+      apiVersion: MONITORING_API,
+      kind: "Prometheus",
+      metadata: { name: n.prometheus, namespace: m.namespace, labels },
+      spec: {
+        version: props.prometheusVersion,
+        replicas: p.replicas,
+        serviceAccountName: n.account,
+        podMetadata: { labels: { ...m.prometheusPodLabels } },
+        podMonitorSelector: selectOurs,
+        podMonitorNamespaceSelector: thisStage,
+        ruleSelector: selectOurs,
+        ruleNamespaceSelector: thisStage,
+        retention: p.retention,
+        storage: { emptyDir: { sizeLimit: p.storage } },
+        resources: { requests: resources, limits: resources },
+        securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+      },
+    }) });
+  }
+}
