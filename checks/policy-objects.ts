@@ -48,8 +48,15 @@ const RUNS_FOR_GOOD = new Set(["Rollout", "Deployment", "StatefulSet", "ReplicaS
 /** Kinds with replicas (a DaemonSet has one pod per node: no budget, spread or anti-affinity rule applies). */
 const WITH_REPLICAS = new Set(["Rollout", "Deployment", "StatefulSet", "ReplicaSet"]);
 
-/** Every pod template of an object (the fit check's walk over kinds, podTemplatesOf), with what the policy rules need. */
+/**
+ * Kinds whose pods an operator writes, not us (prometheus-operator's Prometheus): the fit check counts
+ * their pods, but the pod rules judge templates we write; the `operator-pod` rule judges what we set.
+ */
+export const OPERATOR_MADE = new Set(["Prometheus"]);
+
+/** Every pod template we write in an object (the fit check's walk over kinds, podTemplatesOf), with what the policy rules need. */
 export function podTemplates(o: PolicyObject["object"]): PodTemplate[] {
+  if (OPERATOR_MADE.has(o.kind)) return [];
   return podTemplatesOf(o).map((t) => ({
     at: t.at,
     labels: { ...t.labels },

@@ -43,6 +43,7 @@ export const RULES = {
   "mesh-strict": "every namespace with pods has a namespace-wide Istio PeerAuthentication in STRICT mode (Istio security best practices)",
   "mesh-control-plane-egress": "in a namespace with STRICT mTLS and a default deny, every pod may reach istiod's xDS port, or no sidecar gets its configuration and no pod becomes ready",
   "mesh-bypass-consistent": "a port a pod's sidecar does not intercept is DISABLE in a PeerAuthentication selecting the pod, or STRICT would refuse its plaintext connections",
+  "operator-pod": "a Prometheus (whose pods prometheus-operator writes, hardening every container itself: pkg/prometheus/server/statefulset.go, pkg/operator/config_reloader.go) names an exact release, runs as non-root with seccomp RuntimeDefault, under its own ServiceAccount, with requests = limits",
   ...NODE_RULES,
   ...BACKUP_RULES,
 } as const;
@@ -120,6 +121,18 @@ export function checkPolicies(objects: readonly PolicyObject[], model: Repositor
       if (o.kind === "SealedSecret" && at.startsWith("/spec/encryptedData/")) return;
       for (const p of CREDENTIAL_PATTERNS) if (p.re.test(value)) v("no-credential-value", at, `looks like a ${p.name}`);
     });
+
+    if (o.kind === "Prometheus") {
+      const spec = (o.spec ?? {}) as Json;
+      const sc = (spec.securityContext ?? {}) as Json;
+      if (!/^v\d+\.\d+\.\d+$/.test(String(spec.version ?? ""))) v("operator-pod", "/spec/version", `must be an exact release (vX.Y.Z), not ${JSON.stringify(spec.version ?? null)}: without it the operator picks its own default`);
+      if (spec.image !== undefined && !/@sha256:[a-f0-9]{64}$/.test(String(spec.image))) v("operator-pod", "/spec/image", `${JSON.stringify(spec.image)} is not pinned by digest; leave it unset for the release's image by tag`);
+      if (sc.runAsNonRoot !== true) v("operator-pod", "/spec/securityContext/runAsNonRoot", "must be true");
+      if ((sc.seccompProfile as Json | undefined)?.type !== "RuntimeDefault") v("operator-pod", "/spec/securityContext/seccompProfile", "must be RuntimeDefault");
+      if (!spec.serviceAccountName || spec.serviceAccountName === "default") v("operator-pod", "/spec/serviceAccountName", "set the Prometheus' own ServiceAccount (not default)");
+      const res = (spec.resources ?? {}) as { requests?: Json; limits?: Json };
+      for (const r of ["cpu", "memory"]) if (res.requests?.[r] === undefined || res.requests[r] !== res.limits?.[r]) v("operator-pod", `/spec/resources`, `${r} requests must equal limits`);
+    }
 
     for (const t of podTemplates(o)) {
       const spec = t.spec ?? {};

@@ -51,7 +51,7 @@ test("every stage renders its drill from data: schedule, RTO, backup age from th
       // The platform Application creates the scratch Namespace and the node agents' one, nothing else (its project could create any).
       assert.deepEqual(objects.filter((o) => o.path.startsWith(folder) && o.object.kind === "Namespace").map((o) => o.object.metadata.name), [`${stage}-drill`, `${stage}-node-agents`]);
       const project = at(`applicationsets/${e.settings.environment}/appproject-${stage}-platform.yaml`) as K8sObject & { spec: { destinations: { namespace: string }[]; clusterResourceWhitelist: { kind: string }[] } };
-      assert.deepEqual(project.spec.destinations.map((d) => d.namespace), [stage, "velero", `${stage}-drill`, `${stage}-node-agents`]);
+      assert.deepEqual(project.spec.destinations.map((d) => d.namespace), [stage, "velero", "monitoring", `${stage}-drill`, `${stage}-node-agents`]);
       assert.ok(project.spec.clusterResourceWhitelist.some((k) => k.kind === "Namespace"));
     }
   }
@@ -67,7 +67,7 @@ test("without backup.drill in environment.yaml no stage renders a drill, and its
   assert.ok(!out.some((o) => o.path.startsWith("rollouts/production/") && /dr-drill|-drill\.yaml|no-pods/.test(o.path)));
   assert.ok(out.some((o) => o.path === `rollouts/staging/us-east-1/platform/cronjob-${STAGE}-dr-drill.yaml`));
   const project = out.find((o) => o.path === "applicationsets/production/appproject-production-us-east-1-platform.yaml")!.object as K8sObject & { spec: { destinations: { namespace: string }[]; clusterResourceWhitelist: { kind: string }[] } };
-  assert.deepEqual(project.spec.destinations.map((d) => d.namespace), ["production-us-east-1", "velero", "production-us-east-1-node-agents"]);
+  assert.deepEqual(project.spec.destinations.map((d) => d.namespace), ["production-us-east-1", "velero", "monitoring", "production-us-east-1-node-agents"]);
   // The Namespace kind stays for the node agents' namespace, the only one the folder then holds.
   assert.deepEqual(out.filter((o) => o.path.startsWith("rollouts/production/us-east-1/platform/") && o.object.kind === "Namespace").map((o) => o.object.metadata.name), ["production-us-east-1-node-agents"]);
 });

@@ -421,13 +421,40 @@ cases.push(
   {
     name: "fit: system nodes that hold each bring-up pod but not all of them at once",
     mutate: replace(CATALOG, "    aws: m7i.4xlarge\n", "    aws: m7i.2xlarge\n"),
-    // Every AWS stage: the collector and five first-release load Jobs, 4 CPUs each, on three 8-vCPU nodes.
-    expect: ["production/ap-northeast-1", "production/eu-west-1", "production/us-east-1", "production/us-east-2", "staging/us-east-1"].map((stage) => ({
+    // Every AWS stage: the collector and five first-release load Jobs, 4 CPUs each, and the stage's
+    // Prometheus (2 CPUs and the operator's 10m reloader; two replicas in production), on three 8-vCPU nodes.
+    expect: (["production/ap-northeast-1", "production/eu-west-1", "production/us-east-1", "production/us-east-2", "staging/us-east-1"] as const).map((stage) => ({
       file: CATALOG,
       field: "/systemNodes/instanceTypes/aws",
-      message: new RegExp(`^${stage}'s 3 system nodes \\(m7i\\.2xlarge, 7750m CPU and 28\\.5Gi left on each after their DaemonSets\\) cannot run its 6 bring-up pods at once \\(24100m CPU: every Deployment replica and every first-release load Job\\); no room for AnalysisRun .*: pick a larger systemNodes machine or raise systemNodes\\.perZone$`),
+      message: new RegExp(`^${stage}'s 3 system nodes \\(m7i\\.2xlarge, 7750m CPU and 28\\.5Gi left on each after their DaemonSets\\) cannot run its ${stage.startsWith("production") ? "8 bring-up pods at once \\(28120m" : "7 bring-up pods at once \\(26110m"} CPU: every Deployment and Prometheus replica and every first-release load Job\\); no room for .*: pick a larger systemNodes machine or raise systemNodes\\.perZone$`),
       lineOf: "aws: m7i.2xlarge",
     })),
+  },
+  {
+    name: "fit: a stage's Prometheus larger than every system node",
+    mutate: replace("environments/staging/environment.yaml", "    memory: 8Gi\n", "    memory: 80Gi\n"),
+    // Where the size is chosen; the system nodes cannot hold it at bring-up either.
+    expect: [{
+      file: "environments/staging/environment.yaml",
+      field: "/monitoring/prometheus",
+      message: /^Prometheus monitoring\/staging-us-east-1 does not fit m7i\.4xlarge \(aws, pool system\): memory asks 80Gi, 56\.3Gi left after the node's DaemonSets, of 56\.3Gi allocatable \(engine\/catalog\.yaml systemNodes\.instanceTypes\.aws; .*\): pick a larger machine type or ask for less$/,
+      lineOf: "  prometheus:",
+    }, {
+      file: CATALOG,
+      field: "/systemNodes/instanceTypes/aws",
+      message: /^staging\/us-east-1's 3 system nodes .* no room for Prometheus staging-us-east-1: /,
+      lineOf: "aws: m7i.4xlarge",
+    }],
+  },
+  {
+    name: "versions: Prometheus named by its release instead of its Go module version",
+    mutate: replace(VERSIONS, '"version": "v0.316.0"', '"version": "v3.16.0"'),
+    expect: [{ file: VERSIONS, field: "/prometheus/version", message: /^prometheus\.version must be the Prometheus Go module's v0\.3xx\.y \(Prometheus 3\.xx\.y\)/, lineOf: '"version": "v3.16.0"' }],
+  },
+  {
+    name: "environment: a stage's Prometheus with a fractional CPU count",
+    mutate: replace("environments/production/environment.yaml", '    cpu: "2"\n', '    cpu: "2.5"\n'),
+    expect: [{ file: "environments/production/environment.yaml", field: "/monitoring/prometheus/cpu", message: /^must match/, lineOf: 'cpu: "2.5"' }],
   },
   {
     name: "machines: a reservation tier in the middle without a size",

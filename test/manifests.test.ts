@@ -25,11 +25,14 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
     const stage = `${m[1]}-${m[2]}`;
     // The node pools, the CRD, the BitActorCluster and the drill's scratch Namespace are cluster-scoped;
     // Velero's objects and the drill's CronJob, account, modifiers and own Role are in Velero's namespace;
-    // the drill's quota and cleaning Role in the scratch one; the node agents in theirs; everything else in the stage's namespace.
+    // the drill's quota and cleaning Role in the scratch one; the node agents in theirs; the stage's Prometheus and
+    // its account in prometheus-operator's; everything else (its Role and binding too) in the stage's namespace.
     const expected = /\/nodes\//.test(path) || /^(Cluster(Role|RoleBinding)|CustomResourceDefinition|BitActorCluster|Namespace)$/.test(object.kind)
       ? undefined
       : object.apiVersion === "velero.io/v1" || object.metadata.name.startsWith(`${stage}-dr-drill`)
         ? "velero"
+        : object.kind === "Prometheus" || (object.kind === "ServiceAccount" && object.metadata.name === `${stage}-prometheus`)
+          ? "monitoring"
         : object.metadata.name === "no-pods" || object.metadata.name === "dr-drill-cleaner"
           ? `${stage}-drill`
           : /\/platform\/(daemonset|serviceaccount-(gpu-device-plugin|node-tuning)|networkpolicy-default-deny)/.test(path)
@@ -48,8 +51,8 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
   // plugin on the 5 AWS stages, node tuning on GCP's 4 pools, both on Azure (4 pools + 1 GPU pool);
   // the platform from git: per stage an add-on project and an Application for each of Argo Rollouts,
   // prometheus-operator and sealed-secrets (Karpenter too on the 5 AWS stages), and Argo CD's own
-  // project and Application.
-  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 3) + 5 + 2);
+  // project and Application; per stage its Prometheus with an account, Role and binding.
+  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 3) + 5 + 2 + 7 * 4);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -281,8 +284,8 @@ test("AppProjects are narrow and per stage: this repo, the stage's cluster and n
       assert.deepEqual(new Set([...pl.clusterResourceWhitelist, ...pl.namespaceResourceWhitelist].map((k: Any) => `${k.group}/${k.kind}`)), kindsOf("platform"));
       // Velero's two kinds and the restore drill's; its scratch namespace is the third destination.
       // Every stage runs node agents (a GPU pool everywhere; tuning on GCP and Azure): their DaemonSets and default deny, in their namespace.
-      assert.deepEqual(pl.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`), ["velero.io/BackupStorageLocation", "velero.io/Schedule", "batch/CronJob", "/ServiceAccount", "/ConfigMap", "/ResourceQuota", "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/RoleBinding", "monitoring.coreos.com/PrometheusRule", "networking.k8s.io/NetworkPolicy", "apps/DaemonSet"]);
-      assert.deepEqual(pl.destinations, [{ name: r.cluster.name, namespace: stage }, { name: r.cluster.name, namespace: "velero" }, { name: r.cluster.name, namespace: `${stage}-drill` }, { name: r.cluster.name, namespace: `${stage}-node-agents` }]);
+      assert.deepEqual(pl.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`), ["velero.io/BackupStorageLocation", "velero.io/Schedule", "batch/CronJob", "/ServiceAccount", "/ConfigMap", "/ResourceQuota", "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/RoleBinding", "monitoring.coreos.com/PrometheusRule", "networking.k8s.io/NetworkPolicy", "monitoring.coreos.com/Prometheus", "apps/DaemonSet"]);
+      assert.deepEqual(pl.destinations, [{ name: r.cluster.name, namespace: stage }, { name: r.cluster.name, namespace: "velero" }, { name: r.cluster.name, namespace: "monitoring" }, { name: r.cluster.name, namespace: `${stage}-drill` }, { name: r.cluster.name, namespace: `${stage}-node-agents` }]);
       // The chaos kinds only in the chaos project, which exists only where the environment has chaos.
       const c = at(`${stage}-chaos`);
       if (!env.settings.chaos) assert.equal(c, undefined);

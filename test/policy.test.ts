@@ -24,6 +24,7 @@ const NODES = "rollouts/production/us-east-1/nodes";
 const GPU_PLUGIN = "rollouts/production/us-east-1/platform/daemonset-gpu-device-plugin-gpu-a100.yaml";
 const SCHEDULE = "rollouts/production/us-east-1/platform/schedule-production-us-east-1.yaml";
 const DRILL = "rollouts/production/us-east-1/platform/cronjob-production-us-east-1-dr-drill.yaml";
+const PROMETHEUS = "rollouts/production/us-east-1/platform/prometheus-production-us-east-1.yaml";
 const DRILL_POLICY = "rollouts/production/us-east-1/platform/networkpolicy-production-us-east-1-dr-drill";
 const NODEPOOL = `${NODES}/nodepool-bare-metal.yaml`;
 const NODECLASS = `${NODES}/ec2nodeclass-bare-metal.yaml`;
@@ -33,13 +34,19 @@ const container = (o: Any) => o.spec.template.spec.containers[0];
 const loadJob = (o: Any) => o.spec.metrics.find((m: Any) => m.provider.job).provider.job.spec.template;
 
 test("the committed tree passes every rule", () => {
-  assert.equal(Object.keys(RULES).length, 34);
+  assert.equal(Object.keys(RULES).length, 35);
   assert.deepEqual(checkPolicies(objects, model), []);
 });
 
 /** One object broken in one place, and the rule and field that must catch it. */
 const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: string; drop?: boolean; culprit?: string; message?: RegExp }[] = [
   { rule: "image-digest", path: ROLLOUT, mutate: (o) => (container(o).image = "registry.bitactor.internal/engine/order-engine:4.12.0"), field: "/spec/template/spec/containers/0/image" },
+  { rule: "operator-pod", path: PROMETHEUS, mutate: (o) => (o.spec.version = "v3"), field: "/spec/version" },
+  { rule: "operator-pod", path: PROMETHEUS, mutate: (o) => (o.spec.image = "quay.io/prometheus/prometheus:v3.16.0"), field: "/spec/image" },
+  { rule: "operator-pod", path: PROMETHEUS, mutate: (o) => delete o.spec.securityContext.runAsNonRoot, field: "/spec/securityContext/runAsNonRoot" },
+  { rule: "operator-pod", path: PROMETHEUS, mutate: (o) => (o.spec.securityContext.seccompProfile = { type: "Unconfined" }), field: "/spec/securityContext/seccompProfile" },
+  { rule: "operator-pod", path: PROMETHEUS, mutate: (o) => (o.spec.serviceAccountName = "default"), field: "/spec/serviceAccountName" },
+  { rule: "operator-pod", path: PROMETHEUS, mutate: (o) => (o.spec.resources.limits.memory = "16Gi"), field: "/spec/resources" },
   { rule: "image-digest", path: PRE, mutate: (o) => (loadJob(o).spec.containers[0].image = "registry.bitactor.internal/tools/bitactor-loadgen:latest"), field: "/spec/metrics/0/provider/job/spec/template/spec/containers/0/image" },
   { rule: "no-plaintext-secret", path: ROLLOUT, mutate: (o) => Object.assign(o, { apiVersion: "v1", kind: "Secret", spec: undefined, data: {} }), field: "/kind" },
   { rule: "no-credential-value", path: ROLLOUT, mutate: (o) => (o.metadata.annotations.note = "key AKIAIOSFODNN7EXAMPLE"), field: "/metadata/annotations/note" },
@@ -171,7 +178,7 @@ test("npm run policy exits 1 naming the file, the object, the field and the rule
     const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/policy.ts")], { cwd: dir, encoding: "utf8" });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, new RegExp(`^VIOLATION ${ROLLOUT}: Rollout production-us-east-1/order-engine /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem: read-only-root-fs: must be true`, "m"));
-    assert.match(r.stdout, new RegExp(`policy: ${renderObjects(await committedModel()).length} objects, 34 rules, 1 violation$`, "m"));
+    assert.match(r.stdout, new RegExp(`policy: ${renderObjects(await committedModel()).length} objects, 35 rules, 1 violation$`, "m"));
   } finally {
     await removeRepo(dir);
   }

@@ -121,6 +121,13 @@ export function fitErrors(model: RepositoryModel, objects: readonly FitObject[])
         ? ` (engine/catalog.yaml systemNodes.instanceTypes.${region.cloud}; its figures: engine/machines.yaml clouds.${region.cloud}.types.${m.nodeType.instanceType})`
         : ` (${where.path[0] === "nodePools" ? "this region's choice" : `engine/catalog.yaml nodePools.${pool}.instanceTypes.${region.cloud}`}; its figures: engine/machines.yaml clouds.${region.cloud}.types.${m.nodeType.instanceType})`;
       const message = `${describeMisfit(m)}${chosen}: pick a larger machine type or ask for less`;
+      // A stage's Prometheus asks what its environment's monitoring.prometheus says: the error goes there.
+      if (m.object.kind === "Prometheus") {
+        const envFile = `environments/${environment}/environment.yaml`;
+        const envSource = model.sources?.get(envFile);
+        errors.push(envSource ? envSource.error(["monitoring"], message, "prometheus") : { file: envFile, line: 1, column: 1, field: "/monitoring/prometheus", message });
+        continue;
+      }
       errors.push(source ? source.error(where.path, message, where.key) : { file, line: 1, column: 1, field: `/${[...where.path, ...(where.key ? [where.key] : [])].join("/")}`, message });
     }
     const bringUp = systemBringUp(model, environment, regionName, stageObjects);

@@ -145,8 +145,10 @@ export async function deployFirstRevision(cluster: E2eCluster, release: Release,
     const r = await client.request("POST", `${await client.collectionPath(object)}?fieldValidation=Strict`, object);
     if (r.status !== 201) throw new Error(`${file}: ${describe(object)} was refused: ${statusMessage(r)}`);
   }
-  // The gate must not start before Prometheus scrapes what the operator made of the PodMonitor and rule.
-  await cluster.prometheusConfigured([`${ns}/${release.podMonitor.metadata.name}`], 1);
+  // The gate must not start before Prometheus scrapes what the operator made of the PodMonitors and rules applied.
+  const monitors = objects.filter((o) => o.object.kind === "PodMonitor").map((o) => `${o.object.metadata.namespace ?? ns}/${o.object.metadata.name}`);
+  const rules = objects.filter((o) => o.object.kind === "PrometheusRule").length;
+  if (monitors.length > 0 || rules > 0) await cluster.prometheusConfigured(monitors, rules);
   let hash = "";
   try {
     await waitFor(

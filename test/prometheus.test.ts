@@ -1,0 +1,118 @@
+// Each stage's Prometheus, which prometheus-operator runs: what the render gives it to select, and
+// what the e2e changes in the configuration the operator generates before a process outside a pod
+// runs it (npm run e2e and e2e:gitops run the real operator; these pin the rules they rely on).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { committedModel, ROOT } from "./helpers/repo.ts";
+import { renderObjects } from "../generators/render.ts";
+import { prometheusRelease } from "../generators/inputs/load.ts";
+import { podRequests, podTemplatesOf, PROMETHEUS_CONFIG_RELOADER } from "../generators/nodes/fit.ts";
+import { harnessConfig, scrapeJobs } from "../harness/e2e/operator-prometheus.ts";
+
+type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const model = await committedModel();
+const objects = renderObjects(model);
+const versions = JSON.parse(readFileSync(join(ROOT, "tools/versions.json"), "utf8")) as { prometheus: { version: string } };
+
+const matchLabels = (labels: Record<string, string>, selector: Any) => Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+
+test("every stage's Prometheus selects exactly its own PodMonitors and PrometheusRules", () => {
+  const prometheuses = objects.filter((o) => o.object.kind === "Prometheus");
+  assert.equal(prometheuses.length, model.environments.reduce((n, e) => n + e.regions.length, 0));
+  for (const { path, object } of prometheuses) {
+    const p = object as Any;
+    const stage = p.metadata.name;
+    assert.equal(path, `rollouts/${p.metadata.labels["bitactor.io/environment"]}/${p.metadata.labels["bitactor.io/region"]}/platform/prometheus-${stage}.yaml`);
+    assert.equal(p.metadata.namespace, "monitoring");
+    assert.equal(p.spec.version, prometheusRelease(versions.prometheus.version));
+    // A namespace is selected by its kubernetes.io/metadata.name label, which the API server sets.
+    const selects = (kind: string, selector: Any, nsSelector: Any) => (o: Any) =>
+      o.kind === kind && matchLabels(o.metadata.labels ?? {}, selector) && matchLabels({ "kubernetes.io/metadata.name": o.metadata.namespace }, nsSelector);
+    for (const [kind, sel, nsSel] of [["PodMonitor", p.spec.podMonitorSelector, p.spec.podMonitorNamespaceSelector], ["PrometheusRule", p.spec.ruleSelector, p.spec.ruleNamespaceSelector]] as const) {
+      const ours = objects.filter((o) => o.object.kind === kind && o.object.metadata.namespace === stage).map((o) => o.path).sort();
+      const selected = objects.filter((o) => selects(kind, sel, nsSel)(o.object)).map((o) => o.path).sort();
+      assert.ok(ours.length > 0, `${stage} has ${kind}s`);
+      assert.deepEqual(selected, ours, `${stage}: its ${kind}s, none of another stage`);
+    }
+    for (const unselected of ["serviceMonitorSelector", "probeSelector", "scrapeConfigSelector"]) assert.equal(p.spec[unselected], undefined, `${unselected}: nil selects nothing`);
+    // Its account may read pods in the stage's namespace, and nothing else.
+    const role = objects.find((o) => o.object.kind === "Role" && o.object.metadata.name === p.spec.serviceAccountName)?.object as Any;
+    assert.deepEqual(role.metadata.namespace, stage);
+    assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }]);
+    const binding = objects.find((o) => o.object.kind === "RoleBinding" && o.object.metadata.name === p.spec.serviceAccountName)?.object as Any;
+    assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: p.spec.serviceAccountName, namespace: "monitoring" }]);
+    assert.ok(objects.some((o) => o.object.kind === "ServiceAccount" && o.object.metadata.name === p.spec.serviceAccountName && o.object.metadata.namespace === "monitoring"));
+    // The stage's platform project admits it where it goes.
+    const project = objects.find((o) => o.object.kind === "AppProject" && o.object.metadata.name === `${stage}-platform`)?.object as Any;
+    assert.ok(project.spec.destinations.some((d: Any) => d.namespace === "monitoring"), `${stage}-platform admits the monitoring namespace`);
+    assert.ok(project.spec.namespaceResourceWhitelist.some((k: Any) => k.group === "monitoring.coreos.com" && k.kind === "Prometheus"));
+  }
+});
+
+test("the fit check counts a Prometheus' pod as the operator makes it: the prometheus container and the config reloader", () => {
+  const p = objects.find((o) => o.object.kind === "Prometheus" && o.object.metadata.name === "production-us-east-1")!.object;
+  const [pod] = podTemplatesOf(p);
+  assert.ok(pod);
+  const asked = podRequests(pod.spec);
+  const res = (p.spec as Any).resources.requests;
+  assert.equal(asked.cpu, BigInt(Number(res.cpu) * 1000) + 10n, "2 CPUs and the reloader's 10m");
+  assert.equal(PROMETHEUS_CONFIG_RELOADER.memory, "50Mi");
+  assert.equal(asked.memory, 8n * 1024n ** 3n + 50n * 1024n ** 2n);
+});
+
+test("prometheusRelease maps the Go module's version to the Prometheus release, and nothing else", () => {
+  assert.equal(prometheusRelease("v0.316.0"), "v3.16.0");
+  assert.equal(prometheusRelease("v0.305.12"), "v3.5.12");
+  for (const bad of ["v3.16.0", "v0.316", "0.316.0", "v0.216.0", 316, undefined]) assert.equal(prometheusRelease(bad), undefined, String(bad));
+});
+
+// What prometheus-operator v0.94.1 generated for production-us-east-1/order-engine in an e2e run,
+// cut to one job: its discovery, sharding with the pod's variables, and its rule files.
+const generated = {
+  global: { scrape_interval: "30s", external_labels: { prometheus: "monitoring/production-us-east-1", prometheus_replica: "$(POD_NAME)" }, evaluation_interval: "30s" },
+  rule_files: ["/etc/prometheus/rules/prometheus-production-us-east-1-rulefiles-0/*.yaml"],
+  scrape_configs: [{
+    job_name: "podMonitor/production-us-east-1/order-engine/0",
+    kubernetes_sd_configs: [{ role: "pod", namespaces: { names: ["production-us-east-1"] } }],
+    scrape_interval: "1s",
+    relabel_configs: [
+      { action: "keep", source_labels: ["__meta_kubernetes_pod_container_port_name"], regex: "metrics" },
+      { target_label: "__tmp_current_shard", replacement: "$(SHARD)", action: "replace" },
+      { source_labels: ["__tmp_current_shard"], regex: "0", action: "keep" },
+      { source_labels: ["__tmp_hash", "__tmp_disable_sharding"], regex: "$(SHARD);|.+;.+", action: "keep" },
+    ],
+  }],
+};
+const places = { kubeconfig: "/k/kubeconfig", fixtureAddress: "127.0.0.1:7", rulesDir: "/r", podName: "prometheus-production-us-east-1-0" };
+
+test("the e2e changes the operator's configuration only where a process outside a pod must differ", () => {
+  const out = harnessConfig(structuredClone(generated), places) as Any;
+  const job = out.scrape_configs[0];
+  assert.deepEqual(job.kubernetes_sd_configs, [{ role: "pod", namespaces: { names: ["production-us-east-1"] }, kubeconfig_file: "/k/kubeconfig" }]);
+  // The reloader's envsubst: the first shard, the pod's name.
+  assert.equal(job.relabel_configs[1].replacement, "0");
+  assert.equal(job.relabel_configs[3].regex, "0;|.+;.+");
+  assert.equal(out.global.external_labels.prometheus_replica, "prometheus-production-us-east-1-0");
+  assert.deepEqual(out.rule_files, ["/r/prometheus-production-us-east-1-rulefiles-0/*.yaml"]);
+  // The operator's rules untouched and first; the address rules last.
+  assert.deepEqual(job.relabel_configs.slice(0, 4).map((r: Any) => r.action), ["keep", "replace", "keep", "keep"]);
+  assert.deepEqual(job.relabel_configs.slice(4), [
+    { source_labels: ["__meta_kubernetes_pod_name"], target_label: "__param_pod" },
+    { target_label: "__address__", replacement: "127.0.0.1:7" },
+  ]);
+  assert.equal(job.scrape_interval, "1s");
+  assert.deepEqual(scrapeJobs(out), ["podMonitor/production-us-east-1/order-engine/0"]);
+  assert.equal(generated.global.external_labels.prometheus_replica, "$(POD_NAME)", "the input is not modified");
+});
+
+test("the e2e refuses a configuration it cannot run faithfully", () => {
+  const withServer = structuredClone(generated) as Any;
+  withServer.scrape_configs[0].kubernetes_sd_configs[0].api_server = "https://elsewhere";
+  assert.throws(() => harnessConfig(withServer, places), /names an api_server/);
+  const static_ = structuredClone(generated) as Any;
+  static_.scrape_configs[0] = { job_name: "serviceMonitor/x/y/0", static_configs: [{ targets: ["a:1"] }] };
+  assert.throws(() => harnessConfig(static_, places), /serviceMonitor\/x\/y\/0: no kubernetes_sd_configs/);
+});
