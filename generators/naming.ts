@@ -54,12 +54,15 @@ export const NODES = "nodes";
 export const PLATFORM = "platform";
 /** Folder (and Application suffix) of a stage's chaos experiments, where its environment has them; reserved like SHARED. */
 export const CHAOS = "chaos";
+/** Folder (and Application suffix) of a stage's Prometheus, synced before the engine; reserved like SHARED. */
+export const MONITORING = "monitoring";
 /** The stage's own folders, what each holds; their names are reserved component ids. */
 export const STAGE_FOLDERS: Readonly<Record<string, string>> = {
   [SHARED]: "the stage's shared objects (OpenTelemetry Collector, namespace-wide policies, SR-IOV networks)",
   [NODES]: "the stage's node pools",
   [PLATFORM]: "the stage's BitActorCluster and Velero backups",
   [CHAOS]: "the stage's LitmusChaos experiments",
+  [MONITORING]: "the stage's Prometheus (what its gates read)",
 };
 
 export const paths = {
@@ -73,6 +76,8 @@ export const paths = {
   platform: (environment: string, region: string) => `rollouts/${environment}/${region}/${PLATFORM}`,
   /** Folder of the stage's chaos experiments (ChaosEngines, their accounts, the CronJob that starts a session). */
   chaos: (environment: string, region: string) => `rollouts/${environment}/${region}/${CHAOS}`,
+  /** Folder of the stage's Prometheus, its account and Role (constructs/stage-prometheus.ts). */
+  monitoring: (environment: string, region: string) => `rollouts/${environment}/${region}/${MONITORING}`,
   /** Folder the `<env>-applicationsets` Application syncs. */
   applicationSets: (environment: string) => `applicationsets/${environment}`,
   /** Folder the root Application syncs: the AppProjects, the root itself and `<env>-applicationsets`. */
@@ -111,8 +116,15 @@ export const argoCdLink = {
  * there before its engine. In `apps/<env>/`: the projects (-1), Argo CD's own Application (0), then
  * `<env>-applicationsets` (1).
  */
-export const WAVE = { projects: "-1", applicationSets: "1", engine: "10" } as const;
+export const WAVE = { projects: "-1", applicationSets: "1", monitoring: "5", engine: "10" } as const;
 export const SYNC_WAVE = "argocd.argoproj.io/sync-wave";
+
+/**
+ * The names of a stage's Prometheus (generators/constructs/stage-prometheus.ts), all from the stage
+ * id: the Prometheus itself, its ServiceAccount (and Role), and on AWS the IAM role its remote write
+ * to the region's Amazon Managed Prometheus workspace gets by EKS Pod Identity.
+ */
+export const stagePrometheusNames = (stage: string) => ({ prometheus: stage, account: `${stage}-prometheus`, ampWriteRole: `${stage}-prometheus-amp-write` });
 
 export const names = {
   /** AppProject of a stage's workloads: the stage id. */
@@ -127,6 +139,8 @@ export const names = {
   addonsProject: (stage: string) => `${stage}-addons`,
   /** The Application of one add-on in one stage, like a component's: `<stage>-<add-on>`. */
   addonApplication: (stage: string, addon: string) => `${stage}-${addon}`,
+  /** Application of a stage's Prometheus (its `monitoring` folder). */
+  monitoringApplication: (stage: string) => `${stage}-${MONITORING}`,
   /** Argo CD's own Application and its AppProject, on the management cluster. */
   argocdSelf: "argocd",
   /** AppProject of a stage's chaos experiments (only where the environment has them). */

@@ -1,10 +1,11 @@
 import { App, Chart } from "cdk8s";
 import { stringify } from "yaml";
 import type { Catalog, Environment, RegionSettings, RepositoryModel } from "./inputs/types.ts";
-import { CHAOS, LABEL, MANAGED_BY, NODES, PART_OF, PLATFORM, SHARED, paths, podSelector, stageId } from "./naming.ts";
+import { CHAOS, LABEL, MANAGED_BY, MONITORING, NODES, PART_OF, PLATFORM, SHARED, paths, podSelector, stageId } from "./naming.ts";
 import { BitActorClusterResources } from "./constructs/bitactor-cluster.ts";
 import { VeleroBackups } from "./constructs/velero-backups.ts";
 import { StagePrometheus } from "./constructs/stage-prometheus.ts";
+import { MonitoringApplication } from "./constructs/monitoring-application.ts";
 import { DrDrill } from "./constructs/dr-drill.ts";
 import { NodeAgents } from "./constructs/node-agents.ts";
 import { stageNodeAgents } from "./nodes/node-agents.ts";
@@ -99,11 +100,12 @@ function stageCharts(catalog: Catalog, machines: MachineCatalog, prometheusVersi
   const platform = new FolderChart(paths.platform(e, region.region));
   new BitActorClusterResources(platform, "bitactor", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   new VeleroBackups(platform, "backups", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
-  new StagePrometheus(platform, "prometheus", { environment: env.settings, region, prometheusVersion, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   const drill = env.settings.backup.drill;
   new NodeAgents(platform, "node-agents", { catalog, machines, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   if (drill) new DrDrill(platform, "drill", { catalog, environment: env.settings, drill, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
-  return [shared, platform, ...nodes, ...chaos, ...Object.keys(region.components).sort().map((componentId) => {
+  const monitoring = new FolderChart(paths.monitoring(e, region.region));
+  new StagePrometheus(monitoring, "prometheus", { environment: env.settings, region, prometheusVersion, labels: { ...baseLabels(e, region), [LABEL.component]: MONITORING } });
+  return [shared, platform, monitoring, ...nodes, ...chaos, ...Object.keys(region.components).sort().map((componentId) => {
     const component = catalog.components[componentId]!;
     const chart = new FolderChart(paths.component(e, region.region, componentId), namespace);
     const labels = { ...baseLabels(e, region), [LABEL.component]: componentId, [LABEL.name]: componentId };
@@ -144,6 +146,7 @@ export function renderObjects(model: RepositoryModel): RenderedObject[] {
       const chaos = env.settings.chaos !== undefined;
       new StageProjects(appsets, `${region.region}-projects`, { environment: env.settings, region, nodes: rendersNodes(region), chaos, nodeAgents: stageNodeAgents(model.catalog, model.machines, region).length > 0, labels: baseLabels(e, region) });
       new AddonApplications(appsets, `${region.region}-addons`, { environment: env.settings, region, addons: model.addons, versions: model.addonVersions, labels: baseLabels(e, region) });
+      new MonitoringApplication(appsets, `${region.region}-monitoring`, { environment: env.settings, region, labels: baseLabels(e, region) });
       new RegionApplicationSet(appsets, region.region, { environment: env.settings, region, components: Object.keys(region.components).sort(), nodes: rendersNodes(region), chaos, labels: baseLabels(e, region) });
       charts.push(...stageCharts(model.catalog, model.machines, model.prometheusVersion, env, region));
     }

@@ -52,6 +52,25 @@ test("every stage's Prometheus selects exactly its own PodMonitors and Prometheu
   }
 });
 
+test("where the gate reads Amazon Managed Prometheus, the stage's Prometheus remote-writes there as one deduplicated HA group; elsewhere the gate reads it in the cluster", () => {
+  for (const env of model.environments) {
+    for (const region of env.regions) {
+      const stage = `${env.settings.environment}-${region.region}`;
+      const p = objects.find((o) => o.object.kind === "Prometheus" && o.object.metadata.name === stage)!.object as Any;
+      const sigv4 = region.prometheus.authentication?.sigv4;
+      if (sigv4) {
+        assert.match(region.prometheus.address, /^https:\/\/aps-workspaces\.[a-z0-9-]+\.amazonaws\.com\/workspaces\/ws-[0-9a-f-]+\/$/);
+        assert.deepEqual(p.spec.remoteWrite, [{ url: `${region.prometheus.address}api/v1/remote_write`, sigv4: { region: sigv4.region } }], stage);
+        assert.deepEqual(p.spec.externalLabels, { cluster: stage });
+        assert.equal(p.spec.replicaExternalLabelName, "__replica__");
+      } else {
+        assert.equal(p.spec.remoteWrite, undefined, stage);
+        assert.equal(region.prometheus.address, `http://prometheus-operated.${env.settings.monitoring.namespace}.svc.cluster.local:9090`, `${stage}: the gate reads the stage's own Prometheus`);
+      }
+    }
+  }
+});
+
 test("the fit check counts a Prometheus' pod as the operator makes it: the prometheus container and the config reloader", () => {
   const p = objects.find((o) => o.object.kind === "Prometheus" && o.object.metadata.name === "production-us-east-1")!.object;
   const [pod] = podTemplatesOf(p);
@@ -106,6 +125,13 @@ test("the e2e changes the operator's configuration only where a process outside 
   assert.equal(job.scrape_interval, "1s");
   assert.deepEqual(scrapeJobs(out), ["podMonitor/production-us-east-1/order-engine/0"]);
   assert.equal(generated.global.external_labels.prometheus_replica, "$(POD_NAME)", "the input is not modified");
+});
+
+test("the e2e leaves out remote writes to the region's managed store, which is out of reach", () => {
+  const withWrite = { ...structuredClone(generated), remote_write: [{ url: "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write", sigv4: { region: "us-east-1" } }] };
+  const out = harnessConfig(withWrite, places) as Any;
+  assert.equal(out.remote_write, undefined);
+  assert.deepEqual(out.scrape_configs, (harnessConfig(structuredClone(generated), places) as Any).scrape_configs);
 });
 
 test("the e2e refuses a configuration it cannot run faithfully", () => {

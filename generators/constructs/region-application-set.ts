@@ -24,6 +24,13 @@ const PRUNE_LAST = "PruneLast=true";
 export const SYNC_RETRY = { limit: 5, backoff: { duration: "10s", factor: 2, maxDuration: "3m" } } as const;
 
 /**
+ * The stage namespace's metadata, for every Application that may create it (CreateNamespace): the
+ * stage's labels and sidecar injection on (the namespace's PeerAuthentication is STRICT,
+ * constructs/mesh.ts), the same whichever Application comes first.
+ */
+export const stageNamespaceMetadata = (labels: Readonly<Record<string, string>>) => ({ labels: { ...labels, [ISTIO.injectionLabel]: "enabled" } });
+
+/**
  * One ApplicationSet per environment × region: one Application per component, and one for the
  * stage's shared objects, listed from data
  * (a list generator, never a directory glob, so a stray folder cannot become an Application).
@@ -49,7 +56,7 @@ export class RegionApplicationSet extends Construct {
     // permitted in project ..."). Sync options are a list, which a template string cannot vary per
     // element, so a templatePatch sets them (ApplicationSet templatePatch, Argo CD >= 2.10).
     const withNamespace = {
-      spec: { syncPolicy: { syncOptions: ["CreateNamespace=true", PRUNE_LAST], managedNamespaceMetadata: { labels: { ...props.labels, [ISTIO.injectionLabel]: "enabled" } } } },
+      spec: { syncPolicy: { syncOptions: ["CreateNamespace=true", PRUNE_LAST], managedNamespaceMetadata: stageNamespaceMetadata(props.labels) } },
     };
     const withoutNamespace = { spec: { syncPolicy: { syncOptions: [PRUNE_LAST] } } };
     // The chaos Application leaves a ChaosEngine's engineState to the session CronJob and to Litmus

@@ -33,7 +33,8 @@ export interface StageProjectsProps {
  *   ClusterRole and binding; no other project admits a ChaosEngine, so production cannot run one.
  * - `<stage>-platform`: the BitActorCluster CRD and the stage's BitActorCluster, its Velero
  *   BackupStorageLocation and Schedule in Velero's namespace, its Prometheus and that Prometheus'
- *   account in the monitoring namespace, and where the environment drills, the
+ *   account in the monitoring namespace (its own Application `<stage>-monitoring`, which creates the
+ *   stage namespace for its Role), and where the environment drills, the
  *   restore drill's CronJob, account, roles and alert rules and its scratch namespace `<stage>-drill`,
  *   and where the stage runs node agents their namespace `<stage>-node-agents`, DaemonSets, accounts and NetworkPolicy
  *   (Argo CD checks only namespaced objects against the destinations, AppProject.IsResourcePermitted in
@@ -108,8 +109,8 @@ export class StageProjects extends Construct {
           ...(s.backup.drill ? [{ name: r.cluster.name, namespace: drillNames.namespace(stage) }] : []),
           ...(props.nodeAgents ? [{ name: r.cluster.name, namespace: nodeAgentsNamespace(stage) }] : []),
         ],
-        // Namespace once, whether the drill's, the node agents' or both need it.
-        clusterResourceWhitelist: uniqueKinds([...PLATFORM_KINDS, ...(s.backup.drill ? DRILL_CLUSTER_KINDS : []), ...(props.nodeAgents ? NODE_AGENT_CLUSTER_KINDS : [])]),
+        // Namespace once, for the stage's (its monitoring Application creates it) and the drill's and node agents' where they exist.
+        clusterResourceWhitelist: uniqueKinds([...PLATFORM_KINDS, { group: "", kind: "Namespace" }, ...(s.backup.drill ? DRILL_CLUSTER_KINDS : []), ...(props.nodeAgents ? NODE_AGENT_CLUSTER_KINDS : [])]),
         namespaceResourceWhitelist: uniqueKinds([...BACKUP_KINDS, ...PROMETHEUS_KINDS, ...(props.nodeAgents ? NODE_AGENT_KINDS : [])]),
       },
     }));

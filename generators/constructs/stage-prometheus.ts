@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
-import { stageId } from "../naming.ts";
+import { stageId, stagePrometheusNames } from "../naming.ts";
 
 /** prometheus-operator's API group and version of its Prometheus, PodMonitor and PrometheusRule. */
 export const MONITORING_API = "monitoring.coreos.com/v1";
@@ -14,8 +14,6 @@ export interface StagePrometheusProps {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-/** The names one stage's Prometheus uses: the stage id, as every object of the stage. */
-export const stagePrometheusNames = (stage: string) => ({ prometheus: stage, account: `${stage}-prometheus` });
 
 /**
  * The stage's Prometheus, run by prometheus-operator (an add-on of every stage) in the environment's
@@ -31,6 +29,12 @@ export const stagePrometheusNames = (stage: string) => ({ prometheus: stage, acc
  * - `spec.version` is the Prometheus the repository tests against, so the configuration the operator
  *   generates is the one its version gates allow (pkg/prometheus/promcfg.go) and the one the e2e runs.
  * - Guaranteed resources (requests = limits), an emptyDir capped at `storage`, non-root.
+ * - Where the region's gate reads Amazon Managed Prometheus (`prometheus.authentication.sigv4`), it
+ *   remote-writes every sample there, signed with SigV4 by the IAM role its account gets through EKS
+ *   Pod Identity (generators/infrastructure/aws/prometheus.ts). Its replicas carry the labels AMP
+ *   deduplicates a high-availability group by, `cluster` and `__replica__` (AMP user guide, "Send high
+ *   availability data ... using the Prometheus Operator"): without them AMP would keep one series per
+ *   replica, and the gate's sample counts, which sum over series, would double.
  */
 export class StagePrometheus extends Construct {
   constructor(scope: Construct, id: string, props: StagePrometheusProps) {
@@ -56,6 +60,7 @@ export class StagePrometheus extends Construct {
       subjects: [{ kind: "ServiceAccount", name: n.account, namespace: m.namespace }],
     }) });
     const p = m.prometheus;
+    const sigv4 = props.region.prometheus.authentication?.sigv4;
     const resources = { cpu: p.cpu, memory: p.memory };
     emit(this, "prometheus", { toJSON: () => ({
       apiVersion: MONITORING_API,
@@ -74,6 +79,12 @@ export class StagePrometheus extends Construct {
         storage: { emptyDir: { sizeLimit: p.storage } },
         resources: { requests: resources, limits: resources },
         securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+        ...(sigv4 ? {
+          externalLabels: { cluster: stage },
+          replicaExternalLabelName: "__replica__",
+          // The workspace's query address + api/v1/remote_write (AMP user guide, "Ingest Prometheus metrics to the workspace").
+          remoteWrite: [{ url: `${props.region.prometheus.address.replace(/\/?$/, "/")}api/v1/remote_write`, sigv4: { region: sigv4.region } }],
+        } : {}),
       },
     }) });
   }

@@ -13,7 +13,7 @@ import { stagePools, type StagePool } from "../../generators/infrastructure/pool
 import type { Component, RegionSettings } from "../../generators/inputs/types.ts";
 import type { FakeNode } from "./cluster.ts";
 import type { PodMonitorShape } from "../observability/pod-monitor-config.ts";
-import { stagePrometheusNames } from "../../generators/constructs/stage-prometheus.ts";
+import { stagePrometheusNames } from "../../generators/naming.ts";
 
 /** The rendered objects of one component in one region, exactly as committed, and what the e2e needs to know about them. */
 export interface Release {
@@ -30,7 +30,7 @@ export interface Release {
   /** The component's rendered PodMonitor. */
   readonly podMonitor: PodMonitorShape;
   /**
-   * The stage's rendered Prometheus, its account, Role and RoleBinding (platform folder): what
+   * The stage's rendered Prometheus, its account, Role and RoleBinding (its monitoring folder): what
    * prometheus-operator configures the gate's Prometheus from.
    */
   readonly prometheus: { readonly namespace: string; readonly name: string; readonly objects: readonly Located[] };
@@ -102,13 +102,13 @@ export async function loadRelease(root: string, environment: string, regionName:
   if (!rule) throw new Error(`${dir} holds no PrometheusRule: run npm run render`);
   const bg = rolloutSpec(rollout).strategy.blueGreen;
   const stage = stageId(environment, regionName);
-  const platformDir = paths.platform(environment, regionName);
-  const platformFiles = new Map<string, string>();
-  for (const f of (await readdir(join(root, platformDir))).sort()) platformFiles.set(`${platformDir}/${f}`, await readFile(join(root, platformDir, f), "utf8"));
+  const monitoringDir = paths.monitoring(environment, regionName);
+  const monitoringFiles = new Map<string, string>();
+  for (const f of (await readdir(join(root, monitoringDir))).sort()) monitoringFiles.set(`${monitoringDir}/${f}`, await readFile(join(root, monitoringDir, f), "utf8"));
   const names = stagePrometheusNames(stage);
-  const prometheusObjects = parseFiles(platformFiles).filter(({ object: o }) => (o.kind === "Prometheus" && o.metadata.name === names.prometheus) || (["ServiceAccount", "Role", "RoleBinding"].includes(o.kind) && o.metadata.name === names.account));
+  const prometheusObjects = parseFiles(monitoringFiles).filter(({ object: o }) => (o.kind === "Prometheus" && o.metadata.name === names.prometheus) || (["ServiceAccount", "Role", "RoleBinding"].includes(o.kind) && o.metadata.name === names.account));
   const prometheus = prometheusObjects.find((o) => o.object.kind === "Prometheus")?.object;
-  if (!prometheus || prometheusObjects.length !== 4) throw new Error(`${platformDir} holds no Prometheus ${names.prometheus} with its account, Role and RoleBinding: run npm run render`);
+  if (!prometheus || prometheusObjects.length !== 4) throw new Error(`${monitoringDir} holds no Prometheus ${names.prometheus} with its account, Role and RoleBinding: run npm run render`);
   return {
     environment,
     region,

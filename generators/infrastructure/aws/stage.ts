@@ -48,7 +48,7 @@ export class AwsStage extends Construct {
     new KarpenterPrerequisites(this, "karpenter", { catalog: props.catalog, region, cluster });
     new DirectConnect(this, "direct-connect", { region, stage, vgw: network.vgw });
     const sigv4 = region.prometheus.authentication?.sigv4;
-    if (sigv4) new ManagedPrometheus(this, "managed-prometheus", { stage, sigv4, key, cluster });
+    if (sigv4) new ManagedPrometheus(this, "managed-prometheus", { stage, sigv4, key, cluster, monitoringNamespace: props.environment.monitoring.namespace });
     new VeleroBucket(this, "velero", { environment: props.environment, region, key, cluster });
   }
 }

@@ -57,7 +57,8 @@ export class GkeCluster extends Construct {
       privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: true, masterIpv4CidrBlock: net.controlPlaneCidr },
       masterAuthorizedNetworksConfig: { cidrBlocks: infra.apiAccessCidrs.map((c) => ({ cidrBlock: c, displayName: "management and VPN" })) },
       workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
-      // Google Managed Prometheus: the region's gate queries it through the in-cluster frontend.
+      // Google Managed Prometheus for the cluster's own metrics; the gate reads the stage's Prometheus
+      // in the cluster (its region file says why).
       monitoringConfig: { managedPrometheus: { enabled: true }, enableComponents: ["SYSTEM_COMPONENTS"] },
       // Dataplane V2 is required for multi-networking, which gives pods the cross-connect NIC.
       datapathProvider: "ADVANCED_DATAPATH",
