@@ -13,9 +13,9 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { Histogram, leText, quantileNs, shareAtMost, type Latency } from "../harness/e2e/latency.ts";
-import { targetGroups, trafficNow, type FixtureConfig } from "../harness/e2e/fixture.ts";
+import { trafficNow, type FixtureConfig } from "../harness/e2e/fixture.ts";
 import { e2ePrograms, statusDrift } from "../harness/e2e/cluster.ts";
-import { prometheusConfig } from "../harness/observability/pod-monitor-config.ts";
+import { prometheusConfig, targetGroups } from "../harness/observability/pod-monitor-config.ts";
 import { EPHEMERAL_STORAGE, fakeNodes, loadRelease, pointAtPrometheus, releaseImage, rolloutSpec } from "../harness/e2e/release.ts";
 import { SCENARIOS, defaultBehaviour, mustNeverBeActive, halfTheFloor, healthy, latency, naiveGate, productionRate, regressed } from "../harness/e2e/scenarios.ts";
 import { deployFirstRevision, judge, lostChange, releaseCluster } from "../harness/e2e/run-scenario.ts";
@@ -140,7 +140,7 @@ test("release pods show their preview latency until the active Service selects t
   assert.deepEqual(trafficNow(blueGreen, promoted, b).get("a1")!.latency, b.behaviour.stable);
 });
 
-test("service discovery gives Kubernetes SD's labels, one target per container port", () => {
+test("the observability tests' service discovery gives Kubernetes SD's labels, one target per container port", () => {
   const groups = targetGroups([pod("p1", "abc", NEW)], "127.0.0.1:1");
   assert.equal(groups.length, 1);
   assert.deepEqual(groups[0]!.targets, ["127.0.0.1:1"]);

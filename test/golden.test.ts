@@ -51,10 +51,10 @@ test("removing a region deletes its rendered files (so Argo CD prunes it)", asyn
     // infrastructure module; nothing else changes.
     // ... + 4: the GPU device plugin's Namespace, default deny, account and DaemonSet.
     // ... + 5: its add-on project and the Applications of its 4 add-ons (an AWS region: Karpenter too).
-    // ... + 4: its Prometheus, that Prometheus' account, Role and RoleBinding.
+    // ... + 5: its monitoring folder (its Prometheus, that Prometheus' account, Role and RoleBinding) and that folder's Application.
     const addons = ["argo-rollouts", "prometheus-operator", "sealed-secrets", "karpenter"].map((a) => `applicationsets/production/application-production-eu-west-1-${a}.yaml`);
     for (const f of [...addons, "applicationsets/production/appproject-production-eu-west-1-addons.yaml"]) assert.ok(diff.removed.includes(f), f);
-    assert.equal(diff.removed.length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 14 + 4 + 1 + 3 + 1 + 5 + 4);
+    assert.equal(diff.removed.length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 14 + 4 + 1 + 3 + 1 + 5 + 4 + 1);
     assert.deepEqual(diff.changed, []);
   } finally {
     await removeRepo(dir);
@@ -69,13 +69,13 @@ test("adding a region is one data file + render", async () => {
     const { diff } = await renderCommand(dir);
     // Staging has chaos experiments: the new stage gets its chaos folder too (5 × 4 ChaosEngines + 10), and its Prometheus (4).
     assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/")).length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 14 + 4 + 5 * 4 + 10 + 4);
-    assert.ok(diff.added.includes("rollouts/staging/us-east-2/platform/prometheus-staging-us-east-2.yaml"));
+    assert.ok(diff.added.includes("rollouts/staging/us-east-2/monitoring/prometheus-staging-us-east-2.yaml"));
     assert.ok(diff.added.includes("applicationsets/staging/appproject-staging-us-east-2-chaos.yaml"));
     assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/nodes/")).length, 4 * 2);
     assert.ok(diff.added.includes("applicationsets/staging/applicationset-staging-us-east-2.yaml"));
-    // The new stage's platform comes with it: its add-on project and one Application per add-on of an AWS stage.
+    // The new stage's platform comes with it: its add-on project, one Application per add-on of an AWS stage, and its Prometheus' Application.
     assert.deepEqual(diff.added.filter((p) => /^applicationsets\/staging\/(application-staging-us-east-2-|appproject-staging-us-east-2-addons)/.test(p)).sort(), [
-      ...["argo-rollouts", "karpenter", "prometheus-operator", "sealed-secrets"].map((a) => `applicationsets/staging/application-staging-us-east-2-${a}.yaml`),
+      ...["argo-rollouts", "karpenter", "monitoring", "prometheus-operator", "sealed-secrets"].map((a) => `applicationsets/staging/application-staging-us-east-2-${a}.yaml`),
       "applicationsets/staging/appproject-staging-us-east-2-addons.yaml",
     ]);
     assert.ok(diff.added.includes("infrastructure/staging/us-east-2/main.tf.json"));

@@ -51,8 +51,8 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
   // plugin on the 5 AWS stages, node tuning on GCP's 4 pools, both on Azure (4 pools + 1 GPU pool);
   // the platform from git: per stage an add-on project and an Application for each of Argo Rollouts,
   // prometheus-operator and sealed-secrets (Karpenter too on the 5 AWS stages), and Argo CD's own
-  // project and Application; per stage its Prometheus with an account, Role and binding.
-  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 3) + 5 + 2 + 7 * 4);
+  // project and Application; per stage its Prometheus with an account, Role and binding, and their Application.
+  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 3) + 5 + 2 + 7 * (4 + 1));
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -269,7 +269,8 @@ test("AppProjects are narrow and per stage: this repo, the stage's cluster and n
       assert.deepEqual(spec.sourceRepos, [env.settings.repository.url]);
       assert.deepEqual(spec.destinations, [{ name: r.cluster.name, namespace: stage }]);
       assert.deepEqual(spec.clusterResourceWhitelist, [{ group: "", kind: "Namespace" }]);
-      const kindsOf = (folder: "nodes" | "platform" | "chaos" | undefined) => new Set(objects.filter((o) => o.path.startsWith(`rollouts/${e}/${r.region}/`) && (/\/(nodes|platform|chaos)\//.exec(o.path)?.[1] === folder)).map((o) => `${o.object.apiVersion.includes("/") ? o.object.apiVersion.split("/")[0] : ""}/${o.object.kind}`));
+      // The monitoring folder's Application is in the platform project too.
+      const kindsOf = (folder: "nodes" | "platform" | "chaos" | undefined) => new Set(objects.filter((o) => o.path.startsWith(`rollouts/${e}/${r.region}/`) && (/\/(nodes|platform|chaos|monitoring)\//.exec(o.path)?.[1]?.replace("monitoring", "platform") === folder)).map((o) => `${o.object.apiVersion.includes("/") ? o.object.apiVersion.split("/")[0] : ""}/${o.object.kind}`));
       assert.deepEqual(new Set(spec.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`)), kindsOf(undefined));
       // The node pools' kinds are allowed only in the node project, as cluster-scoped kinds; no node project without nodes.
       const n = at(`${stage}-nodes`);
@@ -281,7 +282,8 @@ test("AppProjects are narrow and per stage: this repo, the stage's cluster and n
       }
       // The BitActorCluster and its CRD only in the platform project, Velero's kinds only in Velero's namespace.
       const pl = at(`${stage}-platform`)!.object.spec as Any;
-      assert.deepEqual(new Set([...pl.clusterResourceWhitelist, ...pl.namespaceResourceWhitelist].map((k: Any) => `${k.group}/${k.kind}`)), kindsOf("platform"));
+      // ... and Namespace: the monitoring Application creates the stage namespace.
+      assert.deepEqual(new Set([...pl.clusterResourceWhitelist, ...pl.namespaceResourceWhitelist].map((k: Any) => `${k.group}/${k.kind}`)), new Set([...kindsOf("platform"), "/Namespace"]));
       // Velero's two kinds and the restore drill's; its scratch namespace is the third destination.
       // Every stage runs node agents (a GPU pool everywhere; tuning on GCP and Azure): their DaemonSets and default deny, in their namespace.
       assert.deepEqual(pl.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`), ["velero.io/BackupStorageLocation", "velero.io/Schedule", "batch/CronJob", "/ServiceAccount", "/ConfigMap", "/ResourceQuota", "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/RoleBinding", "monitoring.coreos.com/PrometheusRule", "networking.k8s.io/NetworkPolicy", "monitoring.coreos.com/Prometheus", "apps/DaemonSet"]);

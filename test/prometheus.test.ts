@@ -25,7 +25,7 @@ test("every stage's Prometheus selects exactly its own PodMonitors and Prometheu
   for (const { path, object } of prometheuses) {
     const p = object as Any;
     const stage = p.metadata.name;
-    assert.equal(path, `rollouts/${p.metadata.labels["bitactor.io/environment"]}/${p.metadata.labels["bitactor.io/region"]}/platform/prometheus-${stage}.yaml`);
+    assert.equal(path, `rollouts/${p.metadata.labels["bitactor.io/environment"]}/${p.metadata.labels["bitactor.io/region"]}/monitoring/prometheus-${stage}.yaml`);
     assert.equal(p.metadata.namespace, "monitoring");
     assert.equal(p.spec.version, prometheusRelease(versions.prometheus.version));
     // A namespace is selected by its kubernetes.io/metadata.name label, which the API server sets.
@@ -49,6 +49,33 @@ test("every stage's Prometheus selects exactly its own PodMonitors and Prometheu
     const project = objects.find((o) => o.object.kind === "AppProject" && o.object.metadata.name === `${stage}-platform`)?.object as Any;
     assert.ok(project.spec.destinations.some((d: Any) => d.namespace === "monitoring"), `${stage}-platform admits the monitoring namespace`);
     assert.ok(project.spec.namespaceResourceWhitelist.some((k: Any) => k.group === "monitoring.coreos.com" && k.kind === "Prometheus"));
+  }
+});
+
+test("every stage's Prometheus syncs in its own Application, after the add-ons that bring prometheus-operator and before the engine", () => {
+  const wave = (o: Any) => Number(o.metadata.annotations?.["argocd.argoproj.io/sync-wave"] ?? 0);
+  for (const env of model.environments) {
+    for (const region of env.regions) {
+      const stage = `${env.settings.environment}-${region.region}`;
+      const dir = `applicationsets/${env.settings.environment}`;
+      const app = objects.find((o) => o.path === `${dir}/application-${stage}-monitoring.yaml`)?.object as Any;
+      assert.ok(app, stage);
+      assert.equal(app.spec.project, `${stage}-platform`);
+      assert.equal(app.spec.source.path, `rollouts/${env.settings.environment}/${region.region}/monitoring`);
+      assert.deepEqual(app.spec.destination, { name: region.cluster.name, namespace: stage });
+      assert.equal(app.metadata.finalizers, undefined, "deleting it leaves the Prometheus running");
+      const operator = objects.find((o) => o.path === `${dir}/application-${stage}-prometheus-operator.yaml`)!.object;
+      const appset = objects.find((o) => o.path === `${dir}/applicationset-${stage}.yaml`)!.object as Any;
+      assert.ok(wave(operator) < wave(app) && wave(app) < wave(appset), `${stage}: waves ${wave(operator)} < ${wave(app)} < ${wave(appset)}`);
+      // It may create the stage namespace (its Role goes there), with what the ApplicationSet's Applications give it.
+      assert.ok(app.spec.syncPolicy.syncOptions.includes("CreateNamespace=true"));
+      const patch = JSON.parse(appset.spec.templatePatch.split("\n")[1]);
+      assert.deepEqual(app.spec.syncPolicy.managedNamespaceMetadata, patch.spec.syncPolicy.managedNamespaceMetadata);
+      const project = objects.find((o) => o.object.kind === "AppProject" && o.object.metadata.name === `${stage}-platform`)!.object as Any;
+      assert.ok(project.spec.clusterResourceWhitelist.some((k: Any) => k.group === "" && k.kind === "Namespace"));
+      // The stage's Application set does not also deliver it.
+      assert.ok(!JSON.stringify(appset.spec.generators).includes("/monitoring"), stage);
+    }
   }
 });
 

@@ -168,7 +168,7 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
   readonly name: string;
   readonly nodes: readonly FakeNode[];
   /**
-   * The stage's rendered Prometheus (platform/prometheus-<stage>.yaml), which the real operator
+   * The stage's rendered Prometheus (monitoring/prometheus-<stage>.yaml), which the real operator
    * configures the gate's Prometheus from once it is applied (by the scenario, or by Argo CD).
    */
   readonly prometheus: OperatorPrometheusRef;

@@ -1,6 +1,5 @@
 import { createServer, type Server } from "node:http";
 import { KubeClient } from "../cluster/client.ts";
-import { sanitize } from "../../generators/constructs/pod-monitor.ts";
 import { Histogram, type Latency, type LeSpelling } from "./latency.ts";
 
 /**
@@ -11,11 +10,9 @@ import { Histogram, type Latency, type LeSpelling } from "./latency.ts";
  *     selector, so traffic follows its decisions);
  *   - a Running load-generator pod sends `--rate` requests/s to the Service named in its `--target`
  *     (the loadgen's CLI contract, engine/catalog.yaml), spread over the pods that Service selects.
- * It is also Prometheus' service discovery: the pods are kwok's fakes with no reachable address, so
- * one fixture answers for all of them and `/targets` (Prometheus HTTP SD) lists the pods the API server has, with the same
- * `__meta_kubernetes_pod_*` labels Kubernetes SD would give. Prometheus' relabelling then attaches
- * namespace, pod and rollouts-pod-template-hash exactly as prometheus-operator's monitors do, and
- * scrapes `/metrics?pod=<name>` here (pod IPs are kwok's fakes).
+ * Prometheus finds the pods itself (Kubernetes discovery against the API server, as configured by
+ * prometheus-operator: operator-prometheus.ts) and scrapes `/metrics?pod=<name>` here, as the pods
+ * are kwok's fakes with no reachable address.
  */
 
 export interface FixtureBehaviour {
@@ -65,31 +62,6 @@ const matches = (labels: Record<string, string> | undefined, selector: Readonly<
 const ready = (p: Pod): boolean => p.status?.phase === "Running" && (p.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
 const arg = (p: Pod, name: string): string | undefined =>
   p.spec.containers.flatMap((c) => c.args ?? []).find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-
-/**
- * Prometheus HTTP SD target groups for `pods`, labelled as Kubernetes SD (role pod) labels them:
- * one target per container port, all served by `address` (this fixture) and told apart by pod.
- */
-export function targetGroups(pods: readonly Pod[], address: string): { targets: string[]; labels: Record<string, string> }[] {
-  return pods.flatMap((p) =>
-    p.spec.containers.flatMap((c) =>
-      (c.ports ?? []).map((port) => ({
-        targets: [address],
-        labels: {
-          __meta_kubernetes_namespace: p.metadata.namespace,
-          __meta_kubernetes_pod_name: p.metadata.name,
-          __meta_kubernetes_pod_phase: p.status?.phase ?? "",
-          __meta_kubernetes_pod_ready: String(ready(p)),
-          __meta_kubernetes_pod_container_name: c.name,
-          __meta_kubernetes_pod_container_port_name: port.name ?? "",
-          __meta_kubernetes_pod_container_port_number: String(port.containerPort),
-          ...Object.fromEntries(Object.entries(p.metadata.labels ?? {}).map(([k, v]) => [`__meta_kubernetes_pod_label_${sanitize(k)}`, v])),
-          ...Object.fromEntries(Object.keys(p.metadata.labels ?? {}).map((k) => [`__meta_kubernetes_pod_labelpresent_${sanitize(k)}`, "true"])),
-        },
-      })),
-    ),
-  );
-}
 
 /** Requests/s each pod receives right now, and which latency it shows. Pure: the traffic model. */
 export function trafficNow(pods: readonly Pod[], services: readonly Service[], cfg: FixtureConfig): Map<string, { rate: number; latency: Latency }> {
@@ -146,7 +118,7 @@ export class LatencyFixture {
 /**
  * The fixture process: one HTTP server for every component it imitates (all in one cluster, same
  * credentials). Each tick lists the pods and Services of each namespace once and advances every
- * component; `/targets` lists every pod; `/metrics?pod=` answers with the histogram of the
+ * component; `/metrics?pod=` answers with the histogram of the
  * component that owns the pod.
  */
 export class FixtureServer {
@@ -156,7 +128,6 @@ export class FixtureServer {
   private timer: NodeJS.Timeout | undefined;
   private server: Server | undefined;
   private pods: Pod[] = [];
-  private address = "";
   /** The last error talking to the API server (logged, never fatal: traffic just pauses). */
   lastError = "";
 
@@ -208,16 +179,11 @@ export class FixtureServer {
         res.end("ok\n");
         return;
       }
-      if (url.pathname === "/targets") {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify(targetGroups(this.pods, this.address)));
-        return;
-      }
       const name = url.searchParams.get("pod");
       const pod = this.pods.find((p) => p.metadata.name === name);
       const owner = pod && this.fixtures.find((f) => f.owns(pod));
       if (url.pathname !== "/metrics" || !name) {
-        res.writeHead(404).end("GET /metrics?pod=<name>, /targets or /healthz\n");
+        res.writeHead(404).end("GET /metrics?pod=<name> or /healthz\n");
         return;
       }
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
@@ -228,9 +194,7 @@ export class FixtureServer {
       this.server!.once("error", reject);
       this.server!.listen(port, "127.0.0.1", resolve);
     });
-    const bound = (this.server.address() as { port: number }).port;
-    this.address = `127.0.0.1:${bound}`;
-    return bound;
+    return (this.server.address() as { port: number }).port;
   }
 
   async stop(): Promise<void> {

@@ -111,7 +111,7 @@ export async function startGitopsPlatform(root: string, programs: E2ePrograms, s
     for (const s of stages) {
       const releases = await Promise.all(s.components.map((c) => loadRelease(root, s.environment, s.region, c)));
       const name = releases[0]!.region.cluster.name;
-      log(`${name} (${s.environment}/${s.region}): etcd, kube-apiserver, scheduler, controller manager, kwok, Argo Rollouts, Prometheus, latency fixture`);
+      log(`${name} (${s.environment}/${s.region}): etcd, kube-apiserver, scheduler, controller manager, kwok, Argo Rollouts, Prometheus and prometheus-operator (once Argo CD has synced its CRDs), latency fixture`);
       const cluster = await startE2eCluster(programs, {
         name,
         crds: programs.crds.filter((c) => !broughtByAddon(c, servedAddons)),
@@ -119,7 +119,7 @@ export async function startGitopsPlatform(root: string, programs: E2ePrograms, s
         // while the next release may already start. Karpenter adds nodes for it on AWS, where this e2e's
         // releases run; kwok's are fixed, so the e2e creates them up front (every stage alike).
         nodes: fakeNodes(releases, 3),
-        // Argo CD applies it (the stage's platform Application); the operator configures Prometheus from it.
+        // Argo CD applies it (the stage's monitoring Application); the operator configures Prometheus from it.
         prometheus: { namespace: releases[0]!.prometheus.namespace, name: releases[0]!.prometheus.name },
         // Every component of the stage, so every gate, the first-release ones included, has data.
         fixtures: releases.map((r) => ({

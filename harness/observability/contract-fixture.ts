@@ -3,7 +3,7 @@ import { Worker } from "node:worker_threads";
 import type { Catalog, RegionSettings } from "../../generators/inputs/types.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../generators/constructs/pod-monitor.ts";
 import type { K8sObject } from "../../generators/render.ts";
-import { targetGroups } from "../e2e/fixture.ts";
+import { targetGroups } from "./pod-monitor-config.ts";
 import { DRILL_JOB, DRILL_METRICS } from "../../generators/constructs/dr-drill.ts";
 import { productionRate } from "../e2e/scenarios.ts";
 import { leText, shareAtMost, type Latency, type LeSpelling } from "../e2e/latency.ts";
@@ -16,8 +16,8 @@ import { leText, shareAtMost, type Latency, type LeSpelling } from "../e2e/laten
  * grow with wall time at fixed rates, so `rate()` has data after two scrapes.
  *
  * Pods are derived from the rendered Rollouts: their template labels plus Argo Rollouts'
- * active/preview metadata and a pod-template hash, their container and metrics port. Like the
- * e2e's fixture it is also Prometheus' HTTP SD (`/targets`), so the rendered PodMonitors' relabelling
+ * active/preview metadata and a pod-template hash, their container and metrics port. It is also
+ * Prometheus' HTTP SD (`/targets`), so the rendered PodMonitors' relabelling
  * is what labels the series.
  */
 

@@ -1,7 +1,7 @@
 /**
  * The scrape configuration of the rendered PodMonitors for the observability tests, which run
  * Prometheus without an API server (harness/observability/stage-prometheus.ts): an imitation of what
- * prometheus-operator generates, with targets from the contract fixture's HTTP SD. The e2e clusters
+ * prometheus-operator generates, with targets from the contract fixture's HTTP SD (targetGroups). The e2e clusters
  * run the real operator instead (harness/e2e/operator-prometheus.ts).
  */
 import { sanitize } from "../../generators/constructs/pod-monitor.ts";
@@ -75,3 +75,36 @@ function scrapeConfigs(monitor: PodMonitorShape, fixtureAddress: string): unknow
   }));
 }
 
+/** What HTTP SD labels of a pod come from. */
+export interface SdPod {
+  metadata: { name: string; namespace: string; labels?: Record<string, string> };
+  spec: { containers: { name: string; ports?: { name?: string; containerPort: number }[] }[] };
+  status?: { phase?: string; conditions?: { type: string; status: string }[] };
+}
+
+const ready = (p: SdPod): boolean => p.status?.phase === "Running" && (p.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+
+/**
+ * Prometheus HTTP SD target groups for `pods`, labelled as Kubernetes SD (role pod) labels them:
+ * one target per container port, all served by `address` (the contract fixture) and told apart by pod.
+ */
+export function targetGroups(pods: readonly SdPod[], address: string): { targets: string[]; labels: Record<string, string> }[] {
+  return pods.flatMap((p) =>
+    p.spec.containers.flatMap((c) =>
+      (c.ports ?? []).map((port) => ({
+        targets: [address],
+        labels: {
+          __meta_kubernetes_namespace: p.metadata.namespace,
+          __meta_kubernetes_pod_name: p.metadata.name,
+          __meta_kubernetes_pod_phase: p.status?.phase ?? "",
+          __meta_kubernetes_pod_ready: String(ready(p)),
+          __meta_kubernetes_pod_container_name: c.name,
+          __meta_kubernetes_pod_container_port_name: port.name ?? "",
+          __meta_kubernetes_pod_container_port_number: String(port.containerPort),
+          ...Object.fromEntries(Object.entries(p.metadata.labels ?? {}).map(([k, v]) => [`__meta_kubernetes_pod_label_${sanitize(k)}`, v])),
+          ...Object.fromEntries(Object.keys(p.metadata.labels ?? {}).map((k) => [`__meta_kubernetes_pod_labelpresent_${sanitize(k)}`, "true"])),
+        },
+      })),
+    ),
+  );
+}
