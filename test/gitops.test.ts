@@ -53,8 +53,8 @@ test("the test tree differs from the committed tree only by its URL, its Prometh
     const isArgoCd = (o: Json) => (o as { metadata: { name: string } }).metadata.name === "argocd";
     const platformObjects = argo.filter((o) => addonOf(o) !== undefined || isArgoCd(o) || /-addons$/.test((o as { metadata: { name: string } }).metadata.name));
     // Per environment root, its project, the ApplicationSets' Application; per stage its ApplicationSet,
-    // workload, platform and (AWS) nodes projects; staging's stage also its chaos project.
-    assert.equal(argo.length - platformObjects.length, 2 * 6 + 2 + 1);
+    // its Prometheus' Application, workload, platform and (AWS) nodes projects; staging's stage also its chaos project.
+    assert.equal(argo.length - platformObjects.length, 2 * 7 + 2 + 1);
     for (const o of argo.filter((x) => !platformObjects.includes(x))) assert.ok(JSON.stringify(o).includes(url), (o as { kind: string }).kind);
     // Argo CD's own Application and project, and per stage its add-on project and the Applications of
     // the add-ons served (both test stages are AWS stages; Karpenter, an OCI chart, is not served).

@@ -125,7 +125,9 @@ export function jsonDifferences(a: Json | undefined, b: Json | undefined, at = "
  * The fields the three edits of a test tree may change in a rendered object, as path patterns over
  * the object: the repository URL wherever an Application, ApplicationSet or AppProject names it;
  * each analysis metric's Prometheus address and authentication; the region file's `prometheus`
- * inside the BitActorCluster (its spec is the region file), and its `wave`. An AppProject's destinations are
+ * inside the BitActorCluster (its spec is the region file), and its `wave`; the stage Prometheus'
+ * remote write to Amazon Managed Prometheus and the HA labels that go with it, which follow from the
+ * region's `prometheus` (the test's is the cluster's own Prometheus, without SigV4). An AppProject's destinations are
  * compared apart: the test's must be the committed ones minus those of the removed regions' clusters
  * (the stage projects lose none: a removed region's projects go with it).
  */
@@ -136,6 +138,7 @@ export const ALLOWED_DIFFERENCES: readonly RegExp[] = [
   /^\/spec\/metrics\/\d+\/provider\/prometheus\/(address|authentication)$/,
   /^\/spec\/prometheus\/(address|authentication)$/,
   /^\/spec\/wave$/,
+  /^\/spec\/(remoteWrite|externalLabels|replicaExternalLabelName)$/,
 ];
 
 /**
@@ -156,7 +159,7 @@ export function unexplainedDifferences(
       const stage = `${r.environment}-${r.region}`;
       const sets = `applicationsets/${r.environment}/`;
       return p.startsWith(`rollouts/${r.environment}/${r.region}/`) ||
-        [`applicationset-${stage}`, `appproject-${stage}`, `appproject-${stage}-nodes`, `appproject-${stage}-platform`, `appproject-${stage}-addons`].some((f) => p === `${sets}${f}.yaml`) ||
+        [`applicationset-${stage}`, `application-${stage}-monitoring`, `appproject-${stage}`, `appproject-${stage}-nodes`, `appproject-${stage}-platform`, `appproject-${stage}-addons`].some((f) => p === `${sets}${f}.yaml`) ||
         (p.startsWith(`${sets}application-${stage}-`) && addonOf(committed.get(p)) !== undefined);
     }) ||
     // An add-on the test cannot serve is delivered nowhere: its Applications go.
