@@ -310,8 +310,8 @@ test("a misspelled field anywhere in a generator's output is rejected by the str
     const walk = (o: unknown, path: string[]) => {
       if (Array.isArray(o)) o.forEach((v, j) => walk(v, [...path, String(j)]));
       else if (o && typeof o === "object") {
-        // Free-form by schema (maps): the list generator's elements, labels, annotations, a ConfigMap's data, Istio's per-port mTLS, Karpenter's tag selectors, a CRD schema's properties, a ChaosEngine's runner and experiment labels and annotations, a BitActorCluster's components, a ResourceQuota's hard limits, an add-on's Helm values (the chart's schema, not the Application's, types them).
-        if (/\/elements\/\d+$|\/(labels|annotations|matchLabels|nodeSelector|selector|limits|requests|portLevelMtls|tags|properties|config|runnerLabels|runnerAnnotations|experimentAnnotations|hard|valuesObject)$|^\/spec\/components$|^\/data$/.test("/" + path.join("/"))) return;
+        // Free-form by schema (maps): the list generator's elements, labels, annotations, a ConfigMap's data, Istio's per-port mTLS, Karpenter's tag selectors, a CRD schema's properties, a ChaosEngine's runner and experiment labels and annotations, a BitActorCluster's components, a ResourceQuota's hard limits, an add-on's Helm values (the chart's schema, not the Application's, types them), a Prometheus' external labels.
+        if (/\/elements\/\d+$|\/(labels|annotations|matchLabels|nodeSelector|selector|limits|requests|portLevelMtls|tags|properties|config|runnerLabels|runnerAnnotations|experimentAnnotations|hard|valuesObject|externalLabels)$|^\/spec\/components$|^\/data$/.test("/" + path.join("/"))) return;
         for (const [k, v] of Object.entries(o)) {
           // Top-level apiVersion/kind select the schema; renaming them is "no schema" (tested below).
           if (path.length > 0 || (k !== "apiVersion" && k !== "kind")) targets.push({ i, path: [...path, k] });
