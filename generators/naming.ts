@@ -174,6 +174,8 @@ export const names = {
   allowMeshControlPlane: "allow-istiod",
   componentPolicy: (component: string) => component,
   loadPolicy: (component: string) => `${component}-load`,
+  /** The NetworkPolicy the BitActor operator writes: exchange egress, open only while the region is TradingReady. */
+  orderFlowPolicy: "order-flow",
   /** The stage's OpenTelemetry Collector: Deployment, Service and its configuration's ConfigMap. */
   otelCollector: "otel-collector",
 };

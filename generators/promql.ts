@@ -9,6 +9,11 @@ export interface PodScope {
    * Absent: every pod of the component in the namespace (a first release, which has one ReplicaSet).
    */
   readonly podTemplateHash?: string;
+  /**
+   * Only pods in this Argo Rollouts role (`active`: the ones taking production traffic, via the
+   * catalog's roleLabel). Absent: every role.
+   */
+  readonly role?: "active" | "preview";
 }
 
 /**
@@ -25,7 +30,11 @@ export class GateQueries {
     scope: PodScope,
     private readonly windowSeconds: number,
   ) {
-    this.selector = `${catalog.namespaceLabel}="${scope.namespace}"${scope.podTemplateHash === undefined ? "" : `, ${catalog.podTemplateHashLabel}="${scope.podTemplateHash}"`}`;
+    this.selector = [
+      `${catalog.namespaceLabel}="${scope.namespace}"`,
+      ...(scope.podTemplateHash === undefined ? [] : [`${catalog.podTemplateHashLabel}="${scope.podTemplateHash}"`]),
+      ...(scope.role === undefined ? [] : [`${catalog.roleLabel}="${scope.role}"`]),
+    ].join(", ");
   }
 
   private increase(series: string, extra = ""): string {

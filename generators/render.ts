@@ -98,7 +98,7 @@ function stageCharts(catalog: Catalog, machines: MachineCatalog, prometheusVersi
   const chaos = env.settings.chaos ? [new FolderChart(paths.chaos(e, region.region))] : [];
   for (const chart of chaos) new StageChaos(chart, "chaos", { catalog, environment: env.settings, chaos: env.settings.chaos!, region, labels: { ...baseLabels(e, region), [LABEL.component]: CHAOS } });
   const platform = new FolderChart(paths.platform(e, region.region));
-  new BitActorClusterResources(platform, "bitactor", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
+  new BitActorClusterResources(platform, "bitactor", { catalog, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   new VeleroBackups(platform, "backups", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   const drill = env.settings.backup.drill;
   new NodeAgents(platform, "node-agents", { catalog, machines, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });

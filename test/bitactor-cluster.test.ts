@@ -8,7 +8,8 @@ import fc from "fast-check";
 import { Ajv } from "ajv";
 import { committedModel } from "./helpers/repo.ts";
 import { renderObjects } from "../generators/render.ts";
-import { regionSchema } from "../generators/inputs/schemas.ts";
+import { clusterSpecSchema, regionSchema } from "../generators/inputs/schemas.ts";
+import { clusterTargets, orderFlow } from "../generators/cluster-targets.ts";
 import { toStructural } from "../generators/crd/structural.ts";
 import { BITACTOR_CLUSTER } from "../generators/constructs/bitactor-cluster.ts";
 import { startControlPlane, type ControlPlane } from "../harness/cluster/control-plane.ts";
@@ -22,7 +23,7 @@ const objects = renderObjects(model);
 const crds = objects.filter((o) => o.object.kind === "CustomResourceDefinition");
 const ajvCheck = new Ajv({ allErrors: true, strict: true }).compile({ ...regionSchema, $id: undefined });
 
-test("every stage renders the same CRD and one BitActorCluster named after it whose spec is its region file (credentials left out)", () => {
+test("every stage renders the same CRD and one BitActorCluster named after it whose spec is its region file (credentials left out) and the operator's targets", () => {
   assert.equal(crds.length, 7);
   for (const c of crds) assert.deepEqual((c.object as Any).spec, (crds[0]!.object as Any).spec, c.path);
   for (const env of model.environments) {
@@ -34,12 +35,20 @@ test("every stage renders the same CRD and one BitActorCluster named after it wh
       assert.equal(cr.metadata.namespace, undefined, "cluster-scoped");
       assert.equal(cr.metadata.annotations["argocd.argoproj.io/sync-options"], "SkipDryRunOnMissingResource=true");
       const { secrets: _s, ...expected } = region;
-      assert.deepEqual(cr.spec, JSON.parse(JSON.stringify(expected)));
+      const { targets, orderFlow: flow, ...regionPart } = cr.spec;
+      assert.deepEqual(regionPart, JSON.parse(JSON.stringify(expected)));
+      assert.deepEqual(Object.keys(targets), Object.keys(region.components).sort(), `${stage}: a target per component it runs`);
+      assert.deepEqual(targets, JSON.parse(JSON.stringify(clusterTargets(model.catalog, env.settings, region))));
+      assert.deepEqual(flow, JSON.parse(JSON.stringify(orderFlow(model.catalog, env.settings, region))));
+      assert.equal(flow.closeGraceSeconds, env.settings.operator.orderFlowCloseGraceSeconds);
     }
   }
   const crd = crds[0]!.object as Any;
   assert.equal(crd.spec.scope, "Cluster");
-  assert.deepEqual(crd.spec.versions[0].schema.openAPIV3Schema.properties.spec, toStructural(regionSchema));
+  assert.deepEqual(crd.spec.versions[0].schema.openAPIV3Schema.properties.spec, toStructural(clusterSpecSchema));
+  const { targets: _t, orderFlow: _o, ...regionProperties } = (toStructural(clusterSpecSchema) as Any).properties;
+  assert.deepEqual(regionProperties, (toStructural(regionSchema) as Any).properties, "the region part is the region schema");
+  assert.deepEqual(crd.spec.versions[0].subresources, { status: {} }, "the operator writes status through its subresource");
 });
 
 test("the converter refuses keywords it cannot carry over, so the two schemas cannot drift silently", () => {

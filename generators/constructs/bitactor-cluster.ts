@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
-import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
-import { regionSchema } from "../inputs/schemas.ts";
+import type { Catalog, EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
+import { clusterTargets, orderFlow } from "../cluster-targets.ts";
+import { clusterSpecSchema } from "../inputs/schemas.ts";
 import { emit } from "../argo.ts";
 import { toStructural } from "../crd/structural.ts";
 import { stageId } from "../naming.ts";
@@ -20,6 +21,36 @@ export const BITACTOR_CLUSTER = {
     return `${this.plural}.${this.group}`;
   },
 } as const;
+
+/** status: metav1.Condition (k8s.io/apimachinery/pkg/apis/meta/v1/types.go: its validation markers) and the order flow. */
+const STATUS_SCHEMA = {
+  type: "object",
+  properties: {
+    observedGeneration: { type: "integer", format: "int64", minimum: 0 },
+    conditions: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["type", "status", "lastTransitionTime", "reason", "message"],
+        properties: {
+          type: { type: "string", maxLength: 316, pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$" },
+          status: { type: "string", enum: ["True", "False", "Unknown"] },
+          observedGeneration: { type: "integer", format: "int64", minimum: 0 },
+          lastTransitionTime: { type: "string", format: "date-time" },
+          reason: { type: "string", minLength: 1, maxLength: 1024, pattern: "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$" },
+          message: { type: "string", maxLength: 32768 },
+        },
+      },
+    },
+    orderFlow: {
+      type: "object",
+      required: ["state", "since", "reason"],
+      properties: { state: { type: "string", enum: ["Open", "Closed"] }, since: { type: "string", format: "date-time" }, reason: { type: "string" } },
+    },
+  },
+} as const;
+
+const condition = (type: string) => `.status.conditions[?(@.type=="${type}")].status`;
 
 /** Argo CD: the CR is dry-run before its CRD exists on a new cluster; skip that one dry-run. */
 const SKIP_DRY_RUN = { "argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true" };
@@ -55,13 +86,21 @@ export function bitActorClusterCrd(labels: Readonly<Record<string, string>>): Cu
                 apiVersion: { type: "string" },
                 kind: { type: "string" },
                 metadata: { type: "object" },
-                spec: toStructural(regionSchema) as never,
+                spec: toStructural(clusterSpecSchema) as never,
+                status: STATUS_SCHEMA as never,
               },
             },
           },
+          // The operator writes status only through this subresource, and Argo CD never syncs it.
+          subresources: { status: {} },
           additionalPrinterColumns: [
+            { name: "Trading", type: "string", jsonPath: condition("TradingReady") },
+            { name: "Order flow", type: "string", jsonPath: ".status.orderFlow.state" },
+            { name: "Versions", type: "string", jsonPath: condition("VersionsConverged"), priority: 1 },
+            { name: "Latency", type: "string", jsonPath: condition("LatencyWithinTargets") },
+            { name: "Nodes", type: "string", jsonPath: condition("NodesReady"), priority: 1 },
             { name: "Cloud", type: "string", jsonPath: ".spec.cloud" },
-            { name: "Cluster", type: "string", jsonPath: ".spec.cluster.name" },
+            { name: "Cluster", type: "string", jsonPath: ".spec.cluster.name", priority: 1 },
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
           ],
         },
@@ -71,18 +110,25 @@ export function bitActorClusterCrd(labels: Readonly<Record<string, string>>): Cu
 }
 
 export interface BitActorClusterProps {
+  readonly catalog: Catalog;
   readonly environment: EnvironmentSettings;
   readonly region: RegionSettings;
   readonly labels: Readonly<Record<string, string>>;
 }
 
-/** The stage's CRD and its BitActorCluster: the region file as a Kubernetes object on its own cluster. */
+/**
+ * The stage's CRD and its BitActorCluster: the region file as a Kubernetes object on its own cluster,
+ * with the performance targets the BitActor operator reconciles it against (operator/README.md).
+ */
 export class BitActorClusterResources extends Construct {
   constructor(scope: Construct, id: string, props: BitActorClusterProps) {
     super(scope, id);
     emit(this, "crd", bitActorClusterCrd(props.labels));
-    // Sealed credentials stay in their SealedSecrets only; everything else is the region file as written.
-    const { secrets: _secrets, ...spec } = props.region;
+    // Sealed credentials stay in their SealedSecrets only; everything else is the region file as
+    // written, then what the operator measures and the order flow it may open.
+    const { secrets: _secrets, ...region } = props.region;
+    const flow = orderFlow(props.catalog, props.environment, props.region);
+    const spec = { ...region, targets: clusterTargets(props.catalog, props.environment, props.region), ...(flow ? { orderFlow: flow } : {}) };
     emit(this, "cluster", {
       toJSON: () => ({
         apiVersion: BITACTOR_CLUSTER.apiVersion,

@@ -323,7 +323,7 @@ export const environmentSchema = {
   $id: "environment",
   type: "object",
   additionalProperties: false,
-  required: ["environment", "promotion", "repository", "argocd", "scaleDownDelaySeconds", "abortScaleDownDelaySeconds", "progressDeadlineSeconds", "capacityTypes", "backup", "monitoring"],
+  required: ["environment", "promotion", "repository", "argocd", "scaleDownDelaySeconds", "abortScaleDownDelaySeconds", "progressDeadlineSeconds", "capacityTypes", "backup", "monitoring", "operator"],
   properties: {
     environment: id,
     promotion: { enum: ["manual", "automatic"] },
@@ -388,6 +388,14 @@ export const environmentSchema = {
           },
         },
       },
+    },
+    // The BitActor operator (operator/): what it may tolerate before it closes a region's order flow.
+    operator: {
+      type: "object",
+      additionalProperties: false,
+      required: ["orderFlowCloseGraceSeconds"],
+      // At most 10 minutes: longer is no longer a blip but trading on a region nobody has proven.
+      properties: { orderFlowCloseGraceSeconds: seconds(0, 600) },
     },
     // LitmusChaos experiments against the environment's Rollouts (generators/constructs/chaos.ts); absent = none.
     chaos: {
@@ -622,5 +630,81 @@ export const wavesSchema = {
         properties: { commit: { type: "string", pattern: "^[0-9a-f]{40}$" }, reason: { type: "string", minLength: 20, maxLength: 500 } },
       },
     },
+  },
+} as const;
+
+/** A map of strings (labels, selectors, quantities by resource name). */
+const stringMap = { type: "object", additionalProperties: { type: "string" } } as const;
+
+/**
+ * One component's performance target in a BitActorCluster (generators/cluster-targets.ts renders
+ * them; the BitActor operator reads them, operator/src/model.ts). Not an input: the render writes it,
+ * and the CRD refuses a hand edit that the operator could not act on.
+ */
+export const clusterTargetSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["rollout", "image", "budgetNs", "quantile", "windowSeconds", "minSamples", "query", "firstReleaseRun", "nodes"],
+  properties: {
+    rollout: { type: "string", minLength: 1 },
+    image: { type: "string", minLength: 1 },
+    budgetNs: { type: "integer", minimum: 1 },
+    quantile: { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 1 },
+    windowSeconds: { type: "integer", minimum: 1 },
+    minSamples: { type: "integer", minimum: 1 },
+    query: { type: "object", additionalProperties: false, required: ["share", "samples"], properties: { share: { type: "string", minLength: 1 }, samples: { type: "string", minLength: 1 } } },
+    firstReleaseRun: { type: "string", minLength: 1 },
+    nodes: { type: "object", additionalProperties: false, required: ["selector", "perPod", "labels"], properties: { selector: stringMap, perPod: stringMap, labels: stringMap } },
+  },
+} as const;
+
+/** The exchanges a BitActorCluster's order flow opens, and for how long it outlives TradingReady. */
+export const orderFlowSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["policyName", "podSelector", "egress", "closeGraceSeconds"],
+  properties: {
+    policyName: id,
+    podSelector: {
+      type: "object",
+      additionalProperties: false,
+      required: ["matchLabels", "matchExpressions"],
+      properties: {
+        matchLabels: stringMap,
+        matchExpressions: {
+          type: "array",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["key", "operator", "values"],
+            properties: { key: { type: "string", minLength: 1 }, operator: { enum: ["In"] }, values: { type: "array", minItems: 1, items: { type: "string" } } },
+          },
+        },
+      },
+    },
+    egress: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["cidrs", "ports"],
+        properties: { cidrs: { type: "array", minItems: 1, items: { type: "string" } }, ports: { type: "array", minItems: 1, items: { type: "integer", minimum: 1, maximum: 65535 } } },
+      },
+    },
+    closeGraceSeconds: seconds(0, 600),
+  },
+} as const;
+
+/**
+ * A BitActorCluster's spec: the region file (regionSchema, closed), plus what the render adds for
+ * the operator. The CRD is generated from this schema and the render validates each CR with it.
+ */
+export const clusterSpecSchema = {
+  ...regionSchema,
+  $id: "bitactor-cluster-spec",
+  properties: {
+    ...regionSchema.properties,
+    targets: { type: "object", additionalProperties: clusterTargetSchema },
+    orderFlow: orderFlowSchema,
   },
 } as const;

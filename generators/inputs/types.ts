@@ -343,6 +343,14 @@ export interface EnvironmentSettings {
   };
   /** LitmusChaos experiments against this environment's Rollouts; absent: none (generators/constructs/chaos.ts). */
   readonly chaos?: ChaosSettings;
+  /** The BitActor operator that reconciles each stage's BitActorCluster (operator/). */
+  readonly operator: {
+    /**
+     * How long a region keeps its order flow after its TradingReady condition turns False; then the
+     * operator closes it. 0 closes at once.
+     */
+    readonly orderFlowCloseGraceSeconds: number;
+  };
   /** In-cluster monitoring the NetworkPolicies admit: Prometheus scraping, and the tracing backend. */
   readonly monitoring: {
     readonly namespace: string;
