@@ -39,6 +39,10 @@ python3 -c 'import ensurepip, venv'
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+# The BitActor operator is its own package (its image installs only it): operator/package-lock.json.
+if [ ! -d operator/node_modules ] || [ operator/package-lock.json -nt operator/node_modules/.package-lock.json ]; then
+  npm ci --prefix operator --no-audit --no-fund
+fi
 # Idempotent; mends an interrupted postinstall.
 node --import tsx scripts/pypi-bindings.ts
 

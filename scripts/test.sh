@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 npx tsc --noEmit -p .
+npx tsc --noEmit -p operator
 node --import tsx scripts/validate.ts
 node --import tsx scripts/validate-server.ts
 node --import tsx scripts/policy.ts

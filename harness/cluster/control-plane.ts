@@ -23,6 +23,11 @@ export interface ControlPlane {
   readonly tokenFile: string;
   /** The API server's self-signed serving certificate, to trust as CA. */
   readonly caFile: string;
+  /**
+   * Stops the kube-apiserver and starts it again on the same port, certificate and etcd (etcd keeps
+   * running): every watch breaks, as when a managed control plane is upgraded or fails over.
+   */
+  restartApiServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,8 +48,8 @@ export async function startControlPlane(): Promise<ControlPlane> {
       cleanup.release();
     };
     try {
-      const client = await start(dir, processes, etcdBin, apiserverBin);
-      return { client, dir, processes, stop, ...writeCredentials(dir, client) };
+      const { client, restartApiServer } = await start(dir, processes, etcdBin, apiserverBin);
+      return { client, dir, processes, stop, restartApiServer, ...writeCredentials(dir, client) };
     } catch (e) {
       const portTaken = processes.some((p) => !p.running && PORT_TAKEN.test(p.tail(40)));
       await stop();
@@ -53,7 +58,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
   }
 }
 
-async function start(dir: string, processes: Managed[], etcdBin: string, apiserverBin: string): Promise<KubeClient> {
+async function start(dir: string, processes: Managed[], etcdBin: string, apiserverBin: string): Promise<{ client: KubeClient; restartApiServer(): Promise<void> }> {
   const [clientPort, peerPort, securePort] = await freePorts(3);
   const etcdUrl = `http://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
@@ -77,7 +82,7 @@ async function start(dir: string, processes: Managed[], etcdBin: string, apiserv
   writeFileSync(join(dir, "tokens.csv"), `${token},admin,admin,"system:masters"\n`, { mode: 0o600 });
   writeFileSync(join(dir, "token"), token, { mode: 0o600 });
   const certDir = join(dir, "certs");
-  const api = new Managed("kube-apiserver", apiserverBin, [
+  const apiArgs = [
     `--etcd-servers=${etcdUrl}`,
     "--bind-address=127.0.0.1",
     "--advertise-address=127.0.0.1",
@@ -93,19 +98,31 @@ async function start(dir: string, processes: Managed[], etcdBin: string, apiserv
     // As on EKS, GKE and AKS, whose own node DaemonSets (kube-proxy, CNI agents) are privileged: the
     // flag defaults to false, and which namespace may run such pods is Pod Security admission's call.
     "--allow-privileged=true",
-  ], join(dir, "kube-apiserver.log"));
-  processes.push(api);
+  ];
   let client: KubeClient | undefined;
-  await waitFor(
-    "kube-apiserver",
-    async () => {
-      client ??= new KubeClient(`https://127.0.0.1:${securePort}`, token, readFileSync(join(certDir, "apiserver.crt"), "utf8"));
-      return (await client.request("GET", "/readyz")).status === 200;
+  const launch = async () => {
+    const api = new Managed("kube-apiserver", apiserverBin, apiArgs, join(dir, "kube-apiserver.log"));
+    processes.push(api);
+    await waitFor(
+      "kube-apiserver",
+      async () => {
+        client ??= new KubeClient(`https://127.0.0.1:${securePort}`, token, readFileSync(join(certDir, "apiserver.crt"), "utf8"));
+        return (await client.request("GET", "/readyz")).status === 200;
+      },
+      () => api.running && etcdProc.running,
+      () => `${api.tail()}\n--- etcd ---\n${etcdProc.tail(5)}`,
+    );
+    return api;
+  };
+  let api = await launch();
+  return {
+    client: client!,
+    async restartApiServer() {
+      await api.stop();
+      processes.splice(processes.indexOf(api), 1);
+      api = await launch();
     },
-    () => api.running && etcdProc.running,
-    () => `${api.tail()}\n--- etcd ---\n${etcdProc.tail(5)}`,
-  );
-  return client!;
+  };
 }
 
 function writeCredentials(dir: string, client: KubeClient): { kubeconfig: string; tokenFile: string; caFile: string } {
