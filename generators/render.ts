@@ -2,6 +2,7 @@ import { App, Chart } from "cdk8s";
 import { stringify } from "yaml";
 import type { Catalog, Environment, RegionSettings, RepositoryModel } from "./inputs/types.ts";
 import { CHAOS, LABEL, MANAGED_BY, MONITORING, NODES, PART_OF, PLATFORM, SHARED, paths, podSelector, stageId } from "./naming.ts";
+import { OperatorAccess } from "./constructs/operator-access.ts";
 import { BitActorClusterResources } from "./constructs/bitactor-cluster.ts";
 import { VeleroBackups } from "./constructs/velero-backups.ts";
 import { StagePrometheus } from "./constructs/stage-prometheus.ts";
@@ -99,6 +100,7 @@ function stageCharts(catalog: Catalog, machines: MachineCatalog, prometheusVersi
   for (const chart of chaos) new StageChaos(chart, "chaos", { catalog, environment: env.settings, chaos: env.settings.chaos!, region, labels: { ...baseLabels(e, region), [LABEL.component]: CHAOS } });
   const platform = new FolderChart(paths.platform(e, region.region));
   new BitActorClusterResources(platform, "bitactor", { catalog, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
+  new OperatorAccess(platform, "operator", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   new VeleroBackups(platform, "backups", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   const drill = env.settings.backup.drill;
   new NodeAgents(platform, "node-agents", { catalog, machines, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });

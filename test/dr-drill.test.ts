@@ -48,10 +48,10 @@ test("every stage renders its drill from data: schedule, RTO, backup age from th
       const folder = `rollouts/${e.settings.environment}/${r.region}/platform/`;
       const quota = at(`${folder}resourcequota-no-pods.yaml`) as K8sObject & { spec: { hard: Record<string, string> } };
       assert.deepEqual([quota.metadata.namespace, quota.spec.hard], [`${stage}-drill`, { pods: "0", "requests.cpu": "0", "requests.memory": "0", "limits.cpu": "0", "limits.memory": "0" }]);
-      // The platform Application creates the scratch Namespace and the node agents' one, nothing else (its project could create any).
-      assert.deepEqual(objects.filter((o) => o.path.startsWith(folder) && o.object.kind === "Namespace").map((o) => o.object.metadata.name), [`${stage}-drill`, `${stage}-node-agents`]);
+      // The platform Application creates the scratch Namespace, the node agents' and the operator's, nothing else (its project could create any).
+      assert.deepEqual(objects.filter((o) => o.path.startsWith(folder) && o.object.kind === "Namespace").map((o) => o.object.metadata.name), [`${stage}-drill`, `${stage}-node-agents`, `${stage}-operator`]);
       const project = at(`applicationsets/${e.settings.environment}/appproject-${stage}-platform.yaml`) as K8sObject & { spec: { destinations: { namespace: string }[]; clusterResourceWhitelist: { kind: string }[] } };
-      assert.deepEqual(project.spec.destinations.map((d) => d.namespace), [stage, "velero", "monitoring", `${stage}-drill`, `${stage}-node-agents`]);
+      assert.deepEqual(project.spec.destinations.map((d) => d.namespace), [stage, "velero", "monitoring", `${stage}-drill`, `${stage}-node-agents`, `${stage}-operator`, "default"]);
       assert.ok(project.spec.clusterResourceWhitelist.some((k) => k.kind === "Namespace"));
     }
   }
@@ -67,9 +67,9 @@ test("without backup.drill in environment.yaml no stage renders a drill, and its
   assert.ok(!out.some((o) => o.path.startsWith("rollouts/production/") && /dr-drill|-drill\.yaml|no-pods/.test(o.path)));
   assert.ok(out.some((o) => o.path === `rollouts/staging/us-east-1/platform/cronjob-${STAGE}-dr-drill.yaml`));
   const project = out.find((o) => o.path === "applicationsets/production/appproject-production-us-east-1-platform.yaml")!.object as K8sObject & { spec: { destinations: { namespace: string }[]; clusterResourceWhitelist: { kind: string }[] } };
-  assert.deepEqual(project.spec.destinations.map((d) => d.namespace), ["production-us-east-1", "velero", "monitoring", "production-us-east-1-node-agents"]);
-  // The Namespace kind stays for the node agents' namespace, the only one the folder then holds.
-  assert.deepEqual(out.filter((o) => o.path.startsWith("rollouts/production/us-east-1/platform/") && o.object.kind === "Namespace").map((o) => o.object.metadata.name), ["production-us-east-1-node-agents"]);
+  assert.deepEqual(project.spec.destinations.map((d) => d.namespace), ["production-us-east-1", "velero", "monitoring", "production-us-east-1-node-agents", "production-us-east-1-operator", "default"]);
+  // The Namespace kind stays for the node agents' and the operator's namespaces, the only ones the folder then holds.
+  assert.deepEqual(out.filter((o) => o.path.startsWith("rollouts/production/us-east-1/platform/") && o.object.kind === "Namespace").map((o) => o.object.metadata.name), ["production-us-east-1-node-agents", "production-us-east-1-operator"]);
 });
 
 // Velero reads the modifiers with yaml.UnmarshalStrict into these types (internal/resourcemodifiers,

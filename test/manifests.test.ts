@@ -25,7 +25,8 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
     const stage = `${m[1]}-${m[2]}`;
     // The node pools, the CRD, the BitActorCluster and the drill's scratch Namespace are cluster-scoped;
     // Velero's objects and the drill's CronJob, account, modifiers and own Role are in Velero's namespace;
-    // the drill's quota and cleaning Role in the scratch one; the node agents in theirs; the stage's Prometheus and
+    // the drill's quota and cleaning Role in the scratch one; the node agents in theirs, the operator's account,
+    // Lease Role and default deny in its own, its Events Role in default; the stage's Prometheus and
     // its account in prometheus-operator's; everything else (its Role and binding too) in the stage's namespace.
     const expected = /\/nodes\//.test(path) || /^(Cluster(Role|RoleBinding)|CustomResourceDefinition|BitActorCluster|Namespace)$/.test(object.kind)
       ? undefined
@@ -37,7 +38,11 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
           ? `${stage}-drill`
           : /\/platform\/(daemonset|serviceaccount-(gpu-device-plugin|node-tuning)|networkpolicy-default-deny)/.test(path)
             ? `${stage}-node-agents`
-            : stage;
+            : /\/platform\/(serviceaccount-bitactor-operator|role(binding)?-bitactor-operator-lease|networkpolicy-.*-operator-default-deny)/.test(path)
+              ? `${stage}-operator`
+              : /\/platform\/role(binding)?-bitactor-operator-events/.test(path)
+                ? "default"
+                : stage;
     assert.equal(object.metadata.namespace, expected, path);
   }
   // 7 stages × (5 components × 15 objects + a trading dashboard + 10 shared objects), 5 AWS stages × 4
@@ -51,8 +56,9 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
   // plugin on the 5 AWS stages, node tuning on GCP's 4 pools, both on Azure (4 pools + 1 GPU pool);
   // the platform from git: per stage an add-on project and an Application for each of Argo Rollouts,
   // prometheus-operator and sealed-secrets (Karpenter too on the 5 AWS stages), and Argo CD's own
-  // project and Application; per stage its Prometheus with an account, Role and binding, and their Application.
-  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 3) + 5 + 2 + 7 * (4 + 1));
+  // project and Application; per stage its Prometheus with an account, Role and binding, and their Application;
+  // per stage the operator's access: its Namespace, default deny, account, ClusterRole, 3 Roles and 4 bindings.
+  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 3) + 5 + 2 + 7 * (4 + 1) + 7 * 11);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -287,7 +293,9 @@ test("AppProjects are narrow and per stage: this repo, the stage's cluster and n
       // Velero's two kinds and the restore drill's; its scratch namespace is the third destination.
       // Every stage runs node agents (a GPU pool everywhere; tuning on GCP and Azure): their DaemonSets and default deny, in their namespace.
       assert.deepEqual(pl.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`), ["velero.io/BackupStorageLocation", "velero.io/Schedule", "batch/CronJob", "/ServiceAccount", "/ConfigMap", "/ResourceQuota", "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/RoleBinding", "monitoring.coreos.com/PrometheusRule", "networking.k8s.io/NetworkPolicy", "monitoring.coreos.com/Prometheus", "apps/DaemonSet"]);
-      assert.deepEqual(pl.destinations, [{ name: r.cluster.name, namespace: stage }, { name: r.cluster.name, namespace: "velero" }, { name: r.cluster.name, namespace: "monitoring" }, { name: r.cluster.name, namespace: `${stage}-drill` }, { name: r.cluster.name, namespace: `${stage}-node-agents` }]);
+      assert.deepEqual(pl.destinations, [{ name: r.cluster.name, namespace: stage }, { name: r.cluster.name, namespace: "velero" }, { name: r.cluster.name, namespace: "monitoring" }, { name: r.cluster.name, namespace: `${stage}-drill` }, { name: r.cluster.name, namespace: `${stage}-node-agents` }, { name: r.cluster.name, namespace: `${stage}-operator` }, { name: r.cluster.name, namespace: "default" }]);
+      // The operator's ClusterRole and binding are the platform project's only RBAC beyond Roles.
+      assert.deepEqual(pl.clusterResourceWhitelist.filter((k: Any) => k.group === "rbac.authorization.k8s.io").map((k: Any) => k.kind), ["ClusterRole", "ClusterRoleBinding"]);
       // The chaos kinds only in the chaos project, which exists only where the environment has chaos.
       const c = at(`${stage}-chaos`);
       if (!env.settings.chaos) assert.equal(c, undefined);
@@ -310,8 +318,8 @@ test("a misspelled field anywhere in a generator's output is rejected by the str
     const walk = (o: unknown, path: string[]) => {
       if (Array.isArray(o)) o.forEach((v, j) => walk(v, [...path, String(j)]));
       else if (o && typeof o === "object") {
-        // Free-form by schema (maps): the list generator's elements, labels, annotations, a ConfigMap's data, Istio's per-port mTLS, Karpenter's tag selectors, a CRD schema's properties, a ChaosEngine's runner and experiment labels and annotations, a BitActorCluster's components, a ResourceQuota's hard limits, an add-on's Helm values (the chart's schema, not the Application's, types them), a Prometheus' external labels.
-        if (/\/elements\/\d+$|\/(labels|annotations|matchLabels|nodeSelector|selector|limits|requests|portLevelMtls|tags|properties|config|runnerLabels|runnerAnnotations|experimentAnnotations|hard|valuesObject|externalLabels)$|^\/spec\/components$|^\/data$/.test("/" + path.join("/"))) return;
+        // Free-form by schema (maps): the list generator's elements, labels, annotations, a ConfigMap's data, Istio's per-port mTLS, Karpenter's tag selectors, a CRD schema's properties, a ChaosEngine's runner and experiment labels and annotations, a BitActorCluster's components, targets and per-pod resources, a ResourceQuota's hard limits, an add-on's Helm values (the chart's schema, not the Application's, types them), a Prometheus' external labels.
+        if (/\/elements\/\d+$|\/(labels|annotations|matchLabels|nodeSelector|selector|limits|requests|portLevelMtls|tags|properties|config|runnerLabels|runnerAnnotations|experimentAnnotations|hard|valuesObject|externalLabels|perPod)$|^\/spec\/(components|targets)$|^\/data$/.test("/" + path.join("/"))) return;
         for (const [k, v] of Object.entries(o)) {
           // Top-level apiVersion/kind select the schema; renaming them is "no schema" (tested below).
           if (path.length > 0 || (k !== "apiVersion" && k !== "kind")) targets.push({ i, path: [...path, k] });

@@ -77,6 +77,16 @@ export const NODE_AGENT_KINDS = [
   { group: "networking.k8s.io", kind: "NetworkPolicy" },
 ] as const;
 
+/**
+ * The platform project's kinds for the BitActor operator (constructs/operator-access.ts): its
+ * ClusterRole and binding (cluster-scoped); its namespace is Namespace, its account, Roles and
+ * NetworkPolicy are BACKUP_KINDS.
+ */
+export const OPERATOR_CLUSTER_KINDS = [
+  { group: "rbac.authorization.k8s.io", kind: "ClusterRole" },
+  { group: "rbac.authorization.k8s.io", kind: "ClusterRoleBinding" },
+] as const;
+
 /** The platform project's cluster-scoped kinds when the environment drills: the scratch namespace too. */
 export const DRILL_CLUSTER_KINDS = [{ group: "", kind: "Namespace" }] as const;
 

@@ -4,8 +4,9 @@ import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names, stageId } from "../naming.ts";
 import { drillNames } from "./dr-drill.ts";
-import { BACKUP_KINDS, DRILL_CLUSTER_KINDS, CHAOS_CLUSTER_KINDS, CHAOS_KINDS, NODE_AGENT_CLUSTER_KINDS, NODE_AGENT_KINDS, NODE_KINDS, PLATFORM_KINDS, PROMETHEUS_KINDS, SEALED_SECRET_KIND, WORKLOAD_KINDS } from "./environment-projects.ts";
+import { BACKUP_KINDS, DRILL_CLUSTER_KINDS, OPERATOR_CLUSTER_KINDS, CHAOS_CLUSTER_KINDS, CHAOS_KINDS, NODE_AGENT_CLUSTER_KINDS, NODE_AGENT_KINDS, NODE_KINDS, PLATFORM_KINDS, PROMETHEUS_KINDS, SEALED_SECRET_KIND, WORKLOAD_KINDS } from "./environment-projects.ts";
 import { nodeAgentsNamespace } from "../nodes/node-agents.ts";
+import { operatorNames } from "./operator-access.ts";
 
 export interface StageProjectsProps {
   readonly environment: EnvironmentSettings;
@@ -36,7 +37,9 @@ export interface StageProjectsProps {
  *   account in the monitoring namespace (its own Application `<stage>-monitoring`, which creates the
  *   stage namespace for its Role), and where the environment drills, the
  *   restore drill's CronJob, account, roles and alert rules and its scratch namespace `<stage>-drill`,
- *   and where the stage runs node agents their namespace `<stage>-node-agents`, DaemonSets, accounts and NetworkPolicy
+ *   and where the stage runs node agents their namespace `<stage>-node-agents`, DaemonSets, accounts and NetworkPolicy,
+ *   and the BitActor operator's namespace `<stage>-operator`, account and roles (its ClusterRole and binding,
+ *   and a Role in `default` for its Events)
  *   (Argo CD checks only namespaced objects against the destinations, AppProject.IsResourcePermitted in
  *   pkg/apis/application/v1alpha1, so the project would admit any Namespace: the render emits this one only).
  * Why per stage, in the ApplicationSets' folder: Argo CD deletes an Application's objects only where
@@ -100,7 +103,7 @@ export class StageProjects extends Construct {
     emit(this, "platform", new AppProject({
       metadata: metadata(names.platformProject(stage)),
       spec: {
-        description: `BitActorCluster and its CRD, Velero backups and the Prometheus of ${stage}`,
+        description: `BitActorCluster and its CRD, the operator's access, Velero backups and the Prometheus of ${stage}`,
         sourceRepos,
         destinations: [
           { name: r.cluster.name, namespace: stage },
@@ -108,9 +111,11 @@ export class StageProjects extends Construct {
           { name: r.cluster.name, namespace: s.monitoring.namespace },
           ...(s.backup.drill ? [{ name: r.cluster.name, namespace: drillNames.namespace(stage) }] : []),
           ...(props.nodeAgents ? [{ name: r.cluster.name, namespace: nodeAgentsNamespace(stage) }] : []),
+          { name: r.cluster.name, namespace: operatorNames.namespace(stage) },
+          { name: r.cluster.name, namespace: operatorNames.eventsNamespace },
         ],
         // Namespace once, for the stage's (its monitoring Application creates it) and the drill's and node agents' where they exist.
-        clusterResourceWhitelist: uniqueKinds([...PLATFORM_KINDS, { group: "", kind: "Namespace" }, ...(s.backup.drill ? DRILL_CLUSTER_KINDS : []), ...(props.nodeAgents ? NODE_AGENT_CLUSTER_KINDS : [])]),
+        clusterResourceWhitelist: uniqueKinds([...PLATFORM_KINDS, { group: "", kind: "Namespace" }, ...OPERATOR_CLUSTER_KINDS, ...(s.backup.drill ? DRILL_CLUSTER_KINDS : []), ...(props.nodeAgents ? NODE_AGENT_CLUSTER_KINDS : [])]),
         namespaceResourceWhitelist: uniqueKinds([...BACKUP_KINDS, ...PROMETHEUS_KINDS, ...(props.nodeAgents ? NODE_AGENT_KINDS : [])]),
       },
     }));
