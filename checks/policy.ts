@@ -1,6 +1,6 @@
 import type { NodeAgent, RepositoryModel } from "../generators/inputs/types.ts";
 import { NODE_AGENT_LABEL, nodeAgentsNamespace } from "../generators/nodes/node-agents.ts";
-import { LABEL, stageId } from "../generators/naming.ts";
+import { CHAOS, LABEL, stageId } from "../generators/naming.ts";
 import { ISTIO, ISTIOD } from "../generators/constructs/mesh.ts";
 import { HOST_KEY, ZONE_KEY } from "../generators/nodes/labels.ts";
 import { describeObject, isObject, matches, namespacesWithPods, podTemplates, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
@@ -43,6 +43,7 @@ export const RULES = {
   "mesh-strict": "every namespace with pods has a namespace-wide Istio PeerAuthentication in STRICT mode (Istio security best practices)",
   "mesh-control-plane-egress": "in a namespace with STRICT mTLS and a default deny, every pod may reach istiod's xDS port, or no sidecar gets its configuration and no pod becomes ready",
   "mesh-bypass-consistent": "a port a pod's sidecar does not intercept is DISABLE in a PeerAuthentication selecting the pod, or STRICT would refuse its plaintext connections",
+  "rbac-least-privilege": "Roles and ClusterRoles name every API group, resource and verb (no `*`), none escalates (bind, escalate, impersonate), and none but the chaos runner's (staging's Litmus) execs into pods (kube-linter wildcard-in-rules; Kubernetes RBAC good practices)",
   "operator-pod": "a Prometheus (whose pods prometheus-operator writes, hardening every container itself: pkg/prometheus/server/statefulset.go, pkg/operator/config_reloader.go) names an exact release, runs as non-root with seccomp RuntimeDefault, under its own ServiceAccount, with requests = limits",
   ...NODE_RULES,
   ...BACKUP_RULES,
@@ -121,6 +122,22 @@ export function checkPolicies(objects: readonly PolicyObject[], model: Repositor
       if (o.kind === "SealedSecret" && at.startsWith("/spec/encryptedData/")) return;
       for (const p of CREDENTIAL_PATTERNS) if (p.re.test(value)) v("no-credential-value", at, `looks like a ${p.name}`);
     });
+
+    if (o.kind === "Role" || o.kind === "ClusterRole") {
+      ((o.rules ?? []) as Json[]).forEach((r, i) => {
+        for (const key of ["apiGroups", "resources", "verbs"]) {
+          const values = (r[key] ?? []) as string[];
+          if (values.includes("*")) v("rbac-least-privilege", `/rules/${i}/${key}`, `a wildcard grants every ${key === "verbs" ? "verb" : key === "resources" ? "resource" : "API group"}, including those added later: name them`);
+        }
+        const resources = (r.resources ?? []) as string[];
+        const verbs = (r.verbs ?? []) as string[];
+        // Litmus' experiment runner execs into its targets (its documented RBAC); only the chaos
+        // project admits its Roles, and only environments with chaos experiments (staging) have one.
+        const chaosRunner = o.metadata.labels?.[LABEL.component] === CHAOS;
+        if (!chaosRunner && resources.some((x) => x === "pods/exec" || x === "pods/attach")) v("rbac-least-privilege", `/rules/${i}/resources`, "execs into pods: a shell in a trading process");
+        for (const x of verbs.filter((y) => ["bind", "escalate", "impersonate"].includes(y))) v("rbac-least-privilege", `/rules/${i}/verbs`, `${x}: grants more than the role holds`);
+      });
+    }
 
     if (o.kind === "Prometheus") {
       const spec = (o.spec ?? {}) as Json;

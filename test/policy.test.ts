@@ -25,6 +25,8 @@ const GPU_PLUGIN = "rollouts/production/us-east-1/platform/daemonset-gpu-device-
 const SCHEDULE = "rollouts/production/us-east-1/platform/schedule-production-us-east-1.yaml";
 const DRILL = "rollouts/production/us-east-1/platform/cronjob-production-us-east-1-dr-drill.yaml";
 const PROMETHEUS = "rollouts/production/us-east-1/monitoring/prometheus-production-us-east-1.yaml";
+const OPERATOR_ROLE = "rollouts/production/us-east-1/platform/clusterrole-production-us-east-1-bitactor-operator.yaml";
+const OPERATOR_STAGE_ROLE = "rollouts/production/us-east-1/platform/role-bitactor-operator.yaml";
 const DRILL_POLICY = "rollouts/production/us-east-1/platform/networkpolicy-production-us-east-1-dr-drill";
 const NODEPOOL = `${NODES}/nodepool-bare-metal.yaml`;
 const NODECLASS = `${NODES}/ec2nodeclass-bare-metal.yaml`;
@@ -34,13 +36,18 @@ const container = (o: Any) => o.spec.template.spec.containers[0];
 const loadJob = (o: Any) => o.spec.metrics.find((m: Any) => m.provider.job).provider.job.spec.template;
 
 test("the committed tree passes every rule", () => {
-  assert.equal(Object.keys(RULES).length, 35);
+  assert.equal(Object.keys(RULES).length, 36);
   assert.deepEqual(checkPolicies(objects, model), []);
 });
 
 /** One object broken in one place, and the rule and field that must catch it. */
 const broken: { rule: RuleId; path: string; mutate: (o: Any) => unknown; field: string; drop?: boolean; culprit?: string; message?: RegExp }[] = [
   { rule: "image-digest", path: ROLLOUT, mutate: (o) => (container(o).image = "registry.bitactor.internal/engine/order-engine:4.12.0"), field: "/spec/template/spec/containers/0/image" },
+  { rule: "rbac-least-privilege", path: OPERATOR_ROLE, mutate: (o) => (o.rules[2].verbs = ["*"]), field: "/rules/2/verbs" },
+  { rule: "rbac-least-privilege", path: OPERATOR_ROLE, mutate: (o) => (o.rules[0].apiGroups = ["*"]), field: "/rules/0/apiGroups" },
+  { rule: "rbac-least-privilege", path: OPERATOR_STAGE_ROLE, mutate: (o) => (o.rules[0].resources = ["*"]), field: "/rules/0/resources" },
+  { rule: "rbac-least-privilege", path: OPERATOR_STAGE_ROLE, mutate: (o) => o.rules.push({ apiGroups: [""], resources: ["pods/exec"], verbs: ["create"] }), field: "/rules/3/resources" },
+  { rule: "rbac-least-privilege", path: OPERATOR_ROLE, mutate: (o) => o.rules.push({ apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], verbs: ["escalate"] }), field: "/rules/3/verbs" },
   { rule: "operator-pod", path: PROMETHEUS, mutate: (o) => (o.spec.version = "v3"), field: "/spec/version" },
   { rule: "operator-pod", path: PROMETHEUS, mutate: (o) => (o.spec.image = "quay.io/prometheus/prometheus:v3.16.0"), field: "/spec/image" },
   { rule: "operator-pod", path: PROMETHEUS, mutate: (o) => delete o.spec.securityContext.runAsNonRoot, field: "/spec/securityContext/runAsNonRoot" },
@@ -178,7 +185,7 @@ test("npm run policy exits 1 naming the file, the object, the field and the rule
     const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts/policy.ts")], { cwd: dir, encoding: "utf8" });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, new RegExp(`^VIOLATION ${ROLLOUT}: Rollout production-us-east-1/order-engine /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem: read-only-root-fs: must be true`, "m"));
-    assert.match(r.stdout, new RegExp(`policy: ${renderObjects(await committedModel()).length} objects, 35 rules, 1 violation$`, "m"));
+    assert.match(r.stdout, new RegExp(`policy: ${renderObjects(await committedModel()).length} objects, 36 rules, 1 violation$`, "m"));
   } finally {
     await removeRepo(dir);
   }
