@@ -18,7 +18,7 @@ import { e2ePrograms, statusDrift } from "../harness/e2e/cluster.ts";
 import { prometheusConfig, targetGroups } from "../harness/observability/pod-monitor-config.ts";
 import { EPHEMERAL_STORAGE, fakeNodes, loadRelease, pointAtPrometheus, releaseImage, rolloutSpec } from "../harness/e2e/release.ts";
 import { SCENARIOS, defaultBehaviour, mustNeverBeActive, halfTheFloor, healthy, latency, naiveGate, productionRate, regressed } from "../harness/e2e/scenarios.ts";
-import { deployFirstRevision, judge, lostChange, releaseCluster } from "../harness/e2e/run-scenario.ts";
+import { deployFirstRevision, judge, lostChange, promoteThroughDashboard, releaseCluster } from "../harness/e2e/run-scenario.ts";
 import { stageNodeTypes } from "../generators/nodes/node-types.ts";
 import { podTemplatesOf } from "../generators/nodes/fit.ts";
 import { millicores, quantityUnits, showQuantity } from "../generators/nodes/quantity.ts";
@@ -307,6 +307,11 @@ test("real cluster: a pod no catalog node can hold fails the first revision, nam
     await assert.rejects(deployFirstRevision(cluster, tooLarge, objects, "too-large", 20_000), (e: Error) => {
       assert.match(e.message, /^too-large: first revision stable: not ready after 20 s/);
       assert.match(e.message, /^pod production-us-east-1\/order-engine-[a-z0-9]+-[a-z0-9]+ Pending: 0\/1 nodes are available: 1 Insufficient cpu\./m);
+      return true;
+    });
+    // The dashboard every scenario promotes through refuses what it cannot promote, and says why.
+    await assert.rejects(promoteThroughDashboard(cluster.dashboardApi!, release.namespace, "no-such-rollout"), (e: Error) => {
+      assert.match(e.message, /^the Rollouts dashboard refused the promote \(PUT http:\/\/127\.0\.0\.1:\d+\/rollouts\/api\/v1\/rollouts\/production-us-east-1\/no-such-rollout\/promote\): HTTP 500: rollouts\.argoproj\.io "no-such-rollout" not found$/);
       return true;
     });
   } finally {

@@ -9,7 +9,7 @@ import { statusMessage, type KubeClient } from "../cluster/client.ts";
 import { targetCrds } from "../../toolchain/sources.ts";
 import { parseFiles, type Located } from "../../lib/objects.ts";
 import { REPO } from "../../lib/repo.ts";
-import { kubeControllerManager, kubeScheduler, kwok, prometheus as prometheusBin, prometheusOperator, rolloutsController } from "../../toolchain/cluster.ts";
+import { kubeControllerManager, kubeScheduler, kwok, prometheus as prometheusBin, prometheusOperator, rolloutsController, rolloutsPlugin } from "../../toolchain/cluster.ts";
 import { startConfigSync, type ConfigSync, type OperatorPrometheusRef } from "./operator-prometheus.ts";
 import { moduleDir } from "../../toolchain/build.ts";
 import { toolVersions } from "../../lib/versions.ts";
@@ -104,6 +104,8 @@ export interface E2ePrograms {
   readonly controllerManager: string;
   readonly kwok: string;
   readonly rollouts: string;
+  /** The kubectl plugin of the same Argo Rollouts release, whose `dashboard` command is the Rollouts dashboard. */
+  readonly rolloutsPlugin: string;
   /** prometheus-operator at the add-on release (tools/prometheus-operator). */
   readonly prometheusOperator: string;
   /** The CRDs of every controller we target (tools/versions.json). */
@@ -141,6 +143,7 @@ export function e2ePrograms(): E2ePrograms {
     controllerManager: kubeControllerManager(),
     kwok: kwok(),
     rollouts: rolloutsController(),
+    rolloutsPlugin: rolloutsPlugin(),
     prometheusOperator: operator,
     crds: targetCrds(),
     operatorCrds: () => (operatorCrds ??= parseFiles(new Map([["prometheus-operator full-crds", execFileSync(operator, ["full-crds"], { encoding: "utf8", maxBuffer: 64 << 20 })]]))),
@@ -157,6 +160,11 @@ export interface E2eCluster {
   readonly fixture: Managed;
   /** Copies the operator's configuration of the stage's Prometheus into the Prometheus process. */
   readonly config: ConfigSync;
+  /**
+   * The Rollouts dashboard's API root (`.../rollouts/api/v1`) when the cluster was started with
+   * `dashboard`: the server behind the dashboard's buttons.
+   */
+  readonly dashboardApi?: string;
   /**
    * Waits until Prometheus runs the operator's configuration with a scrape job for each of
    * `podMonitors` (`namespace/name`) and at least `ruleFiles` rule files: what the operator makes
@@ -182,6 +190,11 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
    * Applications bring.
    */
   readonly crds?: readonly Located[];
+  /**
+   * Run the Rollouts dashboard (`kubectl argo rollouts dashboard` of the pinned release) against
+   * this cluster, as an operator does on a laptop. @default false
+   */
+  readonly dashboard?: boolean;
 }): Promise<E2eCluster> {
   const cp = await startControlPlane();
   const extra: Managed[] = [];
@@ -195,7 +208,7 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
   try {
     const dir = cp.dir;
     const kc = cp.kubeconfig;
-    const [schedPort, kcmPort, kwokPort, roMetrics, roHealth, promPort, operatorPort] = await freePorts(7);
+    const [schedPort, kcmPort, kwokPort, roMetrics, roHealth, promPort, operatorPort, dashboardPort] = await freePorts(8);
     const start = (name: string, bin: string, args: string[], env?: NodeJS.ProcessEnv) => {
       const m = new Managed(`${opts.name}/${name}`, bin, args, join(dir, `${name}.log`), env);
       extra.push(m);
@@ -214,6 +227,10 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
     // Prometheus Available (Argo CD's health for it) only once its pods are Ready.
     startNodeProcesses(cp, programs, ["deployment", "replicaset", "statefulset", "daemonset", "disruption", "job", "serviceaccount", "serviceaccount-token", "garbagecollector", "namespace", "nodelifecycle"], start, [schedPort!, kcmPort!, kwokPort!]);
     const rollouts = start("rollouts-controller", programs.rollouts, [`--kubeconfig=${kc}`, "--leader-elect=false", `--metricsPort=${roMetrics}`, `--healthzPort=${roHealth}`]);
+    // The dashboard serves its UI and API under --root-path (default "rollouts"), its API as
+    // rollout.proto's HTTP rules say (pkg/apiclient/rollout/rollout.proto, v1.10.2).
+    const dashboardApi = opts.dashboard ? `http://127.0.0.1:${dashboardPort}/rollouts/api/v1` : undefined;
+    if (opts.dashboard) start("rollouts-dashboard", programs.rolloutsPlugin, ["dashboard", `--kubeconfig=${kc}`, "--address=127.0.0.1", `--port=${dashboardPort}`]);
 
     // CRDs first (Argo Rollouts' and prometheus-operator's: a component folder holds a PodMonitor):
     // the Rollouts controller waits for them, and nothing else can be applied before. Where Argo CD
@@ -262,6 +279,7 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
     await waitFor(`${opts.name}: latency fixture`, async () => (await fetch(`http://127.0.0.1:${fixturePort}/healthz`)).ok, alive, whoDied);
     await waitFor(`${opts.name}: Argo Rollouts controller`, async () => (await fetch(`http://127.0.0.1:${roHealth}/healthz`)).ok, alive, whoDied);
     await waitNodesReady(cp, opts.name, opts.nodes, alive, whoDied);
+    if (dashboardApi) await waitFor(`${opts.name}: Rollouts dashboard`, async () => (await fetch(`${dashboardApi}/version`)).ok, alive, whoDied);
     const prometheusConfigured = async (podMonitors: readonly string[], ruleFiles: number, timeoutMs?: number) => {
       const want = podMonitors.map((m) => `podMonitor/${m}/`);
       await waitFor(
@@ -272,7 +290,7 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
         timeoutMs,
       );
     };
-    return { cp, prometheusUrl, prometheus, rollouts, fixture, config, prometheusConfigured, stop };
+    return { cp, prometheusUrl, prometheus, rollouts, fixture, config, prometheusConfigured, stop, ...(dashboardApi ? { dashboardApi } : {}) };
   } catch (e) {
     await stop();
     throw e;

@@ -38,8 +38,28 @@ export interface Observation {
 }
 
 const HASH = POD_TEMPLATE_HASH_LABEL;
-/** Argo Rollouts' own `kubectl argo rollouts promote` patch (pkg/kubectl-argo-rollouts/cmd/promote, v1.10.2). */
-const PROMOTE_PATCH = { status: { pauseConditions: null } };
+/**
+ * Promotes as the Rollouts dashboard's PROMOTE button does: `PUT <root>/api/v1/rollouts/{ns}/{name}/promote`
+ * with `{"full":false}` (ui/src/app/components/rollout-actions/rollout-actions.tsx; the route is
+ * pkg/apiclient/rollout/rollout.proto's, v1.10.2). The server runs the same promote as
+ * `kubectl argo rollouts promote` (server/server.go PromoteRollout: pkg/kubectl-argo-rollouts/cmd/promote);
+ * PROMOTE-FULL (`full: true`) would skip the analysis, which the gate forbids.
+ * Throws with the server's answer when it refuses.
+ */
+export async function promoteThroughDashboard(dashboardApi: string, namespace: string, rollout: string): Promise<void> {
+  const url = `${dashboardApi}/rollouts/${namespace}/${rollout}/promote`;
+  const r = await fetch(url, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ full: false }) });
+  if (r.ok) return;
+  // grpc-gateway answers an error as {"code": <gRPC code>, "message": ...}.
+  const text = await r.text();
+  let message = text.slice(0, 500);
+  try {
+    message = String((JSON.parse(text) as { message?: unknown }).message ?? message);
+  } catch {
+    // not JSON: the text as it came
+  }
+  throw new Error(`the Rollouts dashboard refused the promote (PUT ${url}): HTTP ${r.status}: ${message}`);
+}
 /**
  * How long the controller may leave a stored change unacted on before the e2e calls it lost: a
  * release whose spec generation it has not observed, or a promote after which it still reports
@@ -177,6 +197,8 @@ export function releaseCluster(programs: E2ePrograms, name: string, release: Rel
   return startE2eCluster(programs, {
     name,
     nodes,
+    // Production promotes by hand, through the dashboard (docs/runbook.md).
+    dashboard: true,
     prometheus: release.prometheus,
     fixtures: [{
       namespace: release.namespace,
@@ -245,9 +267,9 @@ export async function runScenario(s: Scenario, release: Release, programs: E2ePr
       // The operator of a manual production promotion, as eager as possible: promote the moment the
       // Rollout offers it. The gate, not the operator, must decide.
       if (st.pauseConditions?.some((c) => c.reason === "BlueGreenPause")) {
-        await must(client, "PATCH", `${rolloutPath}/status`, PROMOTE_PATCH, "application/merge-patch+json");
+        await promoteThroughDashboard(cluster.dashboardApi!, ns, release.rollout.metadata.name!);
         operatorPromotedAt = lastChangeAt = Date.now();
-        log(`${s.id}: operator promoted at ${((Date.now() - t0) / 1000).toFixed(0)} s (the Rollout was paused after its analysis)`);
+        log(`${s.id}: operator promoted through the Rollouts dashboard at ${((Date.now() - t0) / 1000).toFixed(0)} s (the Rollout was paused after its analysis)`);
       } else if ((lost = lostChange(Date.now() - lastChangeAt, operatorPromotedAt !== null, ro.metadata.generation, st))) {
         log(`${s.id}: ${lost}`);
         break;
