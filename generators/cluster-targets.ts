@@ -5,37 +5,21 @@ import { GPU_RESOURCE, HUGEPAGES_2MI } from "./nodes/node-types.ts";
 import { INSTANCE_TYPE_KEY, NODE_POOL_KEY } from "./nodes/labels.ts";
 import { instanceTypeOf } from "./nodes/instance-type.ts";
 import { acceleratedPod } from "./constructs/accelerated-networks.ts";
+import type { OrderFlowSpec, Target } from "../operator/src/model.ts";
 
 /**
  * What a BitActorCluster asks of its region beyond the region file: each component's performance
- * target and the order flow the operator may open (operator/src/model.ts reads these shapes; the
- * operator's tests run it on the rendered objects). Pure: computed from the catalog and the inputs.
+ * target and the order flow the operator may open. The shapes are the operator's own
+ * (operator/src/model.ts, a type-only import: the render and the operator cannot disagree on them
+ * without the type check failing). Pure: computed from the catalog and the inputs.
  */
-export interface ClusterTarget {
-  readonly rollout: string;
-  readonly image: string;
-  readonly budgetNs: number;
-  readonly quantile: number;
-  readonly windowSeconds: number;
-  readonly minSamples: number;
-  readonly query: { readonly share: string; readonly samples: string };
-  readonly firstReleaseRun: string;
-  readonly nodes: {
-    readonly selector: Readonly<Record<string, string>>;
-    readonly perPod: Readonly<Record<string, string>>;
-    readonly labels: Readonly<Record<string, string>>;
-  };
-}
-
-export interface OrderFlow {
-  readonly policyName: string;
+export type ClusterTarget = Target;
+export type OrderFlow = OrderFlowSpec & {
   readonly podSelector: {
     readonly matchLabels: Readonly<Record<string, string>>;
     readonly matchExpressions: readonly { readonly key: string; readonly operator: "In"; readonly values: readonly string[] }[];
   };
-  readonly egress: readonly { readonly cidrs: readonly string[]; readonly ports: readonly number[] }[];
-  readonly closeGraceSeconds: number;
-}
+};
 
 /**
  * Per component the region runs: the post-promotion gate's window and sample floor, judged with the

@@ -26,7 +26,7 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
     // The node pools, the CRD, the BitActorCluster and the drill's scratch Namespace are cluster-scoped;
     // Velero's objects and the drill's CronJob, account, modifiers and own Role are in Velero's namespace;
     // the drill's quota and cleaning Role in the scratch one; the node agents in theirs, the operator's account,
-    // Lease Role and default deny in its own, its Events Role in default; the stage's Prometheus and
+    // Lease Role in its own, its Events Role in default; the stage's Prometheus and
     // its account in prometheus-operator's; everything else (its Role and binding too) in the stage's namespace.
     const expected = /\/nodes\//.test(path) || /^(Cluster(Role|RoleBinding)|CustomResourceDefinition|BitActorCluster|Namespace)$/.test(object.kind)
       ? undefined
@@ -38,7 +38,7 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
           ? `${stage}-drill`
           : /\/platform\/(daemonset|serviceaccount-(gpu-device-plugin|node-tuning)|networkpolicy-default-deny)/.test(path)
             ? `${stage}-node-agents`
-            : /\/platform\/(serviceaccount-bitactor-operator|role(binding)?-bitactor-operator-lease|networkpolicy-.*-operator-default-deny)/.test(path)
+            : /\/platform\/(serviceaccount-bitactor-operator|role(binding)?-bitactor-operator-lease)/.test(path)
               ? `${stage}-operator`
               : /\/platform\/role(binding)?-bitactor-operator-events/.test(path)
                 ? "default"
@@ -57,8 +57,8 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
   // the platform from git: per stage an add-on project and an Application for each of Argo Rollouts,
   // prometheus-operator and sealed-secrets (Karpenter too on the 5 AWS stages), and Argo CD's own
   // project and Application; per stage its Prometheus with an account, Role and binding, and their Application;
-  // per stage the operator's access: its Namespace, default deny, account, ClusterRole, 3 Roles and 4 bindings.
-  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 3) + 5 + 2 + 7 * (4 + 1) + 7 * 11);
+  // per stage the operator's access: its Namespace, account, ClusterRole, 3 Roles and 4 bindings.
+  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 3) + 5 + 2 + 7 * (4 + 1) + 7 * 10);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {

@@ -128,8 +128,8 @@ before(async () => {
   await installCrds(api, [{ file: "rendered", object: crd }, ...rollouts]);
   // The stage namespace comes from the stage's monitoring Application; the operator's from its access.
   await req("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: STAGE } });
-  assert.deepEqual(access.map((o) => o.object.kind).sort(), ["ClusterRole", "ClusterRoleBinding", "Namespace", "NetworkPolicy", "Role", "Role", "Role", "RoleBinding", "RoleBinding", "RoleBinding", "ServiceAccount"]);
-  for (const kind of ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "NetworkPolicy"]) {
+  assert.deepEqual(access.map((o) => o.object.kind).sort(), ["ClusterRole", "ClusterRoleBinding", "Namespace", "Role", "Role", "Role", "RoleBinding", "RoleBinding", "RoleBinding", "ServiceAccount"]);
+  for (const kind of ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]) {
     for (const o of access.filter((x) => x.object.kind === kind)) await req("POST", await api.collectionPath(o.object), o.object);
   }
   // The operators run as the rendered account, on an API server that enforces RBAC: what they may
