@@ -164,7 +164,9 @@ test("a region from empty: the operator reports every missing piece and keeps th
   await req("POST", "/apis/bitactor.io/v1alpha1/bitactorclusters", cr);
   await startOperator("operator-a");
   await startOperator("operator-b");
-  const { value: status } = await until("a first status", async () => (await getCr()).status?.observedGeneration === 1 && (await getCr()).status, 30_000);
+  // Two programs starting under tsx on a loaded machine (npm test runs the GitOps e2e beside this) can
+  // take tens of seconds before the first reconcile; what is measured is later (the handover).
+  const { value: status } = await until("a first status", async () => (await getCr()).status?.observedGeneration === 1 && (await getCr()).status, 90_000);
   assert.deepEqual(status.conditions.map((c: Any) => [c.type, c.status, c.reason]), [
     ["VersionsConverged", "False", "RolloutMissing"],
     ["LatencyWithinTargets", "True", "WithinTargets"],
@@ -202,11 +204,12 @@ test("the order flow opens only once versions, latency, nodes and every first re
       status: { phase: "Running" },
     });
   }
+  // Until the operator has seen every object above (its watches deliver them one by one): then only
+  // the first releases, all still Running, hold trading back.
   const waiting = await until("versions, latency and nodes True; trading waits for the first releases", async () => {
     const o = await getCr();
-    return ["VersionsConverged", "LatencyWithinTargets", "NodesReady"].every((t) => condition(o, t)?.status === "True") && o;
+    return ["VersionsConverged", "LatencyWithinTargets", "NodesReady"].every((t) => condition(o, t)?.status === "True") && condition(o, "TradingReady")?.reason === "FirstReleaseNotSuccessful" && o;
   }, 30_000);
-  assert.equal(condition(waiting.value, "TradingReady").reason, "FirstReleaseNotSuccessful");
   assert.equal(waiting.value.status.orderFlow.state, "Closed");
   assert.deepEqual((await policy()).spec.egress ?? [], []);
 
