@@ -97,13 +97,7 @@ export class Controller {
     };
     const informer = new ListWatch<KubernetesObject>(path, this.watch, lister as never, false, undefined, fieldSelector);
     for (const verb of ["add", "update", "delete"] as const) informer.on(verb, () => this.enqueue(0));
-    informer.on("error", (e) => {
-      const n = (this.restarts.get(name) ?? 0) + 1;
-      this.restarts.set(name, n);
-      const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(n, 7));
-      this.o.log(`watch ${name} stopped (${describeError(e)}); relisting in ${delay} ms`);
-      setTimeout(() => void this.startInformer(c), delay);
-    });
+    informer.on("error", (e) => this.restartLater(c, `watch ${name} stopped`, e));
     informer.on("connect", () => this.restarts.set(name, 0));
     c.informer = informer;
     this.caches.push(c);
@@ -115,12 +109,17 @@ export class Controller {
       await c.informer!.start();
       this.enqueue(0);
     } catch (e) {
-      const n = (this.restarts.get(c.name) ?? 0) + 1;
-      this.restarts.set(c.name, n);
-      const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(n, 7));
-      this.o.log(`list ${c.name} failed (${describeError(e)}); retrying in ${delay} ms`);
-      setTimeout(() => void this.startInformer(c), delay);
+      this.restartLater(c, `list ${c.name} failed`, e);
     }
+  }
+
+  /** Starts the informer again (a full relist) after a backoff that grows with its failures in a row. */
+  private restartLater(c: Cached<KubernetesObject>, what: string, e: unknown): void {
+    const n = (this.restarts.get(c.name) ?? 0) + 1;
+    this.restarts.set(c.name, n);
+    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(n, 7));
+    this.o.log(`${what} (${describeError(e)}); relisting in ${delay} ms`);
+    setTimeout(() => void this.startInformer(c), delay);
   }
 
   /** Reconcile in `ms` (or sooner if already due sooner). */
