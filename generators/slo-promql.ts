@@ -25,6 +25,7 @@ export const RECORD = {
 
 /** `60` → `1m`, `90` → `90s`, `3600` → `1h`: Prometheus duration text, the largest exact unit. */
 export function durationText(seconds: number): string {
+  if (seconds === 0) return "0s";
   for (const [unit, s] of [["d", 86400], ["h", 3600], ["m", 60]] as const) {
     if (seconds % s === 0) return `${seconds / s}${unit}`;
   }

@@ -38,7 +38,7 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
           ? `${stage}-drill`
           : /\/platform\/(daemonset|serviceaccount-(gpu-device-plugin|node-tuning)|networkpolicy-default-deny)/.test(path)
             ? `${stage}-node-agents`
-            : /\/platform\/(serviceaccount-bitactor-operator|role(binding)?-bitactor-operator-lease)/.test(path)
+            : /\/platform\/(serviceaccount-bitactor-operator|role(binding)?-bitactor-operator-lease|podmonitor-bitactor-operator|prometheusrule-bitactor-operator|role(binding)?-[a-z0-9-]+-prometheus\.yaml)/.test(path)
               ? `${stage}-operator`
               : /\/platform\/role(binding)?-bitactor-operator-events/.test(path)
                 ? "default"
@@ -57,8 +57,9 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
   // the platform from git: per stage an add-on project and an Application for each of Argo Rollouts,
   // prometheus-operator and sealed-secrets (Karpenter too on the 5 AWS stages), and Argo CD's own
   // project and Application; per stage its Prometheus with an account, Role and binding, and their Application;
-  // per stage the operator's access: its Namespace, account, ClusterRole, 3 Roles and 4 bindings.
-  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 3) + 5 + 2 + 7 * (4 + 1) + 7 * 10);
+  // per stage the operator's access: its Namespace, account, ClusterRole, 3 Roles and 4 bindings;
+  // per stage its monitoring: PodMonitor, PrometheusRule, the stage Prometheus' Role and binding.
+  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 3) + 5 + 2 + 7 * (4 + 1) + 7 * 10 + 7 * 4);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -235,7 +236,8 @@ test("bootstrap: the root syncs apps/<env>/ (its project in wave -1), which brin
 });
 
 test("every component has a PodMonitor: all its pods, blue and green, every scrape interval, the gate's labels", () => {
-  const monitors = ofKind("PodMonitor");
+  // The operator's own (test/operator-rules.test.ts) are in its namespace; these are the components'.
+  const monitors = ofKind("PodMonitor").filter((m) => !m.object.metadata.namespace?.endsWith("-operator"));
   assert.equal(monitors.length, ofKind("Rollout").length);
   for (const { path, object } of monitors) {
     const folder = path.slice(0, path.lastIndexOf("/"));
@@ -292,7 +294,7 @@ test("AppProjects are narrow and per stage: this repo, the stage's cluster and n
       assert.deepEqual(new Set([...pl.clusterResourceWhitelist, ...pl.namespaceResourceWhitelist].map((k: Any) => `${k.group}/${k.kind}`)), new Set([...kindsOf("platform"), "/Namespace"]));
       // Velero's two kinds and the restore drill's; its scratch namespace is the third destination.
       // Every stage runs node agents (a GPU pool everywhere; tuning on GCP and Azure): their DaemonSets and default deny, in their namespace.
-      assert.deepEqual(pl.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`), ["velero.io/BackupStorageLocation", "velero.io/Schedule", "batch/CronJob", "/ServiceAccount", "/ConfigMap", "/ResourceQuota", "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/RoleBinding", "monitoring.coreos.com/PrometheusRule", "networking.k8s.io/NetworkPolicy", "monitoring.coreos.com/Prometheus", "apps/DaemonSet"]);
+      assert.deepEqual(pl.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`), ["velero.io/BackupStorageLocation", "velero.io/Schedule", "batch/CronJob", "/ServiceAccount", "/ConfigMap", "/ResourceQuota", "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/RoleBinding", "monitoring.coreos.com/PrometheusRule", "networking.k8s.io/NetworkPolicy", "monitoring.coreos.com/Prometheus", "monitoring.coreos.com/PodMonitor", "apps/DaemonSet"]);
       assert.deepEqual(pl.destinations, [{ name: r.cluster.name, namespace: stage }, { name: r.cluster.name, namespace: "velero" }, { name: r.cluster.name, namespace: "monitoring" }, { name: r.cluster.name, namespace: `${stage}-drill` }, { name: r.cluster.name, namespace: `${stage}-node-agents` }, { name: r.cluster.name, namespace: `${stage}-operator` }, { name: r.cluster.name, namespace: "default" }]);
       // The operator's ClusterRole and binding are the platform project's only RBAC beyond Roles.
       assert.deepEqual(pl.clusterResourceWhitelist.filter((k: Any) => k.group === "rbac.authorization.k8s.io").map((k: Any) => k.kind), ["ClusterRole", "ClusterRoleBinding"]);

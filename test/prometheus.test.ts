@@ -17,7 +17,11 @@ const model = await committedModel();
 const objects = renderObjects(model);
 const versions = JSON.parse(readFileSync(join(ROOT, "tools/versions.json"), "utf8")) as { prometheus: { version: string } };
 
-const matchLabels = (labels: Record<string, string>, selector: Any) => Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+/** A label selector's meaning (apimachinery LabelSelector): every matchLabels pair and every matchExpression (In, NotIn, Exists, DoesNotExist). */
+const matchLabels = (labels: Record<string, string>, selector: Any) =>
+  Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+  (selector.matchExpressions ?? []).every((e: Any) =>
+    e.operator === "In" ? e.values.includes(labels[e.key]) : e.operator === "NotIn" ? !e.values.includes(labels[e.key]) : e.operator === "Exists" ? e.key in labels : !(e.key in labels));
 
 test("every stage's Prometheus selects exactly its own PodMonitors and PrometheusRules", () => {
   const prometheuses = objects.filter((o) => o.object.kind === "Prometheus");
@@ -32,18 +36,21 @@ test("every stage's Prometheus selects exactly its own PodMonitors and Prometheu
     const selects = (kind: string, selector: Any, nsSelector: Any) => (o: Any) =>
       o.kind === kind && matchLabels(o.metadata.labels ?? {}, selector) && matchLabels({ "kubernetes.io/metadata.name": o.metadata.namespace }, nsSelector);
     for (const [kind, sel, nsSel] of [["PodMonitor", p.spec.podMonitorSelector, p.spec.podMonitorNamespaceSelector], ["PrometheusRule", p.spec.ruleSelector, p.spec.ruleNamespaceSelector]] as const) {
-      const ours = objects.filter((o) => o.object.kind === kind && o.object.metadata.namespace === stage).map((o) => o.path).sort();
+      // The stage's and its operator's (operator-monitoring.ts).
+      const ours = objects.filter((o) => o.object.kind === kind && [stage, `${stage}-operator`].includes(o.object.metadata.namespace!)).map((o) => o.path).sort();
+      assert.ok(ours.some((path) => path.includes("bitactor-operator")), `${stage}: the operator's ${kind} is selected`);
       const selected = objects.filter((o) => selects(kind, sel, nsSel)(o.object)).map((o) => o.path).sort();
       assert.ok(ours.length > 0, `${stage} has ${kind}s`);
       assert.deepEqual(selected, ours, `${stage}: its ${kind}s, none of another stage`);
     }
     for (const unselected of ["serviceMonitorSelector", "probeSelector", "scrapeConfigSelector"]) assert.equal(p.spec[unselected], undefined, `${unselected}: nil selects nothing`);
-    // Its account may read pods in the stage's namespace, and nothing else.
-    const role = objects.find((o) => o.object.kind === "Role" && o.object.metadata.name === p.spec.serviceAccountName)?.object as Any;
-    assert.deepEqual(role.metadata.namespace, stage);
-    assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }]);
-    const binding = objects.find((o) => o.object.kind === "RoleBinding" && o.object.metadata.name === p.spec.serviceAccountName)?.object as Any;
-    assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: p.spec.serviceAccountName, namespace: "monitoring" }]);
+    // Its account may read pods in the two namespaces it scrapes, and nothing else.
+    const roles = objects.filter((o) => o.object.kind === "Role" && o.object.metadata.name === p.spec.serviceAccountName).map((o) => o.object as Any);
+    assert.deepEqual(roles.map((r) => r.metadata.namespace).sort(), [stage, `${stage}-operator`]);
+    for (const role of roles) assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }]);
+    const bindings = objects.filter((o) => o.object.kind === "RoleBinding" && o.object.metadata.name === p.spec.serviceAccountName).map((o) => o.object as Any);
+    assert.deepEqual(bindings.map((b) => b.metadata.namespace).sort(), [stage, `${stage}-operator`]);
+    for (const binding of bindings) assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: p.spec.serviceAccountName, namespace: "monitoring" }]);
     assert.ok(objects.some((o) => o.object.kind === "ServiceAccount" && o.object.metadata.name === p.spec.serviceAccountName && o.object.metadata.namespace === "monitoring"));
     // The stage's platform project admits it where it goes.
     const project = objects.find((o) => o.object.kind === "AppProject" && o.object.metadata.name === `${stage}-platform`)?.object as Any;

@@ -41,8 +41,9 @@ test("promtool check rules accepts every rendered rule group (every component, e
   const rules = rulesOf(objects);
   const components = model.environments.flatMap((e) => e.regions.map((r) => Object.keys(r.components).length)).reduce((a, b) => a + b, 0);
   const stages = model.environments.flatMap((e) => e.regions).length;
-  // One per component per stage, and each stage's restore drill rules (test/dr-drill.test.ts runs them).
-  assert.equal(rules.length, components + stages, "one PrometheusRule per component per stage, one for the drill per stage");
+  // One per component per stage, and each stage's restore drill rules (test/dr-drill.test.ts runs them)
+  // and its operator's (test/operator-rules.test.ts).
+  assert.equal(rules.length, components + 2 * stages, "one PrometheusRule per component per stage, one for the drill and one for the operator per stage");
   await withDir("rules-", async (dir) => {
     const files: string[] = [];
     for (const [i, r] of rules.entries()) {

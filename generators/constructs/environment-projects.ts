@@ -87,6 +87,9 @@ export const OPERATOR_CLUSTER_KINDS = [
   { group: "rbac.authorization.k8s.io", kind: "ClusterRoleBinding" },
 ] as const;
 
+/** The platform project's namespaced kinds for the operator's monitoring (operator-monitoring.ts); its rule and roles are BACKUP_KINDS. */
+export const OPERATOR_KINDS = [{ group: "monitoring.coreos.com", kind: "PodMonitor" }] as const;
+
 /** The platform project's cluster-scoped kinds when the environment drills: the scratch namespace too. */
 export const DRILL_CLUSTER_KINDS = [{ group: "", kind: "Namespace" }] as const;
 

@@ -28,6 +28,12 @@ export const operatorNames = {
   eventsRole: "bitactor-operator-events",
   /** The API server accepts an Event about a cluster-scoped object only in `default` (core/v1 Event validation). */
   eventsNamespace: "default",
+  /** Its PodMonitor and PrometheusRule (operator-monitoring.ts). */
+  monitor: "bitactor-operator",
+  /** The labels on every replica's pod, which its PodMonitor selects. */
+  podLabels: { "app.kubernetes.io/name": "bitactor-operator" },
+  /** Where a replica serves /metrics, /healthz and /readyz (operator/src/main.ts METRICS_ADDRESS default). */
+  metricsPort: { name: "metrics", port: 8080 },
 } as const;
 
 const RBAC = "rbac.authorization.k8s.io";

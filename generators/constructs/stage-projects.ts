@@ -4,7 +4,7 @@ import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names, stageId } from "../naming.ts";
 import { drillNames } from "./dr-drill.ts";
-import { BACKUP_KINDS, DRILL_CLUSTER_KINDS, OPERATOR_CLUSTER_KINDS, CHAOS_CLUSTER_KINDS, CHAOS_KINDS, NODE_AGENT_CLUSTER_KINDS, NODE_AGENT_KINDS, NODE_KINDS, PLATFORM_KINDS, PROMETHEUS_KINDS, SEALED_SECRET_KIND, WORKLOAD_KINDS } from "./environment-projects.ts";
+import { BACKUP_KINDS, DRILL_CLUSTER_KINDS, OPERATOR_CLUSTER_KINDS, OPERATOR_KINDS, CHAOS_CLUSTER_KINDS, CHAOS_KINDS, NODE_AGENT_CLUSTER_KINDS, NODE_AGENT_KINDS, NODE_KINDS, PLATFORM_KINDS, PROMETHEUS_KINDS, SEALED_SECRET_KIND, WORKLOAD_KINDS } from "./environment-projects.ts";
 import { nodeAgentsNamespace } from "../nodes/node-agents.ts";
 import { operatorNames } from "./operator-access.ts";
 
@@ -39,7 +39,7 @@ export interface StageProjectsProps {
  *   restore drill's CronJob, account, roles and alert rules and its scratch namespace `<stage>-drill`,
  *   and where the stage runs node agents their namespace `<stage>-node-agents`, DaemonSets, accounts and NetworkPolicy,
  *   and the BitActor operator's namespace `<stage>-operator`, account and roles (its ClusterRole and binding,
- *   and a Role in `default` for its Events)
+ *   and a Role in `default` for its Events), its PodMonitor and PrometheusRule
  *   (Argo CD checks only namespaced objects against the destinations, AppProject.IsResourcePermitted in
  *   pkg/apis/application/v1alpha1, so the project would admit any Namespace: the render emits this one only).
  * Why per stage, in the ApplicationSets' folder: Argo CD deletes an Application's objects only where
@@ -116,7 +116,7 @@ export class StageProjects extends Construct {
         ],
         // Namespace once, for the stage's (its monitoring Application creates it) and the drill's and node agents' where they exist.
         clusterResourceWhitelist: uniqueKinds([...PLATFORM_KINDS, { group: "", kind: "Namespace" }, ...OPERATOR_CLUSTER_KINDS, ...(s.backup.drill ? DRILL_CLUSTER_KINDS : []), ...(props.nodeAgents ? NODE_AGENT_CLUSTER_KINDS : [])]),
-        namespaceResourceWhitelist: uniqueKinds([...BACKUP_KINDS, ...PROMETHEUS_KINDS, ...(props.nodeAgents ? NODE_AGENT_KINDS : [])]),
+        namespaceResourceWhitelist: uniqueKinds([...BACKUP_KINDS, ...PROMETHEUS_KINDS, ...OPERATOR_KINDS, ...(props.nodeAgents ? NODE_AGENT_KINDS : [])]),
       },
     }));
   }

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { stageId, stagePrometheusNames } from "../naming.ts";
+import { operatorNames } from "./operator-access.ts";
 
 /** prometheus-operator's API group and version of its Prometheus, PodMonitor and PrometheusRule. */
 export const MONITORING_API = "monitoring.coreos.com/v1";
@@ -18,11 +19,11 @@ export interface StagePrometheusProps {
 /**
  * The stage's Prometheus, run by prometheus-operator (an add-on of every stage) in the environment's
  * monitoring namespace: it scrapes every PodMonitor and evaluates every PrometheusRule of the stage's
- * namespace and nothing else. It is what the region's gate reads where its `prometheus.address` is the
+ * namespace and of its operator's namespace `<stage>-operator`, and nothing else. It is what the region's gate reads where its `prometheus.address` is the
  * in-cluster one (prometheus-operator's governing Service `prometheus-operated`), what the chaos probes
  * read, and where the p99 and SLO alerts fire.
  * - Selection: our PodMonitors and rules carry `app.kubernetes.io/part-of: bitactor`; the namespace
- *   selector admits the stage's namespace only. ServiceMonitors, Probes and ScrapeConfigs are left
+ *   selector admits the stage's namespace and the operator's only. ServiceMonitors, Probes and ScrapeConfigs are left
  *   unselected (a nil selector selects none, Documentation/api-reference: PrometheusSpec).
  * - Access: a Role in the stage's namespace that may read pods, which is all a PodMonitor's pod
  *   discovery lists (the operator's generated config uses kubernetes_sd role pod, namespaced).
@@ -44,7 +45,8 @@ export class StagePrometheus extends Construct {
     const n = stagePrometheusNames(stage);
     const labels = { ...props.labels };
     const selectOurs = { matchLabels: { "app.kubernetes.io/part-of": "bitactor" } };
-    const thisStage = { matchLabels: { "kubernetes.io/metadata.name": stage } };
+    // The stage's namespace and its operator's (operator-monitoring.ts), by the name label the API server sets.
+    const thisStage = { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [stage, operatorNames.namespace(stage)] }] };
     emit(this, "account", { toJSON: () => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: n.account, namespace: m.namespace, labels }, automountServiceAccountToken: true }) });
     emit(this, "role", { toJSON: () => ({
       apiVersion: "rbac.authorization.k8s.io/v1",

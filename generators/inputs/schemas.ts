@@ -393,9 +393,13 @@ export const environmentSchema = {
     operator: {
       type: "object",
       additionalProperties: false,
-      required: ["orderFlowCloseGraceSeconds"],
-      // At most 10 minutes: longer is no longer a blip but trading on a region nobody has proven.
-      properties: { orderFlowCloseGraceSeconds: seconds(0, 600) },
+      required: ["orderFlowCloseGraceSeconds", "notTradingSeverity"],
+      properties: {
+        // At most 10 minutes: longer is no longer a blip but trading on a region nobody has proven.
+        orderFlowCloseGraceSeconds: seconds(0, 600),
+        // The severities the alert routing knows (the component rules' page, the burn-rate alerts' ticket).
+        notTradingSeverity: { enum: ["page", "ticket"] },
+      },
     },
     // LitmusChaos experiments against the environment's Rollouts (generators/constructs/chaos.ts); absent = none.
     chaos: {

@@ -350,6 +350,11 @@ export interface EnvironmentSettings {
      * operator closes it. 0 closes at once.
      */
     readonly orderFlowCloseGraceSeconds: number;
+    /**
+     * Severity of the alert that fires when a region has not been TradingReady for the grace period
+     * (generators/constructs/operator-monitoring.ts): `page` wakes someone, `ticket` waits for office hours.
+     */
+    readonly notTradingSeverity: "page" | "ticket";
   };
   /** In-cluster monitoring the NetworkPolicies admit: Prometheus scraping, and the tracing backend. */
   readonly monitoring: {

@@ -1,0 +1,106 @@
+// The BitActorCluster health check in the argocd-cm we render (engine/addons.yaml), run by the pinned
+// Argo CD itself: `argocd admin settings resource-overrides health RESOURCE --argocd-cm-path CM`
+// (operator-manual/troubleshooting.md, "Health Assessment") runs the same Lua the application
+// controller runs. Every state the operator can leave a BitActorCluster in maps to one health.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { parse, stringify } from "yaml";
+import { committedModel } from "./helpers/repo.ts";
+import { withDir } from "./helpers/tmp.ts";
+import { renderObjects } from "../generators/render.ts";
+import { argocd } from "../toolchain/cluster.ts";
+import { BITACTOR_CLUSTER } from "../generators/constructs/bitactor-cluster.ts";
+import { CONDITION_TYPES } from "../operator/src/model.ts";
+
+const KEY = `resource.customizations.health.${BITACTOR_CLUSTER.group}_${BITACTOR_CLUSTER.kind}`;
+
+/** The argocd-cm data the self-managed Argo CD gets: the kustomize patch of its Application. */
+async function renderedArgocdCm(): Promise<Record<string, string>> {
+  const objects = renderObjects(await committedModel());
+  const app = objects.find((o) => o.object.kind === "Application" && o.object.metadata.name === "argocd");
+  assert.ok(app, "Argo CD's own Application is rendered");
+  const patches = (app.object.spec as { source: { kustomize: { patches: { target: { name: string }; patch: string }[] } } }).source.kustomize.patches;
+  const cm = patches.find((p) => p.target.name === "argocd-cm");
+  assert.ok(cm, "argocd-cm is patched");
+  return (parse(cm.patch) as { data: Record<string, string> }).data;
+}
+
+type Condition = { type: string; status: "True" | "False" | "Unknown"; reason: string; message: string };
+
+function cluster(generation: number, status?: { observedGeneration?: number; conditions?: Condition[] }) {
+  return {
+    apiVersion: BITACTOR_CLUSTER.apiVersion,
+    kind: BITACTOR_CLUSTER.kind,
+    metadata: { name: "production-us-east-1", generation },
+    spec: {},
+    ...(status ? { status } : {}),
+  };
+}
+
+const trading = (status: Condition["status"], reason: string, message: string): Condition => ({ type: "TradingReady", status, reason, message });
+
+async function health(data: Record<string, string>, object: unknown): Promise<{ status: string; message: string }> {
+  return withDir("argocd-health-", async (dir) => {
+    await writeFile(join(dir, "argocd-cm.yaml"), stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: "argocd" }, data }));
+    await writeFile(join(dir, "cluster.yaml"), stringify(object));
+    const out = spawnSync(argocd(), ["admin", "settings", "resource-overrides", "health", join(dir, "cluster.yaml"), "--argocd-cm-path", join(dir, "argocd-cm.yaml")], {
+      encoding: "utf8",
+      // No cluster: the command reads only the files (KUBECONFIG pointing nowhere proves it).
+      env: { ...process.env, KUBECONFIG: join(dir, "none"), HOME: dir },
+    });
+    assert.equal(out.status, 0, out.stdout + out.stderr);
+    // Output: "STATUS: Healthy\nMESSAGE: ..." (cmd/argocd/commands/admin/settings.go, NewResourceHealthCommand).
+    const status = /^STATUS: (.*)$/m.exec(out.stdout)?.[1];
+    const message = /^MESSAGE: (.*)$/m.exec(out.stdout)?.[1] ?? "";
+    assert.ok(status, `no STATUS in: ${out.stdout}`);
+    return { status, message };
+  });
+}
+
+test("the BitActorCluster health check is what the rendered argocd-cm carries, and TradingReady is a condition the operator writes", async () => {
+  const data = await renderedArgocdCm();
+  assert.ok(data[KEY], `${KEY} in argocd-cm`);
+  assert.ok((CONDITION_TYPES as readonly string[]).includes("TradingReady"));
+});
+
+test("Argo CD's health of a BitActorCluster follows the operator's verdict (real argocd, rendered Lua)", async () => {
+  const data = await renderedArgocdCm();
+  const cases: { name: string; object: unknown; status: string; message: RegExp }[] = [
+    { name: "no status: never reconciled", object: cluster(1), status: "Progressing", message: /not yet reconciled generation 1/ },
+    {
+      name: "status of an older generation: a stale verdict counts for nothing",
+      object: cluster(3, { observedGeneration: 2, conditions: [trading("True", "AllReady", "all ready")] }),
+      status: "Progressing",
+      message: /generation 3/,
+    },
+    { name: "TradingReady True", object: cluster(2, { observedGeneration: 2, conditions: [trading("True", "AllReady", "every condition True")] }), status: "Healthy", message: /TradingReady True \(AllReady: every condition True\)/ },
+    {
+      name: "TradingReady False",
+      object: cluster(2, { observedGeneration: 2, conditions: [{ type: "LatencyWithinTargets", status: "False", reason: "OverTarget", message: "order-engine 98 %" }, trading("False", "LatencyOverTarget", "LatencyWithinTargets False (OverTarget)")] }),
+      status: "Degraded",
+      message: /TradingReady False \(LatencyOverTarget: LatencyWithinTargets False/,
+    },
+    { name: "TradingReady Unknown", object: cluster(2, { observedGeneration: 2, conditions: [trading("Unknown", "NotMeasured", "not measured yet")] }), status: "Progressing", message: /TradingReady Unknown \(NotMeasured/ },
+    { name: "reconciled but no TradingReady condition", object: cluster(2, { observedGeneration: 2, conditions: [] }), status: "Progressing", message: /No TradingReady condition yet/ },
+  ];
+  for (const c of cases) {
+    const h = await health(data, c.object);
+    assert.equal(h.status, c.status, `${c.name}: ${h.message}`);
+    assert.match(h.message, c.message, c.name);
+  }
+});
+
+test("without our check Argo CD has no health for a BitActorCluster (the check is what gives it one)", async () => {
+  const { [KEY]: removed, ...rest } = await renderedArgocdCm();
+  assert.ok(removed);
+  await withDir("argocd-health-", async (dir) => {
+    await writeFile(join(dir, "argocd-cm.yaml"), stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: "argocd" }, data: rest }));
+    await writeFile(join(dir, "cluster.yaml"), stringify(cluster(2, { observedGeneration: 2, conditions: [trading("False", "LatencyOverTarget", "slow")] })));
+    const out = spawnSync(argocd(), ["admin", "settings", "resource-overrides", "health", join(dir, "cluster.yaml"), "--argocd-cm-path", join(dir, "argocd-cm.yaml")], { encoding: "utf8", env: { ...process.env, KUBECONFIG: join(dir, "none"), HOME: dir } });
+    assert.equal(out.status, 0, out.stdout + out.stderr);
+    assert.match(out.stdout, /Health script is not configured for 'bitactor.io\/BitActorCluster'/);
+  });
+});
