@@ -37,8 +37,10 @@ export interface ArgoCd {
  *     reconcile them (its Ready condition reports the EC2 calls); here there is none. The objects
  *     still pass the real API server with Karpenter's CRDs, CEL rules included, before they count.
  * Kinds with no health check at all (PodMonitor, PrometheusRule, PeerAuthentication,
- * NetworkAttachmentDefinition, Velero's, BitActorCluster) do not count for an Application's health
- * in Argo CD either way, so they need no override. Rollouts, Deployments, Services, CRDs keep
+ * NetworkAttachmentDefinition, Velero's) do not count for an Application's health in Argo CD either
+ * way, so they need no override. BitActorCluster has one in production's argocd-cm (engine/addons.yaml,
+ * run by test/argocd-health.test.ts) that this harness leaves out: no BitActor operator runs here yet,
+ * so every platform Application would stay Progressing on a status nobody writes. Rollouts, Deployments, Services, CRDs keep
  * Argo CD's own checks: their controllers run here.
  */
 export const HEALTH_OVERRIDES: Readonly<Record<string, string>> = {
