@@ -84,6 +84,12 @@ test("Argo CD's health of a BitActorCluster follows the operator's verdict (real
       message: /TradingReady False \(LatencyOverTarget: LatencyWithinTargets False/,
     },
     { name: "TradingReady Unknown", object: cluster(2, { observedGeneration: 2, conditions: [trading("Unknown", "NotMeasured", "not measured yet")] }), status: "Progressing", message: /TradingReady Unknown \(NotMeasured/ },
+    {
+      name: "a TradingReady without a status (a hand edit; the CRD asks for one) reads as Unknown, not as a Lua error",
+      object: cluster(2, { observedGeneration: 2, conditions: [{ type: "TradingReady", reason: "Edited", message: "by hand" } as unknown as Condition] }),
+      status: "Progressing",
+      message: /TradingReady Unknown \(Edited: by hand\)/,
+    },
     { name: "reconciled but no TradingReady condition", object: cluster(2, { observedGeneration: 2, conditions: [] }), status: "Progressing", message: /No TradingReady condition yet/ },
   ];
   for (const c of cases) {
