@@ -17,7 +17,13 @@ import { operatorNames } from "../generators/constructs/operator-access.ts";
 
 const STEP_S = 15;
 
-interface Groups { groups: { rules: { alert?: string; expr: string; for?: string; labels?: Record<string, string> }[] }[] }
+interface Groups { groups: { rules: { alert?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[] }
+
+/** An alert's annotations as Prometheus expands them for one region (the only template is the cluster label). */
+function annotationsOf(groups: Groups["groups"], alert: string, cluster: string): Record<string, string> {
+  const r = groups.flatMap((g) => g.rules).find((x) => x.alert === alert)!;
+  return Object.fromEntries(Object.entries(r.annotations ?? {}).map(([k, v]) => [k, v.replaceAll("{{ $labels.cluster }}", cluster)]));
+}
 
 async function operatorRule(stage: string): Promise<{ rule: RenderedObject; grace: number; severity: string }> {
   const model = await committedModel();
@@ -42,10 +48,11 @@ function replica(stage: string, pod: string, leader: number, tradingReady: "True
   ];
 }
 
-function notTrading(stage: string, pod: string, severity: string) {
+function notTrading(stage: string, pod: string, severity: string, exp_annotations: Record<string, string>) {
   const job = `${operatorNames.namespace(stage)}/${operatorNames.monitor}`;
   return {
     exp_labels: { severity, stage, job, namespace: operatorNames.namespace(stage), pod, cluster: stage, type: "TradingReady", status: "True" },
+    exp_annotations,
   };
 }
 
@@ -58,7 +65,9 @@ function run(groups: unknown, tests: unknown[]) {
 }
 
 /** The scenarios for one stage: before the grace nothing, after it exactly the expected alerts. */
-function scenarios(stage: string, grace: number, severity: string) {
+function scenarios(stage: string, grace: number, severity: string, groups: Groups["groups"]) {
+  const notTradingAnnotations = annotationsOf(groups, OPERATOR_ALERTS.notTrading, stage);
+  assert.match(notTradingAnnotations.summary!, new RegExp(`BitActorCluster ${stage} is not TradingReady`));
   const before = Math.max(0, grace - STEP_S);
   const after = grace + 60;
   const minutes = 10;
@@ -76,14 +85,14 @@ function scenarios(stage: string, grace: number, severity: string) {
       input_series: [...replica(stage, "op-a", 1, "False", minutes), ...replica(stage, "op-b", 0, "True", minutes)],
       alert_rule_test: [
         ...(grace > 0 ? [alert(before, OPERATOR_ALERTS.notTrading, [])] : []),
-        alert(after, OPERATOR_ALERTS.notTrading, [notTrading(stage, "op-a", severity)]),
+        alert(after, OPERATOR_ALERTS.notTrading, [notTrading(stage, "op-a", severity, notTradingAnnotations)]),
       ],
     },
     {
       name: "unknown counts as not trading (the operator cannot tell: fail closed)",
       interval: `${STEP_S}s`,
       input_series: replica(stage, "op-a", 1, "Unknown", minutes),
-      alert_rule_test: [alert(after, OPERATOR_ALERTS.notTrading, [notTrading(stage, "op-a", severity)])],
+      alert_rule_test: [alert(after, OPERATOR_ALERTS.notTrading, [notTrading(stage, "op-a", severity, notTradingAnnotations)])],
     },
     {
       name: "no leader: both replicas scraped, neither holds the Lease for over a minute",
@@ -91,7 +100,7 @@ function scenarios(stage: string, grace: number, severity: string) {
       input_series: [...replica(stage, "op-a", 0, "True", minutes), ...replica(stage, "op-b", 0, "True", minutes)],
       alert_rule_test: [
         alert(45, OPERATOR_ALERTS.noLeader, []),
-        alert(120, OPERATOR_ALERTS.noLeader, [{ exp_labels: { severity, stage } }]),
+        alert(120, OPERATOR_ALERTS.noLeader, [{ exp_labels: { severity, stage }, exp_annotations: annotationsOf(groups, OPERATOR_ALERTS.noLeader, stage) }]),
         alert(120, OPERATOR_ALERTS.notTrading, []),
       ],
     },
@@ -107,7 +116,7 @@ function scenarios(stage: string, grace: number, severity: string) {
 for (const stage of ["production-us-east-1", "staging-us-east-1"]) {
   test(`promtool test rules: the operator's alerts in ${stage} fire exactly when they should`, async () => {
     const { rule, grace, severity } = await operatorRule(stage);
-    const out = await run({ groups: (rule.object.spec as Groups).groups }, scenarios(stage, grace, severity));
+    const out = await run({ groups: (rule.object.spec as Groups).groups }, scenarios(stage, grace, severity, (rule.object.spec as Groups).groups));
     assert.equal(out.status, 0, `promtool test rules failed:\n${out.stdout}\n${out.stderr}`);
   });
 }
@@ -130,7 +139,7 @@ test("promtool fails when the rule stops telling the leader from the standby (th
   const r = groups[0]!.rules.find((x) => x.alert === OPERATOR_ALERTS.notTrading)!;
   r.expr = r.expr.split("\nand on (pod)")[0]!;
   assert.ok(!r.expr.includes("leader"), "the mutation removed the leader filter");
-  const out = await run({ groups }, scenarios(stage, grace, severity));
+  const out = await run({ groups }, scenarios(stage, grace, severity, groups));
   assert.notEqual(out.status, 0, "a stale standby's False must make the mutated rule fire, and promtool must notice");
   assert.match(out.stdout + out.stderr, /op-b/);
 });
