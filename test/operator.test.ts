@@ -1,7 +1,8 @@
 // The BitActor operator as a program (operator/src/main.ts), two replicas of it against a real
 // kube-apiserver with the rendered BitActorCluster CRD and Argo Rollouts' own CRDs installed: the
 // order flow of a region from empty, a latency regression and its grace period, the leader's death,
-// an API server restart, and a target Prometheus cannot evaluate. Prometheus is a stand-in here
+// an API server restart, a watch expired by an etcd compaction (410 Gone), and a target Prometheus
+// cannot evaluate. Prometheus is a stand-in here
 // that answers the query API with values the test sets (the e2e runs the operator beside the real
 // one); the condition logic itself is test/operator-conditions.test.ts.
 import { after, before, test } from "node:test";
@@ -15,6 +16,7 @@ import { startControlPlane, type ControlPlane } from "../harness/cluster/control
 import { installCrds } from "../harness/cluster/dry-run.ts";
 import { Managed, freePorts } from "../harness/cluster/process.ts";
 import { KubeClient, statusMessage } from "../harness/cluster/client.ts";
+import { startWatchProxy, type WatchProxy } from "../harness/cluster/watch-proxy.ts";
 import { operatorNames } from "../generators/constructs/operator-access.ts";
 import { targetCrds } from "../toolchain/sources.ts";
 
@@ -33,7 +35,9 @@ for (const t of Object.values(cr.spec.targets) as Any[]) t.windowSeconds = WINDO
 cr.spec.orderFlow.closeGraceSeconds = GRACE;
 const ids = Object.keys(cr.spec.components).sort();
 /** The operator's rendered access (constructs/operator-access.ts): its namespace, account, roles and bindings. */
-const access = rendered.filter((o) => o.path.startsWith("rollouts/production/us-east-1/platform/") && (o.object.metadata?.namespace === LEASE_NS || o.object.metadata?.name === LEASE_NS || o.object.metadata?.name === operatorNames.clusterRole(STAGE) || (o.object.metadata?.namespace === STAGE && o.object.metadata?.name === operatorNames.stageRole) || o.object.metadata?.name === operatorNames.eventsRole));
+// Its monitoring in the same namespace (operator-monitoring.ts: PodMonitor, rule, the stage Prometheus' Role) is not its access.
+const monitoring = (o: { object: Any }) => ["PodMonitor", "PrometheusRule"].includes(o.object.kind) || o.object.metadata?.name === `${STAGE}-prometheus`;
+const access = rendered.filter((o) => o.path.startsWith("rollouts/production/us-east-1/platform/") && !monitoring(o) && (o.object.metadata?.namespace === LEASE_NS || o.object.metadata?.name === LEASE_NS || o.object.metadata?.name === operatorNames.clusterRole(STAGE) || (o.object.metadata?.namespace === STAGE && o.object.metadata?.name === operatorNames.stageRole) || o.object.metadata?.name === operatorNames.eventsRole));
 
 /** The stand-in Prometheus: per query, what it answers. A query with unbalanced parentheses is a parse error, as Prometheus says it. */
 const prom = { share: new Map<string, number>(), samples: 1e6 };
@@ -47,6 +51,8 @@ function answer(query: string): { status: number; body: unknown } {
 
 let cp: ControlPlane;
 let api: KubeClient;
+/** Every operator request goes through it, so a test can expire the operator's watches. */
+let proxy: WatchProxy;
 let server: Server;
 let promUrl: string;
 const operators: { identity: string; proc: Managed; metrics: string }[] = [];
@@ -120,7 +126,8 @@ const scrape = async (o: { metrics: string }) => {
 };
 
 before(async () => {
-  cp = await startControlPlane();
+  // Nodes uncached: their watches are served from etcd, so a compaction really expires them (410).
+  cp = await startControlPlane({ apiServerArgs: ["--watch-cache-sizes=nodes#0"] });
   api = cp.client;
   logDir = cp.dir;
   const rollouts = targetCrds().filter((c) => ["rollouts.argoproj.io", "analysisruns.argoproj.io"].includes(c.object.metadata.name!));
@@ -137,7 +144,10 @@ before(async () => {
   const token = await req("POST", `/api/v1/namespaces/${LEASE_NS}/serviceaccounts/${operatorNames.account}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } });
   operatorApi = new KubeClient(api.server, token.status.token, readFileSync(cp.caFile, "utf8"));
   kubeconfig = join(cp.dir, "operator-kubeconfig");
+  // It serves the API server's own certificate (and key, beside it in the control plane's cert dir).
+  proxy = await startWatchProxy(api.server, { ca: readFileSync(cp.caFile, "utf8"), cert: readFileSync(cp.caFile, "utf8"), key: readFileSync(cp.caFile.replace(/\.crt$/, ".key"), "utf8") });
   const config = JSON.parse(readFileSync(cp.kubeconfig, "utf8"));
+  config.clusters[0].cluster.server = proxy.url;
   config.users[0].user = { token: token.status.token };
   writeFileSync(kubeconfig, JSON.stringify(config), { mode: 0o600 });
   server = createServer((rq, rs) => {
@@ -157,6 +167,7 @@ after(async () => {
   stopping = true;
   for (const o of operators) await o.proc.stop(2000);
   server?.close();
+  await proxy?.close();
   await cp?.stop();
 });
 
@@ -291,6 +302,32 @@ test("an API server restart breaks every watch; the operator relists and misses 
   assert.equal(condition(seen.value, "VersionsConverged").reason, "ReleaseInProgress");
   await req("PATCH", `/apis/argoproj.io/v1alpha1/namespaces/${STAGE}/rollouts/order-engine/status`, { status: { currentPodHash: "h1" } }, "application/merge-patch+json");
   await until("converged again", async () => condition(await getCr(), "VersionsConverged")?.status === "True", 30_000);
+});
+
+test("a watch expires (410 Gone) while a node changes: the operator relists and misses no change", async () => {
+  const node = `${ids[0]}-node`;
+  const nodesReady = async () => condition(await getCr(), "NodesReady")?.status;
+  await until("two replicas, one leading, nodes ready", async () => operators.length === 2 && (await holder()) !== undefined && (await nodesReady()) === "True", 60_000);
+  const seenBefore = proxy.expired.length;
+  // What the API server does at a watch's timeout: end it. Its next watch waits in the proxy.
+  proxy.hold("/api/v1/nodes");
+  await until("the operator's next node watch waits", async () => proxy.waiting > 0, 45_000);
+  await req("PATCH", `/api/v1/nodes/${node}`, { spec: { unschedulable: true } }, "application/merge-patch+json");
+  // Compacted past the operator's last resource version: its watch can no longer resume from it.
+  const revision = await cp.compactEtcd();
+  await new Promise((r) => setTimeout(r, 2 * WINDOW * 1000));
+  assert.equal(await nodesReady(), "True", "no node watch, no news: the cordon is not seen yet");
+  proxy.release();
+  const seen = await until("NodesReady False after the expired watch", async () => {
+    const o = await getCr();
+    return condition(o, "NodesReady")?.status === "False" && o;
+  }, 30_000);
+  assert.equal(condition(seen.value, "NodesReady").reason, "NoMatchingNodes");
+  const expired = proxy.expired.slice(seenBefore);
+  assert.ok(expired.some((path) => path.startsWith("/api/v1/nodes")), `the API server answered the resumed node watch 410 Gone (etcd compacted at ${revision}); 410s seen: ${JSON.stringify(expired)}`);
+  console.log(`# operator: node watch expired (410 Gone after compaction at revision ${revision}); NodesReady False ${seen.ms} ms after the watch resumed`);
+  await req("PATCH", `/api/v1/nodes/${node}`, { spec: { unschedulable: false } }, "application/merge-patch+json");
+  await until("NodesReady True again", async () => (await nodesReady()) === "True", 30_000);
 });
 
 test("a target Prometheus cannot evaluate is a condition with a reason; the operator keeps running", async () => {

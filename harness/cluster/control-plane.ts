@@ -28,14 +28,29 @@ export interface ControlPlane {
    * running): every watch breaks, as when a managed control plane is upgraded or fails over.
    */
   restartApiServer(): Promise<void>;
+  /**
+   * Compacts etcd's history up to its current revision, as the API server itself does every 5
+   * minutes (`--etcd-compaction-interval`); returns that revision. A watch that asks etcd for an
+   * older resource version is then answered 410 Gone (apiserver pkg/storage/etcd3/watcher.go).
+   */
+  compactEtcd(): Promise<number>;
   stop(): Promise<void>;
+}
+
+export interface ControlPlaneOptions {
+  /**
+   * Extra kube-apiserver flags, e.g. `--watch-cache-sizes=nodes#0`: nodes then watched straight from
+   * etcd, so a compaction expires their watches (with the watch cache the API server serves watches
+   * from memory and a compaction expires none).
+   */
+  readonly apiServerArgs?: readonly string[];
 }
 
 /** Another program can take a port between our probe and the server's bind; then we try new ones. */
 const PORT_TAKEN = /address already in use/;
 const ATTEMPTS = 3;
 
-export async function startControlPlane(): Promise<ControlPlane> {
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const etcdBin = etcd();
   const apiserverBin = kubeApiserver();
   for (let attempt = 1; ; attempt++) {
@@ -48,8 +63,8 @@ export async function startControlPlane(): Promise<ControlPlane> {
       cleanup.release();
     };
     try {
-      const { client, restartApiServer } = await start(dir, processes, etcdBin, apiserverBin);
-      return { client, dir, processes, stop, restartApiServer, ...writeCredentials(dir, client) };
+      const { client, restartApiServer, compactEtcd } = await start(dir, processes, etcdBin, apiserverBin, options.apiServerArgs ?? []);
+      return { client, dir, processes, stop, restartApiServer, compactEtcd, ...writeCredentials(dir, client) };
     } catch (e) {
       const portTaken = processes.some((p) => !p.running && PORT_TAKEN.test(p.tail(40)));
       await stop();
@@ -58,7 +73,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
   }
 }
 
-async function start(dir: string, processes: Managed[], etcdBin: string, apiserverBin: string): Promise<{ client: KubeClient; restartApiServer(): Promise<void> }> {
+async function start(dir: string, processes: Managed[], etcdBin: string, apiserverBin: string, extraArgs: readonly string[]): Promise<{ client: KubeClient; restartApiServer(): Promise<void>; compactEtcd(): Promise<number> }> {
   const [clientPort, peerPort, securePort] = await freePorts(3);
   const etcdUrl = `http://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
@@ -98,6 +113,7 @@ async function start(dir: string, processes: Managed[], etcdBin: string, apiserv
     // As on EKS, GKE and AKS, whose own node DaemonSets (kube-proxy, CNI agents) are privileged: the
     // flag defaults to false, and which namespace may run such pods is Pod Security admission's call.
     "--allow-privileged=true",
+    ...extraArgs,
   ];
   let client: KubeClient | undefined;
   const launch = async () => {
@@ -121,6 +137,17 @@ async function start(dir: string, processes: Managed[], etcdBin: string, apiserv
       await api.stop();
       processes.splice(processes.indexOf(api), 1);
       api = await launch();
+    },
+    async compactEtcd() {
+      // etcd's JSON gateway (etcd.io/docs/v3.6/dev-guide/api_grpc_gateway): any range answers with the store's revision.
+      const post = async (path: string, body: unknown) => {
+        const r = await fetch(`${etcdUrl}${path}`, { method: "POST", body: JSON.stringify(body) });
+        if (!r.ok) throw new Error(`etcd ${path}: HTTP ${r.status} ${await r.text()}`);
+        return (await r.json()) as { header?: { revision?: string } };
+      };
+      const revision = Number((await post("/v3/kv/range", { key: Buffer.from("/").toString("base64") })).header?.revision);
+      await post("/v3/kv/compaction", { revision: String(revision), physical: true });
+      return revision;
     },
   };
 }
