@@ -1,14 +1,18 @@
-// The BitActorCluster health check in the argocd-cm we render (engine/addons.yaml), run by the pinned
-// Argo CD itself: `argocd admin settings resource-overrides health RESOURCE --argocd-cm-path CM`
-// (operator-manual/troubleshooting.md, "Health Assessment") runs the same Lua the application
-// controller runs. Every state the operator can leave a BitActorCluster in maps to one health.
+// The BitActorCluster health check (operator/argocd-health.lua) beside the argocd-cm we render
+// (engine/addons.yaml), run by the pinned Argo CD itself: `argocd admin settings resource-overrides
+// health RESOURCE --argocd-cm-path CM` (operator-manual/troubleshooting.md, "Health Assessment") runs
+// the same Lua the application controller runs. Every state the operator can leave a
+// BitActorCluster in maps to one health. The render does not carry it yet: it comes with the
+// operator's Deployment (with no operator, every platform Application would stay Progressing, as the
+// GitOps e2e showed).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { parse, stringify } from "yaml";
-import { committedModel } from "./helpers/repo.ts";
+import { committedModel, ROOT } from "./helpers/repo.ts";
 import { withDir } from "./helpers/tmp.ts";
 import { renderObjects } from "../generators/render.ts";
 import { argocd } from "../toolchain/cluster.ts";
@@ -16,6 +20,7 @@ import { BITACTOR_CLUSTER } from "../generators/constructs/bitactor-cluster.ts";
 import { CONDITION_TYPES } from "../operator/src/model.ts";
 
 const KEY = `resource.customizations.health.${BITACTOR_CLUSTER.group}_${BITACTOR_CLUSTER.kind}`;
+const LUA = readFileSync(join(ROOT, "operator", "argocd-health.lua"), "utf8");
 
 /** The argocd-cm data the self-managed Argo CD gets: the kustomize patch of its Application. */
 async function renderedArgocdCm(): Promise<Record<string, string>> {
@@ -60,14 +65,17 @@ async function health(data: Record<string, string>, object: unknown): Promise<{ 
   });
 }
 
-test("the BitActorCluster health check is what the rendered argocd-cm carries, and TradingReady is a condition the operator writes", async () => {
+/** The rendered argocd-cm with the check added, as the operator's delivery will add it. */
+const withCheck = async () => ({ ...(await renderedArgocdCm()), [KEY]: LUA });
+
+test("the rendered argocd-cm does not carry the check before an operator runs; TradingReady is a condition the operator writes", async () => {
   const data = await renderedArgocdCm();
-  assert.ok(data[KEY], `${KEY} in argocd-cm`);
+  assert.equal(data[KEY], undefined, "with no operator running, the check would hold every platform Application at Progressing");
   assert.ok((CONDITION_TYPES as readonly string[]).includes("TradingReady"));
 });
 
-test("Argo CD's health of a BitActorCluster follows the operator's verdict (real argocd, rendered Lua)", async () => {
-  const data = await renderedArgocdCm();
+test("Argo CD's health of a BitActorCluster follows the operator's verdict (real argocd, the rendered argocd-cm plus the check)", async () => {
+  const data = await withCheck();
   const cases: { name: string; object: unknown; status: string; message: RegExp }[] = [
     { name: "no status: never reconciled", object: cluster(1), status: "Progressing", message: /not yet reconciled generation 1/ },
     {
@@ -100,7 +108,7 @@ test("Argo CD's health of a BitActorCluster follows the operator's verdict (real
 });
 
 test("without our check Argo CD has no health for a BitActorCluster (the check is what gives it one)", async () => {
-  const { [KEY]: removed, ...rest } = await renderedArgocdCm();
+  const { [KEY]: removed, ...rest } = await withCheck();
   assert.ok(removed);
   await withDir("argocd-health-", async (dir) => {
     await writeFile(join(dir, "argocd-cm.yaml"), stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: "argocd" }, data: rest }));

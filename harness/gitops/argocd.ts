@@ -38,9 +38,9 @@ export interface ArgoCd {
  *     still pass the real API server with Karpenter's CRDs, CEL rules included, before they count.
  * Kinds with no health check at all (PodMonitor, PrometheusRule, PeerAuthentication,
  * NetworkAttachmentDefinition, Velero's) do not count for an Application's health in Argo CD either
- * way, so they need no override. BitActorCluster has one in production's argocd-cm (engine/addons.yaml,
- * run by test/argocd-health.test.ts) that this harness leaves out: no BitActor operator runs here yet,
- * so every platform Application would stay Progressing on a status nobody writes. Rollouts, Deployments, Services, CRDs keep
+ * way, so they need no override. BitActorCluster's (operator/argocd-health.lua) goes into production's
+ * argocd-cm with the operator's Deployment; with no operator it held every platform Application at
+ * Progressing here, through the argocd-cm Argo CD's own Application syncs. Rollouts, Deployments, Services, CRDs keep
  * Argo CD's own checks: their controllers run here.
  */
 export const HEALTH_OVERRIDES: Readonly<Record<string, string>> = {
