@@ -14,6 +14,7 @@ import { promtool } from "./helpers/tools.ts";
 import { renderObjects, type RenderedObject } from "../generators/render.ts";
 import { OPERATOR_ALERTS } from "../generators/constructs/operator-monitoring.ts";
 import { operatorNames } from "../generators/constructs/operator-access.ts";
+import { METRIC } from "../operator/src/metrics.ts";
 
 const STEP_S = 15;
 
@@ -25,9 +26,10 @@ function annotationsOf(groups: Groups["groups"], alert: string, cluster: string)
   return Object.fromEntries(Object.entries(r.annotations ?? {}).map(([k, v]) => [k, v.replaceAll("{{ $labels.cluster }}", cluster)]));
 }
 
+const model = await committedModel();
+const objects = renderObjects(model);
+
 async function operatorRule(stage: string): Promise<{ rule: RenderedObject; grace: number; severity: string }> {
-  const model = await committedModel();
-  const objects = renderObjects(model);
   const rule = objects.find((o) => o.object.kind === "PrometheusRule" && o.object.metadata.namespace === operatorNames.namespace(stage));
   assert.ok(rule, `the operator's PrometheusRule in ${stage}`);
   const env = model.environments.find((e) => stage.startsWith(`${e.settings.environment}-`))!;
@@ -40,9 +42,9 @@ function replica(stage: string, pod: string, leader: number, tradingReady: "True
   const base = `job="${job}", namespace="${operatorNames.namespace(stage)}", pod="${pod}"`;
   const n = (minutes * 60) / STEP_S;
   return [
-    { series: `bitactor_operator_leader{${base}}`, values: `${leader}x${n}` },
+    { series: `${METRIC.leader}{${base}}`, values: `${leader}x${n}` },
     ...(["True", "False", "Unknown"] as const).map((status) => ({
-      series: `bitactor_cluster_condition{${base}, cluster="${stage}", type="TradingReady", status="${status}"}`,
+      series: `${METRIC.condition}{${base}, cluster="${stage}", type="TradingReady", status="${status}"}`,
       values: `${status === tradingReady ? 1 : 0}x${n}`,
     })),
   ];

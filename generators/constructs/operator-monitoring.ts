@@ -5,9 +5,12 @@ import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
 import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
-import { stageId, stagePrometheusNames } from "../naming.ts";
+import { stageId } from "../naming.ts";
 import { durationText } from "../slo-promql.ts";
 import { operatorNames } from "./operator-access.ts";
+import { podReader } from "./stage-prometheus.ts";
+import { METRIC } from "../../operator/src/metrics.ts";
+import type { ConditionType } from "../../operator/src/model.ts";
 
 /** Alert names, for tests and runbooks. */
 export const OPERATOR_ALERTS = {
@@ -25,6 +28,9 @@ const NO_LEADER_FOR_SECONDS = 60;
 /** Evaluated as often as the component alerts (component-rules.ts FAST): the verdict is a few series. */
 const INTERVAL = "15s";
 
+/** The condition the alert judges, type-checked against the operator's own. */
+const TRADING_READY: ConditionType = "TradingReady";
+
 export interface OperatorMonitoringProps {
   readonly environment: EnvironmentSettings;
   readonly region: RegionSettings;
@@ -41,8 +47,7 @@ export interface OperatorMonitoringProps {
  *   operator closes the order flow), with the environment's `operator.notTradingSeverity`; and
  *   `BitActorOperatorNoLeader` when replicas run but none has held the Lease for a minute (then
  *   nothing judges the region, and its order flow stays as it was);
- * - a Role and binding that let the stage Prometheus' account list pods here (a PodMonitor's discovery
- *   is kubernetes_sd role pod, per namespace: prometheus-operator pkg/prometheus/promcfg.go).
+ * - the stage Prometheus' podReader Role and binding here (stage-prometheus.ts).
  * Only the leader's condition series count: a replica that lost the Lease keeps its last figures.
  */
 export class OperatorMonitoring extends Construct {
@@ -51,7 +56,6 @@ export class OperatorMonitoring extends Construct {
     const stage = stageId(props.environment.environment, props.region.region);
     const namespace = operatorNames.namespace(stage);
     const labels = { ...props.labels };
-    const prometheus = stagePrometheusNames(stage);
     const job = `${namespace}/${operatorNames.monitor}`;
     const o = props.environment.operator;
     const grace = durationText(o.orderFlowCloseGraceSeconds);
@@ -62,7 +66,7 @@ export class OperatorMonitoring extends Construct {
         podMetricsEndpoints: [{ port: operatorNames.metricsPort.name, path: "/metrics", interval: INTERVAL, scrapeTimeout: INTERVAL }],
       },
     }));
-    const leader = `bitactor_operator_leader{job="${job}"}`;
+    const leader = `${METRIC.leader}{job="${job}"}`;
     emit(this, "rules", new PrometheusRule({
       metadata: { name: operatorNames.monitor, namespace, labels },
       spec: {
@@ -73,7 +77,7 @@ export class OperatorMonitoring extends Construct {
             {
               alert: OPERATOR_ALERTS.notTrading,
               // The leader's TradingReady=True series is 0 while the condition is False or Unknown.
-              expr: `bitactor_cluster_condition{job="${job}", type="TradingReady", status="True"} == 0\nand on (pod)\n${leader} == 1`,
+              expr: `${METRIC.condition}{job="${job}", type="${TRADING_READY}", status="True"} == 0\nand on (pod)\n${leader} == 1`,
               for: grace,
               labels: { severity: o.notTradingSeverity, stage },
               annotations: {
@@ -98,14 +102,8 @@ export class OperatorMonitoring extends Construct {
         }],
       },
     }));
-    emit(this, "prometheus-role", new Role({
-      metadata: { name: prometheus.account, namespace, labels },
-      rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }],
-    }));
-    emit(this, "prometheus-binding", new RoleBinding({
-      metadata: { name: prometheus.account, namespace, labels },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: prometheus.account },
-      subjects: [{ kind: "ServiceAccount", name: prometheus.account, namespace: props.environment.monitoring.namespace }],
-    }));
+    const reader = podReader(stage, namespace, props.environment.monitoring.namespace, labels);
+    emit(this, "prometheus-role", new Role(reader.role));
+    emit(this, "prometheus-binding", new RoleBinding(reader.binding));
   }
 }

@@ -7,6 +7,26 @@ import { operatorNames } from "./operator-access.ts";
 /** prometheus-operator's API group and version of its Prometheus, PodMonitor and PrometheusRule. */
 export const MONITORING_API = "monitoring.coreos.com/v1";
 
+/**
+ * What the stage Prometheus' account needs in a namespace it scrapes: read pods, all a PodMonitor's
+ * discovery lists (prometheus-operator's generated config uses kubernetes_sd role pod, namespaced).
+ * The stage's namespace gets it here; the operator's namespace in operator-monitoring.ts.
+ */
+export function podReader(stage: string, namespace: string, monitoringNamespace: string, labels: Readonly<Record<string, string>>) {
+  const account = stagePrometheusNames(stage).account;
+  const metadata = { name: account, namespace, labels: { ...labels } };
+  return {
+    role: { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }] },
+    binding: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata,
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: account },
+      subjects: [{ kind: "ServiceAccount", name: account, namespace: monitoringNamespace }],
+    },
+  };
+}
+
 export interface StagePrometheusProps {
   readonly environment: EnvironmentSettings;
   readonly region: RegionSettings;
@@ -19,14 +39,14 @@ export interface StagePrometheusProps {
 /**
  * The stage's Prometheus, run by prometheus-operator (an add-on of every stage) in the environment's
  * monitoring namespace: it scrapes every PodMonitor and evaluates every PrometheusRule of the stage's
- * namespace and of its operator's namespace `<stage>-operator`, and nothing else. It is what the region's gate reads where its `prometheus.address` is the
- * in-cluster one (prometheus-operator's governing Service `prometheus-operated`), what the chaos probes
+ * namespace and of its operator's namespace `<stage>-operator`, and nothing else. It is what the
+ * region's gate reads where its `prometheus.address` is the in-cluster one (prometheus-operator's governing Service `prometheus-operated`), what the chaos probes
  * read, and where the p99 and SLO alerts fire.
  * - Selection: our PodMonitors and rules carry `app.kubernetes.io/part-of: bitactor`; the namespace
- *   selector admits the stage's namespace and the operator's only. ServiceMonitors, Probes and ScrapeConfigs are left
- *   unselected (a nil selector selects none, Documentation/api-reference: PrometheusSpec).
- * - Access: a Role in the stage's namespace that may read pods, which is all a PodMonitor's pod
- *   discovery lists (the operator's generated config uses kubernetes_sd role pod, namespaced).
+ *   selector admits the stage's namespace and the operator's only. ServiceMonitors, Probes and
+ *   ScrapeConfigs are left unselected (a nil selector selects none, Documentation/api-reference: PrometheusSpec).
+ * - Access: podReader, a Role in the stage's namespace that may read pods (the operator's namespace
+ *   gets its own from operator-monitoring.ts).
  * - `spec.version` is the Prometheus the repository tests against, so the configuration the operator
  *   generates is the one its version gates allow (pkg/prometheus/promcfg.go) and the one the e2e runs.
  * - Guaranteed resources (requests = limits), an emptyDir capped at `storage`, non-root.
@@ -48,19 +68,9 @@ export class StagePrometheus extends Construct {
     // The stage's namespace and its operator's (operator-monitoring.ts), by the name label the API server sets.
     const thisStage = { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [stage, operatorNames.namespace(stage)] }] };
     emit(this, "account", { toJSON: () => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: n.account, namespace: m.namespace, labels }, automountServiceAccountToken: true }) });
-    emit(this, "role", { toJSON: () => ({
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "Role",
-      metadata: { name: n.account, namespace: stage, labels },
-      rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }],
-    }) });
-    emit(this, "binding", { toJSON: () => ({
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "RoleBinding",
-      metadata: { name: n.account, namespace: stage, labels },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: n.account },
-      subjects: [{ kind: "ServiceAccount", name: n.account, namespace: m.namespace }],
-    }) });
+    const reader = podReader(stage, stage, m.namespace, labels);
+    emit(this, "role", { toJSON: () => reader.role });
+    emit(this, "binding", { toJSON: () => reader.binding });
     const p = m.prometheus;
     const sigv4 = props.region.prometheus.authentication?.sigv4;
     const resources = { cpu: p.cpu, memory: p.memory };

@@ -10,6 +10,12 @@ const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 const STATUSES = ["True", "False", "Unknown"] as const;
 
+/** The series its alert rules read (generators/constructs/operator-monitoring.ts): one name, both sides. */
+export const METRIC = {
+  condition: "bitactor_cluster_condition",
+  leader: "bitactor_operator_leader",
+} as const;
+
 export class Metrics {
   private reconciles = { success: 0, error: 0 };
   private readonly buckets = BUCKETS.map(() => 0);
@@ -56,15 +62,15 @@ export class Metrics {
     metric("bitactor_operator_condition_transitions_total", "counter", "Condition changes written to status (each one also an Event).", [`bitactor_operator_condition_transitions_total ${this.transitions}`]);
     // kube-state-metrics' convention for conditions: one series per status, 1 for the current one.
     metric(
-      "bitactor_cluster_condition",
+      METRIC.condition,
       "gauge",
       "A BitActorCluster's conditions: 1 for the current status of each type.",
       [...this.conditions].flatMap(([cluster, cs]) =>
-        CONDITION_TYPES.flatMap((type) => STATUSES.map((s) => `bitactor_cluster_condition{cluster="${cluster}",type="${type}",status="${s}"} ${cs.find((c) => c.type === type)?.status === s ? 1 : 0}`)),
+        CONDITION_TYPES.flatMap((type) => STATUSES.map((s) => `${METRIC.condition}{cluster="${cluster}",type="${type}",status="${s}"} ${cs.find((c) => c.type === type)?.status === s ? 1 : 0}`)),
       ),
     );
     metric("bitactor_cluster_order_flow_open", "gauge", "1 while the operator's order-flow NetworkPolicy lets the region reach its exchanges.", [...this.orderFlowOpen].map(([cluster, open]) => `bitactor_cluster_order_flow_open{cluster="${cluster}"} ${open ? 1 : 0}`));
-    metric("bitactor_operator_leader", "gauge", "1 on the replica that holds the Lease and reconciles.", [`bitactor_operator_leader ${this.leader ? 1 : 0}`]);
+    metric(METRIC.leader, "gauge", "1 on the replica that holds the Lease and reconciles.", [`${METRIC.leader} ${this.leader ? 1 : 0}`]);
     // Only under `node --expose-gc` (the operator's tests; its Deployment never passes it): the heap
     // figure is then the live heap after a full collection, not garbage awaiting one.
     (globalThis as { gc?: () => void }).gc?.();
