@@ -23,8 +23,9 @@ const KEY = `resource.customizations.health.${BITACTOR_CLUSTER.group}_${BITACTOR
 const LUA = readFileSync(join(ROOT, "operator", "argocd-health.lua"), "utf8");
 
 /** The argocd-cm data the self-managed Argo CD gets: the kustomize patch of its Application. */
+const objects = renderObjects(await committedModel());
+
 async function renderedArgocdCm(): Promise<Record<string, string>> {
-  const objects = renderObjects(await committedModel());
   const app = objects.find((o) => o.object.kind === "Application" && o.object.metadata.name === "argocd");
   assert.ok(app, "Argo CD's own Application is rendered");
   const patches = (app.object.spec as { source: { kustomize: { patches: { target: { name: string }; patch: string }[] } } }).source.kustomize.patches;

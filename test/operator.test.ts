@@ -144,8 +144,9 @@ before(async () => {
   const token = await req("POST", `/api/v1/namespaces/${LEASE_NS}/serviceaccounts/${operatorNames.account}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } });
   operatorApi = new KubeClient(api.server, token.status.token, readFileSync(cp.caFile, "utf8"));
   kubeconfig = join(cp.dir, "operator-kubeconfig");
-  // It serves the API server's own certificate (and key, beside it in the control plane's cert dir).
-  proxy = await startWatchProxy(api.server, { ca: readFileSync(cp.caFile, "utf8"), cert: readFileSync(cp.caFile, "utf8"), key: readFileSync(cp.caFile.replace(/\.crt$/, ".key"), "utf8") });
+  // It serves the API server's own certificate, which is also the CA the operator trusts.
+  const certificate = readFileSync(cp.caFile, "utf8");
+  proxy = await startWatchProxy(api.server, { ca: certificate, cert: certificate, key: readFileSync(cp.keyFile, "utf8") });
   const config = JSON.parse(readFileSync(cp.kubeconfig, "utf8"));
   config.clusters[0].cluster.server = proxy.url;
   config.users[0].user = { token: token.status.token };

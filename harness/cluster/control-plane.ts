@@ -23,6 +23,8 @@ export interface ControlPlane {
   readonly tokenFile: string;
   /** The API server's self-signed serving certificate, to trust as CA. */
   readonly caFile: string;
+  /** Its private key (for a stand-in that serves as the API server, such as harness/cluster/watch-proxy.ts). */
+  readonly keyFile: string;
   /**
    * Stops the kube-apiserver and starts it again on the same port, certificate and etcd (etcd keeps
    * running): every watch breaks, as when a managed control plane is upgraded or fails over.
@@ -152,8 +154,9 @@ async function start(dir: string, processes: Managed[], etcdBin: string, apiserv
   };
 }
 
-function writeCredentials(dir: string, client: KubeClient): { kubeconfig: string; tokenFile: string; caFile: string } {
+function writeCredentials(dir: string, client: KubeClient): { kubeconfig: string; tokenFile: string; caFile: string; keyFile: string } {
   const caFile = join(dir, "certs", "apiserver.crt");
+  const keyFile = join(dir, "certs", "apiserver.key");
   const tokenFile = join(dir, "token");
   const kubeconfig = join(dir, "kubeconfig");
   const config = {
@@ -165,5 +168,5 @@ function writeCredentials(dir: string, client: KubeClient): { kubeconfig: string
     "current-context": "local",
   };
   writeFileSync(kubeconfig, JSON.stringify(config, null, 2), { mode: 0o600 });
-  return { kubeconfig, tokenFile, caFile };
+  return { kubeconfig, tokenFile, caFile, keyFile };
 }

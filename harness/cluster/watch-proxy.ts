@@ -45,9 +45,13 @@ export async function startWatchProxy(target: string, tls: { readonly ca: string
       const entry = { path, res: rs, up, ending: false };
       if (watch) open.add(entry);
       if (watch && ur.statusCode === 410) expired.push(path);
+      // The end of the previous chunk too: a status may be split between two.
+      let tail = "";
       ur.on("data", (chunk: Buffer) => {
         if (entry.ending) return;
-        if (watch && GONE.test(chunk.toString("utf8"))) expired.push(path);
+        const text = tail + chunk.toString("utf8");
+        if (watch && GONE.test(text)) expired.push(path);
+        tail = text.slice(-16);
         rs.write(chunk);
       });
       ur.on("end", () => {
