@@ -46,8 +46,17 @@ const lease = elector(kc.makeApiClient(CoordinationV1Api), leaseNamespace, lease
 
 const server = createServer((req, res) => {
   if (req.url === "/metrics") {
+    // A scrape that cannot be answered (process.memoryUsage needs /proc) is the scrape's failure,
+    // never the controller's: a throw here would end the process mid-reconcile.
+    let body: string;
+    try {
+      body = metrics.render();
+    } catch (e) {
+      res.writeHead(500, { "content-type": "text/plain" }).end(`metrics: ${(e as Error).message}\n`);
+      return;
+    }
     res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-    res.end(metrics.render());
+    res.end(body);
   } else if (req.url === "/healthz" || req.url === "/readyz") {
     res.writeHead(200).end("ok\n");
   } else res.writeHead(404).end();
