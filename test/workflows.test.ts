@@ -47,8 +47,8 @@ jobs:
     steps:
 ${steps}`;
 
-test("the workflows: ci, security, kind, bench and dr-drill", () => {
-  assert.deepEqual(files, ["bench.yml", "ci.yml", "dr-drill.yml", "kind.yml", "security.yml"]);
+test("the workflows: ci, security, kind, bench, dr-drill and operator-image", () => {
+  assert.deepEqual(files, ["bench.yml", "ci.yml", "dr-drill.yml", "kind.yml", "operator-image.yml", "security.yml"]);
 });
 
 test("actionlint, with shellcheck over every run: script, finds nothing in .github/workflows/", () => {
