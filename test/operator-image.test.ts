@@ -1,7 +1,7 @@
 // The operator's image (operator/image.json, npm run operator:image): built here from its pinned
 // inputs without a container runtime, it is byte for byte the image the recorded digest names; it is
 // a valid OCI layout; its root, unpacked by GNU tar, has no shell, no setuid file and nothing its user
-// may write outside its home and the sticky temp directories; run from that root as uid 65532 (chroot, as a
+// may write outside its home and the sticky temp directories; run from that root as its user (chroot, as a
 // runtime would), the operator starts, serves /healthz and /metrics and stops on SIGTERM; Trivy finds
 // the distribution, every Debian package and every npm package in the bundle, and no secret. The tar
 // writer is checked against GNU tar over generated trees.
@@ -19,6 +19,7 @@ import { tarArchive, tarEntries, type TarEntry } from "../toolchain/tar.ts";
 import { trivy } from "../toolchain/scanners.ts";
 import { freePorts } from "../harness/cluster/process.ts";
 import { METRIC } from "../operator/src/metrics.ts";
+import { RUN_AS_USER } from "../generators/pod-security.ts";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -84,6 +85,7 @@ test("the layout is a valid OCI image: every blob is what its name says, the con
   );
   assert.deepEqual(config.rootfs.diff_ids, manifest.layers.map((l: Any) => l.digest), "uncompressed layers: each diff_id is the layer's digest");
   assert.equal(config.config.User, `${uid}:${uid}`);
+  assert.equal(uid, RUN_AS_USER, "the image's user is the one every rendered pod runs as");
   assert.deepEqual(config.config.Entrypoint, ["/nodejs/bin/node", "/app/operator.mjs"]);
   assert.deepEqual(config.config.ExposedPorts, { [`${OPERATOR_PORT}/tcp`]: {} });
   assert.equal(config.created, "1970-01-01T00:00:00Z");
@@ -118,7 +120,7 @@ function runImage(env: Record<string, string>) {
   return spawn(CHROOT, [`--userspec=${config.User}`, root, ...config.Entrypoint], { env: { ...imageEnv, ...env }, stdio: ["ignore", "pipe", "pipe"] });
 }
 
-test("run from its root as uid 65532 with nothing configured, the operator loads every module and says what is missing", async () => {
+test("run from its root as its user with nothing configured, the operator loads every module and says what is missing", async () => {
   const child = runImage({});
   let err = "";
   child.stderr.on("data", (d) => (err += d));
