@@ -1,3 +1,4 @@
+import { operatorNames } from "../generators/constructs/operator-access.ts";
 import { maxGapMinutes } from "../generators/backup/cron.ts";
 import { MAX_BACKUP_GAP_MINUTES } from "../generators/backup/providers.ts";
 import { namespacesWithPods, type Json, type PolicyObject, type Violation } from "./policy-objects.ts";
@@ -17,7 +18,12 @@ export function checkBackupPolicies(objects: readonly PolicyObject[]): Violation
     // Velero's own namespace, where its Schedules are: what we run there (the restore drill) keeps no state.
     if (schedules.some((s) => s.object.metadata.namespace === ns)) continue;
     // The node agents' namespace holds DaemonSets from git and no state: nothing to restore.
-    if (ns === nodeAgentsNamespace(stageId(first.object.metadata.labels?.[LABEL.environment] ?? "", first.object.metadata.labels?.[LABEL.region] ?? ""))) continue;
+    const stage = stageId(first.object.metadata.labels?.[LABEL.environment] ?? "", first.object.metadata.labels?.[LABEL.region] ?? "");
+    if (ns === nodeAgentsNamespace(stage)) continue;
+    // The operator's namespace holds its Deployment from git and its Lease, which a replica takes
+    // anew; what it decides lives in the BitActorCluster's status and the stage namespace's
+    // order-flow policy, both recomputed from the cluster on start: nothing to restore.
+    if (ns === operatorNames.namespace(stage)) continue;
     const v = (message: string) => out.push({ path: first.path, object: `Namespace ${ns}`, field: "", rule: "backup-every-15-minutes", message });
     const mine = schedules.filter((s) => (((s.object.spec as Json | undefined)?.template as Json | undefined)?.includedNamespaces as string[] | undefined)?.includes(ns));
     if (mine.length === 0) {

@@ -3,6 +3,7 @@ import { stringify } from "yaml";
 import type { Catalog, Environment, RegionSettings, RepositoryModel } from "./inputs/types.ts";
 import { CHAOS, LABEL, MANAGED_BY, MONITORING, NODES, PART_OF, PLATFORM, SHARED, paths, podSelector, stageId } from "./naming.ts";
 import { OperatorAccess } from "./constructs/operator-access.ts";
+import { OperatorDeployment } from "./constructs/operator-deployment.ts";
 import { OperatorMonitoring } from "./constructs/operator-monitoring.ts";
 import { BitActorClusterResources } from "./constructs/bitactor-cluster.ts";
 import { VeleroBackups } from "./constructs/velero-backups.ts";
@@ -102,6 +103,7 @@ function stageCharts(catalog: Catalog, machines: MachineCatalog, prometheusVersi
   const platform = new FolderChart(paths.platform(e, region.region));
   new BitActorClusterResources(platform, "bitactor", { catalog, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   new OperatorAccess(platform, "operator", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
+  if (region.operator) new OperatorDeployment(platform, "operator-deployment", { environment: env.settings, region, pin: region.operator, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   new OperatorMonitoring(platform, "operator-monitoring", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   new VeleroBackups(platform, "backups", { environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   const drill = env.settings.backup.drill;

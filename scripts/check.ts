@@ -15,6 +15,9 @@ import { checkReleaseOrder, short, shortDigest } from "../checks/release-order.t
 import { OWNED_DIRS } from "../generators/render.ts";
 import { addonReleaseReport } from "../checks/addon-releases.ts";
 import { moduleMissing } from "../toolchain/build.ts";
+import { operatorPinIssues } from "../checks/operator-pins.ts";
+import { imageInputs, operatorVersion } from "../toolchain/operator-image.ts";
+import { readdirSync } from "node:fs";
 
 const root = process.cwd();
 const showDiff = process.argv.includes("--diff");
@@ -26,10 +29,11 @@ await main(async () => {
   const drift = [...d.added.map((p) => `missing   ${p}`), ...d.changed.map((p) => `differs   ${p}`), ...d.removed.map((p) => `stale     ${p}`)];
   const order = releaseOrder(await readHistory(root));
   const releases = addonReleases(await readFile(join(root, "tools", "versions.json"), "utf8"));
+  const pins = await operatorPins();
   if (drift.length === 0) {
     await rm(tmp, { recursive: true, force: true });
     console.log(`check: the committed tree equals a fresh render (${fresh.size} files)`);
-    return order || releases;
+    return order || releases || pins;
   }
   console.error(`check: ${drift.length} rendered file(s) drifted from the inputs; run \`npm run render\` and commit:`);
   for (const line of drift) console.error(`  ${line}`);
@@ -68,5 +72,23 @@ function addonReleases(versionsText: string): number {
   }
   console.error(`check: ${r.problems.length} add-on release(s) not published:`);
   for (const p of r.problems) console.error(`  ${p}`);
+  return 1;
+}
+
+/** Prints whether every region pinning the operator's current version pins the digest this tree builds; 1 when one does not. */
+async function operatorPins(): Promise<number> {
+  const files = new Map<string, string>();
+  for (const env of readdirSync(join(root, "environments"), { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    const dir = join("environments", env.name, "regions");
+    for (const f of readdirSync(join(root, dir)).filter((n) => n.endsWith(".yaml")).sort()) files.set(`${dir}/${f}`, await readFile(join(root, dir, f), "utf8"));
+  }
+  const current = { version: operatorVersion(), digest: imageInputs().digest };
+  const issues = operatorPinIssues(files, current);
+  if (issues.length === 0) {
+    console.log(`check: operator ${current.version} pinned as operator/image.json records it wherever it runs`);
+    return 0;
+  }
+  console.error(`check: ${issues.length} region(s) pin the operator's current version to another image:`);
+  for (const i of issues) console.error(`  ${i.file}:${i.line}: ${i.field}: ${i.message}`);
   return 1;
 }

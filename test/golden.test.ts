@@ -69,8 +69,9 @@ test("adding a region is one data file + render", async () => {
     const src = join(dir, "environments/staging/regions/us-east-1.yaml");
     await writeFile(join(dir, "environments/staging/regions/us-east-2.yaml"), (await readFile(src, "utf8")).replace("region: us-east-1", "region: us-east-2").replaceAll("us-east-1a", "us-east-2a").replaceAll("us-east-1b", "us-east-2b").replaceAll("us-east-1c", "us-east-2c").replace("aps-workspaces.us-east-1", "aps-workspaces.us-east-2"));
     const { diff } = await renderCommand(dir);
-    // Staging has chaos experiments: the new stage gets its chaos folder too (5 × 4 ChaosEngines + 10), its Prometheus (4), the operator's access (10) and monitoring (4).
-    assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/")).length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 14 + 4 + 5 * 4 + 10 + 4 + 10 + 4);
+    // Staging has chaos experiments: the new stage gets its chaos folder too (5 × 4 ChaosEngines + 10), its Prometheus (4), the operator's access (10), monitoring (4)
+    // and, since the copied file pins the operator, its pods (4: Deployment, PodDisruptionBudget, its namespace's default deny and allow-list).
+    assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/")).length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 14 + 4 + 5 * 4 + 10 + 4 + 10 + 4 + 4);
     assert.ok(diff.added.includes("rollouts/staging/us-east-2/platform/clusterrole-staging-us-east-2-bitactor-operator.yaml"));
     assert.ok(diff.added.includes("rollouts/staging/us-east-2/monitoring/prometheus-staging-us-east-2.yaml"));
     assert.ok(diff.added.includes("applicationsets/staging/appproject-staging-us-east-2-chaos.yaml"));

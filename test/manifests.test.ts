@@ -26,7 +26,7 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
     // The node pools, the CRD, the BitActorCluster and the drill's scratch Namespace are cluster-scoped;
     // Velero's objects and the drill's CronJob, account, modifiers and own Role are in Velero's namespace;
     // the drill's quota and cleaning Role in the scratch one; the node agents in theirs, the operator's account,
-    // Lease Role in its own, its Events Role in default; the stage's Prometheus and
+    // Lease Role, pods and their policies in its own, its Events Role in default; the stage's Prometheus and
     // its account in prometheus-operator's; everything else (its Role and binding too) in the stage's namespace.
     const expected = /\/nodes\//.test(path) || /^(Cluster(Role|RoleBinding)|CustomResourceDefinition|BitActorCluster|Namespace)$/.test(object.kind)
       ? undefined
@@ -38,7 +38,7 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
           ? `${stage}-drill`
           : /\/platform\/(daemonset|serviceaccount-(gpu-device-plugin|node-tuning)|networkpolicy-default-deny)/.test(path)
             ? `${stage}-node-agents`
-            : /\/platform\/(serviceaccount-bitactor-operator|role(binding)?-bitactor-operator-lease|podmonitor-bitactor-operator|prometheusrule-bitactor-operator|role(binding)?-[a-z0-9-]+-prometheus\.yaml)/.test(path)
+            : /\/platform\/(serviceaccount-bitactor-operator|role(binding)?-bitactor-operator-lease|podmonitor-bitactor-operator|prometheusrule-bitactor-operator|role(binding)?-[a-z0-9-]+-prometheus\.yaml|deployment-bitactor-operator|poddisruptionbudget-bitactor-operator|networkpolicy-bitactor-operator)/.test(path)
               ? `${stage}-operator`
               : /\/platform\/role(binding)?-bitactor-operator-events/.test(path)
                 ? "default"
@@ -58,8 +58,9 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
   // prometheus-operator and sealed-secrets (Karpenter too on the 5 AWS stages), and Argo CD's own
   // project and Application; per stage its Prometheus with an account, Role and binding, and their Application;
   // per stage the operator's access: its Namespace, account, ClusterRole, 3 Roles and 4 bindings;
-  // per stage its monitoring: PodMonitor, PrometheusRule, the stage Prometheus' Role and binding.
-  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 3) + 5 + 2 + 7 * (4 + 1) + 7 * 10 + 7 * 4);
+  // per stage its monitoring: PodMonitor, PrometheusRule, the stage Prometheus' Role and binding;
+  // and where a region file pins the operator (staging alone so far) its pods: Deployment, PodDisruptionBudget, 2 NetworkPolicies.
+  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 3) + 5 + 2 + 7 * (4 + 1) + 7 * 10 + 7 * 4 + 1 * 4);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -294,7 +295,7 @@ test("AppProjects are narrow and per stage: this repo, the stage's cluster and n
       assert.deepEqual(new Set([...pl.clusterResourceWhitelist, ...pl.namespaceResourceWhitelist].map((k: Any) => `${k.group}/${k.kind}`)), new Set([...kindsOf("platform"), "/Namespace"]));
       // Velero's two kinds and the restore drill's; its scratch namespace is the third destination.
       // Every stage runs node agents (a GPU pool everywhere; tuning on GCP and Azure): their DaemonSets and default deny, in their namespace.
-      assert.deepEqual(pl.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`), ["velero.io/BackupStorageLocation", "velero.io/Schedule", "batch/CronJob", "/ServiceAccount", "/ConfigMap", "/ResourceQuota", "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/RoleBinding", "monitoring.coreos.com/PrometheusRule", "networking.k8s.io/NetworkPolicy", "monitoring.coreos.com/Prometheus", "monitoring.coreos.com/PodMonitor", "apps/DaemonSet"]);
+      assert.deepEqual(pl.namespaceResourceWhitelist.map((k: Any) => `${k.group}/${k.kind}`), ["velero.io/BackupStorageLocation", "velero.io/Schedule", "batch/CronJob", "/ServiceAccount", "/ConfigMap", "/ResourceQuota", "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/RoleBinding", "monitoring.coreos.com/PrometheusRule", "networking.k8s.io/NetworkPolicy", "monitoring.coreos.com/Prometheus", "monitoring.coreos.com/PodMonitor", ...(e === "staging" ? ["apps/Deployment", "policy/PodDisruptionBudget"] : []), "apps/DaemonSet"]);
       assert.deepEqual(pl.destinations, [{ name: r.cluster.name, namespace: stage }, { name: r.cluster.name, namespace: "velero" }, { name: r.cluster.name, namespace: "monitoring" }, { name: r.cluster.name, namespace: `${stage}-drill` }, { name: r.cluster.name, namespace: `${stage}-node-agents` }, { name: r.cluster.name, namespace: `${stage}-operator` }, { name: r.cluster.name, namespace: "default" }]);
       // The operator's ClusterRole and binding are the platform project's only RBAC beyond Roles.
       assert.deepEqual(pl.clusterResourceWhitelist.filter((k: Any) => k.group === "rbac.authorization.k8s.io").map((k: Any) => k.kind), ["ClusterRole", "ClusterRoleBinding"]);

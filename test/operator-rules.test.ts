@@ -1,7 +1,8 @@
 // The operator's rendered PrometheusRule, run by the real Prometheus rule engine (promtool, tools/versions.json):
 // which alerts fire, with which labels, when the operator's /metrics (operator/src/metrics.ts) say
 // a region is not TradingReady or no replica leads, in production (grace 120 s, page) and staging
-// (grace 0, ticket); a standby's stale figures never page; nothing fires while no operator runs.
+// (grace 0, ticket); a standby's stale figures never page; where the region runs the operator
+// (staging), no replica scraped at all pages as no leader; where it has not arrived yet, nothing does.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
@@ -68,6 +69,8 @@ function run(groups: unknown, tests: unknown[]) {
 
 /** The scenarios for one stage: before the grace nothing, after it exactly the expected alerts. */
 function scenarios(stage: string, grace: number, severity: string, groups: Groups["groups"]) {
+  // Whether the stage's region file pins the operator (its Deployment is rendered): then no series at all is an outage.
+  const runsOperator = objects.some((o) => o.object.kind === "Deployment" && o.object.metadata.namespace === operatorNames.namespace(stage));
   const notTradingAnnotations = annotationsOf(groups, OPERATOR_ALERTS.notTrading, stage);
   assert.match(notTradingAnnotations.summary!, new RegExp(`BitActorCluster ${stage} is not TradingReady`));
   const before = Math.max(0, grace - STEP_S);
@@ -106,12 +109,24 @@ function scenarios(stage: string, grace: number, severity: string, groups: Group
         alert(120, OPERATOR_ALERTS.notTrading, []),
       ],
     },
-    {
-      name: "no operator running (no series at all): nothing pages",
-      interval: `${STEP_S}s`,
-      input_series: [{ series: "up{job=\"unrelated\"}", values: `1x${(minutes * 60) / STEP_S}` }],
-      alert_rule_test: [alert(after, OPERATOR_ALERTS.notTrading, []), alert(after, OPERATOR_ALERTS.noLeader, [])],
-    },
+    runsOperator
+      ? {
+          // Its region file pins the operator, so its pods should be scraped: none is, a page after a minute.
+          name: "operator pinned but no replica scraped (no series at all): no leader pages",
+          interval: `${STEP_S}s`,
+          input_series: [{ series: "up{job=\"unrelated\"}", values: `1x${(minutes * 60) / STEP_S}` }],
+          alert_rule_test: [
+            alert(45, OPERATOR_ALERTS.noLeader, []),
+            alert(120, OPERATOR_ALERTS.noLeader, [{ exp_labels: { severity, stage, job: `${operatorNames.namespace(stage)}/${operatorNames.monitor}` }, exp_annotations: annotationsOf(groups, OPERATOR_ALERTS.noLeader, stage) }]),
+            alert(after, OPERATOR_ALERTS.notTrading, []),
+          ],
+        }
+      : {
+          name: "the operator has not reached this region (no series at all): nothing pages",
+          interval: `${STEP_S}s`,
+          input_series: [{ series: "up{job=\"unrelated\"}", values: `1x${(minutes * 60) / STEP_S}` }],
+          alert_rule_test: [alert(after, OPERATOR_ALERTS.notTrading, []), alert(after, OPERATOR_ALERTS.noLeader, [])],
+        },
   ];
 }
 

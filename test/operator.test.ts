@@ -36,7 +36,8 @@ cr.spec.orderFlow.closeGraceSeconds = GRACE;
 const ids = Object.keys(cr.spec.components).sort();
 /** The operator's rendered access (constructs/operator-access.ts): its namespace, account, roles and bindings. */
 // Its monitoring in the same namespace (operator-monitoring.ts: PodMonitor, rule, the stage Prometheus' Role) is not its access.
-const monitoring = (o: { object: Any }) => ["PodMonitor", "PrometheusRule"].includes(o.object.kind) || o.object.metadata?.name === `${STAGE}-prometheus`;
+// Nor are its pods (operator-deployment.ts: the Deployment, its budget, its namespace's policies): here the test runs the program.
+const monitoring = (o: { object: Any }) => ["PodMonitor", "PrometheusRule", "Deployment", "PodDisruptionBudget", "NetworkPolicy"].includes(o.object.kind) || o.object.metadata?.name === `${STAGE}-prometheus`;
 const access = rendered.filter((o) => o.path.startsWith("rollouts/production/us-east-1/platform/") && !monitoring(o) && (o.object.metadata?.namespace === LEASE_NS || o.object.metadata?.name === LEASE_NS || o.object.metadata?.name === operatorNames.clusterRole(STAGE) || (o.object.metadata?.namespace === STAGE && o.object.metadata?.name === operatorNames.stageRole) || o.object.metadata?.name === operatorNames.eventsRole));
 
 /** The stand-in Prometheus: per query, what it answers. A query with unbalanced parentheses is a parse error, as Prometheus says it. */

@@ -90,6 +90,15 @@ export const OPERATOR_CLUSTER_KINDS = [
 /** The platform project's namespaced kinds for the operator's monitoring (operator-monitoring.ts); its rule and roles are BACKUP_KINDS. */
 export const OPERATOR_KINDS = [{ group: "monitoring.coreos.com", kind: "PodMonitor" }] as const;
 
+/**
+ * ... and for its pods where the region file pins it (operator-deployment.ts); their NetworkPolicies
+ * are BACKUP_KINDS. A stage the operator has not reached admits none: the project holds what the folder does.
+ */
+export const OPERATOR_POD_KINDS = [
+  { group: "apps", kind: "Deployment" },
+  { group: "policy", kind: "PodDisruptionBudget" },
+] as const;
+
 /** The platform project's cluster-scoped kinds when the environment drills: the scratch namespace too. */
 export const DRILL_CLUSTER_KINDS = [{ group: "", kind: "Namespace" }] as const;
 

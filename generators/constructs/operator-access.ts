@@ -28,6 +28,10 @@ export const operatorNames = {
   eventsRole: "bitactor-operator-events",
   /** The API server accepts an Event about a cluster-scoped object only in `default` (core/v1 Event validation). */
   eventsNamespace: "default",
+  /** Its Deployment, PodDisruptionBudget and NetworkPolicy (operator-deployment.ts). */
+  deployment: "bitactor-operator",
+  /** Its namespace's default deny; named apart from the node agents' `default-deny` in the same platform folder. */
+  defaultDeny: "bitactor-operator-default-deny",
   /** Its PodMonitor and PrometheusRule (operator-monitoring.ts). */
   monitor: "bitactor-operator",
   /** The labels on every replica's pod, which its PodMonitor selects. */
@@ -81,9 +85,8 @@ export interface OperatorAccessProps {
 
 /**
  * The operator's namespace `<stage>-operator` (Pod Security restricted), its ServiceAccount and the
- * roles of operatorRules bound to it. Its default deny comes with its pods (the policy gate's
- * default-deny-network asks it of every namespace with pods; kube-score refuses a policy that
- * selects none). The operator's tests run it with a
+ * roles of operatorRules bound to it. Its default deny comes with its pods (operator-deployment.ts).
+ * The operator's tests run it with a
  * token of exactly this account on an API server that enforces RBAC.
  */
 export class OperatorAccess extends Construct {

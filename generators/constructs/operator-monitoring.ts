@@ -45,8 +45,9 @@ export interface OperatorMonitoringProps {
  * - a PrometheusRule: `BitActorRegionNotTrading` when the leader has reported TradingReady other than
  *   True for the environment's order-flow grace (`operator.orderFlowCloseGraceSeconds`: the moment the
  *   operator closes the order flow), with the environment's `operator.notTradingSeverity`; and
- *   `BitActorOperatorNoLeader` when replicas run but none has held the Lease for a minute (then
- *   nothing judges the region, and its order flow stays as it was);
+ *   `BitActorOperatorNoLeader` when replicas run but none has held the Lease for a minute, or, where
+ *   the region runs the operator, none is scraped (then nothing judges the region, and its order
+ *   flow stays as it was);
  * - the stage Prometheus' podReader Role and binding here (stage-prometheus.ts).
  * Only the leader's condition series count: a replica that lost the Lease keeps its last figures.
  */
@@ -87,10 +88,11 @@ export class OperatorMonitoring extends Construct {
             },
             {
               alert: OPERATOR_ALERTS.noLeader,
-              // Replicas scraped, none leading. Not `absent()`: the operator's Deployment is not rendered
-              // yet (its image is built by no pipeline so far), and an absent series would page every
-              // region for an operator nobody runs; the Deployment brings that branch with it.
-              expr: `max(${leader}) < 1`,
+              // Replicas scraped, none leading; and where the region runs the operator (its file pins
+              // one), none scraped at all: a crash-looping or unschedulable operator leaves no series,
+              // which `max` alone would never see. Not in a region the operator has not reached yet:
+              // there the absent series is expected, and would page for an operator nobody runs.
+              expr: props.region.operator ? `max(${leader}) < 1\nor\nabsent(${leader})` : `max(${leader}) < 1`,
               for: durationText(NO_LEADER_FOR_SECONDS),
               labels: { severity: o.notTradingSeverity, stage },
               annotations: {

@@ -4,7 +4,7 @@ import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names, stageId } from "../naming.ts";
 import { drillNames } from "./dr-drill.ts";
-import { BACKUP_KINDS, DRILL_CLUSTER_KINDS, OPERATOR_CLUSTER_KINDS, OPERATOR_KINDS, CHAOS_CLUSTER_KINDS, CHAOS_KINDS, NODE_AGENT_CLUSTER_KINDS, NODE_AGENT_KINDS, NODE_KINDS, PLATFORM_KINDS, PROMETHEUS_KINDS, SEALED_SECRET_KIND, WORKLOAD_KINDS } from "./environment-projects.ts";
+import { BACKUP_KINDS, DRILL_CLUSTER_KINDS, OPERATOR_CLUSTER_KINDS, OPERATOR_KINDS, OPERATOR_POD_KINDS, CHAOS_CLUSTER_KINDS, CHAOS_KINDS, NODE_AGENT_CLUSTER_KINDS, NODE_AGENT_KINDS, NODE_KINDS, PLATFORM_KINDS, PROMETHEUS_KINDS, SEALED_SECRET_KIND, WORKLOAD_KINDS } from "./environment-projects.ts";
 import { nodeAgentsNamespace } from "../nodes/node-agents.ts";
 import { operatorNames } from "./operator-access.ts";
 
@@ -116,7 +116,7 @@ export class StageProjects extends Construct {
         ],
         // Namespace once, for the stage's (its monitoring Application creates it) and the drill's and node agents' where they exist.
         clusterResourceWhitelist: uniqueKinds([...PLATFORM_KINDS, { group: "", kind: "Namespace" }, ...OPERATOR_CLUSTER_KINDS, ...(s.backup.drill ? DRILL_CLUSTER_KINDS : []), ...(props.nodeAgents ? NODE_AGENT_CLUSTER_KINDS : [])]),
-        namespaceResourceWhitelist: uniqueKinds([...BACKUP_KINDS, ...PROMETHEUS_KINDS, ...OPERATOR_KINDS, ...(props.nodeAgents ? NODE_AGENT_KINDS : [])]),
+        namespaceResourceWhitelist: uniqueKinds([...BACKUP_KINDS, ...PROMETHEUS_KINDS, ...OPERATOR_KINDS, ...(props.region.operator ? OPERATOR_POD_KINDS : []), ...(props.nodeAgents ? NODE_AGENT_KINDS : [])]),
       },
     }));
   }

@@ -393,12 +393,17 @@ export const environmentSchema = {
     operator: {
       type: "object",
       additionalProperties: false,
-      required: ["orderFlowCloseGraceSeconds", "notTradingSeverity"],
+      required: ["orderFlowCloseGraceSeconds", "notTradingSeverity", "image", "cpu", "memory"],
       properties: {
         // At most 10 minutes: longer is no longer a blip but trading on a region nobody has proven.
         orderFlowCloseGraceSeconds: seconds(0, 600),
         // The severities the alert routing knows (the component rules' page, the burn-rate alerts' ticket).
         notTradingSeverity: { enum: ["page", "ticket"] },
+        // The repository its image is pushed to (operator/image.json); the region files pin the digest.
+        image: { type: "string", pattern: "^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+$" },
+        // Per replica, requests = limits (a Guaranteed pod).
+        cpu: { type: "string", pattern: "^([1-9][0-9]*|[1-9][0-9]*m)$" },
+        memory,
       },
     },
     // LitmusChaos experiments against the environment's Rollouts (generators/constructs/chaos.ts); absent = none.
@@ -572,6 +577,17 @@ export const regionSchema = {
         nodeRole: { type: "string", pattern: "^[A-Za-z0-9+=,.@_-]{1,64}$" },
         // A pinned Amazon Linux 2023 EKS AMI release; never @latest (Karpenter would replace nodes whenever AWS publishes one).
         amiAlias: { type: "string", pattern: "^al2023@v[0-9]{8}$" },
+      },
+    },
+    // The BitActor operator's image this stage runs (operator/README.md, "The image"); absent: the
+    // operator has not reached this stage's wave yet (npm run promote -- bitactor-operator brings it).
+    operator: {
+      type: "object",
+      additionalProperties: false,
+      required: ["version", "digest"],
+      properties: {
+        version: { type: "string", pattern: "^[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$" },
+        digest: { type: "string", pattern: "^sha256:[a-f0-9]{64}$" },
       },
     },
     components: {

@@ -355,6 +355,12 @@ export interface EnvironmentSettings {
      * (generators/constructs/operator-monitoring.ts): `page` wakes someone, `ticket` waits for office hours.
      */
     readonly notTradingSeverity: "page" | "ticket";
+    /** The repository of its image (operator/image.json `repository`); each region file pins the digest. */
+    readonly image: string;
+    /** CPU of each replica, requests = limits. */
+    readonly cpu: string;
+    /** Memory of each replica, requests = limits. */
+    readonly memory: string;
   };
   /** In-cluster monitoring the NetworkPolicies admit: Prometheus scraping, and the tracing backend. */
   readonly monitoring: {
@@ -536,6 +542,12 @@ export interface RegionSettings {
   readonly backup: { readonly bucket: string; readonly config?: Readonly<Record<string, string>> };
   /** Components deployed in this region with their pins. Keys must exist in the catalog. */
   readonly components: Readonly<Record<string, ComponentPin>>;
+  /**
+   * The BitActor operator's image this stage runs: the version and the digest `npm run operator:image`
+   * built. @default none: the operator has not reached this stage's wave yet; its access and
+   * monitoring are rendered, its pods are not.
+   */
+  readonly operator?: { readonly version: string; readonly digest: string };
 }
 
 /** One wave of `environments/waves.yaml`, as written. */
