@@ -1,4 +1,5 @@
 import type { ReleasePlan } from "../generators/inputs/types.ts";
+import { OPERATOR_RELEASE, pinPath } from "../generators/inputs/pins.ts";
 
 /**
  * The release order, enforced on the git history without any cluster: a digest reaches a wave of
@@ -102,7 +103,8 @@ export function checkReleaseOrder(history: readonly Snapshot[]): OrderReport {
           for (const [component, pin] of [...comps].sort(([a], [b]) => (a < b ? -1 : 1))) {
             if (before.get(stage)?.get(component)?.digest === pin.digest) continue;
             judged++;
-            const waves = wavesOf(plan, (s) => snap.pins.get(s)?.has(component) ?? false);
+            // A component is held back by the waves that run it; the operator, which belongs in every stage, by every wave.
+            const waves = wavesOf(plan, (s) => snap.pins.has(s) && (component === OPERATOR_RELEASE || (snap.pins.get(s)?.has(component) ?? false)));
             const k = waves.findIndex((w) => w.stages.includes(stage));
             if (k <= 0) continue; // the first wave takes any version; a stage in no wave is the render's error
             const previous = waves[k - 1]!;
@@ -116,7 +118,7 @@ export function checkReleaseOrder(history: readonly Snapshot[]): OrderReport {
                 commit: snap.commit,
                 file: pin.file,
                 line: pin.line,
-                field: `/components/${component}/digest`,
+                field: `/${pinPath(component).join("/")}/digest`,
                 message: `${short(snap.commit)} "${snap.subject}": ${stage} (${waves[k]!.name}) pins ${component} ${pin.version} (${shortDigest(pin.digest)}) before ${previous.name} ran it: ${missing.join(", ")} never pinned it. Release it with npm run release and move it with npm run promote, or give this pin a reviewed hotfix: { digest, reason }`,
               });
             }

@@ -1,4 +1,4 @@
-// npm run release -- <component> <version> <digest>
+// npm run release -- <component> <version> <digest>     (or bitactor-operator, the operator's image)
 //
 // Pins a new version of one component in the first wave of environments/waves.yaml only (staging),
 // in place in the region files (comments and layout kept), renders, and prints what a reviewer
@@ -9,8 +9,9 @@ import { readInputs } from "../lib/inputs.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { releaseChanges, ReleaseRefused, summary } from "./lib/release-plan.ts";
 import { applyPins, treeLine } from "./lib/apply-pins.ts";
+import { OPERATOR_RELEASE } from "../generators/inputs/pins.ts";
 
-const USAGE = "usage: npm run release -- <component> <version> <digest>   (e.g. order-engine 4.14.0 sha256:<64 hex>)";
+const USAGE = "usage: npm run release -- <component> <version> <digest>   (e.g. order-engine 4.14.0 sha256:<64 hex>; the operator is bitactor-operator)";
 
 await main(async () => {
   const args = process.argv.slice(2);
@@ -33,6 +34,7 @@ await main(async () => {
   for (const line of summary(plan.changes)) console.log(line);
   console.log(treeLine(d));
   const next = model.plan.waves[1];
-  console.log(`next: commit, merge; Argo CD syncs ${plan.changes.map((c) => c.stage.id).join(", ")} and the gate judges the release.`);
+  const judged = component === OPERATOR_RELEASE ? "rolls the operator out (promote judges its Deployment, its BitActorCluster and its Lease)" : "the gate judges the release";
+  console.log(`next: commit, merge; Argo CD syncs ${plan.changes.map((c) => c.stage.id).join(", ")} and ${judged}.`);
   if (next) console.log(`then: npm run promote -- ${component}   (to ${next.name}, once ${plan.wave} has run it promoted for ${model.plan.waves[0]!.soak})`);
 });

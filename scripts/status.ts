@@ -1,6 +1,6 @@
 // npm run status [-- --component <name>] [--live]
 //
-// Per component: the version each stage runs (wave by wave, from environments/waves.yaml), since
+// Per component (and the operator, bitactor-operator): the version each stage runs (wave by wave, from environments/waves.yaml), since
 // which commit (from the git history, first parent), and what the next promotion would be. With
 // --live, also what each stage's cluster reports (kubectl, context = cluster name), judged as
 // npm run promote judges it.
@@ -14,6 +14,7 @@ import { nextPromotion, ReleaseRefused, stagesOf } from "./lib/release-plan.ts";
 import { short, shortDigest, wavesOf } from "../checks/release-order.ts";
 import { stageEvidence } from "./lib/live.ts";
 import { pinsSince } from "./lib/since.ts";
+import { belongsIn, OPERATOR_RELEASE } from "../generators/inputs/pins.ts";
 
 await main(async () => {
   const { values } = parseArgs({ options: { component: { type: "string" }, live: { type: "boolean" } }, strict: true });
@@ -22,7 +23,7 @@ await main(async () => {
   const history = await readHistory(root);
   const since = pinsSince(history.snapshots);
   const stages = stagesOf(model);
-  const all = Object.keys(model.catalog.components).filter((c) => [...stages.values()].some((s) => s.pins[c]));
+  const all = [...Object.keys(model.catalog.components), OPERATOR_RELEASE].filter((c) => [...stages.values()].some((s) => s.pins[c]));
   if (values.component && !all.includes(values.component)) throw new Error(`unknown component "${values.component}"; components: ${all.join(", ")}`);
   const date = (commit: string) => {
     const t = history.times.get(commit);
@@ -30,13 +31,17 @@ await main(async () => {
   };
   for (const component of values.component ? [values.component] : all) {
     console.log(component);
-    const waves = wavesOf(model.plan, (s) => stages.get(s)?.pins[component] !== undefined);
+    const waves = wavesOf(model.plan, (s) => stages.has(s) && belongsIn(component, stages.get(s)?.pins));
     const rows: string[][] = [["wave", "stage", "version", "digest", "since"]];
     const live: string[] = [];
     for (const w of waves) {
       for (const id of w.stages) {
-        const pin = stages.get(id)!.pins[component]!;
+        const pin = stages.get(id)!.pins[component];
         const s = since.get(id)?.get(component);
+        if (!pin) {
+          rows.push([w.name, id, "none", "", "not here yet"]);
+          continue;
+        }
         rows.push([w.name, id, pin.version, shortDigest(pin.digest), !s ? "" : s.commit === "working tree" ? "uncommitted" : `${short(s.commit).slice(0, 8)} ${date(s.commit)} ${s.subject.length > 48 ? `${s.subject.slice(0, 47)}…` : s.subject}`]);
         if (values.live) live.push(`  ${id}: ${stageEvidence(stages.get(id)!, component, pin.digest, w.soak ? soakSeconds(w.soak) : 0).detail}`);
       }

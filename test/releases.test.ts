@@ -5,10 +5,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, committedModel, removeRepo, scratchGitRepo, treeDigest } from "./helpers/repo.ts";
+import { ROOT, committedModel, removeRepo, treeDigest } from "./helpers/repo.ts";
+import { cloneRepo, git, npm, scriptedKubectl, setClusterObjects, sh } from "./helpers/commands.ts";
 import { judge, duration, type AnalysisRunJson, type JudgeInput, type RolloutJson } from "../scripts/lib/evidence.ts";
 import { nextPromotion, releaseChanges, ReleaseRefused } from "../scripts/lib/release-plan.ts";
 import { editPin } from "../scripts/lib/edit-yaml.ts";
@@ -89,7 +90,7 @@ test("release pins the first wave only; promote moves what the previous wave run
   const model = await committedModel();
   const r = releaseChanges(model, "order-engine", "4.14.0", D(9));
   assert.equal(r.wave, "staging");
-  assert.deepEqual(r.changes.map((c) => [c.stage.id, c.from.version, c.to.version]), [["staging-us-east-1", "4.13.0", "4.14.0"]]);
+  assert.deepEqual(r.changes.map((c) => [c.stage.id, c.from?.version, c.to.version]), [["staging-us-east-1", "4.13.0", "4.14.0"]]);
   const p = nextPromotion(model, "order-engine");
   assert.ok(!("upToDate" in p));
   assert.equal(p.from.name, "staging");
@@ -153,48 +154,8 @@ test("a pin edit changes exactly the version and digest lines and drops the pin'
 
 // ---- the commands, in a git clone -------------------------------------------------------------
 
-function sh(dir: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(cmd, args, { cwd: dir, encoding: "utf8", env: { ...process.env, ...env } });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
-const git = (dir: string, ...args: string[]) => sh(dir, "git", ["-c", "user.name=t", "-c", "user.email=t@bitactor.invalid", "-c", "commit.gpgsign=false", ...args]);
-const npm = (dir: string, script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}) => sh(dir, process.execPath, ["--import", "tsx", join(ROOT, "scripts", `${script}.ts`), ...args], env);
-
-/** A git repository holding this repository's inputs and rendered tree, one commit, node_modules linked. */
-async function cloneRepo(): Promise<string> {
-  const dir = await scratchGitRepo();
-  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
-  writeFileSync(join(dir, ".git", "info", "exclude"), "node_modules\n");
-  return dir;
-}
-
-/**
- * A kubectl that answers `get rollouts.argoproj.io` and `get analysisruns.argoproj.io` from JSON
- * files in `dir/cluster/<context>/`, and fails like kubectl for an unknown context.
- */
-function scriptedKubectl(dir: string): string {
-  const bin = join(dir, "kubectl");
-  writeFileSync(
-    bin,
-    `#!/usr/bin/env bash
-ctx=""; kind=""
-while [ $# -gt 0 ]; do case "$1" in --context) ctx="$2"; shift 2;; rollouts.argoproj.io) kind=rollout; shift;; analysisruns.argoproj.io) kind=runs; shift;; *) shift;; esac; done
-d="${join(dir, "cluster")}/$ctx"
-[ -d "$d" ] || { echo "error: context \\"$ctx\\" does not exist" >&2; exit 1; }
-[ -f "$d/$kind.json" ] || { echo "Error from server (NotFound): rollouts.argoproj.io \\"x\\" not found" >&2; exit 1; }
-cat "$d/$kind.json"
-`,
-  );
-  chmodSync(bin, 0o755);
-  return bin;
-}
-
 function setCluster(dir: string, context: string, r: RolloutJson | undefined, runs: AnalysisRunJson[]) {
-  const d = join(dir, "cluster", context);
-  spawnSync("mkdir", ["-p", d]);
-  spawnSync("rm", ["-f", join(d, "rollout.json")]);
-  if (r) writeFileSync(join(d, "rollout.json"), JSON.stringify(r));
-  writeFileSync(join(d, "runs.json"), JSON.stringify({ items: runs }));
+  setClusterObjects(dir, context, { rollout: r, runs: { items: runs } });
 }
 
 test("release → check → promote: refused on missing or young evidence (nothing written), then moved; a hand pin that skips a wave fails the check with file, line and field", async () => {

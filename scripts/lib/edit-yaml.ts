@@ -1,4 +1,5 @@
 import { parseDocument, type Document } from "yaml";
+import { OPERATOR_RELEASE, pinPath } from "../../generators/inputs/pins.ts";
 
 /**
  * Edits a YAML input in memory the way a person would: comments, order, quoting and layout kept
@@ -16,7 +17,7 @@ export function editKeepingLayout(file: string, text: string, edit: (doc: Docume
   return doc.toString(style);
 }
 
-/** One component's new pin in one region file. */
+/** One component's (or the operator's: generators/inputs/pins.ts) new pin in one region file. */
 export interface PinEdit {
   readonly component: string;
   readonly version: string;
@@ -28,10 +29,12 @@ export interface PinEdit {
  * it named the digest being replaced, and the render refuses a hotfix for another digest.
  */
 export function editPin(file: string, text: string, pin: PinEdit): string {
+  const at = pinPath(pin.component);
   return editKeepingLayout(file, text, (doc) => {
-    if (!doc.hasIn(["components", pin.component])) throw new Error(`${file}: ${pin.component} is not deployed here`);
-    doc.setIn(["components", pin.component, "version"], pin.version);
-    doc.setIn(["components", pin.component, "digest"], pin.digest);
-    doc.deleteIn(["components", pin.component, "hotfix"]);
+    // The operator belongs in every stage: its first pin in a region is added (at the file's end).
+    if (!doc.hasIn(at) && pin.component !== OPERATOR_RELEASE) throw new Error(`${file}: ${pin.component} is not deployed here`);
+    doc.setIn([...at, "version"], pin.version);
+    doc.setIn([...at, "digest"], pin.digest);
+    doc.deleteIn([...at, "hotfix"]);
   });
 }

@@ -117,3 +117,79 @@ export function judge(x: JudgeInput): Evidence {
   if (soaked < x.soakSeconds) return no(`${what} ${duration(soaked)} ago (${gate.metadata.name} Successful): soaked ${duration(soaked)} of ${duration(x.soakSeconds)}, eligible at ${new Date(since + x.soakSeconds * 1000).toISOString()}`, since);
   return { stage: x.stage, ok: true, detail: `${what} ${duration(soaked)} ago (${gate.metadata.name} Successful), stable and active ${hash}`, since };
 }
+
+/**
+ * The operator's evidence (generators/constructs/operator-deployment.ts): a Deployment, judged as
+ * the Deployment controller reports it (Kubernetes v1.36, pkg/controller/deployment), and the
+ * BitActorCluster the operator reconciles:
+ *  - the pod template runs the digest being promoted, and the controller has observed that spec
+ *    (`status.observedGeneration`);
+ *  - the rollout is complete: every replica updated and available and no old one left, and the
+ *    `Progressing` condition's reason is `NewReplicaSetAvailable` (util/deployment_util.go
+ *    NewRSAvailableReason). Its `lastUpdateTime` is when it became so: SetDeploymentCondition keeps a
+ *    condition whose status and reason do not change. The soak starts there;
+ *  - the operator did its job meanwhile: the BitActorCluster's `status.observedGeneration` is its
+ *    current generation, and a replica renewed the Lease within LEASE_FRESH_SECONDS.
+ */
+export interface DeploymentJson {
+  readonly metadata: { readonly name: string; readonly generation?: number };
+  readonly spec: { readonly replicas?: number; readonly template: { readonly spec: { readonly containers: readonly { readonly name: string; readonly image: string }[] } } };
+  readonly status?: {
+    readonly observedGeneration?: number;
+    readonly replicas?: number;
+    readonly updatedReplicas?: number;
+    readonly availableReplicas?: number;
+    readonly conditions?: readonly { readonly type: string; readonly status: string; readonly reason?: string; readonly lastUpdateTime?: string; readonly message?: string }[];
+  };
+}
+
+export interface ClusterJson {
+  readonly metadata: { readonly generation?: number };
+  readonly status?: { readonly observedGeneration?: number };
+}
+
+export interface LeaseJson {
+  readonly spec?: { readonly holderIdentity?: string; readonly renewTime?: string };
+}
+
+/**
+ * How recently a replica must have renewed the Lease: it renews every 2 s and gives up after 6 s
+ * (operator/src/lease.ts); 30 s also covers kubectl's own reading time and clock skew.
+ */
+export const LEASE_FRESH_SECONDS = 30;
+
+export interface OperatorJudgeInput {
+  readonly stage: string;
+  readonly digest: string;
+  readonly soakSeconds: number;
+  readonly now: number;
+  readonly deployment: DeploymentJson | undefined;
+  readonly cluster: ClusterJson | undefined;
+  readonly lease: LeaseJson | undefined;
+}
+
+export function judgeOperator(x: OperatorJudgeInput): Evidence {
+  const no = (detail: string, since?: number): Evidence => ({ stage: x.stage, ok: false, detail, ...(since !== undefined ? { since } : {}) });
+  const d = x.deployment;
+  if (!d) return no("no operator Deployment: Argo CD has not created it here");
+  const digests = d.spec.template.spec.containers.map((c) => c.image.split("@")[1]).filter(Boolean);
+  if (!digests.includes(x.digest)) return no(`the Deployment runs ${digests.map((g) => `${g!.slice(0, 19)}…`).join(", ") || "no digest"}, not ${x.digest.slice(0, 19)}…: not synced yet, or changed on the cluster`);
+  const st = d.status ?? {};
+  if ((st.observedGeneration ?? 0) < (d.metadata.generation ?? 0)) return no(`the Deployment controller has not acted on generation ${d.metadata.generation} yet (observed ${st.observedGeneration ?? "none"})`);
+  const want = d.spec.replicas ?? 1;
+  const progressing = st.conditions?.find((c) => c.type === "Progressing");
+  if ((st.updatedReplicas ?? 0) < want || (st.availableReplicas ?? 0) < want || (st.replicas ?? 0) > want || progressing?.reason !== "NewReplicaSetAvailable") {
+    return no(`rolling out: ${st.updatedReplicas ?? 0} of ${want} updated, ${st.availableReplicas ?? 0} available, ${st.replicas ?? 0} in all${progressing ? ` (${progressing.reason}: ${progressing.message ?? ""})` : ""}`);
+  }
+  const since = Date.parse(progressing.lastUpdateTime ?? "");
+  if (Number.isNaN(since)) return no("rolled out, but the Deployment's Progressing condition has no lastUpdateTime: the soak cannot be measured");
+  const soaked = (x.now - since) / 1000;
+  if (!x.cluster) return no(`rolled out ${duration(soaked)} ago, but the cluster has no BitActorCluster ${x.stage} to reconcile`, since);
+  if (x.cluster.status?.observedGeneration !== x.cluster.metadata.generation) return no(`rolled out ${duration(soaked)} ago, but the BitActorCluster's generation ${x.cluster.metadata.generation} is not reconciled (observed ${x.cluster.status?.observedGeneration ?? "none"})`, since);
+  const renewed = Date.parse(x.lease?.spec?.renewTime ?? "");
+  if (!x.lease?.spec?.holderIdentity || Number.isNaN(renewed) || (x.now - renewed) / 1000 > LEASE_FRESH_SECONDS) {
+    return no(`rolled out ${duration(soaked)} ago, but no replica leads: the Lease ${x.lease?.spec?.holderIdentity ? `was last renewed by ${x.lease.spec.holderIdentity} ${duration((x.now - renewed) / 1000)} ago` : "has no holder"}`, since);
+  }
+  if (soaked < x.soakSeconds) return no(`rolled out ${duration(soaked)} ago, reconciling, ${x.lease.spec.holderIdentity} leads: soaked ${duration(soaked)} of ${duration(x.soakSeconds)}, eligible at ${new Date(since + x.soakSeconds * 1000).toISOString()}`, since);
+  return { stage: x.stage, ok: true, detail: `rolled out ${duration(soaked)} ago, every replica available, the BitActorCluster reconciled, ${x.lease.spec.holderIdentity} leads`, since };
+}

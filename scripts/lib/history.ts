@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { OPERATOR_RELEASE, pinPath } from "../../generators/inputs/pins.ts";
 import { YamlSource } from "../../generators/inputs/yaml-source.ts";
 import { INPUT_LAYOUT } from "../../generators/inputs/load.ts";
 import { stageId } from "../../generators/naming.ts";
@@ -72,15 +73,18 @@ export function snapshotOf(commit: string, subject: string, files: readonly Inpu
     const m = INPUT_LAYOUT.region.exec(f.path);
     if (!m) continue;
     const src = YamlSource.parse(f.path, f.text);
-    const value = src.value as { wave?: unknown; components?: Record<string, { digest?: unknown; version?: unknown; hotfix?: { digest?: unknown; reason?: unknown } }> } | undefined;
+    type RawPin = { digest?: unknown; version?: unknown; hotfix?: { digest?: unknown; reason?: unknown } };
+    const value = src.value as { wave?: unknown; components?: Record<string, RawPin>; operator?: RawPin } | undefined;
     const components = value?.components;
     if (src.errors.length > 0 || !components || typeof components !== "object") continue;
     if (typeof value.wave === "string") waveOf.set(stageId(m[1]!, m[2]!), value.wave);
     const stage = new Map<string, PinAt>();
-    for (const [name, pin] of Object.entries(components)) {
+    // The components' pins and, since it has one, the operator's: the order holds for it too.
+    const raw: [string, RawPin | undefined][] = [...Object.entries(components), ...(value.operator && typeof value.operator === "object" ? [[OPERATOR_RELEASE, value.operator] as [string, RawPin]] : [])];
+    for (const [name, pin] of raw) {
       if (typeof pin?.digest !== "string") continue;
       const hotfix = typeof pin.hotfix?.digest === "string" && typeof pin.hotfix.reason === "string" ? { digest: pin.hotfix.digest, reason: pin.hotfix.reason } : undefined;
-      stage.set(name, { digest: pin.digest, version: String(pin.version ?? "?"), ...(hotfix ? { hotfix } : {}), file: f.path, line: src.error(["components", name, "digest"], "").line });
+      stage.set(name, { digest: pin.digest, version: String(pin.version ?? "?"), ...(hotfix ? { hotfix } : {}), file: f.path, line: src.error([...pinPath(name), "digest"], "").line });
     }
     pins.set(stageId(m[1]!, m[2]!), stage);
   }

@@ -1,5 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { judge, type AnalysisRunJson, type Evidence, type RolloutJson } from "./evidence.ts";
+import { judge, judgeOperator, type AnalysisRunJson, type ClusterJson, type DeploymentJson, type Evidence, type LeaseJson, type RolloutJson } from "./evidence.ts";
+import { OPERATOR_RELEASE } from "../../generators/inputs/pins.ts";
+import { operatorNames } from "../../generators/constructs/operator-access.ts";
+import { BITACTOR_CLUSTER } from "../../generators/constructs/bitactor-cluster.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../generators/constructs/pod-monitor.ts";
 import { names } from "../../generators/naming.ts";
 
@@ -54,11 +57,24 @@ export function readRollout(context: string, namespace: string, name: string): L
 }
 
 /**
- * One stage's evidence for `digest` of `component`, judged as promote judges it (scripts/lib/evidence.ts);
+ * One stage's evidence for `digest` of `component` (or of the operator: its Deployment, its
+ * BitActorCluster and its Lease), judged as promote judges it (scripts/lib/evidence.ts);
  * a cluster kubectl cannot read is "no evidence", never a pass.
  */
 export function stageEvidence(stage: { readonly id: string; readonly cluster: string }, component: string, digest: string, soakSeconds: number): Evidence {
   try {
+    if (component === OPERATOR_RELEASE) {
+      const ns = operatorNames.namespace(stage.id);
+      return judgeOperator({
+        stage: stage.id,
+        digest,
+        soakSeconds,
+        now: Date.now(),
+        deployment: get<DeploymentJson>(stage.cluster, ["-n", ns, "deployments.apps", operatorNames.deployment]),
+        cluster: get<ClusterJson>(stage.cluster, [BITACTOR_CLUSTER.crdName, stage.id]),
+        lease: get<LeaseJson>(stage.cluster, ["-n", ns, "leases.coordination.k8s.io", operatorNames.lease]),
+      });
+    }
     const live = readRollout(stage.cluster, stage.id, component);
     return judge({ stage: stage.id, component, digest, soakSeconds, now: Date.now(), ...live, hashLabel: POD_TEMPLATE_HASH_LABEL, firstReleaseRun: names.firstReleaseRun(component) });
   } catch (e) {
