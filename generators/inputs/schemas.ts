@@ -11,6 +11,10 @@ const seconds = (min: number, max: number) => ({ type: "integer", minimum: min, 
 const digestRef = { type: "string", pattern: "^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+@sha256:[a-f0-9]{64}$" } as const;
 const imageRepo = { type: "string", pattern: "^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+$" } as const;
 // Kubernetes quantity, binary or decimal suffix (k8s.io/apimachinery resource.Quantity).
+/** An image digest: what runs is this, never a tag. */
+const imageDigest = { type: "string", pattern: "^sha256:[a-f0-9]{64}$" } as const;
+/** A release's semantic version (1.2.3, 1.2.3-rc.1). */
+const semanticVersion = { type: "string", pattern: "^[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$" } as const;
 const memory = { type: "string", pattern: "^[1-9][0-9]*(Ki|Mi|Gi|Ti)$" } as const;
 const labelName = { type: "string", pattern: "^[a-zA-Z_][a-zA-Z0-9_]*$" } as const;
 const metricName = { type: "string", pattern: "^[a-zA-Z_:][a-zA-Z0-9_:]*$" } as const;
@@ -586,8 +590,8 @@ export const regionSchema = {
       additionalProperties: false,
       required: ["version", "digest"],
       properties: {
-        version: { type: "string", pattern: "^[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$" },
-        digest: { type: "string", pattern: "^sha256:[a-f0-9]{64}$" },
+        version: semanticVersion,
+        digest: imageDigest,
       },
     },
     components: {
@@ -599,8 +603,8 @@ export const regionSchema = {
         additionalProperties: false,
         required: ["version", "digest", "replicas"],
         properties: {
-          version: { type: "string", pattern: "^[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$" },
-          digest: { type: "string", pattern: "^sha256:[a-f0-9]{64}$" },
+          version: semanticVersion,
+          digest: imageDigest,
           replicas: { type: "integer", minimum: 1, maximum: 50 },
           // The reviewed way past the release waves (docs/releases.md#hotfix): bound to one digest.
           hotfix: {
@@ -608,7 +612,7 @@ export const regionSchema = {
             additionalProperties: false,
             required: ["digest", "reason"],
             properties: {
-              digest: { type: "string", pattern: "^sha256:[a-f0-9]{64}$" },
+              digest: imageDigest,
               // Long enough to say what breaks and why it cannot wait: a reviewer reads it.
               reason: { type: "string", minLength: 20, maxLength: 500 },
             },
