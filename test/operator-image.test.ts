@@ -9,12 +9,13 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type Stats } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { buildOperatorImage, imageInputs, IMAGE_FILE, OPERATOR_PORT } from "../toolchain/operator-image.ts";
-import { writeLayout, type OciImage } from "../toolchain/oci.ts";
+import type { OciImage } from "../toolchain/oci.ts";
+import { unpackImage } from "./helpers/image.ts";
 import { tarArchive, tarEntries, type TarEntry } from "../toolchain/tar.ts";
 import { trivy } from "../toolchain/scanners.ts";
 import { freePorts } from "../harness/cluster/process.ts";
@@ -37,11 +38,7 @@ before(async () => {
   assert.equal(process.getuid?.(), 0, "this test unpacks the image's root with its owners and runs it through chroot(8): run it as root (CI does)");
   image = await buildOperatorImage();
   dir = mkdtempSync(join(tmpdir(), "operator-image-"));
-  layout = join(dir, "layout");
-  root = join(dir, "root");
-  writeLayout(image, layout);
-  mkdirSync(root);
-  for (const l of image.layers) execFileSync("tar", ["-xf", join(layout, "blobs", "sha256", l.digest.slice(7)), "-C", root, "--same-owner", "--same-permissions"]);
+  ({ layout, root } = unpackImage(image, dir));
 });
 
 /** /proc inside the root, as every container runtime mounts it (the operator's metrics read it). */

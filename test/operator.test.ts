@@ -1,4 +1,5 @@
-// The BitActor operator as a program (operator/src/main.ts), two replicas of it against a real
+// The BitActor operator as its image runs it (the image's node binary and bundle, unpacked from the
+// image npm run operator:image builds: toolchain/operator-image.ts), two replicas of it against a real
 // kube-apiserver with the rendered BitActorCluster CRD and Argo Rollouts' own CRDs installed: the
 // order flow of a region from empty, a latency regression and its grace period, the leader's death,
 // an API server restart, a watch expired by an etcd compaction (410 Gone), and a target Prometheus
@@ -10,7 +11,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { committedModel, ROOT } from "./helpers/repo.ts";
+import { committedModel } from "./helpers/repo.ts";
 import { renderObjects } from "../generators/render.ts";
 import { startControlPlane, type ControlPlane } from "../harness/cluster/control-plane.ts";
 import { installCrds } from "../harness/cluster/dry-run.ts";
@@ -19,6 +20,8 @@ import { KubeClient, statusMessage } from "../harness/cluster/client.ts";
 import { startWatchProxy, type WatchProxy } from "../harness/cluster/watch-proxy.ts";
 import { operatorNames } from "../generators/constructs/operator-access.ts";
 import { targetCrds } from "../toolchain/sources.ts";
+import { buildOperatorImage } from "../toolchain/operator-image.ts";
+import { unpackImage } from "./helpers/image.ts";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -89,6 +92,9 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
 const exits: { identity: string; code: number | null; tail: string }[] = [];
 let stopping = false;
 
+/** Where the image's layers are unpacked: its runtime and its bundle run the replicas. */
+let imageRoot: string;
+
 /**
  * One replica, restarted when it exits as the kubelet would (restartPolicy Always). --expose-gc lets
  * /metrics report the live heap after a full collection (operator/src/metrics.ts), so the memory
@@ -96,7 +102,7 @@ let stopping = false;
  */
 async function startOperator(identity: string): Promise<void> {
   const [port] = await freePorts(1);
-  const proc = new Managed(identity, process.execPath, ["--expose-gc", "--import", "tsx", join(ROOT, "operator/src/main.ts")], join(logDir, `${identity}.log`), {
+  const proc = new Managed(identity, join(imageRoot, "nodejs/bin/node"), ["--expose-gc", join(imageRoot, "app/operator.mjs")], join(logDir, `${identity}.log`), {
     ...process.env,
     KUBECONFIG: kubeconfig,
     BITACTOR_CLUSTER: STAGE,
@@ -131,6 +137,9 @@ before(async () => {
   cp = await startControlPlane({ apiServerArgs: ["--watch-cache-sizes=nodes#0"] });
   api = cp.client;
   logDir = cp.dir;
+  // The image's own node and bundle, run on the host (its glibc is the image's Debian release's):
+  // the scenarios judge what ships, not the sources under tsx.
+  imageRoot = unpackImage(await buildOperatorImage(), join(cp.dir, "image")).root;
   const rollouts = targetCrds().filter((c) => ["rollouts.argoproj.io", "analysisruns.argoproj.io"].includes(c.object.metadata.name!));
   assert.equal(rollouts.length, 2);
   await installCrds(api, [{ file: "rendered", object: crd }, ...rollouts]);
@@ -177,7 +186,7 @@ test("a region from empty: the operator reports every missing piece and keeps th
   await req("POST", "/apis/bitactor.io/v1alpha1/bitactorclusters", cr);
   await startOperator("operator-a");
   await startOperator("operator-b");
-  // Two programs starting under tsx on a loaded machine (npm test runs the GitOps e2e beside this) can
+  // Two programs starting on a loaded machine (npm test runs the GitOps e2e beside this) can
   // take tens of seconds before the first reconcile; what is measured is later (the handover).
   const { value: status } = await until("a first status", async () => (await getCr()).status?.observedGeneration === 1 && (await getCr()).status, 90_000);
   assert.deepEqual(status.conditions.map((c: Any) => [c.type, c.status, c.reason]), [

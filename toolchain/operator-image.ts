@@ -43,7 +43,7 @@ export function operatorVersion(): string {
   return (JSON.parse(readFileSync(join(REPO, "operator/package.json"), "utf8")) as { version: string }).version;
 }
 
-/** Fetches a URL once into the cache, verified against `check` (algorithm and expected digest); a mismatch keeps nothing. */
+/** Fetches a URL once into the cache, verified against `expected` (its `algorithm` digest, in `encoding`); a mismatch keeps nothing. */
 async function fetchVerified(url: string, algorithm: "sha256" | "sha512", expected: string, encoding: "hex" | "base64", what: string): Promise<Buffer> {
   const dir = join(cacheDir(), "downloads");
   mkdirSync(dir, { recursive: true });
@@ -122,13 +122,14 @@ async function runtimeEntries(inputs: ImageInputs): Promise<TarEntry[]> {
  * packages that went into it. esbuild's output depends on its version (package.json pins it), the
  * sources and the options below, never on the machine: paths in it are relative to operator/.
  */
-export async function operatorBundle(): Promise<{ readonly bundle: Buffer; readonly packages: readonly string[] }> {
+export async function operatorBundle(runtimeVersion: string): Promise<{ readonly bundle: Buffer; readonly packages: readonly string[] }> {
   const result = await build({
     entryPoints: ["src/main.ts"],
     absWorkingDir: join(REPO, "operator"),
     bundle: true,
     platform: "node",
-    target: "node20",
+    // The syntax of the Node the image runs (image.json runtime), nothing newer.
+    target: `node${runtimeVersion.split(".")[0]}`,
     format: "esm",
     write: false,
     metafile: true,
@@ -163,7 +164,7 @@ export async function buildOperatorImage(inputs: ImageInputs = imageInputs()): P
   // A bundle hides its dependencies from scanners, which find npm packages in an image by their
   // package.json under node_modules (Trivy's node-pkg analyzer): each package esbuild took code from
   // keeps its own package.json there, so the vulnerability scan sees exactly what the bundle holds.
-  const { bundle, packages } = await operatorBundle();
+  const { bundle, packages } = await operatorBundle(inputs.runtime.version);
   const app = tarArchive(
     withParents([
       { type: "file", path: "app/operator.mjs", mode: 0o644, content: bundle },
