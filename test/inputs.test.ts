@@ -270,6 +270,16 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "a component named as the release train names the operator",
+    mutate: (dir) =>
+      edit(dir, CATALOG, (t) => {
+        const block = t.slice(t.indexOf("  risk-engine:\n"), t.indexOf("  alpha-calculator:\n"));
+        const at = t.indexOf("  alpha-calculator:\n");
+        return t.slice(0, at) + block.replace("  risk-engine:\n", "  bitactor-operator:\n") + t.slice(at);
+      }),
+    expect: [{ file: CATALOG, field: "/components/bitactor-operator", message: /^"bitactor-operator" is reserved: the release train moves the BitActor operator by that name/, lineOf: "  bitactor-operator:\n", column: 3 }],
+  },
+  {
     name: "every error at once, across files",
     mutate: async (dir) => {
       await replace(CATALOG, "budgetNs: 1000\n", "budgetNs: 1200\n")(dir);

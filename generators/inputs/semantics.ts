@@ -3,6 +3,7 @@ import type { YamlSource } from "./yaml-source.ts";
 import type { Catalog, EnvironmentSettings, RegionSettings } from "./types.ts";
 import { minimumSamples, postPromotionSeconds } from "../gate-math.ts";
 import { STAGE_FOLDERS } from "../naming.ts";
+import { OPERATOR_RELEASE } from "./pins.ts";
 import { overlap, parseCpuset } from "../nodes/cpuset.ts";
 import { ON_DEMAND_ONLY_ENVIRONMENT, usesKarpenter } from "../nodes/provisioners.ts";
 import { maxGapMinutes } from "../backup/cron.ts";
@@ -50,6 +51,9 @@ export function checkCatalog(catalog: Catalog, src: YamlSource): InputError[] {
   }
   for (const [folder, holds] of Object.entries(STAGE_FOLDERS)) {
     if (catalog.components[folder]) errors.push(src.error(["components"], `"${folder}" is reserved: rollouts/<env>/<region>/${folder}/ holds ${holds}`, folder));
+  }
+  if (catalog.components[OPERATOR_RELEASE]) {
+    errors.push(src.error(["components"], `"${OPERATOR_RELEASE}" is reserved: the release train moves the BitActor operator by that name (npm run release -- ${OPERATOR_RELEASE})`, OPERATOR_RELEASE));
   }
   const t = catalog.nodeTuning;
   const unparsable = (["reservedSystemCpus", "isolatedCpus"] as const).filter((key) => {
