@@ -41,6 +41,8 @@ const QUERY_TIMEOUT_MS = 10_000;
 interface Cached<T extends KubernetesObject> {
   readonly name: string;
   informer?: ListWatch<T>;
+  /** Its first list has completed: until then an empty cache means "not read yet", not "none". */
+  synced: boolean;
   list(): T[];
 }
 
@@ -93,9 +95,21 @@ export class Controller {
   private cache(name: string, path: string, lister: () => Promise<{ metadata?: { resourceVersion?: string }; items: KubernetesObject[] }>, fieldSelector?: string): void {
     const c: Cached<KubernetesObject> = {
       name,
+      synced: false,
       list: () => [...(c.informer?.list() ?? [])],
     };
-    const informer = new ListWatch<KubernetesObject>(path, this.watch, lister as never, false, undefined, fieldSelector);
+    // Synced once a list has filled the cache. client-node's ListWatch applies a list's items right
+    // after the lister's promise settles (cache.js doneHandler) and reports a failed list as an error
+    // event, not by rejecting start(): so the flag is set just after the items land.
+    const listed = async () => {
+      const result = await lister();
+      setImmediate(() => {
+        c.synced = true;
+        this.enqueue(0);
+      });
+      return result;
+    };
+    const informer = new ListWatch<KubernetesObject>(path, this.watch, listed as never, false, undefined, fieldSelector);
     for (const verb of ["add", "update", "delete"] as const) informer.on(verb, () => this.enqueue(0));
     informer.on("error", (e) => this.restartLater(c, `watch ${name} stopped`, e));
     informer.on("connect", () => this.restarts.set(name, 0));
@@ -168,6 +182,13 @@ export class Controller {
 
   /** One reconcile; returns when the next one is due (ms). */
   private async reconcile(): Promise<number> {
+    // As client-go's WaitForCacheSync: a cache that has not listed yet (its list failed, say while the
+    // API server restarts) would read as "no Rollout" and write a false verdict. Its list enqueues again.
+    const unsynced = this.caches.filter((c) => !c.synced).map((c) => c.name);
+    if (unsynced.length > 0) {
+      this.o.log(`waiting for the first list of ${unsynced.join(", ")} before judging`);
+      return MAX_BACKOFF_MS;
+    }
     const cr = this.find<BitActorCluster & KubernetesObject>("bitactorclusters").find((c) => c.metadata.name === this.o.cluster);
     if (!cr) {
       this.o.log(`no BitActorCluster ${this.o.cluster} yet`);
