@@ -17,7 +17,8 @@ import { addonReleaseReport } from "../checks/addon-releases.ts";
 import { moduleMissing } from "../toolchain/build.ts";
 import { operatorPinIssues } from "../checks/operator-pins.ts";
 import { imageInputs, operatorVersion } from "../toolchain/operator-image.ts";
-import { readdirSync } from "node:fs";
+import { readInputs } from "../lib/inputs.ts";
+import { INPUT_LAYOUT } from "../generators/inputs/load.ts";
 
 const root = process.cwd();
 const showDiff = process.argv.includes("--diff");
@@ -77,11 +78,7 @@ function addonReleases(versionsText: string): number {
 
 /** Prints whether every region pinning the operator's current version pins the digest this tree builds; 1 when one does not. */
 async function operatorPins(): Promise<number> {
-  const files = new Map<string, string>();
-  for (const env of readdirSync(join(root, "environments"), { withFileTypes: true }).filter((d) => d.isDirectory())) {
-    const dir = join("environments", env.name, "regions");
-    for (const f of readdirSync(join(root, dir)).filter((n) => n.endsWith(".yaml")).sort()) files.set(`${dir}/${f}`, await readFile(join(root, dir, f), "utf8"));
-  }
+  const files = new Map((await readInputs(root)).filter((f) => INPUT_LAYOUT.region.test(f.path)).map((f) => [f.path, f.text]));
   const current = { version: operatorVersion(), digest: imageInputs().digest };
   const issues = operatorPinIssues(files, current);
   if (issues.length === 0) {

@@ -112,7 +112,7 @@ test("the root: no shell, no package manager, no setuid file, and its user write
 
 /** The entrypoint run from the unpacked root as the image's user, with only `env`. */
 function runImage(env: Record<string, string>) {
-  const config = JSON.parse(readFileSync(join(layout, "blobs", "sha256", JSON.parse(readFileSync(join(layout, "blobs", "sha256", image.digest.slice(7)), "utf8")).config.digest.slice(7)), "utf8")).config;
+  const config = JSON.parse(image.config.bytes.toString()).config;
   const imageEnv = Object.fromEntries((config.Env as string[]).map((e) => e.split(/=(.*)/s, 2) as [string, string]));
   return spawn(CHROOT, [`--userspec=${config.User}`, root, ...config.Entrypoint], { env: { ...imageEnv, ...env }, stdio: ["ignore", "pipe", "pipe"] });
 }

@@ -7,6 +7,7 @@ import { emit } from "../argo.ts";
 import { stageId } from "../naming.ts";
 import { restrictedContainer, restrictedPod } from "../pod-security.ts";
 import { LIVENESS } from "../probes.ts";
+import { quantityBytes } from "../nodes/al2023-user-data.ts";
 import { operatorNames } from "./operator-access.ts";
 import { DNS_EGRESS, apiServerEgress } from "./network-policies.ts";
 
@@ -32,13 +33,6 @@ const PROMETHEUS_PORT = 9090;
  * containerLogMaxFiles defaults), so 64Mi holds them.
  */
 const EPHEMERAL_STORAGE = "64Mi";
-
-/** Mebibytes of a memory quantity the environment schema allows (Ki, Mi, Gi, Ti). */
-function mebibytes(q: string): number {
-  const m = /^([1-9][0-9]*)(Ki|Mi|Gi|Ti)$/.exec(q);
-  if (!m) throw new Error(`operator.memory: "${q}" is not a quantity in Ki, Mi, Gi or Ti`);
-  return (Number(m[1]) * { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024 }[m[2] as "Ki" | "Mi" | "Gi" | "Ti"]);
-}
 
 export interface OperatorDeploymentProps {
   readonly environment: EnvironmentSettings;
@@ -104,7 +98,7 @@ export class OperatorDeployment extends Construct {
                   { name: "LEASE_NAME", value: operatorNames.lease },
                   { name: "EVENTS_NAMESPACE", value: operatorNames.eventsNamespace },
                   { name: "METRICS_ADDRESS", value: `0.0.0.0:${port.port}` },
-                  { name: "NODE_OPTIONS", value: `--max-old-space-size=${Math.floor((mebibytes(o.memory) * 3) / 4)}` },
+                  { name: "NODE_OPTIONS", value: `--max-old-space-size=${Math.floor((quantityBytes(o.memory) * 3) / 4 / 2 ** 20)}` },
                 ],
                 ports: [{ name: port.name, containerPort: port.port, protocol: "TCP" }],
                 resources: { requests: resources, limits: resources },
