@@ -15,7 +15,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { buildOperatorImage, imageInputs, IMAGE_FILE, OPERATOR_PORT } from "../toolchain/operator-image.ts";
 import type { OciImage } from "../toolchain/oci.ts";
-import { unpackImage } from "./helpers/image.ts";
+import { unpackImage } from "../harness/operator/run.ts";
 import { tarArchive, tarEntries, type TarEntry } from "../toolchain/tar.ts";
 import { trivy } from "../toolchain/scanners.ts";
 import { freePorts } from "../harness/cluster/process.ts";

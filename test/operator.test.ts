@@ -9,19 +9,18 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { committedModel } from "./helpers/repo.ts";
 import { renderObjects } from "../generators/render.ts";
 import { startControlPlane, type ControlPlane } from "../harness/cluster/control-plane.ts";
 import { installCrds } from "../harness/cluster/dry-run.ts";
-import { Managed, freePorts } from "../harness/cluster/process.ts";
+import type { Managed } from "../harness/cluster/process.ts";
 import { KubeClient, statusMessage } from "../harness/cluster/client.ts";
 import { startWatchProxy, type WatchProxy } from "../harness/cluster/watch-proxy.ts";
 import { operatorNames } from "../generators/constructs/operator-access.ts";
 import { targetCrds } from "../toolchain/sources.ts";
-import { buildOperatorImage } from "../toolchain/operator-image.ts";
-import { unpackImage } from "./helpers/image.ts";
+import { grantOperator, operatorAccess, operatorRuntime, scrapeOperator, startOperatorReplica } from "../harness/operator/run.ts";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -37,11 +36,8 @@ const GRACE = 6;
 for (const t of Object.values(cr.spec.targets) as Any[]) t.windowSeconds = WINDOW;
 cr.spec.orderFlow.closeGraceSeconds = GRACE;
 const ids = Object.keys(cr.spec.components).sort();
-/** The operator's rendered access (constructs/operator-access.ts): its namespace, account, roles and bindings. */
-// Its monitoring in the same namespace (operator-monitoring.ts: PodMonitor, rule, the stage Prometheus' Role) is not its access.
-// Nor are its pods (operator-deployment.ts: the Deployment, its budget, its namespace's policies): here the test runs the program.
-const monitoring = (o: { object: Any }) => ["PodMonitor", "PrometheusRule", "Deployment", "PodDisruptionBudget", "NetworkPolicy"].includes(o.object.kind) || o.object.metadata?.name === `${STAGE}-prometheus`;
-const access = rendered.filter((o) => o.path.startsWith("rollouts/production/us-east-1/platform/") && !monitoring(o) && (o.object.metadata?.namespace === LEASE_NS || o.object.metadata?.name === LEASE_NS || o.object.metadata?.name === operatorNames.clusterRole(STAGE) || (o.object.metadata?.namespace === STAGE && o.object.metadata?.name === operatorNames.stageRole) || o.object.metadata?.name === operatorNames.eventsRole));
+/** The operator's rendered access (constructs/operator-access.ts), as the e2e applies it. */
+const access = operatorAccess(rendered.filter((o) => o.path.startsWith("rollouts/production/us-east-1/platform/")).map((o) => ({ file: o.path, object: o.object })), STAGE);
 
 /** The stand-in Prometheus: per query, what it answers. A query with unbalanced parentheses is a parse error, as Prometheus says it. */
 const prom = { share: new Map<string, number>(), samples: 1e6 };
@@ -95,23 +91,10 @@ let stopping = false;
 /** Where the image's layers are unpacked: its runtime and its bundle run the replicas. */
 let imageRoot: string;
 
-/**
- * One replica, restarted when it exits as the kubelet would (restartPolicy Always). --expose-gc lets
- * /metrics report the live heap after a full collection (operator/src/metrics.ts), so the memory
- * figures below are not garbage awaiting collection.
- */
+/** One replica, restarted when it exits as the kubelet would (restartPolicy Always). */
 async function startOperator(identity: string): Promise<void> {
-  const [port] = await freePorts(1);
-  const proc = new Managed(identity, join(imageRoot, "nodejs/bin/node"), ["--expose-gc", join(imageRoot, "app/operator.mjs")], join(logDir, `${identity}.log`), {
-    ...process.env,
-    KUBECONFIG: kubeconfig,
-    BITACTOR_CLUSTER: STAGE,
-    PROMETHEUS_URL: promUrl,
-    POD_NAMESPACE: LEASE_NS,
-    POD_NAME: identity,
-    METRICS_ADDRESS: `127.0.0.1:${port}`,
-  });
-  const entry = { identity, proc, metrics: `http://127.0.0.1:${port}/metrics` };
+  const entry = await startOperatorReplica({ root: imageRoot, kubeconfig, stage: STAGE, prometheusUrl: promUrl, identity, logDir });
+  const proc = entry.proc;
   operators.push(entry);
   proc.child.once("exit", (code) => {
     if (stopping || killedByTest.has(proc)) return;
@@ -126,11 +109,7 @@ const holder = async (): Promise<string | undefined> => {
   const r = await api.request("GET", `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NS}/leases/bitactor-operator`);
   return r.status === 200 ? (r.body as Any).spec.holderIdentity || undefined : undefined;
 };
-const scrape = async (o: { metrics: string }) => {
-  const text = await (await fetch(o.metrics)).text();
-  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1]);
-  return { text, rss: value("process_resident_memory_bytes"), heap: value("nodejs_heap_used_bytes"), reconciles: value('bitactor_operator_reconciles_total\\{result="success"\\}') };
-};
+const scrape = scrapeOperator;
 
 before(async () => {
   // Nodes uncached: their watches are served from etcd, so a compaction really expires them (410).
@@ -139,28 +118,21 @@ before(async () => {
   logDir = cp.dir;
   // The image's own node and bundle, run on the host (its glibc is the image's Debian release's):
   // the scenarios judge what ships, not the sources under tsx.
-  imageRoot = unpackImage(await buildOperatorImage(), join(cp.dir, "image")).root;
+  imageRoot = await operatorRuntime(join(cp.dir, "image"));
   const rollouts = targetCrds().filter((c) => ["rollouts.argoproj.io", "analysisruns.argoproj.io"].includes(c.object.metadata.name!));
   assert.equal(rollouts.length, 2);
   await installCrds(api, [{ file: "rendered", object: crd }, ...rollouts]);
   // The stage namespace comes from the stage's monitoring Application; the operator's from its access.
   await req("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: STAGE } });
   assert.deepEqual(access.map((o) => o.object.kind).sort(), ["ClusterRole", "ClusterRoleBinding", "Namespace", "Role", "Role", "Role", "RoleBinding", "RoleBinding", "RoleBinding", "ServiceAccount"]);
-  for (const kind of ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]) {
-    for (const o of access.filter((x) => x.object.kind === kind)) await req("POST", await api.collectionPath(o.object), o.object);
-  }
   // The operators run as the rendered account, on an API server that enforces RBAC: what they may
-  // do is what the render grants. client-node reads a token file only as `token-file`: inline.
-  const token = await req("POST", `/api/v1/namespaces/${LEASE_NS}/serviceaccounts/${operatorNames.account}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } });
-  operatorApi = new KubeClient(api.server, token.status.token, readFileSync(cp.caFile, "utf8"));
-  kubeconfig = join(cp.dir, "operator-kubeconfig");
-  // It serves the API server's own certificate, which is also the CA the operator trusts.
+  // do is what the render grants. Every request goes through the proxy, which serves the API
+  // server's own certificate (also the CA the operator trusts).
   const certificate = readFileSync(cp.caFile, "utf8");
   proxy = await startWatchProxy(api.server, { ca: certificate, cert: certificate, key: readFileSync(cp.keyFile, "utf8") });
-  const config = JSON.parse(readFileSync(cp.kubeconfig, "utf8"));
-  config.clusters[0].cluster.server = proxy.url;
-  config.users[0].user = { token: token.status.token };
-  writeFileSync(kubeconfig, JSON.stringify(config), { mode: 0o600 });
+  const grant = await grantOperator(cp, access, STAGE, proxy.url);
+  kubeconfig = grant.kubeconfig;
+  operatorApi = grant.client;
   server = createServer((rq, rs) => {
     let body = "";
     rq.on("data", (c) => (body += c));
