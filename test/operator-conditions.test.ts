@@ -147,6 +147,12 @@ test("TradingReady is True exactly when the three conditions are and every first
   );
   const failed = firstReleases(observation({ runs: [{ name: "order-engine-first-release", phase: "Failed", message: "Metric \"p99\" assessed Failed" }, { name: "risk-engine-first-release", phase: "Successful" }] }));
   assert.equal(failed.message, 'order-engine: AnalysisRun order-engine-first-release is Failed: Metric "p99" assessed Failed');
+  // A first release that broke its budget leaves slow pods behind: the reason is the latency, and the message names the failed run too.
+  const broke = verdicts(observation({ runs: [{ name: "order-engine-first-release", phase: "Failed", message: "Metric \"p99\" assessed Failed" }, { name: "risk-engine-first-release", phase: "Successful" }], latency: [["order-engine", measured(0.5)], ["risk-engine", measured(1)]] }));
+  assert.deepEqual([broke.TradingReady.status, broke.TradingReady.reason], ["False", "LatencyNotWithinTargets"]);
+  assert.equal(broke.TradingReady.message, 'LatencyWithinTargets False (OverBudget); order-engine: AnalysisRun order-engine-first-release is Failed: Metric "p99" assessed Failed');
+  const slowOnly = verdicts(observation({ latency: [["order-engine", measured(0.5)], ["risk-engine", measured(1)]] }));
+  assert.equal(slowOnly.TradingReady.message, "LatencyWithinTargets False (OverBudget)", "first releases that passed are not mentioned");
   const unknown = verdicts(observation({ latency: [["order-engine", { kind: "unreachable", message: "refused" }], ["risk-engine", measured(1)]] }));
   assert.deepEqual([unknown.LatencyWithinTargets.status, unknown.TradingReady.status, unknown.TradingReady.reason], ["Unknown", "Unknown", "LatencyNotWithinTargets"]);
 });

@@ -40,12 +40,13 @@ const ids = Object.keys(cr.spec.components).sort();
 const access = operatorAccess(rendered.filter((o) => o.path.startsWith("rollouts/production/us-east-1/platform/")).map((o) => ({ file: o.path, object: o.object })), STAGE);
 
 /** The stand-in Prometheus: per query, what it answers. A query with unbalanced parentheses is a parse error, as Prometheus says it. */
-const prom = { share: new Map<string, number>(), samples: 1e6 };
+/** `growing`: the sample count rises with every query, as a live counter's does. */
+const prom = { share: new Map<string, number>(), samples: 1e6, growing: false, queries: 0 };
 function answer(query: string): { status: number; body: unknown } {
   const depth = [...query].reduce((d, c) => d + (c === "(" ? 1 : c === ")" ? -1 : 0), 0);
   if (depth !== 0) return { status: 400, body: { status: "error", errorType: "bad_data", error: "1:5: parse error: unclosed left parenthesis" } };
   const id = ids.find((c) => query.includes(`bitactor_${c.replace(/-/g, "_")}_`));
-  const value = query.includes("_bucket") ? prom.share.get(id!) ?? 0.995 : prom.samples;
+  const value = query.includes("_bucket") ? prom.share.get(id!) ?? 0.995 : prom.samples + (prom.growing ? ++prom.queries : 0);
   return { status: 200, body: { status: "success", data: { resultType: "vector", result: [{ metric: {}, value: [Date.now() / 1000, String(value)] }] } } };
 }
 
@@ -360,6 +361,31 @@ test("the operator's account is refused everything the render does not grant it"
   for (const path of [`/apis/bitactor.io/v1alpha1/bitactorclusters?fieldSelector=metadata.name%3D${STAGE}`, `/apis/argoproj.io/v1alpha1/namespaces/${STAGE}/analysisruns`, "/api/v1/nodes", `/apis/networking.k8s.io/v1/namespaces/${STAGE}/networkpolicies/order-flow`]) {
     const r = await operatorApi.request("GET", path);
     assert.equal(r.status, 200, `GET ${path}: ${statusMessage(r)}`);
+  }
+});
+
+test("its own status writes do not wake it: a verdict whose message changes with every reading is written once per reading", async () => {
+  const leaderIdentity = await holder();
+  const leader = operators.find((x) => x.identity === leaderIdentity)!;
+  prom.share.set("risk-engine", 0.5);
+  prom.growing = true;
+  try {
+    const messages = new Set<string>();
+    await until("two over-budget verdicts with different counts", async () => {
+      messages.add(condition(await getCr(), "LatencyWithinTargets")?.message ?? "");
+      return [...messages].filter((m) => /risk-engine: 50\.00 % of \d+ observations/.test(m)).length >= 2;
+    }, 15_000);
+    // Readings come four times per window (2 s here): about 8 reconciles in 4 s. A reconcile woken by
+    // its own status write would follow the last at once, hundreds in the same time.
+    const before = (await scrape(leader)).reconciles;
+    await new Promise((r) => setTimeout(r, 2 * WINDOW * 1000));
+    const after = (await scrape(leader)).reconciles;
+    assert.equal(await holder(), leaderIdentity, "the same leader throughout");
+    assert.ok(after - before <= 40, `${after - before} reconciles in ${2 * WINDOW} s: each status write woke another`);
+    console.log(`# operator: ${after - before} reconciles in ${2 * WINDOW} s while every reading changed its verdict's message`);
+  } finally {
+    prom.share.delete("risk-engine");
+    prom.growing = false;
   }
 });
 

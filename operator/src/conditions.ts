@@ -190,7 +190,10 @@ export function verdicts(o: Observation): Record<ConditionType, Verdict> {
   const behindGate = onlyReleasesInProgress(o);
   const notTrue = waiting.filter(([type, v]) => v.status !== "True" && !(type === "VersionsConverged" && behindGate));
   let trading: Verdict;
-  if (notTrue.length) trading = { status: notTrue.some(([, v]) => v.status === "False") ? "False" : "Unknown", reason: NOT_READY_REASON[notTrue[0]![0]], message: notTrue.map(([t, v]) => `${t} ${v.status} (${v.reason})`).join(", ") };
+  // The message names everything that holds trading back: a first release that failed is the root
+  // cause a reader needs even when the latency it left behind is what the reason reports.
+  const held = [notTrue.map(([t, v]) => `${t} ${v.status} (${v.reason})`).join(", "), ...(notTrue.length && first && first.status !== "True" ? [first.message] : [])].join("; ");
+  if (notTrue.length) trading = { status: notTrue.some(([, v]) => v.status === "False") ? "False" : "Unknown", reason: NOT_READY_REASON[notTrue[0]![0]], message: held };
   else if (first && first.status !== "True") trading = { status: "False", reason: first.reason, message: first.message };
   else if (behindGate) trading = ok("ReadyReleaseInProgress", `the stable pods run proven versions while releases are judged by the gate (${versions.message}); latency within targets, nodes ready, every first release Successful`);
   else trading = ok("Ready", "versions converged, latency within targets, nodes ready and every first release Successful");
