@@ -166,16 +166,17 @@ test("promtool accepts the scrape configuration derived from the rendered PodMon
 });
 
 // --- what the e2e changes in the rendered manifests --------------------------------------------
-test("only the Prometheus providers change: address, and the cloud credentials that belong to it", () => {
+test("only the Prometheus providers change, the first-release run's too: address, and the cloud credentials that belong to it", () => {
   const before = structuredClone(release.objects);
   const { objects, changed } = pointAtPrometheus(release.objects, "http://127.0.0.1:1");
   assert.deepEqual(release.objects, before, "the rendered objects are not modified in place");
   const strip = (o: unknown) =>
     JSON.parse(JSON.stringify(o), (k, v) => (k === "prometheus" ? { ...v, address: "X", authentication: undefined } : v));
   assert.deepEqual(strip(objects), strip(release.objects), "nothing else differs");
-  const metrics = objects.flatMap((o) => (o.object.kind === "AnalysisTemplate" ? (o.object.spec as { metrics: { provider: { prometheus?: { address: string; authentication?: unknown } } }[] }).metrics : []));
+  const metrics = objects.flatMap((o) => (["AnalysisTemplate", "AnalysisRun"].includes(o.object.kind) ? (o.object.spec as { metrics: { provider: { prometheus?: { address: string; authentication?: unknown } } }[] }).metrics : []));
   const prom = metrics.filter((m) => m.provider.prometheus);
-  assert.ok(prom.length >= 4);
+  // The pre- and post-promotion templates' and the first-release run's.
+  assert.ok(prom.length >= 6);
   for (const m of prom) {
     assert.equal(m.provider.prometheus!.address, "http://127.0.0.1:1");
     assert.equal(m.provider.prometheus!.authentication, undefined);

@@ -119,7 +119,7 @@ before(async () => {
   logDir = cp.dir;
   // The image's own node and bundle, run on the host (its glibc is the image's Debian release's):
   // the scenarios judge what ships, not the sources under tsx.
-  imageRoot = await operatorRuntime(join(cp.dir, "image"));
+  imageRoot = (await operatorRuntime(join(cp.dir, "image"))).root;
   const rollouts = targetCrds().filter((c) => ["rollouts.argoproj.io", "analysisruns.argoproj.io"].includes(c.object.metadata.name!));
   assert.equal(rollouts.length, 2);
   await installCrds(api, [{ file: "rendered", object: crd }, ...rollouts]);

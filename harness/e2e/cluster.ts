@@ -158,6 +158,8 @@ export interface E2eCluster {
   readonly prometheus: Managed;
   readonly rollouts: Managed;
   readonly fixture: Managed;
+  /** Base URL of the latency fixture (`PUT /behaviour` changes a component's latency while it runs: fixture.ts). */
+  readonly fixtureUrl: string;
   /** Copies the operator's configuration of the stage's Prometheus into the Prometheus process. */
   readonly config: ConfigSync;
   /**
@@ -290,7 +292,7 @@ export async function startE2eCluster(programs: E2ePrograms, opts: {
         timeoutMs,
       );
     };
-    return { cp, prometheusUrl, prometheus, rollouts, fixture, config, prometheusConfigured, stop, ...(dashboardApi ? { dashboardApi } : {}) };
+    return { cp, prometheusUrl, prometheus, rollouts, fixture, fixtureUrl: `http://127.0.0.1:${fixturePort}`, config, prometheusConfigured, stop, ...(dashboardApi ? { dashboardApi } : {}) };
   } catch (e) {
     await stop();
     throw e;

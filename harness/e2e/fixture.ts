@@ -91,8 +91,23 @@ export function trafficNow(pods: readonly Pod[], services: readonly Service[], c
 /** One component's histograms: advanced by the traffic its pods receive. */
 export class LatencyFixture {
   private readonly histograms = new Map<string, Histogram>();
+  private current: FixtureConfig;
 
-  constructor(readonly cfg: FixtureConfig) {}
+  constructor(cfg: FixtureConfig) {
+    this.current = cfg;
+  }
+
+  get cfg(): FixtureConfig {
+    return this.current;
+  }
+
+  /**
+   * Changes how the component behaves from now on (a regression of the running version, say);
+   * what its histograms counted so far stays, as a real process' counters do.
+   */
+  retune(change: Partial<Omit<FixtureBehaviour, "releaseImage" | "le">>): void {
+    this.current = { ...this.current, behaviour: { ...this.current.behaviour, ...change } };
+  }
 
   /** Whether this component serves the pod's metrics (its namespace and the Rollout's selector). */
   owns(p: Pod): boolean {
@@ -179,6 +194,13 @@ export class FixtureServer {
         res.end("ok\n");
         return;
       }
+      if (url.pathname === "/behaviour" && req.method === "PUT") {
+        void this.retune(url, req).then(
+          (message) => res.end(`${message}\n`),
+          (e: Error) => res.writeHead(400).end(`${e.message}\n`),
+        );
+        return;
+      }
       const name = url.searchParams.get("pod");
       const pod = this.pods.find((p) => p.metadata.name === name);
       const owner = pod && this.fixtures.find((f) => f.owns(pod));
@@ -195,6 +217,26 @@ export class FixtureServer {
       this.server!.listen(port, "127.0.0.1", resolve);
     });
     return (this.server.address() as { port: number }).port;
+  }
+
+  /**
+   * `PUT /behaviour?namespace=<ns>&metric=<metric name>` with a JSON body of the behaviour fields to
+   * change (stable, releasePreview, releaseActive, productionRatePerSecond, loadReach): how a harness
+   * makes a component regress while it runs. Refuses an unknown component or field, naming what is.
+   */
+  private async retune(url: URL, req: AsyncIterable<Buffer>): Promise<string> {
+    let body = "";
+    for await (const chunk of req) body += chunk.toString();
+    const ns = url.searchParams.get("namespace");
+    const metric = url.searchParams.get("metric");
+    const f = this.fixtures.find((x) => x.cfg.namespace === ns && x.cfg.metric === metric);
+    if (!f) throw new Error(`no component ${ns}/${metric}: this fixture serves ${this.fixtures.map((x) => `${x.cfg.namespace}/${x.cfg.metric}`).join(", ")}`);
+    const change = JSON.parse(body) as Record<string, unknown>;
+    const allowed = ["stable", "releasePreview", "releaseActive", "productionRatePerSecond", "loadReach"];
+    const unknown = Object.keys(change).filter((k) => !allowed.includes(k));
+    if (unknown.length) throw new Error(`cannot change ${unknown.join(", ")}: only ${allowed.join(", ")}`);
+    f.retune(change);
+    return `${ns}/${metric}: ${Object.keys(change).join(", ")} changed`;
   }
 
   async stop(): Promise<void> {

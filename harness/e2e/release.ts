@@ -76,9 +76,9 @@ export interface AnalysisMetric {
   };
 }
 
-/** Every metric of every AnalysisTemplate among `objects`. */
-export function analysisMetrics(objects: readonly Located[]): AnalysisMetric[] {
-  return objects.filter((o) => o.object.kind === "AnalysisTemplate").flatMap((o) => (o.object.spec as { metrics: AnalysisMetric[] }).metrics);
+/** Every metric of every AnalysisTemplate (or, with `kinds`, of those kinds: an AnalysisRun has the same metrics) among `objects`. */
+export function analysisMetrics(objects: readonly Located[], kinds: readonly string[] = ["AnalysisTemplate"]): AnalysisMetric[] {
+  return objects.filter((o) => kinds.includes(o.object.kind)).flatMap((o) => (o.object.spec as { metrics: AnalysisMetric[] }).metrics);
 }
 
 export async function loadRelease(root: string, environment: string, regionName: string, componentName: string): Promise<Release> {
@@ -133,15 +133,16 @@ export async function loadRelease(root: string, environment: string, regionName:
 
 /**
  * The only change the e2e makes to rendered objects: every Prometheus provider of the analysis
- * templates queries this cluster's Prometheus. The address's cloud credentials (AWS SigV4 for
- * Amazon Managed Prometheus) belong to that address and go with it. Returns the changed paths.
+ * templates and of the first-release AnalysisRun queries this cluster's Prometheus. The address's
+ * cloud credentials (AWS SigV4 for Amazon Managed Prometheus) belong to that address and go with
+ * it. Returns the changed paths.
  */
 export function pointAtPrometheus(objects: readonly Located[], url: string): { objects: Located[]; changed: string[] } {
   const changed: string[] = [];
   const out = objects.map(({ file, object }) => {
     const copy = structuredClone(object);
-    if (copy.kind === "AnalysisTemplate") {
-      for (const m of analysisMetrics([{ file, object: copy }])) {
+    if (copy.kind === "AnalysisTemplate" || copy.kind === "AnalysisRun") {
+      for (const m of analysisMetrics([{ file, object: copy }], [copy.kind])) {
         const p = m.provider.prometheus;
         if (!p) continue;
         p.address = url;

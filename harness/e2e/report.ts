@@ -1,4 +1,5 @@
 import type { Observation } from "./run-scenario.ts";
+import type { RegionRun } from "./run-region.ts";
 
 const cell = (s: string) => s.replace(/\|/g, "\\|");
 
@@ -28,3 +29,25 @@ export function mismatchReport(observations: readonly Observation[]): string {
 }
 
 export const passed = (observations: readonly Observation[]): boolean => observations.every((o) => o.problems.length === 0);
+
+const s1 = (ms: number | null | undefined) => (ms === null || ms === undefined ? "-" : (ms / 1000).toFixed(1));
+
+/** npm run e2e:operator's result: per row, what the order flow did and when (seconds from the engine's wave). */
+export function regionTable(runs: readonly RegionRun[]): string {
+  const rows = runs.map((o) => {
+    const r = o.regression;
+    const m = o.memory;
+    return [
+      o.scenario.title,
+      o.scenario.expectedText,
+      (o.problems.length ? "✗ " : "✓ ") + (o.openedAt === null ? "never opened" : "opened"),
+      s1(o.provenAt),
+      s1(o.openedAt),
+      r ? `${s1(r.seenAfter)} (window ${r.windowSeconds})` : "-",
+      r ? `${s1(r.closedAfterFalse)} (grace ${r.graceSeconds})` : "-",
+      m ? `${(m.heapStart / 2 ** 20).toFixed(1)} → ${(m.heapEnd / 2 ** 20).toFixed(1)} MiB over ${m.reconcilesStart} → ${m.reconcilesEnd}` : "-",
+    ];
+  });
+  const head = ["scenario", "expected", "order flow", "s to every first release Successful", "s to open", "s to LatencyWithinTargets False", "s from TradingReady False to closed", "operator live heap over reconciles"];
+  return [head, head.map(() => "---"), ...rows].map((r) => `| ${r.map(cell).join(" | ")} |`).join("\n");
+}

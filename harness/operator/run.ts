@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Located } from "../../lib/objects.ts";
 import { writeLayout, type OciImage } from "../../toolchain/oci.ts";
-import { buildOperatorImage } from "../../toolchain/operator-image.ts";
+import { buildOperatorImage, imageInputs } from "../../toolchain/operator-image.ts";
 import { operatorNames } from "../../generators/constructs/operator-access.ts";
 import { KubeClient, statusMessage } from "../cluster/client.ts";
 import type { ControlPlane } from "../cluster/control-plane.ts";
@@ -28,9 +28,14 @@ export function unpackImage(image: OciImage, dir: string): { readonly layout: st
   return { layout, root };
 }
 
-/** Builds the operator's image (from the download cache when warm) and unpacks it under `dir`; returns its root. */
-export async function operatorRuntime(dir: string): Promise<string> {
-  return unpackImage(await buildOperatorImage(), dir).root;
+/**
+ * Builds the operator's image (from the download cache when warm) and unpacks it under `dir`: its
+ * root, its digest and its tag, and whether the digest is the one operator/image.json records (it
+ * is not while operator/ has uncommitted changes).
+ */
+export async function operatorRuntime(dir: string): Promise<{ readonly root: string; readonly digest: string; readonly tag: string; readonly recorded: boolean }> {
+  const image = await buildOperatorImage();
+  return { root: unpackImage(image, dir).root, digest: image.digest, tag: image.tag, recorded: image.digest === imageInputs().digest };
 }
 
 /** Kinds of the operator's platform objects that are not its access: its monitoring and its pods. */
