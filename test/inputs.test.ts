@@ -145,6 +145,16 @@ const cases: Case[] = [
     expect: [{ file: US_EAST_1, field: "/prometheus/authentication/sigv4", message: /sigv4 is only used by Argo Rollouts for Amazon Managed Prometheus addresses/, lineOf: "    sigv4:" }],
   },
   {
+    name: "exchanges handed to an operator the region does not run",
+    mutate: replace(US_EAST_1, "\ncomponents:\n", "\nexchangeAccess: operator\ncomponents:\n"),
+    expect: [{ file: US_EAST_1, field: "/exchangeAccess", message: /"operator" needs the operator running in this region, and none is pinned: without it no policy would ever open the exchanges; pin it first \(npm run promote -- bitactor-operator\) or use "components"/, lineOf: "exchangeAccess: operator" }],
+  },
+  {
+    name: "exchange access by someone else",
+    mutate: replace(US_EAST_1, "\ncomponents:\n", "\nexchangeAccess: gateway\ncomponents:\n"),
+    expect: [{ file: US_EAST_1, field: "/exchangeAccess", message: /must be one of: "components", "operator" \(got "gateway"\)/, lineOf: "exchangeAccess: gateway" }],
+  },
+  {
     name: "old stack scaled down before the post-promotion analysis ends",
     mutate: replace("environments/production/environment.yaml", "scaleDownDelaySeconds: 900", "scaleDownDelaySeconds: 120"),
     expect: [

@@ -85,7 +85,8 @@ export interface ComponentNetworkPoliciesProps {
  * The flows of one component, from `catalog.flows` and the region's exchanges: its service port
  * opens to the components that flow into it and to its own analysis load Job, its metrics port to
  * Prometheus; it may reach the components it flows to, the stage's collector and, when it has
- * `exchangeEgress`, each exchange's cidrs on that exchange's ports. Its load Job may only reach it.
+ * `exchangeEgress`, each exchange's cidrs on that exchange's ports, unless the region's
+ * `exchangeAccess` hands them to the operator. Its load Job may only reach it.
  */
 export class ComponentNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: ComponentNetworkPoliciesProps) {
@@ -112,7 +113,8 @@ export class ComponentNetworkPolicies extends Construct {
         egress: [
           ...to.map((x) => ({ to: [{ podSelector: podsOf(x) }], ports: [tcp(catalog.components[x]!.servicePort.port)] })),
           { to: [{ podSelector: podsOf(names.otelCollector) }], ports: [tcp(OTLP_PORTS.grpc)] },
-          ...(c.exchangeEgress ? props.region.exchanges.map((x) => ({ to: x.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: x.ports.map(tcp) })) : []),
+          // Where the region hands its exchanges to the operator, its order-flow policy is the only allow.
+          ...(c.exchangeEgress && (props.region.exchangeAccess ?? "components") === "components" ? props.region.exchanges.map((x) => ({ to: x.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: x.ports.map(tcp) })) : []),
         ],
       },
     }));

@@ -583,6 +583,11 @@ export const regionSchema = {
         amiAlias: { type: "string", pattern: "^al2023@v[0-9]{8}$" },
       },
     },
+    // Who lets the exchange-egress pods reach the exchanges: "components" (their own NetworkPolicies,
+    // always open) or "operator" (only the operator's order-flow policy, open while the region is
+    // TradingReady). Default "components"; "operator" needs the operator pinned here (docs/runbook.md,
+    // "Handing a region's exchanges to the operator").
+    exchangeAccess: { enum: ["components", "operator"] },
     // The BitActor operator's image this stage runs (operator/README.md, "The image"); absent: the
     // operator has not reached this stage's wave yet (npm run promote -- bitactor-operator brings it).
     operator: {

@@ -162,6 +162,10 @@ export function checkEnvironment(
     if (karpenter && !r.karpenter) errors.push(source.error(["cloud"], `a ${r.cloud} region needs karpenter: { nodeRole, amiAlias } (its engine nodes are Karpenter NodePools)`));
     if (!karpenter && r.karpenter) errors.push(source.error([], `unused: ${r.cloud} regions run on the cluster's own node pools, not Karpenter; remove it`, "karpenter"));
     errors.push(...infrastructureIssues(r).map((i) => source.error(["infrastructure", ...i.path], i.message, i.atKey)));
+    // Handed to an operator that does not run here, the exchanges would be closed for good.
+    if (r.exchangeAccess === "operator" && !r.operator) {
+      errors.push(source.error(["exchangeAccess"], `"operator" needs the operator running in this region, and none is pinned: without it no policy would ever open the exchanges; pin it first (npm run promote -- ${OPERATOR_RELEASE}) or use "components"`));
+    }
     const exchangeIds = r.exchanges.map((x) => x.id);
     exchangeIds.forEach((x, i) => {
       if (exchangeIds.indexOf(x) !== i) errors.push(source.error(["exchanges", i, "id"], `duplicate exchange "${x}"`));

@@ -548,6 +548,13 @@ export interface RegionSettings {
    * monitoring are rendered, its pods are not.
    */
   readonly operator?: { readonly version: string; readonly digest: string };
+  /**
+   * Who lets the exchange-egress pods reach the exchanges: `components` (each component's own
+   * NetworkPolicy allows its exchanges, always) or `operator` (the components' policies allow no
+   * exchange, and only the operator's order-flow NetworkPolicy does, while the region is
+   * TradingReady). `operator` needs `operator` pinned here. @default "components"
+   */
+  readonly exchangeAccess?: "components" | "operator";
 }
 
 /** One wave of `environments/waves.yaml`, as written. */
