@@ -13,6 +13,8 @@ import { kubectl, rolloutsPlugin } from "../toolchain/cluster.ts";
 import { e2ePrograms } from "../harness/e2e/cluster.ts";
 import { defaultBehaviour, healthy, regressed } from "../harness/e2e/scenarios.ts";
 import { loadRelease, releaseImage, rolloutSpec, type Release } from "../harness/e2e/release.ts";
+import { runSyncedOperators, type OperatorPods } from "../harness/gitops/operator-pods.ts";
+import { operatorRuntime } from "../harness/operator/run.ts";
 import { startGitopsPlatform, type StageSpec } from "../harness/gitops/platform.ts";
 import { createTestRepository } from "../harness/gitops/test-tree.ts";
 import { createMirrors, servable } from "../harness/gitops/mirrors.ts";
@@ -76,7 +78,12 @@ await main(async () => {
   // The add-ons the harness serves offline bring their CRDs through Argo CD; it installs none of those.
   const served = servable(toolVersions()).served.map((a) => a.id);
   const platform = await startGitopsPlatform(REPO, programs, specs, served, log);
+  let operators: OperatorPods | undefined;
   try {
+    // The operator's image, for the stages whose region file pins it (kwok's pods run no program).
+    const image = await operatorRuntime(join(platform.dir, "operator-image"));
+    log(`operator image ${image.tag}@${image.digest.slice(0, 19)}… (${image.recorded ? "the digest operator/image.json records" : "NOT the recorded digest: operator/ has changes not pinned"}): run where Argo CD syncs a Deployment that pins it`);
+    operators = runSyncedOperators(platform.stages, image, log);
     const repo = join(platform.dir, "repo");
     const mirrors = createMirrors(join(platform.dir, "mirrors"), toolVersions(), { [UPGRADE.id]: UPGRADE.from });
     const upgrade = { ...UPGRADE, to: mirrors.served.find((m) => m.id === UPGRADE.id)!.version };
@@ -119,6 +126,7 @@ await main(async () => {
     console.log(`e2e:gitops: ${rows.length - bad} steps as expected, ${bad} not (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     return bad ? 1 : 0;
   } finally {
+    await operators?.stop();
     await platform.stop();
     const leftover = runningProcesses();
     if (leftover.length) {

@@ -1,18 +1,16 @@
-// The BitActorCluster health check (operator/argocd-health.lua) beside the argocd-cm we render
-// (engine/addons.yaml), run by the pinned Argo CD itself: `argocd admin settings resource-overrides
-// health RESOURCE --argocd-cm-path CM` (operator-manual/troubleshooting.md, "Health Assessment") runs
-// the same Lua the application controller runs. Every state the operator can leave a
-// BitActorCluster in maps to one health. The render does not carry it yet: it comes with the
-// operator's Deployment (with no operator, every platform Application would stay Progressing, as the
-// GitOps e2e showed).
+// The BitActorCluster health check in the argocd-cm we render (engine/addons.yaml, Argo CD's own
+// Application), run by the pinned Argo CD itself: `argocd admin settings resource-overrides health
+// RESOURCE --argocd-cm-path CM` (operator-manual/troubleshooting.md, "Health Assessment") runs the
+// same Lua the application controller runs. Every state the operator can leave a BitActorCluster in
+// maps to one health; a region that pins no operator is not judged. The GitOps e2e shows it live:
+// staging's platform Application is Healthy only once the operator it runs says TradingReady.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { parse, stringify } from "yaml";
-import { committedModel, ROOT } from "./helpers/repo.ts";
+import { committedModel } from "./helpers/repo.ts";
 import { withDir } from "./helpers/tmp.ts";
 import { renderObjects } from "../generators/render.ts";
 import { argocd } from "../toolchain/cluster.ts";
@@ -20,7 +18,6 @@ import { BITACTOR_CLUSTER } from "../generators/constructs/bitactor-cluster.ts";
 import { CONDITION_TYPES } from "../operator/src/model.ts";
 
 const KEY = `resource.customizations.health.${BITACTOR_CLUSTER.group}_${BITACTOR_CLUSTER.kind}`;
-const LUA = readFileSync(join(ROOT, "operator", "argocd-health.lua"), "utf8");
 
 /** The argocd-cm data the self-managed Argo CD gets: the kustomize patch of its Application. */
 const objects = renderObjects(await committedModel());
@@ -36,12 +33,13 @@ async function renderedArgocdCm(): Promise<Record<string, string>> {
 
 type Condition = { type: string; status: "True" | "False" | "Unknown"; reason: string; message: string };
 
-function cluster(generation: number, status?: { observedGeneration?: number; conditions?: Condition[] }) {
+/** A BitActorCluster of a region that pins the operator (`spec.operator`, the region file's block), unless `pinned` is false. */
+function cluster(generation: number, status?: { observedGeneration?: number; conditions?: Condition[] }, pinned = true) {
   return {
     apiVersion: BITACTOR_CLUSTER.apiVersion,
     kind: BITACTOR_CLUSTER.kind,
     metadata: { name: "production-us-east-1", generation },
-    spec: {},
+    spec: pinned ? { operator: { version: "0.2.0", digest: `sha256:${"a".repeat(64)}` } } : {},
     ...(status ? { status } : {}),
   };
 }
@@ -66,19 +64,18 @@ async function health(data: Record<string, string>, object: unknown): Promise<{ 
   });
 }
 
-/** The rendered argocd-cm with the check added, as the operator's delivery will add it. */
-const withCheck = async () => ({ ...(await renderedArgocdCm()), [KEY]: LUA });
-
-test("the rendered argocd-cm does not carry the check before an operator runs; TradingReady is a condition the operator writes", async () => {
+test("the rendered argocd-cm carries the check; TradingReady is a condition the operator writes", async () => {
   const data = await renderedArgocdCm();
-  assert.equal(data[KEY], undefined, "with no operator running, the check would hold every platform Application at Progressing");
+  assert.match(data[KEY] ?? "", /TradingReady/);
   assert.ok((CONDITION_TYPES as readonly string[]).includes("TradingReady"));
 });
 
-test("Argo CD's health of a BitActorCluster follows the operator's verdict (real argocd, the rendered argocd-cm plus the check)", async () => {
-  const data = await withCheck();
+test("Argo CD's health of a BitActorCluster follows the operator's verdict (real argocd, the rendered argocd-cm)", async () => {
+  const data = await renderedArgocdCm();
   const cases: { name: string; object: unknown; status: string; message: RegExp }[] = [
-    { name: "no status: never reconciled", object: cluster(1), status: "Progressing", message: /not yet reconciled generation 1/ },
+    { name: "no operator pinned in the region: not judged", object: cluster(1, undefined, false), status: "Healthy", message: /^No BitActor operator runs in this region yet \(its region file pins none\): nothing judges it here$/ },
+    { name: "no operator pinned, whatever a stale status says", object: cluster(2, { observedGeneration: 2, conditions: [trading("False", "LatencyNotWithinTargets", "slow")] }, false), status: "Healthy", message: /nothing judges it here/ },
+    { name: "no status: never reconciled", object: cluster(1), status: "Progressing", message: /^The BitActor operator 0\.2\.0 has not yet reconciled generation 1$/ },
     {
       name: "status of an older generation: a stale verdict counts for nothing",
       object: cluster(3, { observedGeneration: 2, conditions: [trading("True", "AllReady", "all ready")] }),
@@ -109,7 +106,7 @@ test("Argo CD's health of a BitActorCluster follows the operator's verdict (real
 });
 
 test("without our check Argo CD has no health for a BitActorCluster (the check is what gives it one)", async () => {
-  const { [KEY]: removed, ...rest } = await withCheck();
+  const { [KEY]: removed, ...rest } = await renderedArgocdCm();
   assert.ok(removed);
   await withDir("argocd-health-", async (dir) => {
     await writeFile(join(dir, "argocd-cm.yaml"), stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: "argocd" }, data: rest }));

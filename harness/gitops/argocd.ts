@@ -38,10 +38,10 @@ export interface ArgoCd {
  *     still pass the real API server with Karpenter's CRDs, CEL rules included, before they count.
  * Kinds with no health check at all (PodMonitor, PrometheusRule, PeerAuthentication,
  * NetworkAttachmentDefinition, Velero's) do not count for an Application's health in Argo CD either
- * way, so they need no override. BitActorCluster's (operator/argocd-health.lua) goes into production's
- * argocd-cm with the operator's Deployment; with no operator it held every platform Application at
- * Progressing here, through the argocd-cm Argo CD's own Application syncs. Rollouts, Deployments, Services, CRDs keep
- * Argo CD's own checks: their controllers run here.
+ * way, so they need no override. BitActorCluster's is ours (engine/addons.yaml, in the argocd-cm Argo
+ * CD's own Application syncs) and needs none either: the operator runs here where a stage pins it
+ * (operator-pods.ts). Rollouts, Deployments, Services, CRDs keep Argo CD's own checks: their
+ * controllers run here.
  */
 export const HEALTH_OVERRIDES: Readonly<Record<string, string>> = {
   "karpenter.sh_NodePool": 'hs = {}\nhs.status = "Healthy"\nhs.message = "harness: no Karpenter (no AWS account); accepted by the API server with its CRD"\nreturn hs\n',

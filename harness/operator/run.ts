@@ -69,8 +69,8 @@ export interface OperatorGrant {
 
 /**
  * Creates the operator's access (`operatorAccess`, in order) and a kubeconfig that authenticates as
- * its service account with a bound token. client-node reads a token file only as `token-file`:
- * the token is inline. `server`: another address serving the API server's certificate.
+ * its service account (`operatorCredentials`). `server`: another address serving the API server's
+ * certificate.
  */
 export async function grantOperator(cp: ControlPlane, access: readonly Located[], stage: string, server?: string): Promise<OperatorGrant> {
   const api = cp.client;
@@ -78,8 +78,18 @@ export async function grantOperator(cp: ControlPlane, access: readonly Located[]
     const r = await api.request("POST", await api.collectionPath(object), object);
     if (r.status !== 201) throw new Error(`${file}: ${object.kind} ${object.metadata.name} was refused: ${statusMessage(r)}`);
   }
+  return operatorCredentials(cp, stage, server);
+}
+
+/**
+ * A kubeconfig that authenticates as the operator's service account (created already, by
+ * `grantOperator` or by Argo CD's sync) with a bound token, as the kubelet mounts one in its pod.
+ * client-node reads a token file only as `token-file`: the token is inline.
+ */
+export async function operatorCredentials(cp: ControlPlane, stage: string, server?: string): Promise<OperatorGrant> {
+  const api = cp.client;
   const ns = operatorNames.namespace(stage);
-  const r = await api.request("POST", `/api/v1/namespaces/${ns}/serviceaccounts/${operatorNames.account}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } });
+  const r = await api.request("POST", `/api/v1/namespaces/${ns}/serviceaccounts/${operatorNames.account}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 * 4 } });
   if (r.status !== 201) throw new Error(`a token for ${ns}/${operatorNames.account}: ${statusMessage(r)}`);
   const token = (r.body as { status: { token: string } }).status.token;
   const config = JSON.parse(readFileSync(cp.kubeconfig, "utf8")) as { clusters: { cluster: { server: string } }[]; users: { user: unknown }[] };
