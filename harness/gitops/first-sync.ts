@@ -111,6 +111,20 @@ export async function bootstrapAndFirstReleases(kit: Kit, rows: StepRow[]): Prom
     }
     const degraded = (await appsNow()).find((a) => a.metadata.name === failedFirst);
     first.toDecision = row.toSynced;
-    first.observed = `${successful} Successful; ${failedFirst}: ${degraded?.status?.health?.status} (${failedMessage})`;
+    // Where a stage runs the operator, its verdict after the first releases; Argo CD's health of the
+    // stage's platform Application (Healthy above) is that verdict's (argocd-cm's check).
+    const verdicts: string[] = [];
+    for (const s of platform.stages) {
+      const stage = `${s.environment}-${s.region}`;
+      const got = await s.cluster.cp.client.request("GET", `/apis/bitactor.io/v1alpha1/bitactorclusters/${stage}`);
+      const bac = got.body as { spec?: { operator?: { version: string } }; status?: { conditions?: { type: string; status: string; reason: string }[]; orderFlow?: { state: string } } };
+      if (got.status !== 200) first.problems.push(`${stage}: its BitActorCluster: HTTP ${got.status}`);
+      else if (bac.spec?.operator) {
+        const trading = bac.status?.conditions?.find((c) => c.type === "TradingReady");
+        verdicts.push(`${stage}: operator ${bac.spec.operator.version} says TradingReady ${trading?.status ?? "-"} (${trading?.reason ?? "no verdict"}), order flow ${bac.status?.orderFlow?.state ?? "-"}`);
+        if (trading?.status !== "True" || bac.status?.orderFlow?.state !== "Open") first.problems.push(`${stage}: every first release passed, but its operator says TradingReady ${trading?.status ?? "(none)"} (${trading?.reason ?? "no verdict"}), order flow ${bac.status?.orderFlow?.state ?? "(none)"}`);
+      }
+    }
+    first.observed = `${successful} Successful; ${failedFirst}: ${degraded?.status?.health?.status} (${failedMessage})${verdicts.length ? `; ${verdicts.join("; ")}` : ""}`;
   }
 }
