@@ -14,7 +14,7 @@ import { e2ePrograms } from "../harness/e2e/cluster.ts";
 import { defaultBehaviour, healthy, regressed } from "../harness/e2e/scenarios.ts";
 import { loadRelease, releaseImage, rolloutSpec, type Release } from "../harness/e2e/release.ts";
 import { runSyncedOperators, type OperatorPods } from "../harness/gitops/operator-pods.ts";
-import { operatorRuntime } from "../harness/operator/run.ts";
+import { imageText, operatorRuntime } from "../harness/operator/run.ts";
 import { startGitopsPlatform, type StageSpec } from "../harness/gitops/platform.ts";
 import { createTestRepository } from "../harness/gitops/test-tree.ts";
 import { createMirrors, servable } from "../harness/gitops/mirrors.ts";
@@ -82,7 +82,7 @@ await main(async () => {
   try {
     // The operator's image, for the stages whose region file pins it (kwok's pods run no program).
     const image = await operatorRuntime(join(platform.dir, "operator-image"));
-    log(`operator image ${image.tag}@${image.digest.slice(0, 19)}… (${image.recorded ? "the digest operator/image.json records" : "NOT the recorded digest: operator/ has changes not pinned"}): run where Argo CD syncs a Deployment that pins it`);
+    log(`operator image ${imageText(image)}: run where Argo CD syncs a Deployment that pins it`);
     operators = runSyncedOperators(platform.stages, image, log);
     const repo = join(platform.dir, "repo");
     const mirrors = createMirrors(join(platform.dir, "mirrors"), toolVersions(), { [UPGRADE.id]: UPGRADE.from });

@@ -18,7 +18,7 @@ import { REGION_SCENARIOS } from "../harness/e2e/operator-scenarios.ts";
 import { loadRegion } from "../harness/e2e/region.ts";
 import { runRegionScenario, type RegionRun } from "../harness/e2e/run-region.ts";
 import { regionTable } from "../harness/e2e/report.ts";
-import { operatorRuntime } from "../harness/operator/run.ts";
+import { imageText, operatorRuntime } from "../harness/operator/run.ts";
 
 /** Cluster start-ups are CPU-bound (Go programs initialising); spacing them keeps 2 cores responsive. */
 const STAGGER_MS = 20_000;
@@ -45,7 +45,7 @@ await main(async () => {
     // One image for every row: the one npm run operator:image builds.
     const image = await operatorRuntime(dir);
     const root = image.root;
-    log(`${scenarios.length} scenarios on ${region.stage}: ${region.releases.length} components; the operator ${image.tag}@${image.digest.slice(0, 19)}… (${image.recorded ? "the digest operator/image.json records" : "NOT the recorded digest: operator/ has changes not pinned"}), run from its image's runtime`);
+    log(`${scenarios.length} scenarios on ${region.stage}: ${region.releases.length} components; the operator ${imageText(image)}, run from its image's runtime`);
     const settled = await Promise.allSettled(
       scenarios.map(async (s, i) => {
         await new Promise((r) => setTimeout(r, i * STAGGER_MS));

@@ -57,7 +57,7 @@ const passing: RegionObservation = {
   samples: [sample(0, "closed", "absent"), sample(1000, "closed", "Running"), sample(200_000, "closed", "Successful"), sample(201_000, "open", "Successful", "True")],
   provenAt: 200_000,
   openedAt: 201_000,
-  regression: { windowSeconds: 60, graceSeconds: 120, seenAfter: 31_000, tradingFalseAfter: 31_500, lastOpenAfterFalse: 119_500, closedAfterFalse: 120_600 },
+  regression: { windowSeconds: 60, graceSeconds: 120, seenAfter: 31_000, lastOpenAfterFalse: 119_500, closedAfterFalse: 120_600 },
   memory: { heapStart: 20e6, heapEnd: 21e6, reconcilesStart: 3, reconcilesEnd: 80 },
 };
 const failedRun = RUNS.find((n) => n.startsWith(REGRESSING))!;

@@ -80,8 +80,6 @@ export interface RegionObservation {
     readonly graceSeconds: number;
     /** From the regression to LatencyWithinTargets False. */
     readonly seenAfter: number | null;
-    /** From the regression to TradingReady False. */
-    readonly tradingFalseAfter: number | null;
     /** From TradingReady False to the policy's last open poll, and to its first closed one. */
     readonly lastOpenAfterFalse: number | null;
     readonly closedAfterFalse: number | null;

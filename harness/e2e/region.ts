@@ -15,7 +15,7 @@ import { waitFor } from "../cluster/process.ts";
 import { operatorAccess } from "../operator/run.ts";
 import { startE2eCluster, type E2eCluster, type E2ePrograms } from "./cluster.ts";
 import type { FixtureBehaviour } from "./fixture.ts";
-import { analysisMetrics, fakeNodes, loadRelease, pointAtPrometheus, releaseImage, rolloutSpec, type Release } from "./release.ts";
+import { fakeNodes, fixtureOf, loadRelease, pointAtPrometheus, releaseImage, rolloutSpec, type Release } from "./release.ts";
 import { defaultBehaviour } from "./scenarios.ts";
 
 export interface Region {
@@ -73,20 +73,8 @@ export function regionCluster(programs: E2ePrograms, name: string, region: Regio
     name,
     nodes: fakeNodes(region.releases),
     prometheus: region.releases[0]!.prometheus,
-    fixtures: region.releases.map((r) => {
-      const loadPodSelector = analysisMetrics(r.objects).map((m) => m.provider.job?.spec.template.metadata?.labels).find((l) => l !== undefined);
-      if (!loadPodSelector) throw new Error(`${r.namespace}/${r.componentName}: the pre-promotion template has no load Job with pod labels`);
-      return {
-        namespace: r.namespace,
-        podSelector: rolloutSpec(r.rollout).selector.matchLabels,
-        loadPodSelector,
-        activeService: r.activeService,
-        metric: r.component.metric.name,
-        boundsNs: r.component.metric.bucketsNs,
-        // No release runs here: every pod runs the pinned version, and shows `stable`.
-        behaviour: { ...defaultBehaviour(r.component), releaseImage: releaseImage(rolloutSpec(r.rollout).template.spec.containers[0]!.image, "none"), ...behaviour[r.componentName] },
-      };
-    }),
+    // No release runs here: every pod runs the pinned version, and shows `stable`.
+    fixtures: region.releases.map((r) => fixtureOf(r, { ...defaultBehaviour(r.component), releaseImage: releaseImage(rolloutSpec(r.rollout).template.spec.containers[0]!.image, "none"), ...behaviour[r.componentName] })),
   });
 }
 

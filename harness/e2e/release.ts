@@ -12,6 +12,7 @@ import { SYSTEM_POOL, stageNodeTypes, type NodeType } from "../../generators/nod
 import { stagePools, type StagePool } from "../../generators/infrastructure/pools.ts";
 import type { Component, RegionSettings } from "../../generators/inputs/types.ts";
 import type { FakeNode } from "./cluster.ts";
+import type { FixtureBehaviour, FixtureConfig } from "./fixture.ts";
 import type { PodMonitorShape } from "../observability/pod-monitor-config.ts";
 import { stagePrometheusNames } from "../../generators/naming.ts";
 
@@ -128,6 +129,25 @@ export async function loadRelease(root: string, environment: string, regionName:
     nodeTypes: stageNodeTypes(model.catalog, model.machines, region),
     systemNodesPerZone: model.catalog.systemNodes.perZone,
     pools: stagePools(model.catalog, region),
+  };
+}
+
+/**
+ * How the latency fixture imitates one component (its config without the cluster's credentials):
+ * its pods are the Rollout's, its load the pre-promotion template's load Job's pods, its traffic
+ * follows the active Service. Throws when the template has no load Job with pod labels.
+ */
+export function fixtureOf(release: Release, behaviour: FixtureBehaviour): Omit<FixtureConfig, "server" | "token" | "ca"> {
+  const loadPodSelector = analysisMetrics(release.objects).map((m) => m.provider.job?.spec.template.metadata?.labels).find((l) => l !== undefined);
+  if (!loadPodSelector) throw new Error(`${release.namespace}/${release.componentName}: the pre-promotion template has no load Job with pod labels`);
+  return {
+    namespace: release.namespace,
+    podSelector: rolloutSpec(release.rollout).selector.matchLabels,
+    loadPodSelector,
+    activeService: release.activeService,
+    metric: release.component.metric.name,
+    boundsNs: release.component.metric.bucketsNs,
+    behaviour,
   };
 }
 

@@ -8,7 +8,7 @@ import { POD_TEMPLATE_HASH_LABEL } from "../../generators/constructs/pod-monitor
 import { ALERTS } from "../../generators/constructs/component-rules.ts";
 import { pendingPods, pendingText, startE2eCluster, type E2eCluster, type E2ePrograms, type FakeNode } from "./cluster.ts";
 import type { FixtureBehaviour } from "./fixture.ts";
-import { analysisMetrics, fakeNodes, pointAtPrometheus, releaseImage, rolloutSpec, type Release } from "./release.ts";
+import { analysisMetrics, fakeNodes, fixtureOf, pointAtPrometheus, releaseImage, rolloutSpec, type Release } from "./release.ts";
 import { defaultBehaviour, mustNeverBeActive, type AnalysisExpectation, type Decision, type Scenario } from "./scenarios.ts";
 
 /** What one scenario showed. */
@@ -192,23 +192,13 @@ export async function deployFirstRevision(cluster: E2eCluster, release: Release,
 
 /** A cluster for one release: `nodes`, its rendered PodMonitor and rules, and the fixture imitating it. */
 export function releaseCluster(programs: E2ePrograms, name: string, release: Release, nodes: readonly FakeNode[], behaviour: FixtureBehaviour): Promise<E2eCluster> {
-  const loadLabels = analysisMetrics(release.objects).map((m) => m.provider.job?.spec.template.metadata?.labels).find((l) => l !== undefined);
-  if (!loadLabels) throw new Error(`${release.namespace}: the pre-promotion template has no load Job with pod labels`);
   return startE2eCluster(programs, {
     name,
     nodes,
     // Production promotes by hand, through the dashboard (docs/runbook.md).
     dashboard: true,
     prometheus: release.prometheus,
-    fixtures: [{
-      namespace: release.namespace,
-      podSelector: rolloutSpec(release.rollout).selector.matchLabels,
-      loadPodSelector: loadLabels,
-      activeService: release.activeService,
-      metric: release.component.metric.name,
-      boundsNs: release.component.metric.bucketsNs,
-      behaviour,
-    }],
+    fixtures: [fixtureOf(release, behaviour)],
   });
 }
 

@@ -17,8 +17,6 @@ interface DeploymentShape {
 }
 
 export interface OperatorPods {
-  /** Stages whose operator runs, by stage id, with the replica's log tail. */
-  running(): readonly { stage: string; replica: OperatorReplica }[];
   stop(): Promise<void>;
 }
 
@@ -60,7 +58,6 @@ export function runSyncedOperators(stages: readonly StageCluster[], image: { rea
     void tick();
   }
   return {
-    running: () => running,
     stop: async () => {
       stopped = true;
       for (const t of timers) clearTimeout(t);

@@ -6,7 +6,7 @@ import { installCrds } from "../cluster/dry-run.ts";
 import { Managed, freePorts, removeOnExit } from "../cluster/process.ts";
 import { broughtByAddon, createFakeNodes, startE2eCluster, startNodeProcesses, waitNodesReady, type E2eCluster, type E2ePrograms, type FakeNode } from "../e2e/cluster.ts";
 import { ARCH_KEY, OS_KEY, ZONE_KEY } from "../../generators/nodes/labels.ts";
-import { analysisMetrics, fakeNodes, loadRelease, rolloutSpec, type Release } from "../e2e/release.ts";
+import { fakeNodes, fixtureOf, loadRelease, type Release } from "../e2e/release.ts";
 import type { FixtureBehaviour } from "../e2e/fixture.ts";
 import { startArgoCd, type ArgoCd } from "./argocd.ts";
 
@@ -55,13 +55,6 @@ const MANAGEMENT_NODES: readonly FakeNode[] = ["a", "b", "c"].map((z) => {
   const size = { cpu: "8", memory: "32Gi", pods: "110", "ephemeral-storage": "20Gi" };
   return { name: `management-${z}`, labels: { [OS_KEY]: "linux", [ARCH_KEY]: "amd64", [ZONE_KEY]: `management-${z}` }, taints: [], capacity: size, allocatable: size };
 });
-
-/** Labels of a component's analysis load Job pods (the fixture routes their traffic). */
-function loadPodLabels(r: Release): Record<string, string> {
-  const labels = analysisMetrics(r.objects).map((m) => m.provider.job?.spec.template.metadata?.labels).find((l) => l !== undefined);
-  if (!labels) throw new Error(`${r.namespace}/${r.componentName}: the pre-promotion template has no load Job with pod labels`);
-  return labels;
-}
 
 export interface StageSpec {
   readonly environment: string;
@@ -122,15 +115,7 @@ export async function startGitopsPlatform(root: string, programs: E2ePrograms, s
         // Argo CD applies it (the stage's monitoring Application); the operator configures Prometheus from it.
         prometheus: { namespace: releases[0]!.prometheus.namespace, name: releases[0]!.prometheus.name },
         // Every component of the stage, so every gate, the first-release ones included, has data.
-        fixtures: releases.map((r) => ({
-          namespace: r.namespace,
-          podSelector: rolloutSpec(r.rollout).selector.matchLabels,
-          loadPodSelector: loadPodLabels(r),
-          activeService: r.activeService,
-          metric: r.component.metric.name,
-          boundsNs: r.component.metric.bucketsNs,
-          behaviour: s.behaviour(r),
-        })),
+        fixtures: releases.map((r) => fixtureOf(r, s.behaviour(r))),
       });
       started.push(cluster);
       // What installing Velero creates and our objects rely on: its namespace (the stage's

@@ -38,6 +38,10 @@ export async function operatorRuntime(dir: string): Promise<{ readonly root: str
   return { root: unpackImage(image, dir).root, digest: image.digest, tag: image.tag, recorded: image.digest === imageInputs().digest };
 }
 
+/** How a run names the operator it runs: tag, short digest, and whether it is the recorded one. */
+export const imageText = (image: { readonly tag: string; readonly digest: string; readonly recorded: boolean }): string =>
+  `${image.tag}@${image.digest.slice(0, 19)}… (${image.recorded ? "the digest operator/image.json records" : "NOT the recorded digest: operator/ has changes not pinned"})`;
+
 /** Kinds of the operator's platform objects that are not its access: its monitoring and its pods. */
 const NOT_ACCESS = new Set(["PodMonitor", "PrometheusRule", "Deployment", "PodDisruptionBudget", "NetworkPolicy"]);
 /** The order its access is created in: a binding's role and account exist before it. */
