@@ -151,7 +151,7 @@ export function renderObjects(model: RepositoryModel): RenderedObject[] {
     for (const region of env.regions) {
       const chaos = env.settings.chaos !== undefined;
       new StageProjects(appsets, `${region.region}-projects`, { environment: env.settings, region, nodes: rendersNodes(region), chaos, nodeAgents: stageNodeAgents(model.catalog, model.machines, region).length > 0, labels: baseLabels(e, region) });
-      new AddonApplications(appsets, `${region.region}-addons`, { environment: env.settings, region, addons: model.addons, versions: model.addonVersions, labels: baseLabels(e, region) });
+      new AddonApplications(appsets, `${region.region}-addons`, { environment: env.settings, region, addons: model.addons, versions: model.addonVersions, catalog: model.catalog, labels: baseLabels(e, region) });
       new MonitoringApplication(appsets, `${region.region}-monitoring`, { environment: env.settings, region, labels: baseLabels(e, region) });
       new RegionApplicationSet(appsets, region.region, { environment: env.settings, region, components: Object.keys(region.components).sort(), nodes: rendersNodes(region), chaos, labels: baseLabels(e, region) });
       charts.push(...stageCharts(model.catalog, model.machines, model.prometheusVersion, env, region));

@@ -43,6 +43,8 @@ export interface AddonPin extends Pinned {
   readonly source: AddonSource;
   /** The Go module that ships the same tree at `version` (the GitOps e2e's offline mirror). @default none */
   readonly module?: string;
+  /** The release of the program a chart installs, where the chart versions apart from it. @default `version` */
+  readonly appVersion?: string;
 }
 
 /** cdktn provider bindings taken from a PyPI wheel: the wheel, and the npm tarball inside it, each by sha256. */
@@ -91,14 +93,15 @@ export interface ToolVersions {
 /** A Go module version for an add-on's release (Go's are always `v`-prefixed; Helm charts' and some tags are not). */
 export const moduleVersion = (version: string): string => (version.startsWith("v") ? version : `v${version}`);
 
-/** tools/versions.json's text, resolved: a CRD source that names an add-on takes that add-on's version. */
+/** tools/versions.json's text, resolved: a CRD source that names an add-on takes that add-on's version (its program's, `appVersion`, where the chart versions apart). */
 export function parseToolVersions(text: string): ToolVersions {
   const raw = JSON.parse(text) as ToolVersions;
   const crdSources = raw.crdSources.map((c) => {
     if (c.addon === undefined) return c;
     const pin = raw.addons[c.addon];
     if (pin === undefined || typeof pin === "string") throw new Error(`tools/versions.json: crdSources ${c.module} names add-on ${c.addon}, which addons does not have`);
-    return { ...c, version: moduleVersion(pin.version) };
+    // A chart that versions apart from its program (Velero's): the CRDs are the program's.
+    return { ...c, version: moduleVersion(pin.appVersion ?? pin.version) };
   });
   return { ...raw, crdSources };
 }

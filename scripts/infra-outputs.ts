@@ -46,7 +46,7 @@ await main(async () => {
   const outputs = JSON.parse(raw) as Record<string, { value?: unknown }>;
   const declared = Object.keys((JSON.parse(await readFile(join(root, folder, "main.tf.json"), "utf8")) as { output?: object }).output ?? {}) as ApplyOutput[];
   if (declared.length === 0) {
-    console.log(`${stage}: its module declares no value to write back (${Object.keys(APPLY_OUTPUTS).join(", ")} are AWS's); nothing to do`);
+    console.log(`${stage}: its module declares no value to write back (${Object.keys(APPLY_OUTPUTS).join(", ")} are other clouds'); nothing to do`);
     return 0;
   }
   let text = inputs.find((f) => f.path === file)!.text;

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { committedModel } from "./helpers/repo.ts";
 import { renderObjects } from "../generators/render.ts";
-import { addonApplies } from "../generators/constructs/addon-applications.ts";
+import { addonApplies } from "../generators/inputs/addon-semantics.ts";
 import { validateObject } from "../generators/validate/models.ts";
 import type { AddonSpec } from "../generators/inputs/addons.ts";
 import type { RepositoryModel } from "../generators/inputs/types.ts";
@@ -22,7 +22,7 @@ test("every stage gets exactly the add-ons whose `when` admits it, one Applicati
   for (const env of model.environments) {
     for (const r of env.regions) {
       const stage = `${env.settings.environment}-${r.region}`;
-      const want = Object.entries(model.addons.addons).filter(([, spec]) => addonApplies(spec, env.settings.environment, r)).map(([id]) => id).sort();
+      const want = Object.entries(model.addons.addons).filter(([, spec]) => addonApplies(spec, env.settings.environment, r, model.catalog)).map(([id]) => id).sort();
       const got = addonApps.filter((a) => a.app.metadata.labels["bitactor.io/environment"] === env.settings.environment && a.app.metadata.labels["bitactor.io/region"] === r.region);
       assert.deepEqual(got.map((a) => a.app.metadata.labels["bitactor.io/addon"]).sort(), want, stage);
       // Karpenter only where the cloud is AWS (engine/addons.yaml when.clouds), every other add-on everywhere.
@@ -48,7 +48,7 @@ test("each add-on Application points at its upstream's own source at the exact r
     assert.equal(app.spec.source.targetRevision, pin.version, id);
     assert.match(pin.version, /^v?\d+\.\d+\.\d+$/, id);
     // A chart in an OCI registry is the artifact's root; a git source names the kustomization or chart inside it.
-    assert.equal(app.spec.source.path, pin.source.type === "git" ? spec.path : ".", id);
+    assert.equal(app.spec.source.path, pin.source.type === "git" ? spec.path : pin.source.type === "oci" ? "." : undefined, id);
     if (pin.source.type === "helm") assert.equal(app.spec.source.chart, pin.source.chart);
     // Every image a kustomization names is pinned to the release, never `latest`.
     for (const image of app.spec.source.kustomize?.images ?? []) assert.match(image, new RegExp(`:${pin.version.replace(/\./g, "\\.")}$`), id);
@@ -59,6 +59,96 @@ test("each add-on Application points at its upstream's own source at the exact r
   assert.deepEqual(karpenter.spec.source.helm, { releaseName: "karpenter", valuesObject: { settings: { clusterName: "bitactor-prod-use1", interruptionQueue: "bitactor-prod-use1" } } });
   const sealed = addonApps.find((a) => a.app.metadata.name === "production-us-east-1-sealed-secrets")!.app;
   assert.equal(sealed.spec.source.helm.valuesObject.image.tag, pinOf(model, "sealed-secrets").version.replace(/^v/, ""));
+});
+
+test("every image an add-on's values name is an exact release, and its tag follows the version file", () => {
+  const exact = /^v?\d+\.\d+\.\d+(-[a-z]+)?$/;
+  for (const { app } of addonApps) {
+    const id = app.metadata.labels["bitactor.io/addon"];
+    const pin = pinOf(model, id);
+    const images: string[] = [];
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) return v.forEach(walk);
+      if (!v || typeof v !== "object") return;
+      const o = v as Record<string, unknown>;
+      // A chart's image block (repository + tag) or a container's image reference.
+      if (typeof o.repository === "string" && /\//.test(o.repository)) {
+        assert.match(String(o.tag), exact, `${app.metadata.name}: ${o.repository} at tag ${String(o.tag)}`);
+        images.push(`${o.repository}:${String(o.tag)}`);
+      }
+      if (typeof o.hub === "string") assert.equal(o.tag, pin.version, `${app.metadata.name}: ${o.hub} at ${String(o.tag)}`);
+      if (typeof o.image === "string") {
+        assert.match(o.image, /^[a-z0-9./-]+:v?\d+\.\d+\.\d+$/, `${app.metadata.name}: ${o.image}`);
+        images.push(o.image);
+      }
+      Object.values(o).forEach(walk);
+    };
+    walk(app.spec.source.helm?.valuesObject);
+    // The program's own image is tagged with the release the version file pins for it.
+    const program = pin.appVersion ?? pin.version;
+    if (images.length > 0 && id !== "karpenter" && id !== "sealed-secrets") assert.ok(images.some((i) => i.endsWith(`:${program}`) || i.endsWith(`:${program}-distroless`)), `${app.metadata.name}: no image at ${program} in ${images.join(", ")}`);
+  }
+});
+
+test("each cloud's stages run Velero with that cloud's plugin and identity, and the CRDs the checks use are that Velero's", async () => {
+  const { toolVersions } = await import("../lib/versions.ts");
+  const velero = pinOf(model, "velero");
+  const crds = toolVersions().crdSources.find((c) => c.module === "github.com/vmware-tanzu/velero")!;
+  assert.equal(crds.version, velero.appVersion);
+  const seen = new Set<string>();
+  for (const env of model.environments) {
+    for (const r of env.regions) {
+      const app = addonApps.find((a) => a.app.metadata.name === `${env.settings.environment}-${r.region}-velero`)!.app;
+      const v = app.spec.source.helm.valuesObject;
+      assert.equal(app.spec.destination.namespace, env.settings.backup.namespace);
+      assert.equal(v.image.tag, velero.appVersion);
+      assert.equal(v.serviceAccount.server.name, "velero");
+      assert.deepEqual(v.configuration, { backupStorageLocation: [], volumeSnapshotLocation: [] });
+      assert.equal(v.credentials.useSecret, false);
+      assert.equal(v.upgradeCRDs, false);
+      const plugin = { aws: "velero/velero-plugin-for-aws", gcp: "velero/velero-plugin-for-gcp", azure: "velero/velero-plugin-for-microsoft-azure" }[r.cloud];
+      assert.deepEqual(v.initContainers.map((c: Any) => c.image.split(":")[0]), [plugin], app.metadata.name);
+      const annotations = v.serviceAccount.server.annotations ?? {};
+      if (r.cloud === "gcp") assert.deepEqual(annotations, { "iam.gke.io/gcp-service-account": `${r.cluster.name}-velero@${r.infrastructure.account}.iam.gserviceaccount.com` });
+      else if (r.cloud === "azure") {
+        assert.deepEqual(annotations, { "azure.workload.identity/client-id": r.backup.identity });
+        assert.deepEqual(v.podLabels, { "azure.workload.identity/use": "true" });
+      } else assert.deepEqual(annotations, {});
+      seen.add(r.cloud);
+    }
+  }
+  assert.deepEqual([...seen].sort(), ["aws", "azure", "gcp"]);
+});
+
+test("Istio arrives in its own order, and the webhook fields istiod rewrites are left to it", () => {
+  const stage = "production-eu-west-1";
+  const app = (id: string) => addonApps.find((a) => a.app.metadata.name === `${stage}-${id}`)!.app;
+  const base = app("istio-base");
+  const istiod = app("istiod");
+  assert.ok(Number(base.metadata.annotations["argocd.argoproj.io/sync-wave"]) < Number(istiod.metadata.annotations["argocd.argoproj.io/sync-wave"]));
+  assert.equal(base.spec.source.targetRevision, istiod.spec.source.targetRevision);
+  for (const a of [base, istiod]) {
+    assert.equal(a.spec.destination.namespace, "istio-system");
+    assert.equal(a.spec.source.helm.valuesObject.base.validationFailurePolicy, "Fail");
+    assert.ok(a.spec.syncPolicy.syncOptions.includes("RespectIgnoreDifferences=true"), a.metadata.name);
+    assert.deepEqual(a.spec.ignoreDifferences.find((d: Any) => d.kind === "ValidatingWebhookConfiguration").jqPathExpressions, [".webhooks[]?.clientConfig.caBundle", ".webhooks[]?.failurePolicy"]);
+  }
+  assert.deepEqual(istiod.spec.source.helm.valuesObject.global, { hub: "docker.io/istio", tag: pinOf(model, "istiod").version });
+  // The CRDs every check validates PeerAuthentication against are that Istio's.
+  assert.equal(base.spec.syncPolicy.automated.prune, false);
+});
+
+test("an add-on for SR-IOV networks goes only where a component the region runs takes a VF", () => {
+  const spec: AddonSpec = { ...model.addons.addons["kube-state-metrics"]!, when: { acceleratedNetworks: true } };
+  const env = model.environments[0]!;
+  const r = env.regions[0]!;
+  const vf = Object.keys(r.components).filter((c) => (model.catalog.components[c]!.acceleratedNetworks ?? []).length > 0);
+  assert.ok(vf.length > 0, "the fixture region runs a component that takes a VF");
+  assert.equal(addonApplies(spec, env.settings.environment, r, model.catalog), true);
+  const without = { ...r, components: Object.fromEntries(Object.entries(r.components).filter(([c]) => !vf.includes(c))) };
+  assert.equal(addonApplies(spec, env.settings.environment, without, model.catalog), false);
+  // Without the condition it goes there all the same.
+  assert.equal(addonApplies(model.addons.addons["kube-state-metrics"]!, env.settings.environment, without, model.catalog), true);
 });
 
 test("a mistaken delete cannot take the platform with it: no cascading finalizer, CRD owners never prune, server-side apply", () => {
@@ -133,11 +223,15 @@ test("npm run check refuses an add-on release that was never published, at its l
   const { addonReleaseReport } = await import("../checks/addon-releases.ts");
   const { moduleMissing } = await import("../toolchain/build.ts");
   const text = readFileSync(join(ROOT, "tools", "versions.json"), "utf8");
-  // The committed releases are all published; Karpenter's OCI chart cannot be looked up here and says so.
+  // The committed releases are all published; the charts in chart registries cannot be looked up here and say so.
   const ok = addonReleaseReport(text, moduleMissing);
   assert.deepEqual(ok.problems, []);
-  assert.equal(ok.published, 4);
-  assert.deepEqual(ok.notLookedUp, ["karpenter 1.15.1 (oci://public.ecr.aws/karpenter/karpenter: a chart registry, not reachable here)"]);
+  const pins = Object.entries(JSON.parse(text).addons as Record<string, { version: string; source: { type: string; repoURL: string } } | string>).filter((e): e is [string, { version: string; source: { type: string; repoURL: string } }] => typeof e[1] !== "string");
+  const charts = pins.filter(([, p]) => p.source.type !== "git");
+  assert.equal(ok.published, pins.length - charts.length);
+  assert.ok(ok.published >= 5);
+  assert.deepEqual(ok.notLookedUp, charts.map(([id, p]) => `${id} ${p.version} (${p.source.repoURL}: a chart registry, not reachable here)`));
+  assert.ok(ok.notLookedUp.includes("karpenter 1.15.1 (oci://public.ecr.aws/karpenter/karpenter: a chart registry, not reachable here)"));
   // A tag that does not exist, asked of the real Go module proxy.
   const bad = text.replace('"version": "v1.10.2"', '"version": "v1.10.99"');
   const r = addonReleaseReport(bad, moduleMissing);

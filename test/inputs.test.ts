@@ -16,6 +16,7 @@ const ASIA_EAST2 = "environments/production/regions/asia-east2.yaml";
 const MACHINES = "engine/machines.yaml";
 const ADDONS = "engine/addons.yaml";
 const VERSIONS = "tools/versions.json";
+const SEA = "environments/production/regions/southeastasia.yaml";
 
 interface Case {
   readonly name: string;
@@ -494,8 +495,24 @@ cases.push(
   },
   {
     name: "add-ons: an add-on without a pinned release",
-    mutate: replace(ADDONS, "  sealed-secrets:\n", "  pushgateway:\n    description: the Pushgateway\n    namespace: monitoring\n    path: charts/pushgateway\n    wave: 0\n    crds: false\n    clusterKinds: []\n  sealed-secrets:\n"),
-    expect: [{ file: ADDONS, field: "/addons/pushgateway", message: /^add-on pushgateway has no release pinned in tools\/versions\.json addons\.pushgateway/, lineOf: "  pushgateway:" }],
+    mutate: replace(ADDONS, "  sealed-secrets:\n", "  trivy-operator:\n    description: Trivy's operator\n    namespace: trivy-system\n    path: deploy/helm\n    wave: 0\n    crds: false\n    clusterKinds: []\n  sealed-secrets:\n"),
+    expect: [{ file: ADDONS, field: "/addons/trivy-operator", message: /^add-on trivy-operator has no release pinned in tools\/versions\.json addons\.trivy-operator/, lineOf: "  trivy-operator:" }],
+  },
+  {
+    name: "add-ons: an Azure region without the identity its Velero values name",
+    mutate: replace(SEA, "  identity: 4b1d7e92-3c6a-4f85-a0e7-9d2c5b8f1a36\n", ""),
+    expect: [{ file: SEA, field: "/backup", message: /^add-on velero \(engine\/addons\.yaml\) runs here with \$\{backupIdentity\} in its azure values, but this region has no backup\.identity: write it \(its infrastructure module's output, npm run infra:outputs -- production-southeastasia, after tofu apply\)$/, lineOf: "  bucket: bitactor-velero-prod-sea" }],
+  },
+  {
+    name: "add-ons: values for a cloud the add-on never goes to, a program release that is not exact",
+    mutate: async (dir) => {
+      await replace(ADDONS, "          interruptionQueue: ${cluster}\n", "          interruptionQueue: ${cluster}\n      valuesByCloud:\n        gcp:\n          settings: { clusterName: other }\n")(dir);
+      await replace(VERSIONS, '"appVersion": "v1.18.2"', '"appVersion": "1.18"')(dir);
+    },
+    expect: [
+      { file: ADDONS, field: "/addons/karpenter/helm/valuesByCloud/gcp", message: /^the add-on goes to no gcp stage \(when\.clouds: aws\); remove these values or add the cloud there$/, lineOf: "settings: { clusterName: other }" },
+      { file: VERSIONS, field: "/addons/velero/appVersion", message: /^"1\.18" is not an exact release of the program the chart installs/, lineOf: '"appVersion": "1.18"' },
+    ],
   },
   {
     name: "add-ons: a git source without a path",
@@ -510,7 +527,7 @@ cases.push(
     },
     expect: [
       { file: ADDONS, field: "/addons/karpenter/when/environments", message: /^environment prod does not exist \(environments: production, staging\)$/ },
-      { file: ADDONS, field: "/addons/karpenter/helm/values/settings/clusterName", message: /^unknown placeholder \$\{clusterName\}; allowed: \$\{version\}, \$\{versionNumber\}, \$\{cluster\}/, lineOf: "clusterName: ${clusterName}" },
+      { file: ADDONS, field: "/addons/karpenter/helm/values/settings/clusterName", message: /^unknown placeholder \$\{clusterName\}; allowed: \$\{version\}, \$\{versionNumber\}, \$\{appVersion\}, \$\{cluster\}/, lineOf: "clusterName: ${clusterName}" },
     ],
   },
   {

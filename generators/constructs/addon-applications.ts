@@ -1,9 +1,9 @@
 import { Construct } from "constructs";
 import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
 import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
-import type { EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
-import type { AddonCatalog, AddonSpec, AddonVersions } from "../inputs/addons.ts";
-import { fillPlaceholders } from "../inputs/addon-semantics.ts";
+import type { Catalog, EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
+import type { AddonCatalog, AddonVersions } from "../inputs/addons.ts";
+import { addonValues, fillPlaceholders, stageAddons } from "../inputs/addon-semantics.ts";
 import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names, stageId } from "../naming.ts";
 import { SYNC_RETRY } from "./region-application-set.ts";
@@ -13,17 +13,9 @@ export interface AddonApplicationsProps {
   readonly region: RegionSettings;
   readonly addons: AddonCatalog;
   readonly versions: AddonVersions;
+  /** The component catalog: which components take an SR-IOV VF (`when.acceleratedNetworks`). */
+  readonly catalog: Catalog;
   readonly labels: Readonly<Record<string, string>>;
-}
-
-/** Whether an add-on goes to a stage: its `when`, read as data (no cloud or environment named here). */
-export function addonApplies(spec: AddonSpec, environment: string, region: RegionSettings): boolean {
-  return (spec.enabled ?? true) && (spec.when?.clouds ?? [region.cloud]).includes(region.cloud) && (spec.when?.environments ?? [environment]).includes(environment);
-}
-
-/** The add-ons a stage runs, by id, sorted. */
-export function stageAddons(addons: AddonCatalog, environment: string, region: RegionSettings): string[] {
-  return Object.keys(addons.addons).filter((id) => addonApplies(addons.addons[id]!, environment, region)).sort();
 }
 
 /** Keeps Argo CD from rewriting a field our controllers own (with ignoreDifferences). */
@@ -55,7 +47,7 @@ export class AddonApplications extends Construct {
     const s = props.environment;
     const r = props.region;
     const stage = stageId(s.environment, r.region);
-    const ids = stageAddons(props.addons, s.environment, r);
+    const ids = stageAddons(props.addons, s.environment, r, props.catalog);
     if (ids.length === 0) return;
     const pins = Object.fromEntries(ids.map((a) => [a, props.versions[a]])) as Record<string, Exclude<AddonVersions[string], string>>;
     const kinds = ids.flatMap((a) => props.addons.addons[a]!.clusterKinds);
@@ -80,12 +72,16 @@ export class AddonApplications extends Construct {
       const fill = <T>(v: T): T => fillPlaceholders(v, {
         version: pin.version,
         versionNumber: pin.version.replace(/^v/, ""),
+        appVersion: pin.appVersion ?? pin.version,
         cluster: r.cluster.name,
         stage,
         region: r.region,
         environment: s.environment,
+        account: r.infrastructure.account,
+        backupIdentity: r.backup.identity,
       });
-      const helm = spec.helm ? { helm: { releaseName: spec.helm.releaseName, ...(spec.helm.values ? { valuesObject: fill(spec.helm.values) as Record<string, unknown> } : {}) } } : {};
+      const values = addonValues(spec, r.cloud);
+      const helm = spec.helm ? { helm: { releaseName: spec.helm.releaseName, ...(values ? { valuesObject: fill(values) } : {}) } } : {};
       const kustomize = spec.kustomize ? { kustomize: { ...(spec.kustomize.namespace ? { namespace: spec.kustomize.namespace } : {}), ...(spec.kustomize.images ? { images: fill([...spec.kustomize.images]) } : {}) } } : {};
       const source = pin.source.type === "helm"
         ? { repoURL: pin.source.repoURL, chart: pin.source.chart, targetRevision: pin.version, ...helm }
@@ -104,7 +100,7 @@ export class AddonApplications extends Construct {
           project: names.addonsProject(stage),
           source,
           destination: { name: r.cluster.name, namespace: spec.namespace },
-          ...(spec.ignoreDifferences ? { ignoreDifferences: spec.ignoreDifferences.map((d) => ({ ...d, jsonPointers: [...d.jsonPointers] })) } : {}),
+          ...(spec.ignoreDifferences ? { ignoreDifferences: spec.ignoreDifferences.map((d) => ({ group: d.group, kind: d.kind, ...(d.jsonPointers ? { jsonPointers: [...d.jsonPointers] } : {}), ...(d.jqPathExpressions ? { jqPathExpressions: [...d.jqPathExpressions] } : {}) })) } : {}),
           revisionHistoryLimit: 10,
           syncPolicy: {
             automated: { prune: !spec.crds, selfHeal: true },

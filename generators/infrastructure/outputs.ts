@@ -5,6 +5,8 @@
 export const APPLY_OUTPUTS = {
   /** Amazon Managed Prometheus: the workspace's query address (its id is AWS's), which the gate queries. */
   prometheus_address: { field: ["prometheus", "address"] as const, description: "prometheus.address of the region file" },
+  /** Azure: the client id of Velero's workload identity (Azure chooses it), which Velero's ServiceAccount names. */
+  velero_client_id: { field: ["backup", "identity"] as const, description: "backup.identity of the region file" },
 } as const;
 
 export type ApplyOutput = keyof typeof APPLY_OUTPUTS;

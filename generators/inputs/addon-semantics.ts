@@ -1,9 +1,13 @@
 import type { InputError } from "./errors.ts";
 import type { YamlSource } from "./yaml-source.ts";
-import { ARGOCD_ADDON, EXACT_VERSION, type AddonCatalog, type AddonVersions } from "./addons.ts";
+import { ARGOCD_ADDON, EXACT_VERSION, type AddonCatalog, type AddonSpec, type AddonVersions } from "./addons.ts";
+import type { Catalog, RegionSettings } from "./types.ts";
 
 /** The placeholders an add-on's templated text may use (inputs/addons.ts `Templated`). */
-export const PLACEHOLDERS = ["version", "versionNumber", "cluster", "stage", "region", "environment"] as const;
+export const PLACEHOLDERS = ["version", "versionNumber", "appVersion", "cluster", "stage", "region", "environment", "account", "backupIdentity"] as const;
+
+/** The placeholders a region fills only where its file says so (RegionSettings fields). */
+export const OPTIONAL_PLACEHOLDERS = { backupIdentity: "backup.identity" } as const;
 
 const exact = new RegExp(EXACT_VERSION);
 
@@ -31,6 +35,9 @@ export function checkAddons(addons: AddonCatalog, src: YamlSource, versions: Add
     if (!exact.test(pin.version)) {
       errors.push(versionsSrc.error(["addons", id, "version"], `${JSON.stringify(pin.version)} is not an exact release: give the tag or chart version itself (e.g. v1.10.2 or 1.15.1), never a range, wildcard, branch or "latest", which Argo CD would follow without a commit`));
     }
+    if (pin.appVersion !== undefined && !exact.test(pin.appVersion)) {
+      errors.push(versionsSrc.error(["addons", id, "appVersion"], `${JSON.stringify(pin.appVersion)} is not an exact release of the program the chart installs (e.g. v1.18.3): its images' tags and CRDs follow it`));
+    }
     if (id !== ARGOCD_ADDON && !addons.addons[id]) {
       errors.push(versionsSrc.error(["addons"], `add-on ${id} is pinned here but engine/addons.yaml does not deliver it (addons: ${Object.keys(addons.addons).sort().join(", ")}); add it there or remove the pin`, id));
     }
@@ -55,6 +62,9 @@ export function checkAddons(addons: AddonCatalog, src: YamlSource, versions: Add
     for (const env of spec.when?.environments ?? []) {
       if (!environments.includes(env)) errors.push(src.error(["addons", id, "when", "environments"], `environment ${env} does not exist (environments: ${environments.join(", ")})`));
     }
+    for (const cloud of Object.keys(spec.helm?.valuesByCloud ?? {})) {
+      if (spec.when?.clouds && !spec.when.clouds.includes(cloud as never)) errors.push(src.error(["addons", id, "helm", "valuesByCloud", cloud], `the add-on goes to no ${cloud} stage (when.clouds: ${spec.when.clouds.join(", ")}); remove these values or add the cloud there`));
+    }
     for (const { path, text } of strings({ kustomize: spec.kustomize, helm: spec.helm }, ["addons", id])) {
       for (const m of text.matchAll(/\$\{([^}]*)\}/g)) {
         if (!(PLACEHOLDERS as readonly string[]).includes(m[1]!)) errors.push(src.error(path, `unknown placeholder \${${m[1]}}; allowed: ${PLACEHOLDERS.map((p) => `\${${p}}`).join(", ")}`));
@@ -64,10 +74,68 @@ export function checkAddons(addons: AddonCatalog, src: YamlSource, versions: Add
   return errors;
 }
 
-/** Replaces the placeholders of every string in `value` (checked by checkAddons). */
-export function fillPlaceholders<T>(value: T, values: Readonly<Record<(typeof PLACEHOLDERS)[number], string>>): T {
-  if (typeof value === "string") return value.replace(/\$\{([^}]*)\}/g, (_, k: string) => values[k as (typeof PLACEHOLDERS)[number]]) as T;
+/** The placeholders of every string in `value`. */
+export function placeholdersIn(value: unknown): string[] {
+  return [...new Set(strings(value, []).flatMap(({ text }) => [...text.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]!)))];
+}
+
+/** Replaces the placeholders of every string in `value` (checked by checkAddons; one a region lacks is checked by the caller). */
+export function fillPlaceholders<T>(value: T, values: Readonly<Record<(typeof PLACEHOLDERS)[number], string | undefined>>): T {
+  if (typeof value === "string") return value.replace(/\$\{([^}]*)\}/g, (_, k: string) => values[k as (typeof PLACEHOLDERS)[number]] ?? "") as T;
   if (Array.isArray(value)) return value.map((v) => fillPlaceholders(v, values)) as T;
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillPlaceholders(v, values)])) as T;
   return value;
+}
+
+/**
+ * Whether an add-on goes to a stage: its `when`, read as data (no cloud or environment named in
+ * code). `acceleratedNetworks` asks the catalog whether a component the region runs takes a VF.
+ */
+export function addonApplies(spec: AddonSpec, environment: string, region: RegionSettings, catalog: Catalog): boolean {
+  const needsVfs = Object.keys(region.components).some((c) => (catalog.components[c]?.acceleratedNetworks ?? []).length > 0);
+  return (spec.enabled ?? true)
+    && (spec.when?.clouds ?? [region.cloud]).includes(region.cloud)
+    && (spec.when?.environments ?? [environment]).includes(environment)
+    && (spec.when?.acceleratedNetworks === undefined || needsVfs);
+}
+
+/** The add-ons a stage runs, by id, sorted. */
+export function stageAddons(addons: AddonCatalog, environment: string, region: RegionSettings, catalog: Catalog): string[] {
+  return Object.keys(addons.addons).filter((id) => addonApplies(addons.addons[id]!, environment, region, catalog)).sort();
+}
+
+/** An add-on's Helm values for one cloud: `valuesByCloud[cloud]` merged over `values` (objects key by key). */
+export function addonValues(spec: AddonSpec, cloud: RegionSettings["cloud"]): Record<string, unknown> | undefined {
+  const base = spec.helm?.values;
+  const over = spec.helm?.valuesByCloud?.[cloud];
+  if (!over) return base ? { ...base } : undefined;
+  return merge(base ?? {}, over) as Record<string, unknown>;
+}
+
+function merge(a: unknown, b: unknown): unknown {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObject(a) || !isObject(b)) return b;
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = k in a ? merge(a[k], v) : v;
+  return out;
+}
+
+/**
+ * A region that takes an add-on whose values use a placeholder only some regions fill
+ * (`${backupIdentity}`): the region file must hold that field, or the add-on would run with an empty
+ * identity. Located at the region file; says where the value comes from.
+ */
+export function checkRegionAddons(addons: AddonCatalog, environment: string, region: RegionSettings, src: YamlSource, catalog: Catalog): InputError[] {
+  const errors: InputError[] = [];
+  for (const id of stageAddons(addons, environment, region, catalog)) {
+    const spec = addons.addons[id]!;
+    const used = placeholdersIn({ kustomize: spec.kustomize, values: addonValues(spec, region.cloud) });
+    for (const [name, field] of Object.entries(OPTIONAL_PLACEHOLDERS)) {
+      const value = field.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], region);
+      if (used.includes(name) && value === undefined) {
+        errors.push(src.error(field.split(".").slice(0, -1), `add-on ${id} (engine/addons.yaml) runs here with \${${name}} in its ${region.cloud} values, but this region has no ${field}: write it (its infrastructure module's output, npm run infra:outputs -- ${environment}-${region.region}, after tofu apply)`));
+      }
+    }
+  }
+  return errors;
 }

@@ -18,8 +18,12 @@ export interface GroupKind {
 
 /**
  * Text that may name the stage's own values, replaced when rendered: `${version}` (the pinned
- * release as the source spells it), `${versionNumber}` (without a leading `v`), `${cluster}` (the
- * region's `cluster.name`), `${stage}`, `${region}`, `${environment}`. Any other `${...}` is refused.
+ * release as the source spells it), `${versionNumber}` (without a leading `v`), `${appVersion}` (the
+ * program's release a chart installs: the pin's `appVersion`, else `${version}`), `${cluster}` (the
+ * region's `cluster.name`), `${stage}`, `${region}`, `${environment}`, `${account}` (the region's
+ * `infrastructure.account`: AWS account, GCP project, Azure subscription), `${backupIdentity}` (the
+ * region's `backup.identity`; a region without one cannot take an add-on whose values use it). Any
+ * other `${...}` is refused.
  */
 export type Templated = string;
 
@@ -35,6 +39,11 @@ export interface AddonHelm {
   readonly releaseName: string;
   /** Our values (Argo CD `helm.valuesObject`); strings may hold the placeholders above. @default the chart's */
   readonly values?: Readonly<Record<string, unknown>>;
+  /**
+   * Values of one cloud's stages, merged over `values` (objects key by key, anything else replaced):
+   * what differs by cloud (a plugin, an identity) stays data. @default none
+   */
+  readonly valuesByCloud?: Readonly<Partial<Record<Cloud, Readonly<Record<string, unknown>>>>>;
 }
 
 /** Where an add-on goes: every stage, or only stages of these clouds or environments. */
@@ -43,6 +52,12 @@ export interface AddonWhen {
   readonly clouds?: readonly Cloud[];
   /** @default every environment */
   readonly environments?: readonly string[];
+  /**
+   * true: only stages that run a component asking for a secondary network of SR-IOV virtual
+   * functions (engine/catalog.yaml `acceleratedNetworks` of a component the region file lists).
+   * @default any stage
+   */
+  readonly acceleratedNetworks?: boolean;
 }
 
 export interface AddonSpec {
@@ -74,8 +89,12 @@ export interface AddonSpec {
   readonly clusterKinds: readonly GroupKind[];
   readonly kustomize?: AddonKustomize;
   readonly helm?: AddonHelm;
-  /** Fields its own controllers rewrite (Argo CD `ignoreDifferences`, kept by RespectIgnoreDifferences). @default none */
-  readonly ignoreDifferences?: readonly { readonly group: string; readonly kind: string; readonly jsonPointers: readonly string[] }[];
+  /**
+   * Fields its own controllers rewrite (Argo CD `ignoreDifferences`, kept by RespectIgnoreDifferences):
+   * by JSON pointer, or by jq path where the list's length is not ours (a webhook configuration's
+   * webhooks; Argo CD user-guide/diffing.md). @default none
+   */
+  readonly ignoreDifferences?: readonly { readonly group: string; readonly kind: string; readonly jsonPointers?: readonly string[]; readonly jqPathExpressions?: readonly string[] }[];
 }
 
 /**
@@ -152,6 +171,7 @@ export const addonsSchema = {
             properties: {
               clouds: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["aws", "gcp", "azure"] } },
               environments: { type: "array", minItems: 1, uniqueItems: true, items: k8sName },
+              acceleratedNetworks: { const: true },
             },
           },
           enabled: { type: "boolean" },
@@ -170,15 +190,28 @@ export const addonsSchema = {
             type: "object",
             additionalProperties: false,
             required: ["releaseName"],
-            properties: { releaseName: k8sName, values: { type: "object" } },
+            properties: {
+              releaseName: k8sName,
+              values: { type: "object" },
+              valuesByCloud: { type: "object", additionalProperties: false, minProperties: 1, properties: { aws: { type: "object" }, gcp: { type: "object" }, azure: { type: "object" } } },
+            },
           },
           ignoreDifferences: {
             type: "array",
             items: {
               type: "object",
               additionalProperties: false,
-              required: ["group", "kind", "jsonPointers"],
-              properties: { group: { type: "string" }, kind: { type: "string" }, jsonPointers: { type: "array", minItems: 1, items: { type: "string", pattern: "^/" } } },
+              required: ["group", "kind"],
+              anyOf: [
+                { properties: { jsonPointers: { type: "array" } }, required: ["jsonPointers"] },
+                { properties: { jqPathExpressions: { type: "array" } }, required: ["jqPathExpressions"] },
+              ],
+              properties: {
+                group: { type: "string" },
+                kind: { type: "string" },
+                jsonPointers: { type: "array", minItems: 1, items: { type: "string", pattern: "^/" } },
+                jqPathExpressions: { type: "array", minItems: 1, items: { type: "string", pattern: "^\\." } },
+              },
             },
           },
         },
@@ -206,6 +239,12 @@ export interface AddonVersions {
     readonly support: string;
     readonly source: AddonSourcePin;
     readonly module?: string;
+    /**
+     * The release of the program the chart installs, where the chart versions apart from it (Velero's
+     * chart 12.x installs Velero 1.18): its images' tags (`${appVersion}`) and the CRDs the checks
+     * validate against follow it. @default `version`
+     */
+    readonly appVersion?: string;
   } | string;
 }
 
@@ -245,6 +284,7 @@ export const versionsSchema = {
           why: { type: "string", minLength: 1 },
           support: { type: "string", minLength: 1 },
           module: { type: "string", pattern: "^[a-z0-9.-]+(/[A-Za-z0-9._-]+)+$" },
+          appVersion: { type: "string", minLength: 1 },
           // One shape per source type, chosen by `type` (if/then rather than oneOf: a bad URL then
           // gets one error naming what its type allows, not one per shape it does not have).
           source: {

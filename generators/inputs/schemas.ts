@@ -570,6 +570,8 @@ export const regionSchema = {
         // S3, GCS and Azure container names: lower case, digits, '-' and '.', 3 to 63 characters.
         bucket: { type: "string", pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$" },
         config: { type: "object", maxProperties: 16, propertyNames: { type: "string", pattern: "^[a-zA-Z][a-zA-Z0-9]*$" }, additionalProperties: { type: "string", minLength: 1 } },
+        // An Azure client id (a GUID).
+        identity: { type: "string", pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" },
       },
     },
     karpenter: {

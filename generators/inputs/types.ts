@@ -539,7 +539,18 @@ export interface RegionSettings {
    * its own prefix) and the storage provider's settings for it (Velero's plugin for the region's
    * cloud: `region` on AWS; `resourceGroup`, `storageAccount`, `subscriptionId` on Azure; none needed on GCP).
    */
-  readonly backup: { readonly bucket: string; readonly config?: Readonly<Record<string, string>> };
+  readonly backup: {
+    readonly bucket: string;
+    readonly config?: Readonly<Record<string, string>>;
+    /**
+     * The client id of the identity Velero's pods take (Azure Workload Identity: the infrastructure
+     * module's `<cluster>-velero` identity, whose id Azure chooses; `npm run infra:outputs` writes it
+     * here from the module's `velero_client_id` output). Velero's add-on values use it as
+     * `${backupIdentity}`. @default none: AWS (Pod Identity) and GCP (a service account named after
+     * the cluster) need none
+     */
+    readonly identity?: string;
+  };
   /** Components deployed in this region with their pins. Keys must exist in the catalog. */
   readonly components: Readonly<Record<string, ComponentPin>>;
   /**

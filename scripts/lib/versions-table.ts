@@ -22,7 +22,7 @@ export function pinnedPrograms(v: ToolVersions): Pinned[] {
 
 /** The platform's add-ons (tools/versions.json addons), in the file's order. */
 export function pinnedAddons(v: ToolVersions): Pinned[] {
-  return Object.entries(v.addons).flatMap(([id, value]) => (typeof value === "string" ? [] : [{ ...value, name: `${value.name} (add-on ${id})` }]));
+  return Object.entries(v.addons).flatMap(([id, value]) => (typeof value === "string" ? [] : [{ ...value, name: `${value.name} (add-on ${id}${value.appVersion ? `; the chart runs ${value.appVersion}` : ""})` }]));
 }
 
 /** Table cells may not hold a pipe or a line break. */

@@ -1,7 +1,9 @@
 import { Construct } from "constructs";
 import type { AzureScope } from "./scope.ts";
 import { FederatedIdentityCredential, PrivateDnsZone, PrivateDnsZoneVirtualNetworkLink, PrivateEndpoint, ResourceGroup, RoleAssignment, StorageAccount, StorageContainer, UserAssignedIdentity, type KubernetesCluster } from "./resources.ts";
+import { TerraformOutput } from "../cdktn.ts";
 import { skipChecks } from "../module.ts";
+import { APPLY_OUTPUTS, type ApplyOutput } from "../outputs.ts";
 import type { EnvironmentSettings } from "../../inputs/types.ts";
 import type { AzureNetwork } from "./network.ts";
 
@@ -70,5 +72,7 @@ export class VeleroStorage extends Construct {
       subject: `system:serviceaccount:${environment.backup.namespace}:velero`,
     });
     new RoleAssignment(this, "velero-blob-access", { scope: account.id, roleDefinitionName: "Storage Blob Data Contributor", principalId: velero.principalId });
+    // Velero's ServiceAccount names this identity (azure.workload.identity/client-id): written back into the region file.
+    new TerraformOutput(this, "velero_client_id" satisfies ApplyOutput, { value: velero.clientId, description: APPLY_OUTPUTS.velero_client_id.description });
   }
 }
