@@ -4,7 +4,10 @@
 // cluster with the Argo Rollouts controller, Prometheus and the latency fixture. The test
 // repository is this one, rendered for the local Argo CD (harness/gitops/test-tree.ts). The README's
 // bootstrap brings every Application up; then only git commits drive the steps of harness/gitops/loop.ts.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { readInputs } from "../lib/inputs.ts";
+import { loadRepository } from "../generators/inputs/load.ts";
 import { join } from "node:path";
 import { main } from "./lib/run.ts";
 import { runningProcesses } from "../harness/cluster/process.ts";
@@ -20,7 +23,7 @@ import { createTestRepository } from "../harness/gitops/test-tree.ts";
 import { createMirrors, servable } from "../harness/gitops/mirrors.ts";
 import { toolVersions } from "../lib/versions.ts";
 import { runLoop } from "../harness/gitops/loop.ts";
-import { stepTable } from "../harness/gitops/report.ts";
+import { runRecord, stepTable, withRecord } from "../harness/gitops/report.ts";
 
 /** Released and promoted in (a); its first version regresses in asia-east2. */
 const COMPONENT = "order-engine";
@@ -39,6 +42,8 @@ const REGRESSED_FIRST = { environment: "production", region: "asia-east2" } as c
  * pinned one that the Go module proxy serves (v0.95.x answers 403 there), and the step moves it to the pin.
  */
 const UPGRADE = { id: "prometheus-operator", from: "v0.94.0" } as const;
+/** `npm run e2e:gitops -- --record`: write this run into docs/gitops.md ("A run") when every step passes. */
+const RECORD = process.argv.slice(2).includes("--record");
 const STAGES = [
   { environment: "staging", region: "us-east-1" },
   { environment: "production", region: "us-east-1" },
@@ -72,6 +77,8 @@ await main(async () => {
         if (x.componentName === WAVE_COMPONENT) waveDigest = releaseImage(rolloutSpec(x.rollout).template.spec.containers[0]!.image, "wave-release").split("@")[1]!;
         return { ...defaultBehaviour(x.component), stable: firstRegressed ? regressed(b) : healthy(b), releaseImage: regressedImage(x), releasePreview: degradesLive ? healthy(b) : regressed(b), releaseActive: regressed(b) };
       },
+      // Velero's namespace, where the platform Application puts the BackupStorageLocation and Schedule:
+      // the Velero add-on (a Helm chart, served by no registry here) would create it.
       prerequisiteNamespaces: ["velero"],
     });
   }
@@ -123,7 +130,17 @@ await main(async () => {
     console.log(`\n${stepTable(rows)}\n`);
     for (const r of rows.filter((x) => x.problems.length)) console.log(`${r.step}:\n  ${r.problems.join("\n  ")}\n`);
     const bad = rows.filter((r) => r.problems.length).length;
-    console.log(`e2e:gitops: ${rows.length - bad} steps as expected, ${bad} not (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    const total = Math.round((Date.now() - started) / 1000);
+    console.log(`e2e:gitops: ${rows.length - bad} steps as expected, ${bad} not (${total} s)`);
+    // --record: docs/gitops.md's run is this one's (only when every step passed).
+    if (RECORD && !bad) {
+      const doc = join(REPO, "docs", "gitops.md");
+      // The seed's recovery time objective: production's restore drill target.
+      const rto = loadRepository(await readInputs(REPO)).environments.find((e) => e.settings.environment === "production")?.settings.backup.drill?.rtoSeconds;
+      if (rto === undefined) throw new Error("not recorded: production's environment.yaml has no backup.drill.rtoSeconds to judge the rebuild by");
+      writeFileSync(doc, withRecord(readFileSync(doc, "utf8"), runRecord(rows, { date: new Date().toISOString().slice(0, 10), cores: cpus().length, seconds: total, rtoSeconds: rto, served: mirrors.served.map((m) => `${m.id} ${m.version}`), unserved: mirrors.unserved.map((u) => `${u.id} ${u.version}`) })));
+      console.log("docs/gitops.md: the run recorded");
+    }
     return bad ? 1 : 0;
   } finally {
     await operators?.stop();

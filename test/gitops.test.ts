@@ -83,8 +83,11 @@ test("the test tree differs from the committed tree only by its URL, its Prometh
     edited.set("applicationsets/production/appproject-production-us-east-1.yaml", project as unknown as Json);
     // An add-on project that names a source neither committed nor mirrored; an add-on Application gone.
     const addonsProject = "applicationsets/production/appproject-production-us-east-1-addons.yaml";
-    const ap = structuredClone(edited.get(addonsProject)) as { spec: { sourceRepos: string[] } };
+    const ap = structuredClone(edited.get(addonsProject)) as { spec: { sourceRepos: string[]; clusterResourceWhitelist: unknown[]; destinations: unknown[] } };
     ap.spec.sourceRepos.push("https://example.com/other.git");
+    // ... and a kind and a namespace no committed add-on of the stage needs.
+    ap.spec.clusterResourceWhitelist.push({ group: "", kind: "Node" });
+    ap.spec.destinations.push({ name: "bitactor-prod-use1", namespace: "default" });
     edited.set(addonsProject, ap as unknown as Json);
     edited.delete("applicationsets/production/application-production-us-east-1-argo-rollouts.yaml");
     // Another add-on at a release the test tree does not start it at.
@@ -95,6 +98,8 @@ test("the test tree differs from the committed tree only by its URL, its Prometh
     assert.deepEqual(unexplainedDifferences(committed, edited, removed, ADDONS).sort(), [
       "applicationsets/production/application-production-us-east-1-argo-rollouts.yaml: missing from the test tree",
       `${sealedPath}: /spec/source/targetRevision differs`,
+      `${addonsProject}: /spec/clusterResourceWhitelist holds kinds the committed project does not`,
+      `${addonsProject}: /spec/destinations are not among the committed ones minus the removed regions' clusters`,
       `${addonsProject}: /spec/sourceRepos hold https://example.com/other.git, not only the committed upstreams or their mirrors`,
       "applicationsets/production/appproject-production-us-east-1.yaml: /spec/destinations are not the committed ones minus the removed regions' clusters",
       `${rolloutPath}: /spec/replicas differs`,

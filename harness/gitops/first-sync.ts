@@ -36,9 +36,20 @@ export async function bootstrapAndFirstReleases(kit: Kit, rows: StepRow[]): Prom
       return;
     }
     const failedFirst = `${ctx.regressedFirst.stage.releases[0]!.namespace}-${ctx.regressedFirst.component}`;
+    // What a sync said while Argo CD retried it: the retry's reason is gone once it succeeds.
+    const retried = new Map<string, Set<string>>();
     try {
       await until("every Application Synced and Healthy (the regressed first version Degraded)", async () => {
         const apps = await appsNow();
+        for (const a of apps) {
+          const op = a.status?.operationState;
+          if ((op?.retryCount ?? 0) > 0 || op?.phase === "Failed" || op?.phase === "Error") {
+            const failing = (op?.syncResult?.resources ?? []).filter((r) => r.status !== undefined && r.status !== "Synced").map((r) => `${r.kind}/${r.name}: ${r.status} ${r.message ?? ""}`);
+            const seen = retried.get(a.metadata.name) ?? new Set<string>();
+            for (const m of [op?.message, ...failing]) if (m) seen.add(m.replace(/\s+/g, " ").slice(0, 400));
+            retried.set(a.metadata.name, seen);
+          }
+        }
         // An add-on (and Argo CD itself) is Synced at its mirror's tag; everything else at the test repository's head.
         // A release the mirror does not hold has no revision: that Application never counts as settled.
         const revisionOf = (a: (typeof apps)[number]) => {
@@ -61,7 +72,7 @@ export async function bootstrapAndFirstReleases(kit: Kit, rows: StepRow[]): Prom
     // In order the first time: a sync that only succeeded on a retry applied something before what it
     // needs (a custom resource before its CRD, an engine object before its add-on's controller).
     for (const a of apps.filter((x) => (x.status?.operationState?.retryCount ?? 0) > 0)) {
-      row.problems.push(`${a.metadata.name} synced only after ${a.status!.operationState!.retryCount} retries: something was applied before what it needs`);
+      row.problems.push(`${a.metadata.name} synced only after ${a.status!.operationState!.retryCount} retries: something was applied before what it needs; while retrying: ${[...(retried.get(a.metadata.name) ?? [])].join(" | ") || "(no message seen)"}`);
     }
     const projs = await projects(mgmt, ns);
     let objects = 0;

@@ -176,7 +176,15 @@ export function unexplainedDifferences(
     if ((a as { kind?: string }).kind === "AppProject") {
       const gone = new Set(removedRegions.map((r) => r.cluster));
       const expected = destinations(a)?.filter((d) => !gone.has(d.name ?? "")) ?? null;
-      if (JSON.stringify(expected) !== JSON.stringify(destinations(b))) out.push(`${p}: /spec/destinations are not the committed ones minus the removed regions' clusters`);
+      // An add-on project loses the namespaces and cluster-scoped kinds only unserved add-ons needed:
+      // what it keeps must be committed entries, in order, and nothing may be added.
+      const addonProject = addons.unserved.length > 0 && /-addons\.yaml$/.test(p);
+      const kinds = (o: Json) => (o as { spec?: { clusterResourceWhitelist?: unknown[] } }).spec?.clusterResourceWhitelist ?? [];
+      if (addonProject) {
+        if (!isSubsequence(destinations(b) ?? [], expected ?? [])) out.push(`${p}: /spec/destinations are not among the committed ones minus the removed regions' clusters`);
+        if (!isSubsequence(kinds(b), kinds(a))) out.push(`${p}: /spec/clusterResourceWhitelist holds kinds the committed project does not`);
+        [a, b] = [withoutWhitelist(a), withoutWhitelist(b)];
+      } else if (JSON.stringify(expected) !== JSON.stringify(destinations(b))) out.push(`${p}: /spec/destinations are not the committed ones minus the removed regions' clusters`);
       [a, b] = [withoutDestinations(a), withoutDestinations(b)];
       // An add-on project's sources: the committed upstreams, each served one now its mirror, an unserved one gone.
       const repos = (o: Json) => (o as { spec?: { sourceRepos?: string[] } }).spec?.sourceRepos ?? [];
@@ -199,6 +207,19 @@ export function unexplainedDifferences(
 function withoutSourceRepos(o: Json): Json {
   const copy = structuredClone(o) as { spec?: { sourceRepos?: unknown } };
   delete copy.spec?.sourceRepos;
+  return copy as Json;
+}
+
+/** Whether every item of `part` is in `whole`, in the same order (compared as JSON). */
+function isSubsequence(part: readonly unknown[], whole: readonly unknown[]): boolean {
+  let i = 0;
+  for (const x of whole) if (i < part.length && JSON.stringify(part[i]) === JSON.stringify(x)) i++;
+  return i === part.length;
+}
+
+function withoutWhitelist(o: Json): Json {
+  const copy = structuredClone(o) as { spec?: { clusterResourceWhitelist?: unknown } };
+  delete copy.spec?.clusterResourceWhitelist;
   return copy as Json;
 }
 
