@@ -116,3 +116,30 @@ test("without our check Argo CD has no health for a BitActorCluster (the check i
     assert.match(out.stdout, /Health script is not configured for 'bitactor.io\/BitActorCluster'/);
   });
 });
+
+test("a stage's Prometheus whose first pod is starting is Progressing, not Degraded: Argo CD's own check would fail the sync wave that waits on it", async () => {
+  const data = await renderedArgocdCm();
+  const prometheus = (conditions?: { type: string; status: string; reason?: string; message?: string }[]) => ({
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "Prometheus",
+    metadata: { name: "production-us-east-1", namespace: "monitoring" },
+    spec: {},
+    ...(conditions ? { status: { conditions } } : {}),
+  });
+  const cases: { name: string; object: unknown; status: string; message: RegExp }[] = [
+    { name: "no status yet", object: prometheus(), status: "Progressing", message: /Waiting for initialization/ },
+    { name: "no pod ready yet", object: prometheus([{ type: "Available", status: "False", reason: "NoPodReady", message: "shard 0: pod prometheus-x-0: 0/2 nodes are available" }]), status: "Progressing", message: /shard 0/ },
+    { name: "some pods not ready", object: prometheus([{ type: "Available", status: "Degraded", reason: "SomePodsNotReady", message: "1/2 ready" }]), status: "Progressing", message: /1\/2 ready/ },
+    { name: "unavailable for another reason", object: prometheus([{ type: "Available", status: "False", reason: "StatefulSetNotFound" }]), status: "Degraded", message: /StatefulSetNotFound/ },
+    { name: "available", object: prometheus([{ type: "Available", status: "True", reason: "" }]), status: "Healthy", message: /All instances are available/ },
+  ];
+  for (const c of cases) {
+    const h = await health(data, c.object);
+    assert.equal(h.status, c.status, `${c.name}: ${h.message}`);
+    assert.match(h.message, c.message, c.name);
+  }
+  // Argo CD's built-in check, which ours replaces, calls the starting Prometheus Degraded.
+  const { ["resource.customizations.health.monitoring.coreos.com_Prometheus"]: ours, ...builtIn } = data;
+  assert.ok(ours);
+  assert.equal((await health(builtIn, cases[1]!.object)).status, "Degraded");
+});
