@@ -50,13 +50,13 @@ test("removing a region deletes its rendered files (so Argo CD prunes it)", asyn
     // schedule; the restore drill's 14) + its ApplicationSet and its workload, node and platform AppProjects + its
     // infrastructure module; nothing else changes.
     // ... + 4: the GPU device plugin's Namespace, default deny, account and DaemonSet.
-    // ... + 5: its add-on project and the Applications of its 4 add-ons (an AWS region: Karpenter too).
+    // ... + 12: its add-on project and the Applications of its 11 add-ons (an AWS region: Karpenter too).
     // ... + 5: its monitoring folder (its Prometheus, that Prometheus' account, Role and RoleBinding) and that folder's Application.
     // ... + 10: the operator's access (Namespace, account, ClusterRole and binding, 3 Roles and bindings).
     // ... + 4: the operator's monitoring (PodMonitor, PrometheusRule, the stage Prometheus' Role and binding there).
-    const addons = ["argo-rollouts", "prometheus-operator", "sealed-secrets", "karpenter"].map((a) => `applicationsets/production/application-production-eu-west-1-${a}.yaml`);
+    const addons = ["argo-rollouts", "prometheus-operator", "sealed-secrets", "karpenter", "kube-state-metrics", "velero", "istio-base", "istiod", "pushgateway", "grafana", "jaeger"].map((a) => `applicationsets/production/application-production-eu-west-1-${a}.yaml`);
     for (const f of [...addons, "applicationsets/production/appproject-production-eu-west-1-addons.yaml"]) assert.ok(diff.removed.includes(f), f);
-    assert.equal(diff.removed.length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 14 + 4 + 1 + 3 + 1 + 5 + 4 + 1 + 10 + 4);
+    assert.equal(diff.removed.length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 14 + 4 + 1 + 3 + 1 + 12 + 4 + 1 + 10 + 4);
     assert.deepEqual(diff.changed, []);
   } finally {
     await removeRepo(dir);
@@ -79,7 +79,7 @@ test("adding a region is one data file + render", async () => {
     assert.ok(diff.added.includes("applicationsets/staging/applicationset-staging-us-east-2.yaml"));
     // The new stage's platform comes with it: its add-on project, one Application per add-on of an AWS stage, and its Prometheus' Application.
     assert.deepEqual(diff.added.filter((p) => /^applicationsets\/staging\/(application-staging-us-east-2-|appproject-staging-us-east-2-addons)/.test(p)).sort(), [
-      ...["argo-rollouts", "karpenter", "monitoring", "prometheus-operator", "sealed-secrets"].map((a) => `applicationsets/staging/application-staging-us-east-2-${a}.yaml`),
+      ...["argo-rollouts", "grafana", "istio-base", "istiod", "jaeger", "karpenter", "kube-state-metrics", "monitoring", "prometheus-operator", "pushgateway", "sealed-secrets", "velero"].map((a) => `applicationsets/staging/application-staging-us-east-2-${a}.yaml`),
       "applicationsets/staging/appproject-staging-us-east-2-addons.yaml",
     ]);
     assert.ok(diff.added.includes("infrastructure/staging/us-east-2/main.tf.json"));

@@ -55,12 +55,13 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
   // node agents (their Namespace and default deny, an account and a DaemonSet each): the GPU device
   // plugin on the 5 AWS stages, node tuning on GCP's 4 pools, both on Azure (4 pools + 1 GPU pool);
   // the platform from git: per stage an add-on project and an Application for each of Argo Rollouts,
-  // prometheus-operator and sealed-secrets (Karpenter too on the 5 AWS stages), and Argo CD's own
+  // prometheus-operator, sealed-secrets, kube-state-metrics, Velero, Istio's two charts, the
+  // Pushgateway, Grafana and Jaeger (Karpenter too on the 5 AWS stages), and Argo CD's own
   // project and Application; per stage its Prometheus with an account, Role and binding, and their Application;
   // per stage the operator's access: its Namespace, account, ClusterRole, 3 Roles and 4 bindings;
   // per stage its monitoring: PodMonitor, PrometheusRule, the stage Prometheus' Role and binding;
   // and where a region file pins the operator (staging alone so far) its pods: Deployment, PodDisruptionBudget, 2 NetworkPolicies.
-  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 3) + 5 + 2 + 7 * (4 + 1) + 7 * 10 + 7 * 4 + 1 * 4);
+  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 10) + 5 + 2 + 7 * (4 + 1) + 7 * 10 + 7 * 4 + 1 * 4);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
