@@ -6,9 +6,9 @@
 // bootstrap brings every Application up; then only git commits drive the steps of harness/gitops/loop.ts.
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { join } from "node:path";
 import { readInputs } from "../lib/inputs.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
-import { join } from "node:path";
 import { main } from "./lib/run.ts";
 import { runningProcesses } from "../harness/cluster/process.ts";
 import { REPO } from "../lib/repo.ts";
