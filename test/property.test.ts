@@ -54,6 +54,21 @@ test("mutated inputs either render or fail with located input errors, never a cr
   );
 });
 
+test("every input file emptied (it parses as null) fails with a located input error, never a crash", () => {
+  // The random search found this once for tools/versions.json; here every file gets the case every run.
+  for (const [i, f] of inputs.entries()) {
+    const files = inputs.map((g, j) => (j === i ? { path: g.path, text: "" } : g));
+    try {
+      renderRepository(loadRepository(files));
+    } catch (e) {
+      assert.ok(e instanceof InputValidationError, `${f.path} emptied: not an input error: ${(e as Error).stack}`);
+      assert.ok(e.errors.some((err) => err.file === f.path), `${f.path} emptied: no error names it: ${JSON.stringify(e.errors)}`);
+      continue;
+    }
+    assert.fail(`${f.path} emptied still rendered`);
+  }
+});
+
 test("on disk, a render leaves the tree either untouched or exactly a fresh render, never partial", async () => {
   const dir = await scratchRepo();
   try {

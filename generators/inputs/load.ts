@@ -77,7 +77,8 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
     } else if (kind === "versions") {
       versionsSource = source;
       if (schemaErrors.length === 0) versions = (source.value as { addons: AddonVersions }).addons;
-      const release = prometheusRelease((source.value as { prometheus?: { version?: unknown } }).prometheus?.version);
+      // A versions file cut to nothing parses as null: it gets the same located error, not a crash.
+      const release = prometheusRelease((source.value as { prometheus?: { version?: unknown } } | null)?.prometheus?.version);
       if (release) prometheusVersion = release;
       else errors.push(source.error(["prometheus", "version"], "prometheus.version must be the Prometheus Go module's v0.3xx.y (Prometheus 3.xx.y): the stages' Prometheus runs that release"));
     } else if (kind === "waves") {
