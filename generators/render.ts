@@ -8,11 +8,13 @@ import { OperatorMonitoring } from "./constructs/operator-monitoring.ts";
 import { BitActorClusterResources } from "./constructs/bitactor-cluster.ts";
 import { VeleroBackups } from "./constructs/velero-backups.ts";
 import { StagePrometheus } from "./constructs/stage-prometheus.ts";
+import { AddonScrapes } from "./constructs/addon-scrapes.ts";
 import { MonitoringApplication } from "./constructs/monitoring-application.ts";
 import { DrDrill } from "./constructs/dr-drill.ts";
 import { NodeAgents } from "./constructs/node-agents.ts";
 import { stageNodeAgents } from "./nodes/node-agents.ts";
 import type { MachineCatalog } from "./inputs/machines.ts";
+import type { AddonCatalog } from "./inputs/addons.ts";
 import { StageAcceleratedNetworks } from "./constructs/accelerated-networks.ts";
 import { BlueGreenServices } from "./constructs/blue-green-services.ts";
 import { BlueGreenRollout } from "./constructs/blue-green-rollout.ts";
@@ -86,7 +88,7 @@ class FolderChart extends Chart {
   }
 }
 
-function stageCharts(catalog: Catalog, machines: MachineCatalog, prometheusVersion: string, env: Environment, region: RegionSettings): FolderChart[] {
+function stageCharts(catalog: Catalog, machines: MachineCatalog, addons: AddonCatalog, prometheusVersion: string, env: Environment, region: RegionSettings): FolderChart[] {
   const e = env.settings.environment;
   const namespace = stageId(e, region.region);
   const shared = new FolderChart(paths.shared(e, region.region), namespace);
@@ -111,6 +113,7 @@ function stageCharts(catalog: Catalog, machines: MachineCatalog, prometheusVersi
   if (drill) new DrDrill(platform, "drill", { catalog, environment: env.settings, drill, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   const monitoring = new FolderChart(paths.monitoring(e, region.region));
   new StagePrometheus(monitoring, "prometheus", { environment: env.settings, region, prometheusVersion, labels: { ...baseLabels(e, region), [LABEL.component]: MONITORING } });
+  new AddonScrapes(monitoring, "addon-scrapes", { addons, catalog, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: MONITORING } });
   return [shared, platform, monitoring, ...nodes, ...chaos, ...Object.keys(region.components).sort().map((componentId) => {
     const component = catalog.components[componentId]!;
     const chart = new FolderChart(paths.component(e, region.region, componentId), namespace);
@@ -154,7 +157,7 @@ export function renderObjects(model: RepositoryModel): RenderedObject[] {
       new AddonApplications(appsets, `${region.region}-addons`, { environment: env.settings, region, addons: model.addons, versions: model.addonVersions, catalog: model.catalog, labels: baseLabels(e, region) });
       new MonitoringApplication(appsets, `${region.region}-monitoring`, { environment: env.settings, region, labels: baseLabels(e, region) });
       new RegionApplicationSet(appsets, region.region, { environment: env.settings, region, components: Object.keys(region.components).sort(), nodes: rendersNodes(region), chaos, labels: baseLabels(e, region) });
-      charts.push(...stageCharts(model.catalog, model.machines, model.prometheusVersion, env, region));
+      charts.push(...stageCharts(model.catalog, model.machines, model.addons, model.prometheusVersion, env, region));
     }
     charts.push(appsets);
   }

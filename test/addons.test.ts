@@ -243,3 +243,43 @@ test("npm run check refuses an add-on release that was never published, at its l
   addonReleaseReport(text.replace('"version": "v0.94.1"', '"version": "0.94.1"'), (m, v) => (asked.push(`${m}@${v}`), undefined));
   assert.ok(asked.includes("github.com/prometheus-operator/prometheus-operator@v0.94.1"));
 });
+
+test("each stage's Prometheus scrapes the Pushgateway its restore drill pushes to, keeping the pushed labels; a stage without the add-on scrapes nothing", () => {
+  for (const env of model.environments) {
+    for (const r of env.regions) {
+      const stage = `${env.settings.environment}-${r.region}`;
+      const folder = `rollouts/${env.settings.environment}/${r.region}/monitoring/`;
+      const drill = env.settings.backup.drill!;
+      // The namespace the drill pushes to (its <service>.<namespace>.svc address) is where the monitor looks.
+      const pushNamespace = new URL(drill.pushgateway).hostname.split(".")[1];
+      const monitor = objects.find((o) => o.path === `${folder}podmonitor-addon-pushgateway.yaml`)?.object as Any;
+      assert.ok(monitor, stage);
+      assert.equal(monitor.metadata.namespace, stage);
+      assert.equal(monitor.metadata.labels["app.kubernetes.io/part-of"], "bitactor");
+      assert.deepEqual(monitor.spec, {
+        namespaceSelector: { matchNames: [pushNamespace] },
+        selector: { matchLabels: { "app.kubernetes.io/name": "prometheus-pushgateway", "app.kubernetes.io/instance": "prometheus-pushgateway" } },
+        podMetricsEndpoints: [{ port: "metrics", path: "/metrics", honorLabels: true }],
+      });
+      // The monitor's namespace is one the stage Prometheus selects PodMonitors from.
+      const prometheus = objects.find((o) => o.path.startsWith(folder) && o.object.kind === "Prometheus")!.object as Any;
+      assert.ok(prometheus.spec.podMonitorNamespaceSelector.matchExpressions[0].values.includes(stage), stage);
+      // Its account may discover the Pushgateway's pods there, and nothing more.
+      const role = objects.find((o) => o.path === `${folder}role-${stage}-prometheus-addons.yaml`)!.object as Any;
+      assert.equal(role.metadata.namespace, pushNamespace);
+      assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }]);
+      const binding = objects.find((o) => o.path === `${folder}rolebinding-${stage}-prometheus-addons.yaml`)!.object as Any;
+      assert.deepEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name });
+      assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: prometheus.spec.serviceAccountName, namespace: prometheus.metadata.namespace }]);
+      for (const o of [monitor, role, binding]) assert.deepEqual(validateObject(o), [], o.metadata.name);
+    }
+  }
+  // Disabled (a site that runs its Pushgateway some other way), or not for this stage: no monitor, no Role.
+  for (const spec of [{ enabled: false }, { when: { clouds: ["gcp" as const] } }]) {
+    const m: RepositoryModel = { ...model, addons: { ...model.addons, addons: { ...model.addons.addons, pushgateway: { ...model.addons.addons.pushgateway!, ...spec } } } };
+    const paths = renderObjects(m).map((o) => o.path).filter((p) => /podmonitor-addon-|prometheus-addons\.yaml$/.test(p));
+    const gcp = model.environments.flatMap((e) => e.regions.filter((r) => r.cloud === "gcp").map((r) => `rollouts/${e.settings.environment}/${r.region}/monitoring/`));
+    assert.deepEqual(paths.filter((p) => !gcp.some((g) => p.startsWith(g))), [], JSON.stringify(spec));
+    assert.equal(paths.length, "enabled" in spec ? 0 : gcp.length * 3, JSON.stringify(spec));
+  }
+});

@@ -54,9 +54,10 @@ test("removing a region deletes its rendered files (so Argo CD prunes it)", asyn
     // ... + 5: its monitoring folder (its Prometheus, that Prometheus' account, Role and RoleBinding) and that folder's Application.
     // ... + 10: the operator's access (Namespace, account, ClusterRole and binding, 3 Roles and bindings).
     // ... + 4: the operator's monitoring (PodMonitor, PrometheusRule, the stage Prometheus' Role and binding there).
+    // ... + 3: the Pushgateway's scrape (PodMonitor, the stage Prometheus' Role and binding in monitoring).
     const addons = ["argo-rollouts", "prometheus-operator", "sealed-secrets", "karpenter", "kube-state-metrics", "velero", "istio-base", "istiod", "pushgateway", "grafana", "jaeger"].map((a) => `applicationsets/production/application-production-eu-west-1-${a}.yaml`);
     for (const f of [...addons, "applicationsets/production/appproject-production-eu-west-1-addons.yaml"]) assert.ok(diff.removed.includes(f), f);
-    assert.equal(diff.removed.length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 14 + 4 + 1 + 3 + 1 + 12 + 4 + 1 + 10 + 4);
+    assert.equal(diff.removed.length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 14 + 4 + 1 + 3 + 1 + 12 + 4 + 1 + 10 + 4 + 3);
     assert.deepEqual(diff.changed, []);
   } finally {
     await removeRepo(dir);
@@ -70,8 +71,9 @@ test("adding a region is one data file + render", async () => {
     await writeFile(join(dir, "environments/staging/regions/us-east-2.yaml"), (await readFile(src, "utf8")).replace("region: us-east-1", "region: us-east-2").replaceAll("us-east-1a", "us-east-2a").replaceAll("us-east-1b", "us-east-2b").replaceAll("us-east-1c", "us-east-2c").replace("aps-workspaces.us-east-1", "aps-workspaces.us-east-2"));
     const { diff } = await renderCommand(dir);
     // Staging has chaos experiments: the new stage gets its chaos folder too (5 × 4 ChaosEngines + 10), its Prometheus (4), the operator's access (10), monitoring (4)
-    // and, since the copied file pins the operator, its pods (4: Deployment, PodDisruptionBudget, its namespace's default deny and allow-list).
-    assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/")).length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 14 + 4 + 5 * 4 + 10 + 4 + 10 + 4 + 4);
+    // and, since the copied file pins the operator, its pods (4: Deployment, PodDisruptionBudget, its namespace's default deny and allow-list),
+    // and the Pushgateway's scrape (3).
+    assert.equal(diff.added.filter((p) => p.startsWith("rollouts/staging/us-east-2/")).length, 5 * 15 + 1 + 10 + 4 * 2 + 4 + 14 + 4 + 5 * 4 + 10 + 4 + 10 + 4 + 4 + 3);
     assert.ok(diff.added.includes("rollouts/staging/us-east-2/platform/clusterrole-staging-us-east-2-bitactor-operator.yaml"));
     assert.ok(diff.added.includes("rollouts/staging/us-east-2/monitoring/prometheus-staging-us-east-2.yaml"));
     assert.ok(diff.added.includes("applicationsets/staging/appproject-staging-us-east-2-chaos.yaml"));

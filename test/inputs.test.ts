@@ -520,6 +520,17 @@ cases.push(
     expect: [{ file: ADDONS, field: "/addons/argo-rollouts", message: /^its source is the git repository https:\/\/github\.com\/argoproj\/argo-rollouts\.git: say which kustomization or chart inside it with path$/, lineOf: "  argo-rollouts:" }],
   },
   {
+    name: "add-ons: a scrape without the port it reads, a selector label that is no label value",
+    mutate: async (dir) => {
+      await replace(ADDONS, "      port: metrics\n", "")(dir);
+      await replace(ADDONS, "app.kubernetes.io/instance: prometheus-pushgateway }", "app.kubernetes.io/instance: prometheus pushgateway }")(dir);
+    },
+    expect: [
+      { file: ADDONS, field: "/addons/pushgateway/scrape", message: /^missing required key "port"$/, lineOf: "      pods: { app.kubernetes.io/name" },
+      { file: ADDONS, field: "/addons/pushgateway/scrape/pods/app.kubernetes.io/instance", message: /^must match .* \(got "prometheus pushgateway"\)$/ },
+    ],
+  },
+  {
     name: "add-ons: an environment that does not exist, an unknown placeholder",
     mutate: async (dir) => {
       await replace(ADDONS, "      clouds: [aws]\n", "      clouds: [aws]\n      environments: [prod]\n")(dir);

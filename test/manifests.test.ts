@@ -27,12 +27,12 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
     // Velero's objects and the drill's CronJob, account, modifiers and own Role are in Velero's namespace;
     // the drill's quota and cleaning Role in the scratch one; the node agents in theirs, the operator's account,
     // Lease Role, pods and their policies in its own, its Events Role in default; the stage's Prometheus and
-    // its account in prometheus-operator's; everything else (its Role and binding too) in the stage's namespace.
+    // its account in prometheus-operator's, and its Role to discover the scraped add-ons' pods there; everything else (its Role and binding too) in the stage's namespace.
     const expected = /\/nodes\//.test(path) || /^(Cluster(Role|RoleBinding)|CustomResourceDefinition|BitActorCluster|Namespace)$/.test(object.kind)
       ? undefined
       : object.apiVersion === "velero.io/v1" || object.metadata.name.startsWith(`${stage}-dr-drill`)
         ? "velero"
-        : object.kind === "Prometheus" || (object.kind === "ServiceAccount" && object.metadata.name === `${stage}-prometheus`)
+        : object.kind === "Prometheus" || (object.kind === "ServiceAccount" && object.metadata.name === `${stage}-prometheus`) || object.metadata.name === `${stage}-prometheus-addons`
           ? "monitoring"
         : object.metadata.name === "no-pods" || object.metadata.name === "dr-drill-cleaner"
           ? `${stage}-drill`
@@ -60,8 +60,9 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
   // project and Application; per stage its Prometheus with an account, Role and binding, and their Application;
   // per stage the operator's access: its Namespace, account, ClusterRole, 3 Roles and 4 bindings;
   // per stage its monitoring: PodMonitor, PrometheusRule, the stage Prometheus' Role and binding;
-  // and where a region file pins the operator (staging alone so far) its pods: Deployment, PodDisruptionBudget, 2 NetworkPolicies.
-  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 10) + 5 + 2 + 7 * (4 + 1) + 7 * 10 + 7 * 4 + 1 * 4);
+  // and where a region file pins the operator (staging alone so far) its pods: Deployment, PodDisruptionBudget, 2 NetworkPolicies;
+  // per stage the Pushgateway's scrape: a PodMonitor, a Role and its binding.
+  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 10) + 5 + 2 + 7 * (4 + 1) + 7 * 10 + 7 * 4 + 1 * 4 + 7 * 3);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -239,7 +240,8 @@ test("bootstrap: the root syncs apps/<env>/ (its project in wave -1), which brin
 
 test("every component has a PodMonitor: all its pods, blue and green, every scrape interval, the gate's labels", () => {
   // The operator's own (test/operator-rules.test.ts) are in its namespace; these are the components'.
-  const monitors = ofKind("PodMonitor").filter((m) => !m.object.metadata.namespace?.endsWith("-operator"));
+  // The add-ons' (addon-<id>, test/addons.test.ts) look into the add-on's namespace.
+  const monitors = ofKind("PodMonitor").filter((m) => !m.object.metadata.namespace?.endsWith("-operator") && !m.object.metadata.name.startsWith("addon-"));
   assert.equal(monitors.length, ofKind("Rollout").length);
   for (const { path, object } of monitors) {
     const folder = path.slice(0, path.lastIndexOf("/"));

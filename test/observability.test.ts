@@ -14,6 +14,7 @@ import type { PodMonitorShape } from "../harness/observability/pod-monitor-confi
 import type { RepositoryModel } from "../generators/inputs/types.ts";
 import { STAGE_FOLDERS } from "../generators/naming.ts";
 import { leRegex, prometheus3Spelling } from "../generators/le.ts";
+import { DRILL_JOB, DRILL_METRICS } from "../generators/constructs/dr-drill.ts";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -122,14 +123,20 @@ let contract: { address: string; close(): Promise<void> };
 
 before(async () => {
   const pods = fakePods(model.catalog, stageObjects.filter((o) => o.object.kind === "Rollout").map((o) => o.object));
-  // The stage's last restore drill passed two days ago, as the Pushgateway serves it.
-  contract = await serveContract(model.catalog, region, pods, { stage: namespace, lastRunSecondsAgo: 2 * 86400 });
+  // The stage's last restore drill passed two days ago, as the Pushgateway add-on's pod serves it:
+  // found, as in a cluster, by the rendered PodMonitor, with the labels and port engine/addons.yaml names.
+  const pushgateway = model.addons.addons.pushgateway!;
+  const pushgatewayPod = {
+    metadata: { name: "prometheus-pushgateway-7d9f8", namespace: pushgateway.namespace, labels: { ...pushgateway.scrape!.pods } },
+    spec: { containers: [{ name: "pushgateway", image: "quay.io/prometheus/pushgateway", ports: [{ name: pushgateway.scrape!.port, containerPort: 9091 }] }] },
+    status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] },
+  };
+  contract = await serveContract(model.catalog, region, pods, { stage: namespace, lastRunSecondsAgo: 2 * 86400, pod: pushgatewayPod });
   prom = await startStagePrometheus({
     podMonitors: stageObjects.filter((o) => o.object.kind === "PodMonitor").map((o) => o.object as unknown as PodMonitorShape),
     ruleGroups: stageObjects.filter((o) => o.object.kind === "PrometheusRule").flatMap((o) => (o.object.spec as { groups: RuleGroup[] }).groups),
     targetsAddress: contract.address,
     ruleInterval: "1s",
-    pushgatewayPath: "/pushgateway",
   });
   // Wait for the slowest series: every component's SLO ratio over the shortest window (rate needs two
   // scrapes), and the drill's result from the Pushgateway.
@@ -215,6 +222,16 @@ test("real Prometheus: every query of every dashboard of the stage parses and re
   assert.deepEqual(await drill("DR drill: last result"), [1]);
   assert.deepEqual(await drill("DR drill: restore time and RTO"), [48, 300]);
   assert.deepEqual(await drill("DR drill: days since the last one"), [2]);
+});
+
+test("real Prometheus: the rendered PodMonitor finds the Pushgateway's pod in its own namespace and keeps the labels the drill pushed", async () => {
+  // honorLabels: the pushed job and namespace, not the scrape's (which would say monitoring, and the dr-drill rules would see no drill).
+  const success = await prom.query(DRILL_METRICS.success);
+  assert.deepEqual(success.map((s) => [s.metric.job, s.metric.namespace, s.metric.exported_namespace, s.value[1]]), [[DRILL_JOB, namespace, undefined, "1"]]);
+  // Found through the stage's own monitor, in the add-on's namespace, on the port the add-on data names.
+  const targets = await prom.api<{ activeTargets: { scrapePool: string; labels: Record<string, string>; health: string }[] }>("targets?state=active");
+  const pool = targets.activeTargets.filter((t) => t.scrapePool === `podMonitor/${namespace}/addon-pushgateway/0`);
+  assert.deepEqual(pool.map((t) => [t.labels.pod, t.health]), [["prometheus-pushgateway-7d9f8", "up"]]);
 });
 
 test("real Prometheus: recorded values match the fixture: p99 under budget, shares, flow by venue", async () => {

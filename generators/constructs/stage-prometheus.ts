@@ -12,16 +12,17 @@ export const MONITORING_API = "monitoring.coreos.com/v1";
  * discovery lists (prometheus-operator's generated config uses kubernetes_sd role pod, namespaced).
  * The stage's namespace gets it here; the operator's namespace in operator-monitoring.ts.
  */
-export function podReader(stage: string, namespace: string, monitoringNamespace: string, labels: Readonly<Record<string, string>>) {
+export function podReader(stage: string, namespace: string, monitoringNamespace: string, labels: Readonly<Record<string, string>>, name?: string) {
   const account = stagePrometheusNames(stage).account;
-  const metadata = { name: account, namespace, labels: { ...labels } };
+  // A folder's files are named by kind and name: a second reader in one folder needs its own name.
+  const metadata = { name: name ?? account, namespace, labels: { ...labels } };
   return {
     role: { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }] },
     binding: {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
       metadata,
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: account },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: metadata.name },
       subjects: [{ kind: "ServiceAccount", name: account, namespace: monitoringNamespace }],
     },
   };

@@ -95,6 +95,26 @@ export interface AddonSpec {
    * webhooks; Argo CD user-guide/diffing.md). @default none
    */
   readonly ignoreDifferences?: readonly { readonly group: string; readonly kind: string; readonly jsonPointers?: readonly string[]; readonly jqPathExpressions?: readonly string[] }[];
+  /**
+   * The stage's Prometheus scrapes the add-on's pods: for an add-on whose metrics our rules read
+   * (constructs/addon-scrapes.ts). @default not scraped
+   */
+  readonly scrape?: AddonScrape;
+}
+
+/** How the stage's Prometheus finds and scrapes an add-on's pods (a prometheus-operator PodMonitor). */
+export interface AddonScrape {
+  /** Labels every pod of the add-on carries and no other pod of its namespace does (the chart's selector labels). */
+  readonly pods: Readonly<Record<string, string>>;
+  /** The name of the container port that serves the metrics. */
+  readonly port: string;
+  /** @default "/metrics" */
+  readonly path?: string;
+  /**
+   * Keep the labels a scraped series already carries over the target's (Prometheus `honor_labels`):
+   * what a Pushgateway holds is labelled by whoever pushed it. @default false
+   */
+  readonly honorLabels?: boolean;
 }
 
 /**
@@ -212,6 +232,18 @@ export const addonsSchema = {
                 jsonPointers: { type: "array", minItems: 1, items: { type: "string", pattern: "^/" } },
                 jqPathExpressions: { type: "array", minItems: 1, items: { type: "string", pattern: "^\\." } },
               },
+            },
+          },
+          scrape: {
+            type: "object",
+            additionalProperties: false,
+            required: ["pods", "port"],
+            properties: {
+              pods: { type: "object", minProperties: 1, additionalProperties: { type: "string", pattern: "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", maxLength: 63 } },
+              // A container port's name (IANA_SVC_NAME: at most 15 characters, a letter among them).
+              port: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 15 },
+              path: { type: "string", pattern: "^/" },
+              honorLabels: { type: "boolean" },
             },
           },
         },

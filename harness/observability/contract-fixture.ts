@@ -116,15 +116,22 @@ export function drillExposition(catalog: Catalog, stage: string, lastRunSecondsA
   return Object.entries(values).map(([k, v]) => `# TYPE ${DRILL_METRICS[k as keyof typeof DRILL_METRICS]} gauge\n${DRILL_METRICS[k as keyof typeof DRILL_METRICS]}${labels} ${v}\n`).join("");
 }
 
+/** A Pushgateway's pod, which serves what the stage's restore drill pushed, found by the labels and port the add-on data names. */
+export interface FakePushgateway {
+  readonly stage: string;
+  readonly lastRunSecondsAgo: number;
+  readonly pod: FakePod["pod"];
+}
+
 /**
  * Serves `/targets` (HTTP SD) and `/metrics?pod=<name>` for the pods, and with `drill`, the stage's
- * restore drill result at `/pushgateway` (a Pushgateway's /metrics).
+ * restore drill result as the Pushgateway pod's `/metrics`.
  *
  * The server runs in a worker thread: Prometheus scrapes it every second with a 1 s timeout (the
  * rendered PodMonitors'), and a test's own synchronous work (a whole render takes seconds on a busy
  * machine) must not make a scrape fail, which would be reported as a down pod.
  */
-export async function serveContract(catalog: Catalog, region: RegionSettings, pods: readonly FakePod[], drill?: { readonly stage: string; readonly lastRunSecondsAgo: number }): Promise<{ address: string; close(): Promise<void> }> {
+export async function serveContract(catalog: Catalog, region: RegionSettings, pods: readonly FakePod[], drill?: FakePushgateway): Promise<{ address: string; close(): Promise<void> }> {
   const worker = new Worker(new URL("./contract-worker.mjs", import.meta.url), { workerData: { catalog, region, pods, drill } satisfies ContractData });
   try {
     const address = await new Promise<string>((resolve, reject) => {
@@ -144,7 +151,7 @@ export interface ContractData {
   readonly catalog: Catalog;
   readonly region: RegionSettings;
   readonly pods: readonly FakePod[];
-  readonly drill?: { readonly stage: string; readonly lastRunSecondsAgo: number };
+  readonly drill?: FakePushgateway;
 }
 
 /** The contract's HTTP server, listening on a free loopback port (run by contract-worker.ts). */
@@ -155,10 +162,10 @@ export async function listenContract({ catalog, region, pods, drill }: ContractD
     const url = new URL(req.url ?? "/", "http://x");
     if (url.pathname === "/targets") {
       res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify(targetGroups(pods.map((p) => p.pod), address)));
+      res.end(JSON.stringify(targetGroups([...pods.map((p) => p.pod), ...(drill ? [drill.pod] : [])], address)));
       return;
     }
-    if (drill && url.pathname === "/pushgateway") {
+    if (drill && url.pathname === "/metrics" && url.searchParams.get("pod") === drill.pod.metadata.name) {
       res.setHeader("content-type", "text/plain; version=0.0.4");
       res.end(drillExposition(catalog, drill.stage, drill.lastRunSecondsAgo));
       return;

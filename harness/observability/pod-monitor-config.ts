@@ -11,10 +11,12 @@ export interface PodMonitorShape {
   metadata: { name?: string; namespace?: string };
   spec: {
     selector: { matchLabels?: Record<string, string> };
+    namespaceSelector?: { matchNames?: string[]; any?: boolean };
     podTargetLabels?: string[];
     podMetricsEndpoints: {
       port?: string;
       path?: string;
+      honorLabels?: boolean;
       interval?: string;
       scrapeTimeout?: string;
       relabelings?: { sourceLabels?: string[]; targetLabel?: string; action?: string; regex?: string; replacement?: string; separator?: string }[];
@@ -41,13 +43,17 @@ export function prometheusConfig(monitors: PodMonitorShape | readonly PodMonitor
 function scrapeConfigs(monitor: PodMonitorShape, fixtureAddress: string): unknown[] {
   const { name, namespace } = monitor.metadata;
   const label = (k: string) => `__meta_kubernetes_pod_label_${sanitize(k)}`;
+  const sel = monitor.spec.namespaceSelector;
+  const namespaces = sel?.any ? undefined : (sel?.matchNames ?? (namespace ? [namespace] : undefined));
   return monitor.spec.podMetricsEndpoints.map((ep, i) => ({
       job_name: `podMonitor/${namespace}/${name}/${i}`,
+      ...(ep.honorLabels ? { honor_labels: true } : {}),
       ...(ep.interval ? { scrape_interval: ep.interval } : {}),
       ...(ep.scrapeTimeout ? { scrape_timeout: ep.scrapeTimeout } : {}),
       metrics_path: ep.path ?? "/metrics",
       http_sd_configs: [{ url: `http://${fixtureAddress}/targets`, refresh_interval: "1s" }],
       relabel_configs: [
+        ...(namespaces ? [{ source_labels: ["__meta_kubernetes_namespace"], regex: `(${namespaces.join("|")})`, action: "keep" }] : []),
         { source_labels: ["__meta_kubernetes_pod_phase"], regex: "(Failed|Succeeded)", action: "drop" },
         ...Object.entries(monitor.spec.selector.matchLabels ?? {}).sort().map(([k, v]) => ({
           source_labels: [label(k), `__meta_kubernetes_pod_labelpresent_${sanitize(k)}`],

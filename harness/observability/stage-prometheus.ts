@@ -26,7 +26,9 @@ export interface StagePrometheus {
  * Prometheus 3 (tools/versions.json) on loopback, scraping a stage the way prometheus-operator would configure it
  * for the rendered PodMonitors (the e2e's `prometheusConfig`), and evaluating the rendered rule
  * groups. `ruleInterval` replaces every group's interval: the rules are what is tested, and a 1 s
- * interval makes their series exist within seconds instead of minutes. A temp dir holds its data
+ * interval makes their series exist within seconds instead of minutes. A PodMonitor that names no
+ * interval (the add-ons', addon-scrapes.ts) is scraped every second for the same reason, where the
+ * real one takes prometheus-operator's default. A temp dir holds its data
  * and is removed on stop, on exit and on Ctrl-C.
  */
 export async function startStagePrometheus(opts: {
@@ -34,21 +36,13 @@ export async function startStagePrometheus(opts: {
   readonly ruleGroups: readonly RuleGroup[];
   readonly targetsAddress: string;
   readonly ruleInterval: string;
-  /**
-   * Also scrape a Pushgateway at this path of `targetsAddress`, keeping the pushed labels
-   * (honor_labels: what the pushgateway chart's ServiceMonitor sets, honorLabels: true).
-   */
-  readonly pushgatewayPath?: string;
 }): Promise<StagePrometheus> {
   const dir = mkdtempSync(join(tmpdir(), "bitactor-prometheus-"));
   const cleanup = removeOnExit(dir);
   const [port] = await freePorts(1);
-  const scrape = [
-    ...opts.podMonitors.flatMap((m) => (prometheusConfig(m, opts.targetsAddress) as { scrape_configs: unknown[] }).scrape_configs),
-    ...(opts.pushgatewayPath ? [{ job_name: "pushgateway", honor_labels: true, scrape_interval: "1s", metrics_path: opts.pushgatewayPath, static_configs: [{ targets: [opts.targetsAddress] }] }] : []),
-  ];
+  const scrape = opts.podMonitors.flatMap((m) => (prometheusConfig(m, opts.targetsAddress) as { scrape_configs: unknown[] }).scrape_configs);
   writeFileSync(join(dir, "rules.yml"), stringify({ groups: opts.ruleGroups.map((g) => ({ ...g, interval: opts.ruleInterval })) }, { lineWidth: 0 }));
-  writeFileSync(join(dir, "prometheus.yml"), stringify({ global: { evaluation_interval: opts.ruleInterval }, rule_files: [join(dir, "rules.yml")], scrape_configs: scrape }, { lineWidth: 0 }));
+  writeFileSync(join(dir, "prometheus.yml"), stringify({ global: { evaluation_interval: opts.ruleInterval, scrape_interval: "1s", scrape_timeout: "1s" }, rule_files: [join(dir, "rules.yml")], scrape_configs: scrape }, { lineWidth: 0 }));
   mkdirSync(join(dir, "data"));
   const server = new Managed("prometheus", prometheus(), [
     `--config.file=${join(dir, "prometheus.yml")}`,
