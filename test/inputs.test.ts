@@ -531,6 +531,17 @@ cases.push(
     ],
   },
   {
+    name: "add-ons: a restore drill pushing to a Pushgateway no stage Prometheus scrapes with honorLabels",
+    mutate: async (dir) => {
+      await replace(ADDONS, "      honorLabels: true\n", "")(dir);
+      await replace("environments/staging/environment.yaml", "http://prometheus-pushgateway.monitoring.svc.cluster.local:9091", "http://pushgateway.ops.svc:9091")(dir);
+    },
+    expect: [
+      { file: "environments/production/environment.yaml", field: "/backup/drill/pushgateway", message: /^production-ap-northeast-1, production-asia-east2, production-eu-west-1, production-southeastasia, production-us-east-1, production-us-east-2 run no add-on in namespace monitoring that their Prometheus scrapes with honorLabels: true \(engine\/addons\.yaml scrape\): the dr-drill rules would see no result and BitActorDrDrillNotRun would fire/, lineOf: "    pushgateway:" },
+      { file: "environments/staging/environment.yaml", field: "/backup/drill/pushgateway", message: /^staging-us-east-1 runs no add-on in namespace ops that its Prometheus scrapes/, lineOf: "    pushgateway:" },
+    ],
+  },
+  {
     name: "add-ons: an environment that does not exist, an unknown placeholder",
     mutate: async (dir) => {
       await replace(ADDONS, "      clouds: [aws]\n", "      clouds: [aws]\n      environments: [prod]\n")(dir);

@@ -1,7 +1,7 @@
 import type { InputError } from "./errors.ts";
 import type { YamlSource } from "./yaml-source.ts";
 import { ARGOCD_ADDON, EXACT_VERSION, type AddonCatalog, type AddonSpec, type AddonVersions } from "./addons.ts";
-import type { Catalog, RegionSettings } from "./types.ts";
+import type { Catalog, EnvironmentSettings, RegionSettings } from "./types.ts";
 
 /** The placeholders an add-on's templated text may use (inputs/addons.ts `Templated`). */
 export const PLACEHOLDERS = ["version", "versionNumber", "appVersion", "cluster", "stage", "region", "environment", "account", "backupIdentity"] as const;
@@ -138,4 +138,28 @@ export function checkRegionAddons(addons: AddonCatalog, environment: string, reg
     }
   }
   return errors;
+}
+
+/**
+ * A stage with a restore drill must run the Pushgateway it pushes to as an add-on its Prometheus
+ * scrapes with `honorLabels` (engine/addons.yaml `scrape`): the stage's `dr-drill` rules are evaluated
+ * by that Prometheus alone and select the drill's result by the namespace it pushed, so without such
+ * a scrape `BitActorDrDrillNotRun` fires for the stage from the first hour (an add-on `enabled: false`
+ * counts: the site runs it, and scrapes it, its own way). One error per environment,
+ * at its `backup.drill.pushgateway`, naming every stage it misses.
+ */
+export function checkDrillScrape(addons: AddonCatalog, environment: string, settings: EnvironmentSettings, regions: readonly RegionSettings[], src: YamlSource, catalog: Catalog): InputError[] {
+  const drill = settings.backup.drill;
+  if (!drill) return [];
+  // The schema admits only <service>.<namespace>.svc[.cluster.local] addresses.
+  const namespace = new URL(drill.pushgateway).hostname.split(".")[1];
+  // An add-on switched off (`enabled: false`) is one the site runs some other way, scrape included:
+  // it counts, as its `when` says. What this catches is a stage with no such add-on at all.
+  const scraped = (id: string, r: RegionSettings) => {
+    const spec = addons.addons[id]!;
+    return spec.namespace === namespace && spec.scrape?.honorLabels === true && addonApplies({ ...spec, enabled: true }, environment, r, catalog);
+  };
+  const missed = regions.filter((r) => !Object.keys(addons.addons).some((id) => scraped(id, r)));
+  if (missed.length === 0) return [];
+  return [src.error(["backup", "drill", "pushgateway"], `${missed.map((r) => `${environment}-${r.region}`).sort().join(", ")} ${missed.length === 1 ? "runs" : "run"} no add-on in namespace ${namespace} that ${missed.length === 1 ? "its" : "their"} Prometheus scrapes with honorLabels: true (engine/addons.yaml scrape): the dr-drill rules would see no result and BitActorDrDrillNotRun would fire; point the drill at such an add-on's Service, or give the add-on that runs there scrape with honorLabels: true`)];
 }
