@@ -244,7 +244,7 @@ test("npm run check refuses an add-on release that was never published, at its l
   assert.ok(asked.includes("github.com/prometheus-operator/prometheus-operator@v0.94.1"));
 });
 
-test("each stage's Prometheus scrapes the Pushgateway its restore drill pushes to, keeping the pushed labels; a stage without the add-on scrapes nothing", () => {
+test("each stage's Prometheus scrapes the Pushgateway its restore drill pushes to, keeping the pushed labels; a stage the add-on's `when` leaves out scrapes nothing", () => {
   for (const env of model.environments) {
     for (const r of env.regions) {
       const stage = `${env.settings.environment}-${r.region}`;
@@ -274,12 +274,12 @@ test("each stage's Prometheus scrapes the Pushgateway its restore drill pushes t
       for (const o of [monitor, role, binding]) assert.deepEqual(validateObject(o), [], o.metadata.name);
     }
   }
-  // Disabled (a site that runs its Pushgateway some other way), or not for this stage: no monitor, no Role.
-  for (const spec of [{ enabled: false }, { when: { clouds: ["gcp" as const] } }]) {
+  // Not for this stage: no monitor, no Role. Disabled (the site runs its Pushgateway some other way): still scraped.
+  for (const spec of [{ when: { clouds: ["gcp" as const] } }, { enabled: false, when: { clouds: ["gcp" as const] } }]) {
     const m: RepositoryModel = { ...model, addons: { ...model.addons, addons: { ...model.addons.addons, pushgateway: { ...model.addons.addons.pushgateway!, ...spec } } } };
     const paths = renderObjects(m).map((o) => o.path).filter((p) => /podmonitor-addon-|prometheus-addons\.yaml$/.test(p));
     const gcp = model.environments.flatMap((e) => e.regions.filter((r) => r.cloud === "gcp").map((r) => `rollouts/${e.settings.environment}/${r.region}/monitoring/`));
     assert.deepEqual(paths.filter((p) => !gcp.some((g) => p.startsWith(g))), [], JSON.stringify(spec));
-    assert.equal(paths.length, "enabled" in spec ? 0 : gcp.length * 3, JSON.stringify(spec));
+    assert.equal(paths.length, gcp.length * 3, JSON.stringify(spec));
   }
 });

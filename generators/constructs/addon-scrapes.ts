@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import type { AddonCatalog } from "../inputs/addons.ts";
 import type { Catalog, EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
-import { stageAddons } from "../inputs/addon-semantics.ts";
+import { addonPresent } from "../inputs/addon-semantics.ts";
 import { emit } from "../argo.ts";
 import { stageId, stagePrometheusNames } from "../naming.ts";
 import { operatorNames } from "./operator-access.ts";
@@ -28,15 +28,16 @@ export interface AddonScrapesProps {
  *   `namespace` a drill pushed survives the scrape;
  * - podReader `<stage>-prometheus-addons` there: the stage Prometheus' account may list the pods of the add-on's namespace,
  *   which its pod discovery needs (one Role per namespace, however many add-ons share it).
- * An add-on the stage does not run (its `when`, `enabled: false`) is not scraped.
+ * An add-on whose `when` leaves the stage out is not scraped; one set `enabled: false` still is: the
+ * site runs it its own way (addonPresent), and its pods, if they carry the labels, are read the same.
  */
 export class AddonScrapes extends Construct {
   constructor(scope: Construct, id: string, props: AddonScrapesProps) {
     super(scope, id);
     const stage = stageId(props.environment.environment, props.region.region);
     const labels = { ...props.labels };
-    const scraped = stageAddons(props.addons, props.environment.environment, props.region, props.catalog)
-      .filter((addonId) => props.addons.addons[addonId]!.scrape);
+    const scraped = Object.keys(props.addons.addons).sort()
+      .filter((addonId) => props.addons.addons[addonId]!.scrape && addonPresent(props.addons.addons[addonId]!, props.environment.environment, props.region, props.catalog));
     for (const addonId of scraped) {
       const spec = props.addons.addons[addonId]!;
       const scrape = spec.scrape!;

@@ -99,6 +99,14 @@ export function addonApplies(spec: AddonSpec, environment: string, region: Regio
     && (spec.when?.acceleratedNetworks === undefined || needsVfs);
 }
 
+/**
+ * Whether the stage has the add-on at all: delivered by us, or (`enabled: false`) run by the site its
+ * own way. What reads the add-on in the cluster (our Prometheus scraping it) goes by this.
+ */
+export function addonPresent(spec: AddonSpec, environment: string, region: RegionSettings, catalog: Catalog): boolean {
+  return addonApplies({ ...spec, enabled: true }, environment, region, catalog);
+}
+
 /** The add-ons a stage runs, by id, sorted. */
 export function stageAddons(addons: AddonCatalog, environment: string, region: RegionSettings, catalog: Catalog): string[] {
   return Object.keys(addons.addons).filter((id) => addonApplies(addons.addons[id]!, environment, region, catalog)).sort();
@@ -145,7 +153,7 @@ export function checkRegionAddons(addons: AddonCatalog, environment: string, reg
  * scrapes with `honorLabels` (engine/addons.yaml `scrape`): the stage's `dr-drill` rules are evaluated
  * by that Prometheus alone and select the drill's result by the namespace it pushed, so without such
  * a scrape `BitActorDrDrillNotRun` fires for the stage from the first hour (an add-on `enabled: false`
- * counts: the site runs it, and scrapes it, its own way). One error per environment,
+ * counts: the site runs it its own way, and the stage's Prometheus still scrapes it). One error per environment,
  * at its `backup.drill.pushgateway`, naming every stage it misses.
  */
 export function checkDrillScrape(addons: AddonCatalog, environment: string, settings: EnvironmentSettings, regions: readonly RegionSettings[], src: YamlSource, catalog: Catalog): InputError[] {
@@ -153,11 +161,11 @@ export function checkDrillScrape(addons: AddonCatalog, environment: string, sett
   if (!drill) return [];
   // The schema admits only <service>.<namespace>.svc[.cluster.local] addresses.
   const namespace = new URL(drill.pushgateway).hostname.split(".")[1];
-  // An add-on switched off (`enabled: false`) is one the site runs some other way, scrape included:
-  // it counts, as its `when` says. What this catches is a stage with no such add-on at all.
+  // An add-on switched off (`enabled: false`) is one the site runs some other way, and our
+  // Prometheus still scrapes it (addonPresent): it counts. What this catches is a stage with no such add-on at all.
   const scraped = (id: string, r: RegionSettings) => {
     const spec = addons.addons[id]!;
-    return spec.namespace === namespace && spec.scrape?.honorLabels === true && addonApplies({ ...spec, enabled: true }, environment, r, catalog);
+    return spec.namespace === namespace && spec.scrape?.honorLabels === true && addonPresent(spec, environment, r, catalog);
   };
   const missed = regions.filter((r) => !Object.keys(addons.addons).some((id) => scraped(id, r)));
   if (missed.length === 0) return [];
