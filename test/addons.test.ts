@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { committedModel } from "./helpers/repo.ts";
-import { renderObjects } from "../generators/render.ts";
+import { renderObjects, renderRepository } from "../generators/render.ts";
 import { addonApplies } from "../generators/inputs/addon-semantics.ts";
 import { validateObject } from "../generators/validate/models.ts";
 import type { AddonSpec } from "../generators/inputs/addons.ts";
@@ -96,6 +96,7 @@ test("each cloud's stages run Velero with that cloud's plugin and identity, and 
   const crds = toolVersions().crdSources.find((c) => c.module === "github.com/vmware-tanzu/velero")!;
   assert.equal(crds.version, velero.appVersion);
   const seen = new Set<string>();
+  const tree = renderRepository(model);
   for (const env of model.environments) {
     for (const r of env.regions) {
       const app = addonApps.find((a) => a.app.metadata.name === `${env.settings.environment}-${r.region}-velero`)!.app;
@@ -109,7 +110,13 @@ test("each cloud's stages run Velero with that cloud's plugin and identity, and 
       const plugin = { aws: "velero/velero-plugin-for-aws", gcp: "velero/velero-plugin-for-gcp", azure: "velero/velero-plugin-for-microsoft-azure" }[r.cloud];
       assert.deepEqual(v.initContainers.map((c: Any) => c.image.split(":")[0]), [plugin], app.metadata.name);
       const annotations = v.serviceAccount.server.annotations ?? {};
-      if (r.cloud === "gcp") assert.deepEqual(annotations, { "iam.gke.io/gcp-service-account": `${r.cluster.name}-velero@${r.infrastructure.account}.iam.gserviceaccount.com` });
+      if (r.cloud === "gcp") {
+        assert.deepEqual(annotations, { "iam.gke.io/gcp-service-account": `${r.cluster.name}-velero@${r.infrastructure.account}.iam.gserviceaccount.com` });
+        // The account the stage's module creates is the one the annotation names, whole (GCP ids: at most 30 characters).
+        const module = JSON.parse(tree.get(`infrastructure/${env.settings.environment}/${r.region}/main.tf.json`)!) as Any;
+        assert.equal(`${module.resource.google_service_account.velero.account_id}@${r.infrastructure.account}.iam.gserviceaccount.com`, annotations["iam.gke.io/gcp-service-account"]);
+        assert.ok(module.resource.google_service_account.velero.account_id.length <= 30);
+      }
       else if (r.cloud === "azure") {
         assert.deepEqual(annotations, { "azure.workload.identity/client-id": r.backup.identity });
         assert.deepEqual(v.podLabels, { "azure.workload.identity/use": "true" });

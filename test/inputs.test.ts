@@ -542,6 +542,11 @@ cases.push(
     ],
   },
   {
+    name: "a GCP cluster name too long for the Velero service account the module names after it (never cut)",
+    mutate: replace(ASIA_EAST2, "  name: bitactor-prod-ase2\n", "  name: bitactor-production-asia-east2\n"),
+    expect: [{ file: ASIA_EAST2, field: "/cluster/name", message: /^"bitactor-production-asia-east2" has 30 characters; on gcp at most 23: its Velero service account id, <cluster>-velero, which engine\/addons\.yaml's GKE annotation spells too, may have at most 30 characters on GCP$/, lineOf: "  name: bitactor-production-asia-east2" }],
+  },
+  {
     name: "add-ons: an environment that does not exist, an unknown placeholder",
     mutate: async (dir) => {
       await replace(ADDONS, "      clouds: [aws]\n", "      clouds: [aws]\n      environments: [prod]\n")(dir);

@@ -8,7 +8,7 @@ import { overlap, parseCpuset } from "../nodes/cpuset.ts";
 import { ON_DEMAND_ONLY_ENVIRONMENT, usesKarpenter } from "../nodes/provisioners.ts";
 import { maxGapMinutes } from "../backup/cron.ts";
 import { MAX_BACKUP_GAP_MINUTES } from "../backup/providers.ts";
-import { infrastructureIssues } from "../infrastructure/clouds.ts";
+import { clusterNameIssue, infrastructureIssues } from "../infrastructure/clouds.ts";
 
 /** Rules that span fields of the catalog, beyond what its schema can say. */
 export function checkCatalog(catalog: Catalog, src: YamlSource): InputError[] {
@@ -162,6 +162,8 @@ export function checkEnvironment(
     if (karpenter && !r.karpenter) errors.push(source.error(["cloud"], `a ${r.cloud} region needs karpenter: { nodeRole, amiAlias } (its engine nodes are Karpenter NodePools)`));
     if (!karpenter && r.karpenter) errors.push(source.error([], `unused: ${r.cloud} regions run on the cluster's own node pools, not Karpenter; remove it`, "karpenter"));
     errors.push(...infrastructureIssues(r).map((i) => source.error(["infrastructure", ...i.path], i.message, i.atKey)));
+    const nameIssue = clusterNameIssue(r);
+    if (nameIssue) errors.push(source.error(["cluster", "name"], nameIssue));
     // Handed to an operator that does not run here, the exchanges would be closed for good.
     if (r.exchangeAccess === "operator" && !r.operator) {
       errors.push(source.error(["exchangeAccess"], `"operator" needs the operator running in this region, and none is pinned: without it no policy would ever open the exchanges; pin it first (npm run promote -- ${OPERATOR_RELEASE}) or use "components"`));

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { DataGoogleStorageProjectServiceAccount, KmsCryptoKeyIamMember, ServiceAccount, ServiceAccountIamMember, StorageBucket, StorageBucketIamMember, type KmsCryptoKey } from "./resources.ts";
 import { skipChecks } from "../module.ts";
+import { veleroServiceAccountId } from "../clouds.ts";
 import type { EnvironmentSettings, RegionSettings } from "../../inputs/types.ts";
 
 export interface VeleroBucketProps {
@@ -30,7 +31,8 @@ export class VeleroBucket extends Construct {
       dependsOn: [keyUser],
     });
     skipChecks(bucket, [{ id: "CKV_GCP_62", reason: "Access is audited by Cloud Audit Logs (data access logs of the project); GCS usage logs would need a second bucket per stage." }]);
-    const velero = new ServiceAccount(this, "velero", { accountId: `${cluster}-velero`.slice(0, 30), displayName: `Velero of ${cluster}` });
+    // Never cut: the region check keeps the id within GCP's 30 characters (clouds.ts), and the add-on's annotation spells it whole.
+    const velero = new ServiceAccount(this, "velero", { accountId: veleroServiceAccountId(cluster), displayName: `Velero of ${cluster}` });
     new StorageBucketIamMember(this, "velero-bucket-access", { bucket: bucket.name, role: "roles/storage.objectAdmin", member: `serviceAccount:${velero.email}` });
     new ServiceAccountIamMember(this, "velero-workload-identity", { serviceAccountId: velero.name, role: "roles/iam.workloadIdentityUser", member: `serviceAccount:${project}.svc.id.goog[${environment.backup.namespace}/velero]` });
   }
