@@ -272,19 +272,30 @@ test("each stage's Prometheus scrapes the Pushgateway its restore drill pushes t
       const prometheus = objects.find((o) => o.path.startsWith(folder) && o.object.kind === "Prometheus")!.object as Any;
       assert.ok(prometheus.spec.podMonitorNamespaceSelector.matchExpressions[0].values.includes(stage), stage);
       // Its account may discover the Pushgateway's pods there, and nothing more.
-      const role = objects.find((o) => o.path === `${folder}role-${stage}-prometheus-addons.yaml`)!.object as Any;
+      const role = objects.find((o) => o.path === `${folder}role-${stage}-prometheus-${pushNamespace}.yaml`)!.object as Any;
       assert.equal(role.metadata.namespace, pushNamespace);
       assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }]);
-      const binding = objects.find((o) => o.path === `${folder}rolebinding-${stage}-prometheus-addons.yaml`)!.object as Any;
+      const binding = objects.find((o) => o.path === `${folder}rolebinding-${stage}-prometheus-${pushNamespace}.yaml`)!.object as Any;
       assert.deepEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name });
       assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: prometheus.spec.serviceAccountName, namespace: prometheus.metadata.namespace }]);
       for (const o of [monitor, role, binding]) assert.deepEqual(validateObject(o), [], o.metadata.name);
     }
   }
+  // A second scraped add-on in another namespace: its own monitor and its own Role there, no file shared.
+  const ksm = model.addons.addons["kube-state-metrics"]!;
+  const two: RepositoryModel = { ...model, addons: { ...model.addons, addons: { ...model.addons.addons, "kube-state-metrics": { ...ksm, scrape: { pods: { "app.kubernetes.io/name": "kube-state-metrics" }, port: "http-metrics" } } } } };
+  const staging = renderObjects(two).filter((o) => o.path.startsWith("rollouts/staging/us-east-1/monitoring/") && /^(PodMonitor|Role)$/.test(o.object.kind));
+  assert.deepEqual(staging.map((o) => `${o.object.kind} ${o.object.metadata.namespace}/${o.object.metadata.name}`).sort(), [
+    "PodMonitor staging-us-east-1/addon-kube-state-metrics",
+    "PodMonitor staging-us-east-1/addon-pushgateway",
+    `Role ${ksm.namespace}/staging-us-east-1-prometheus-${ksm.namespace}`,
+    "Role monitoring/staging-us-east-1-prometheus-monitoring",
+    "Role staging-us-east-1/staging-us-east-1-prometheus",
+  ]);
   // Not for this stage: no monitor, no Role. Disabled (the site runs its Pushgateway some other way): still scraped.
   for (const spec of [{ when: { clouds: ["gcp" as const] } }, { enabled: false, when: { clouds: ["gcp" as const] } }]) {
     const m: RepositoryModel = { ...model, addons: { ...model.addons, addons: { ...model.addons.addons, pushgateway: { ...model.addons.addons.pushgateway!, ...spec } } } };
-    const paths = renderObjects(m).map((o) => o.path).filter((p) => /podmonitor-addon-|prometheus-addons\.yaml$/.test(p));
+    const paths = renderObjects(m).map((o) => o.path).filter((p) => /podmonitor-addon-|prometheus-monitoring\.yaml$/.test(p));
     const gcp = model.environments.flatMap((e) => e.regions.filter((r) => r.cloud === "gcp").map((r) => `rollouts/${e.settings.environment}/${r.region}/monitoring/`));
     assert.deepEqual(paths.filter((p) => !gcp.some((g) => p.startsWith(g))), [], JSON.stringify(spec));
     assert.equal(paths.length, gcp.length * 3, JSON.stringify(spec));

@@ -32,7 +32,7 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
       ? undefined
       : object.apiVersion === "velero.io/v1" || object.metadata.name.startsWith(`${stage}-dr-drill`)
         ? "velero"
-        : object.kind === "Prometheus" || (object.kind === "ServiceAccount" && object.metadata.name === `${stage}-prometheus`) || object.metadata.name === `${stage}-prometheus-addons`
+        : object.kind === "Prometheus" || (object.kind === "ServiceAccount" && object.metadata.name === `${stage}-prometheus`) || object.metadata.name === `${stage}-prometheus-monitoring`
           ? "monitoring"
         : object.metadata.name === "no-pods" || object.metadata.name === "dr-drill-cleaner"
           ? `${stage}-drill`

@@ -26,7 +26,7 @@ export interface AddonScrapesProps {
  *   namespace (prometheus-operator honours it unless the Prometheus sets `ignoreNamespaceSelectors`,
  *   Documentation/api-reference: PodMonitorSpec); `honorLabels` where the add-on says so, so the
  *   `namespace` a drill pushed survives the scrape;
- * - podReader `<stage>-prometheus-addons` there: the stage Prometheus' account may list the pods of the add-on's namespace,
+ * - podReader `<stage>-prometheus-<namespace>` there: the stage Prometheus' account may list the pods of the add-on's namespace,
  *   which its pod discovery needs (one Role per namespace, however many add-ons share it).
  * An add-on whose `when` leaves the stage out is not scraped; one set `enabled: false` still is: the
  * site runs it its own way (addonPresent), and its pods, if they carry the labels, are read the same.
@@ -53,7 +53,8 @@ export class AddonScrapes extends Construct {
     // The stage's namespace and its operator's have their podReader already (stage-prometheus.ts, operator-monitoring.ts).
     const readable = new Set([stage, operatorNames.namespace(stage)]);
     for (const namespace of [...new Set(scraped.map((addonId) => props.addons.addons[addonId]!.namespace))].filter((n) => !readable.has(n)).sort()) {
-      const reader = podReader(stage, namespace, props.environment.monitoring.namespace, labels, `${stagePrometheusNames(stage).account}-addons`);
+      // Named after the namespace too: one folder holds them all, and its files are named by kind and name.
+      const reader = podReader(stage, namespace, props.environment.monitoring.namespace, labels, `${stagePrometheusNames(stage).account}-${namespace}`);
       emit(this, `role-${namespace}`, { toJSON: () => reader.role });
       emit(this, `binding-${namespace}`, { toJSON: () => reader.binding });
     }
