@@ -301,3 +301,50 @@ test("each stage's Prometheus scrapes the Pushgateway its restore drill pushes t
     assert.equal(paths.length, gcp.length * 3, JSON.stringify(spec));
   }
 });
+
+test("Karpenter's chart at the pinned release, templated with each AWS stage's values by the Helm Argo CD runs: the controller is told its stage, and every object fits the add-on's project", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { parseAllDocuments } = await import("yaml");
+  const { helm } = await import("../toolchain/cluster.ts");
+  const { moduleDir } = await import("../toolchain/build.ts");
+  const pin = pinOf(model, "karpenter");
+  // The chart as the release's git tag holds it (the Go module; the OCI artifact is built from it at
+  // release, which also stamps its appVersion: the tag's Chart.yaml still says 1.14.1, so the image tag is not asserted).
+  const chart = join(moduleDir(pin.module!, `v${pin.version}`), "charts", "karpenter");
+  const spec = model.addons.addons.karpenter!;
+  const admitted = new Set(spec.clusterKinds.map((k) => `${k.group}/${k.kind}`));
+  // Kinds the chart renders, by scope (Kubernetes API reference); one it adds later fails here until placed.
+  const clusterScoped = new Set(["rbac.authorization.k8s.io/ClusterRole", "rbac.authorization.k8s.io/ClusterRoleBinding", "apiextensions.k8s.io/CustomResourceDefinition", "admissionregistration.k8s.io/ValidatingWebhookConfiguration", "admissionregistration.k8s.io/MutatingWebhookConfiguration", "scheduling.k8s.io/PriorityClass"]);
+  const namespaced = new Set(["/ServiceAccount", "/Service", "/ConfigMap", "/Secret", "apps/Deployment", "policy/PodDisruptionBudget", "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/RoleBinding", "monitoring.coreos.com/ServiceMonitor", "coordination.k8s.io/Lease"]);
+  const dir = mkdtempSync(join(tmpdir(), "bitactor-karpenter-chart-"));
+  try {
+    const aws = addonApps.filter((a) => a.app.metadata.labels["bitactor.io/addon"] === "karpenter");
+    assert.equal(aws.length, model.environments.flatMap((e) => e.regions).filter((r) => r.cloud === "aws").length);
+    for (const { app } of aws) {
+      const values = join(dir, `${app.metadata.name}.json`);
+      writeFileSync(values, JSON.stringify(app.spec.source.helm.valuesObject));
+      const namespace = app.spec.destination.namespace;
+      const out = execFileSync(helm(), ["template", app.spec.source.helm.releaseName, chart, "--namespace", namespace, "--values", values], { encoding: "utf8" });
+      const objects = parseAllDocuments(out).map((d) => d.toJSON() as Any).filter(Boolean);
+      for (const o of objects) {
+        const gk = `${o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : ""}/${o.kind}`;
+        if (clusterScoped.has(gk)) assert.ok(admitted.has(gk), `${app.metadata.name}: the chart renders ${gk} ${o.metadata.name}, which the add-on's project does not admit (engine/addons.yaml clusterKinds)`);
+        else {
+          assert.ok(namespaced.has(gk), `${app.metadata.name}: the chart renders ${gk}, of no scope this test knows: place it`);
+          assert.ok(o.metadata.namespace === undefined || o.metadata.namespace === namespace, `${app.metadata.name}: ${gk} ${o.metadata.name} goes to ${o.metadata.namespace}, not the Application's ${namespace}`);
+        }
+      }
+      // The account the infrastructure module's Pod Identity association names (kube-system/karpenter).
+      assert.deepEqual(objects.filter((o) => o.kind === "ServiceAccount").map((o) => `${o.metadata.namespace}/${o.metadata.name}`), ["kube-system/karpenter"]);
+      const cluster = app.spec.destination.name;
+      const env = Object.fromEntries(objects.find((o) => o.kind === "Deployment")!.spec.template.spec.containers[0].env.map((e: Any) => [e.name, e.value]));
+      assert.equal(env.CLUSTER_NAME, cluster, app.metadata.name);
+      assert.equal(env.INTERRUPTION_QUEUE, cluster, app.metadata.name);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
