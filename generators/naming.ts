@@ -179,3 +179,14 @@ export const names = {
   /** The stage's OpenTelemetry Collector: Deployment, Service and its configuration's ConfigMap. */
   otelCollector: "otel-collector",
 };
+
+/**
+ * The namespace of the Pushgateway's Service from its in-cluster name (`<service>.<namespace>.svc`,
+ * the form the input check asks for): where the drill's NetworkPolicy opens the port, and where the
+ * stage's Prometheus must scrape it.
+ */
+export function pushgatewayNamespace(url: URL): string {
+  const [, namespace, svc] = url.hostname.split(".");
+  if (!namespace || svc !== "svc") throw new Error(`backup.drill.pushgateway "${url.href}": the drill's NetworkPolicy needs the in-cluster name <service>.<namespace>.svc[.cluster.local]`);
+  return namespace;
+}

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { committedModel } from "./helpers/repo.ts";
 import { renderObjects, renderRepository } from "../generators/render.ts";
 import { addonApplies } from "../generators/inputs/addon-semantics.ts";
+import { pushgatewayNamespace } from "../generators/naming.ts";
 import { validateObject } from "../generators/validate/models.ts";
 import type { AddonSpec } from "../generators/inputs/addons.ts";
 import type { RepositoryModel } from "../generators/inputs/types.ts";
@@ -258,7 +259,7 @@ test("each stage's Prometheus scrapes the Pushgateway its restore drill pushes t
       const folder = `rollouts/${env.settings.environment}/${r.region}/monitoring/`;
       const drill = env.settings.backup.drill!;
       // The namespace the drill pushes to (its <service>.<namespace>.svc address) is where the monitor looks.
-      const pushNamespace = new URL(drill.pushgateway).hostname.split(".")[1];
+      const pushNamespace = pushgatewayNamespace(new URL(drill.pushgateway));
       const monitor = objects.find((o) => o.path === `${folder}podmonitor-addon-pushgateway.yaml`)?.object as Any;
       assert.ok(monitor, stage);
       assert.equal(monitor.metadata.namespace, stage);

@@ -12,7 +12,7 @@ import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitorin
 import type { Catalog, DrillSettings, EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { maxGapMinutes } from "../backup/cron.ts";
-import { LABEL, stageId } from "../naming.ts";
+import { LABEL, pushgatewayNamespace, stageId } from "../naming.ts";
 import { restrictedContainer, restrictedPod } from "../pod-security.ts";
 import { LOGS_ONLY_EPHEMERAL_STORAGE } from "../log-storage.ts";
 import { VELERO_API } from "./velero-backups.ts";
@@ -289,16 +289,6 @@ export class DrDrill extends Construct {
       },
     }));
   }
-}
-
-/**
- * The namespace of the Pushgateway's Service from its in-cluster name (`<service>.<namespace>.svc`,
- * the form the input check asks for).
- */
-function pushgatewayNamespace(url: URL): string {
-  const [, namespace, svc] = url.hostname.split(".");
-  if (!namespace || svc !== "svc") throw new Error(`backup.drill.pushgateway "${url.href}": the drill's NetworkPolicy needs the in-cluster name <service>.<namespace>.svc[.cluster.local]`);
-  return namespace;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { InputError } from "./errors.ts";
 import type { YamlSource } from "./yaml-source.ts";
 import { ARGOCD_ADDON, EXACT_VERSION, type AddonCatalog, type AddonSpec, type AddonVersions } from "./addons.ts";
 import type { Catalog, EnvironmentSettings, RegionSettings } from "./types.ts";
+import { pushgatewayNamespace } from "../naming.ts";
 
 /** The placeholders an add-on's templated text may use (inputs/addons.ts `Templated`). */
 export const PLACEHOLDERS = ["version", "versionNumber", "appVersion", "cluster", "stage", "region", "environment", "account", "backupIdentity"] as const;
@@ -159,8 +160,7 @@ export function checkRegionAddons(addons: AddonCatalog, environment: string, reg
 export function checkDrillScrape(addons: AddonCatalog, environment: string, settings: EnvironmentSettings, regions: readonly RegionSettings[], src: YamlSource, catalog: Catalog): InputError[] {
   const drill = settings.backup.drill;
   if (!drill) return [];
-  // The schema admits only <service>.<namespace>.svc[.cluster.local] addresses.
-  const namespace = new URL(drill.pushgateway).hostname.split(".")[1];
+  const namespace = pushgatewayNamespace(new URL(drill.pushgateway));
   // An add-on switched off (`enabled: false`) is one the site runs some other way, and our
   // Prometheus still scrapes it (addonPresent): it counts. What this catches is a stage with no such add-on at all.
   const scraped = (id: string, r: RegionSettings) => {
