@@ -544,7 +544,12 @@ cases.push(
   {
     name: "a GCP cluster name too long for the Velero service account the module names after it (never cut)",
     mutate: replace(ASIA_EAST2, "  name: bitactor-prod-ase2\n", "  name: bitactor-production-asia-east2\n"),
-    expect: [{ file: ASIA_EAST2, field: "/cluster/name", message: /^"bitactor-production-asia-east2" has 30 characters; on gcp at most 23: its Velero service account id, <cluster>-velero, which engine\/addons\.yaml's GKE annotation spells too, may have at most 30 characters on GCP$/, lineOf: "  name: bitactor-production-asia-east2" }],
+    expect: [{ file: ASIA_EAST2, field: "/cluster/name", message: /^"bitactor-production-asia-east2" has 30 characters; on gcp at most 23: its Velero service account id, <cluster>-velero, which engine\/addons\.yaml's GKE annotation spells too, may have at most 30 characters on GCP, of those$/, lineOf: "  name: bitactor-production-asia-east2" }],
+  },
+  {
+    name: "a GCP cluster name with a dot, which no GCP service account id may hold",
+    mutate: replace(ASIA_EAST2, "  name: bitactor-prod-ase2\n", "  name: bitactor.prod-ase2\n"),
+    expect: [{ file: ASIA_EAST2, field: "/cluster/name", message: /^"bitactor\.prod-ase2": on gcp a lower-case letter, then lower-case letters, digits and hyphens: its Velero service account id/, lineOf: "  name: bitactor.prod-ase2" }],
   },
   {
     name: "add-ons: an environment that does not exist, an unknown placeholder",

@@ -17,14 +17,14 @@ export interface CloudAccountRules {
    * The longest `cluster.name` this cloud's module can name its identities after, and why: a name
    * the module would have to cut would no longer be the one the add-ons' values spell. @default no limit beyond the schema's
    */
-  readonly clusterName?: { readonly maxLength: number; readonly why: string };
+  readonly clusterName?: { readonly maxLength: number; readonly pattern: RegExp; readonly allowed: string; readonly why: string };
 }
 
 export const CLOUD_ACCOUNTS: Readonly<Record<Cloud, CloudAccountRules>> = {
   aws: { account: { means: "the AWS account id (12 digits)", pattern: /^[0-9]{12}$/ }, tenant: false, state: ["bucket", "region"], backend: "S3 with S3-native locking" },
   // Project ids: 6 to 30 lower-case letters, digits and hyphens, starting with a letter (cloud.google.com/resource-manager/docs/creating-managing-projects).
-  // Service account ids: 6 to 30 characters (cloud.google.com/iam/docs/service-accounts-create); the module's Velero account is <cluster>-velero.
-  gcp: { account: { means: "the GCP project id", pattern: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/ }, tenant: false, state: ["bucket"], backend: "GCS (locking built in)", clusterName: { maxLength: 30 - "-velero".length, why: "its Velero service account id, <cluster>-velero, which engine/addons.yaml's GKE annotation spells too, may have at most 30 characters on GCP" } },
+  // Service account ids: 6 to 30 characters, [a-z]([-a-z0-9]*[a-z0-9]) (cloud.google.com/iam/docs/service-accounts-create); the module's Velero account is <cluster>-velero.
+  gcp: { account: { means: "the GCP project id", pattern: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/ }, tenant: false, state: ["bucket"], backend: "GCS (locking built in)", clusterName: { maxLength: 30 - "-velero".length, pattern: /^[a-z][-a-z0-9]*$/, allowed: "a lower-case letter, then lower-case letters, digits and hyphens", why: "its Velero service account id, <cluster>-velero, which engine/addons.yaml's GKE annotation spells too, may have at most 30 characters on GCP, of those" } },
   azure: { account: { means: "the Azure subscription id (a UUID)", pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/ }, tenant: true, state: ["resourceGroup", "storageAccount", "container"], backend: "Azure Storage (blob lease locking)" },
 };
 
@@ -62,7 +62,9 @@ export const veleroServiceAccountId = (cluster: string): string => `${cluster}-v
 /** A region's `cluster.name` its cloud's module could not name its identities after, or undefined. */
 export function clusterNameIssue(r: RegionSettings): string | undefined {
   const rule = CLOUD_ACCOUNTS[r.cloud].clusterName;
-  if (rule && r.cluster.name.length > rule.maxLength) return `"${r.cluster.name}" has ${r.cluster.name.length} characters; on ${r.cloud} at most ${rule.maxLength}: ${rule.why}`;
+  if (!rule) return undefined;
+  if (r.cluster.name.length > rule.maxLength) return `"${r.cluster.name}" has ${r.cluster.name.length} characters; on ${r.cloud} at most ${rule.maxLength}: ${rule.why}`;
+  if (!rule.pattern.test(r.cluster.name)) return `"${r.cluster.name}": on ${r.cloud} ${rule.allowed}: ${rule.why}`;
   return undefined;
 }
 
