@@ -40,6 +40,7 @@ import { StageChaos } from "./constructs/chaos.ts";
 import { validateObject } from "./validate/models.ts";
 import { RenderValidationError } from "./render-error.ts";
 import { InputValidationError } from "./inputs/errors.ts";
+import { excludedKindErrors } from "./excluded-kinds.ts";
 import { fitErrors } from "./nodes/stage-fit.ts";
 import { dashboardConfigMapIssues } from "./validate/dashboards.ts";
 import { CLOUD_MODULES } from "./infrastructure/index.ts";
@@ -192,7 +193,8 @@ export function renderedObjectIssues(objects: readonly RenderedObject[]): { path
  * Renders the repository to `path → file text`, after validating every object strictly: the
  * manifests, and each stage's infrastructure module (`infrastructure/<env>/<region>/main.tf.json`).
  * Throws `RenderValidationError` (listing every bad field of every object) before returning anything,
- * and `InputValidationError` when a pod fits no node type of its stage (nodes/stage-fit.ts).
+ * and `InputValidationError` when a pod fits no node type of its stage (nodes/stage-fit.ts) or Argo
+ * CD's resource exclusions match a rendered kind (excluded-kinds.ts).
  */
 export function renderRepository(model: RepositoryModel): Map<string, string> {
   const objects = renderObjects(model);
@@ -201,6 +203,9 @@ export function renderRepository(model: RepositoryModel): Map<string, string> {
   // A pod that fits no machine of its stage is the inputs' doing (a machine type, a request): refused at their line.
   const misfits = fitErrors(model, objects);
   if (misfits.length > 0) throw new InputValidationError(misfits);
+  // An exclusion that matches a rendered kind would make Argo CD skip that object: refused at its line.
+  const excluded = excludedKindErrors(model, objects);
+  if (excluded.length > 0) throw new InputValidationError(excluded);
   const files = new Map(objects.map(({ path, object }) => [path, toYaml(object)]));
   for (const [path, module] of infrastructureModules(CLOUD_MODULES, model)) files.set(path, toTfJson(module));
   // In path order, as the tree reads back from disk.

@@ -193,6 +193,34 @@ test("Argo CD manages itself: the pinned release, HA where the data says, our se
   assert.equal(apps.filter((a) => a.app.metadata.name === "argocd").length, 1);
 });
 
+test("Argo CD's exclusions: the patch sets exactly our typed list, which keeps every default of the pinned release's own argocd-cm (the key replaces them whole)", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { parse } = await import("yaml");
+  const { moduleDir } = await import("../toolchain/build.ts");
+  const { excludes } = await import("../generators/excluded-kinds.ts");
+  const self = apps.find((a) => a.app.metadata.name === "argocd")!.app;
+  const cm = parse(self.spec.source.kustomize.patches[0].patch) as { data: Record<string, string> };
+  const ours = parse(cm.data["resource.exclusions"]!) as { apiGroups: string[]; kinds: string[] }[];
+  assert.deepEqual(ours, model.addons.argocd.resourceExclusions);
+  // Every entry names groups and kinds: Argo CD reads an empty list as "every" (util/settings/filtered_resource.go).
+  for (const e of ours) assert.ok(e.apiGroups.length > 0 && e.kinds.length > 0, JSON.stringify(e));
+  // The release's argocd-cm, as its Go module holds the tag (the kustomization Argo CD's own Application syncs).
+  const pin = pinOf(model, "argo-cd");
+  const upstream = parse(readFileSync(join(moduleDir(pin.module!, pin.version), "manifests", "base", "config", "argocd-cm.yaml"), "utf8")) as { data: Record<string, string> };
+  const defaults = parse(upstream.data["resource.exclusions"]!) as { apiGroups?: string[]; kinds?: string[]; clusters?: string[] }[];
+  assert.ok(defaults.length > 0, "the pinned release ships default exclusions");
+  const missing: string[] = [];
+  for (const d of defaults) {
+    assert.ok(d.apiGroups?.length && d.kinds?.length && !d.clusters, `an upstream default this check cannot compare (every group, kind or a cluster filter): ${JSON.stringify(d)}`);
+    for (const g of d.apiGroups) for (const k of d.kinds) if (!ours.some((e) => excludes(e, g, k))) missing.push(`${g || "core"}/${k}`);
+  }
+  assert.deepEqual(missing, [], `engine/addons.yaml argocd.resourceExclusions lacks defaults of Argo CD ${pin.version}: add them`);
+  // Our additions are Velero's runtime objects, and none of the Velero kinds we render.
+  assert.ok(excludes(ours.at(-1)!, "velero.io", "Backup"));
+  for (const kind of ["Schedule", "BackupStorageLocation"]) assert.equal(ours.some((e) => excludes(e, "velero.io", kind)), false, kind);
+});
+
 test("over generated add-on catalogs: each add-on goes exactly where its `when` says, and every object validates", () => {
   const clouds = ["aws", "gcp", "azure"] as const;
   const envs = model.environments.map((e) => e.settings.environment);

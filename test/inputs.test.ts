@@ -574,6 +574,21 @@ cases.push(
     expect: [{ file: VERSIONS, field: "/addons/karpenter/source", message: /^missing required key "chart"$/ }],
   },
   {
+    name: "add-ons: an Argo CD exclusion of a kind the render makes (Argo CD would skip those objects)",
+    mutate: replace(ADDONS, "    - { apiGroups: [coordination.k8s.io], kinds: [Lease] }\n", "    - { apiGroups: [coordination.k8s.io], kinds: [Lease] }\n    - { apiGroups: [velero.io, argoproj.io], kinds: [Schedule, AnalysisTemplate] }\n"),
+    expect: [{ file: ADDONS, field: "/argocd/resourceExclusions/2", message: /^excludes argoproj\.io\/AnalysisTemplate, velero\.io\/Schedule, which the render makes \(rollouts\/production\/ap-northeast-1\/.*\.yaml and \d+ more\): Argo CD would never sync those objects/, lineOf: "    - { apiGroups: [velero.io, argoproj.io]" }],
+  },
+  {
+    name: "add-ons: an Argo CD exclusion without kinds (Argo CD reads an empty list as every kind of the group)",
+    mutate: replace(ADDONS, "    - { apiGroups: [coordination.k8s.io], kinds: [Lease] }\n", "    - { apiGroups: [coordination.k8s.io], kinds: [] }\n"),
+    expect: [{ file: ADDONS, field: "/argocd/resourceExclusions/1/kinds", message: /^must NOT have fewer than 1 items \(got \[\]\)$/, lineOf: "    - { apiGroups: [coordination.k8s.io], kinds: [] }" }],
+  },
+  {
+    name: "add-ons: Argo CD's exclusions set as argocd-cm text beside the typed list (one would silently replace the other)",
+    mutate: replace(ADDONS, "  config:\n", "  config:\n    resource.exclusions: \"- { kinds: [Lease] }\"\n"),
+    expect: [{ file: ADDONS, field: "/argocd/config/resource.exclusions", message: /^argocd-cm's resource\.exclusions is argocd\.resourceExclusions \(a typed list, checked against what the render makes\); move the entries there$/, lineOf: "    resource.exclusions:" }],
+  },
+  {
     name: "infrastructure: a misspelled cross-connect key",
     mutate: replace(US_EAST_1, "      vlan: 101\n", "      vlanId: 101\n"),
     expect: [

@@ -3,7 +3,7 @@ import { stringify } from "yaml";
 import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
 import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
 import type { EnvironmentSettings } from "../inputs/types.ts";
-import { ARGOCD_ADDON, type AddonCatalog, type AddonVersions } from "../inputs/addons.ts";
+import { ARGOCD_ADDON, type AddonCatalog, type AddonVersions, type ResourceExclusion } from "../inputs/addons.ts";
 import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names } from "../naming.ts";
 import { IN_CLUSTER } from "./environment-projects.ts";
@@ -18,14 +18,22 @@ export interface ArgoCdSelfProps {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-/** A strategic-merge patch of one of the install's ConfigMaps: our keys over its (empty) data. */
+/** A strategic-merge patch of one of the install's ConfigMaps: our keys over its data, each key replaced whole, the others kept. */
 const configMapPatch = (name: string, data: Readonly<Record<string, string>>) =>
   stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data: { ...data } }, { lineWidth: 0 });
+
+/** The argocd-cm key Argo CD reads its exclusions from (util/settings/settings.go resourceExclusionsKey). */
+export const RESOURCE_EXCLUSIONS = "resource.exclusions";
+
+/** argocd-cm `resource.exclusions`: a YAML list of Argo CD's FilteredResource (apiGroups, kinds). */
+export const exclusionsText = (exclusions: readonly ResourceExclusion[]): string =>
+  stringify(exclusions.map((e) => ({ apiGroups: [...e.apiGroups], kinds: [...e.kinds] })), { lineWidth: 0 });
 
 /**
  * Argo CD manages its own install (as argocd-autopilot does): the Application `argocd` syncs the
  * upstream kustomization at the pinned tag (HA or not, engine/addons.yaml) into Argo CD's namespace
- * of its own cluster, with our argocd-cm and argocd-rbac-cm keys as kustomize patches, and its
+ * of its own cluster, with our argocd-cm keys (health checks, the resource exclusions) and
+ * argocd-rbac-cm keys as kustomize patches (merged key by key over the release's), and its
  * AppProject admits only Argo CD's repository, that namespace and the install's cluster-scoped kinds.
  * - No cascading finalizer: deleting this Application must never delete Argo CD.
  * - No automatic prune: the install holds Argo CD's CRDs, whose removal would delete every
@@ -60,7 +68,7 @@ export class ArgoCdSelf extends Construct {
           path: self.highAvailability ? self.haPath : self.path,
           kustomize: {
             patches: [
-              { target: { kind: "ConfigMap", name: "argocd-cm" }, patch: configMapPatch("argocd-cm", self.config) },
+              { target: { kind: "ConfigMap", name: "argocd-cm" }, patch: configMapPatch("argocd-cm", { ...self.config, [RESOURCE_EXCLUSIONS]: exclusionsText(self.resourceExclusions) }) },
               { target: { kind: "ConfigMap", name: "argocd-rbac-cm" }, patch: configMapPatch("argocd-rbac-cm", self.rbac) },
             ],
           },

@@ -48,6 +48,8 @@ export function checkAddons(addons: AddonCatalog, src: YamlSource, versions: Add
     const pin = versions[ARGOCD_ADDON]!;
     if (typeof pin !== "string" && pin.source.type !== "git") errors.push(versionsSrc.error(["addons", ARGOCD_ADDON, "source", "type"], `Argo CD's own install is kustomize over its repository's ${addons.argocd.path} or ${addons.argocd.haPath}: the source must be git`));
   }
+  // One text replaced whole by the patch: set twice, one would silently win.
+  if ("resource.exclusions" in addons.argocd.config) errors.push(src.error(["argocd", "config"], "argocd-cm's resource.exclusions is argocd.resourceExclusions (a typed list, checked against what the render makes); move the entries there", "resource.exclusions"));
   if (!environments.includes(addons.argocd.environment)) errors.push(src.error(["argocd", "environment"], `environment ${addons.argocd.environment} does not exist (environments: ${environments.join(", ")}); its root carries Argo CD's own Application`));
   for (const [id, spec] of Object.entries(addons.addons)) {
     const pin = versions[id];

@@ -133,10 +133,31 @@ export interface ArgoCdSelf {
   /** The kustomization of the HA install. */
   readonly haPath: string;
   readonly clusterKinds: readonly GroupKind[];
-  /** Keys of argocd-cm we set (health checks, exclusions), merged over the upstream's empty argocd-cm. */
+  /**
+   * Keys of argocd-cm we set (health checks), merged key by key over the release's own argocd-cm,
+   * whose other keys (its `resource.customizations.ignoreResourceUpdates.*`) stay.
+   * `resource.exclusions` is not one of them: see `resourceExclusions`.
+   */
   readonly config: Readonly<Record<string, string>>;
+  /**
+   * What Argo CD never watches nor syncs, on any cluster (argocd-cm `resource.exclusions`; Argo CD
+   * operator-manual/declarative-setup.md "Resource Exclusion/Inclusion"). That key is one text the
+   * patch replaces whole, so this list holds the release's own defaults (its
+   * manifests/base/config/argocd-cm.yaml; test/addons.test.ts holds the list to the pinned
+   * release's) and ours. Every entry names its groups and kinds: an empty list would match every
+   * group or kind. The render refuses a list that excludes a kind it renders (Argo CD would skip
+   * that object without syncing it).
+   */
+  readonly resourceExclusions: readonly ResourceExclusion[];
   /** Keys of argocd-rbac-cm we set. */
   readonly rbac: Readonly<Record<string, string>>;
+}
+
+/** Kinds Argo CD ignores (one entry of argocd-cm `resource.exclusions`): every kind listed, in every group listed. */
+export interface ResourceExclusion {
+  /** API groups, "" for the core group. */
+  readonly apiGroups: readonly string[];
+  readonly kinds: readonly string[];
 }
 
 export interface AddonCatalog {
@@ -161,7 +182,7 @@ export const addonsSchema = {
     argocd: {
       type: "object",
       additionalProperties: false,
-      required: ["description", "environment", "highAvailability", "path", "haPath", "clusterKinds", "config", "rbac"],
+      required: ["description", "environment", "highAvailability", "path", "haPath", "clusterKinds", "config", "resourceExclusions", "rbac"],
       properties: {
         description: { type: "string", minLength: 1 },
         environment: k8sName,
@@ -170,6 +191,19 @@ export const addonsSchema = {
         haPath: relPath,
         clusterKinds: { type: "array", items: groupKind, minItems: 1 },
         config: { type: "object", additionalProperties: { type: "string" } },
+        resourceExclusions: {
+          type: "array",
+          minItems: 1,
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["apiGroups", "kinds"],
+            properties: {
+              apiGroups: { type: "array", minItems: 1, uniqueItems: true, items: groupKind.properties.group },
+              kinds: { type: "array", minItems: 1, uniqueItems: true, items: groupKind.properties.kind },
+            },
+          },
+        },
         rbac: { type: "object", additionalProperties: { type: "string" } },
       },
     },
