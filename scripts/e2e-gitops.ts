@@ -1,6 +1,6 @@
 // npm run e2e:gitops: the GitOps loop with a real Argo CD. A management cluster runs Argo CD; three
-// stages (staging/us-east-1, production/us-east-1, production/asia-east2; one release wave each, in
-// this order) each have their own
+// stages, one per cloud (staging/us-east-1 on AWS, production/southeastasia on Azure,
+// production/asia-east2 on GCP; one release wave each, in this order) each have their own
 // cluster with the Argo Rollouts controller, Prometheus and the latency fixture. The test
 // repository is this one, rendered for the local Argo CD (harness/gitops/test-tree.ts). The README's
 // bootstrap brings every Application up; then only git commits drive the steps of harness/gitops/loop.ts.
@@ -44,11 +44,18 @@ const REGRESSED_FIRST = { environment: "production", region: "asia-east2" } as c
 const UPGRADE = { id: "prometheus-operator", from: "v0.94.0" } as const;
 /** `npm run e2e:gitops -- --record`: write this run into docs/gitops.md ("A run") when every step passes. */
 const RECORD = process.argv.slice(2).includes("--record");
+/**
+ * One stage per cloud, so each cloud's stage shape (its add-on set and node objects) is synced and
+ * admitted by a real API server at least once: AWS (Karpenter's NodePools and EC2NodeClasses),
+ * Azure and GCP (node tuning DaemonSets on the cloud's node pools, no Karpenter Application).
+ */
 const STAGES = [
   { environment: "staging", region: "us-east-1" },
-  { environment: "production", region: "us-east-1" },
+  { environment: "production", region: "southeastasia" },
   { environment: "production", region: "asia-east2" },
 ] as const;
+/** Takes the hotfixes (a) and (b), and is the wave after staging in (f). */
+const PRODUCTION = STAGES[1];
 
 await main(async () => {
   const started = Date.now();
@@ -67,7 +74,7 @@ await main(async () => {
       ...s,
       components: Object.keys(r.region.components).sort(),
       // Every version healthy, except each component's regressed digest ((b) releases it in production
-      // us-east-1; in staging the one (g) releases passes the preview and degrades once live), and the
+      // southeastasia; in staging the one (g) releases passes the preview and degrades once live), and the
       // first version of the order engine in asia-east2 (its first-release gate must fail).
       behaviour: (x) => {
         const b = x.component.budgetNs;
@@ -111,7 +118,7 @@ await main(async () => {
       readme: readFileSync(join(REPO, "README.md"), "utf8"),
       shell,
       component: COMPONENT,
-      released: platform.stages.find((s) => s.environment === "production" && s.region === "us-east-1")!,
+      released: platform.stages.find((s) => s.environment === PRODUCTION.environment && s.region === PRODUCTION.region)!,
       removed: platform.stages.find((s) => s.region === "asia-east2")!,
       regressedImage: (c) => regressedOf.get(c)!,
       mirrors: mirrors.served,
@@ -121,7 +128,7 @@ await main(async () => {
       regressedFirst: { stage: platform.stages.find((s) => s.region === REGRESSED_FIRST.region)!, component: COMPONENT },
       waves: {
         staging: platform.stages.find((s) => s.environment === "staging")!,
-        next: platform.stages.find((s) => s.environment === "production" && s.region === "us-east-1")!,
+        next: platform.stages.find((s) => s.environment === PRODUCTION.environment && s.region === PRODUCTION.region)!,
         promoted: { component: WAVE_COMPONENT, digest: waveDigest },
         rolledBack: { component: ROLLED_BACK_COMPONENT, digest: regressedOf.get(ROLLED_BACK_COMPONENT)!.split("@")[1]! },
       },
