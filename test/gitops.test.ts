@@ -15,6 +15,7 @@ import { MARKER, bootstrapCommands } from "../harness/gitops/bootstrap.ts";
 import { projectViolations, type AppProject, type Application } from "../harness/gitops/argo-state.ts";
 import { stepTable } from "../harness/gitops/report.ts";
 import { servable } from "../harness/gitops/mirrors.ts";
+import { unpublishedRelease } from "../harness/gitops/addon-upgrade.ts";
 import { broughtByAddon } from "../harness/e2e/cluster.ts";
 import { targetCrds } from "../toolchain/sources.ts";
 import { toolVersions } from "../lib/versions.ts";
@@ -215,4 +216,12 @@ test("the harness installs no CRD an add-on Application brings, and every CRD no
   // An add-on that is not served brings nothing; one whose CRDs are not listed under its id neither.
   assert.equal(brought([]).size, 0);
   assert.ok(brought(["karpenter"]).has("nodepools.karpenter.sh"));
+});
+
+test("(v)'s release its source lacks: same shape as the pin (the render takes it), never one the mirror holds", () => {
+  assert.equal(unpublishedRelease("v2.20.0", ["v2.20.0"]), "v2.20.99");
+  assert.equal(unpublishedRelease("v2.20.0", ["v2.20.0", "v2.20.99", "v2.20.100"]), "v2.20.101");
+  assert.equal(unpublishedRelease("1.15.1", ["1.15.1"]), "1.15.99");
+  assert.throws(() => unpublishedRelease("v1.2", []), /v1\.2 is not a plain release/);
+  assert.throws(() => unpublishedRelease("latest", []), /latest is not a plain release/);
 });

@@ -53,3 +53,88 @@ export async function addonUpgrade(kit: Kit, row: StepRow): Promise<void> {
   row.toDecision = seconds(c.at);
   row.observed = `${names.length} Applications Synced at ${to}'s tag and Healthy; ${images.join("; ")}`;
 }
+
+/**
+ * An add-on release its source does not have, committed as a mistyped version would be (exact in
+ * form, so the render takes it; `npm run check` is what refuses it before git, with the Go module
+ * proxy or chart registry reachable): every stage's Application of the add-on shows Argo CD's
+ * ComparisonError naming it and stays Unknown, and nothing on the clusters changes (Argo CD syncs
+ * nothing it cannot render; docs/gitops.md, troubleshooting). Putting the version back makes each
+ * Application Synced again without a sync: its objects never moved.
+ */
+export async function unreadableRelease(kit: Kit, row: StepRow, id: string): Promise<void> {
+  const { ctx, repo, platform, appsNow, appReport, commitEdit, stageAddonApps } = kit;
+  const mirror = ctx.mirrors.find((m) => m.id === id);
+  if (!mirror) throw new Error(`${id} is not served offline here`);
+  const names = platform.stages.flatMap((s) => stageAddonApps(s).filter((n) => n === `${s.environment}-${s.region}-${id}`).map((n) => ({ stage: s, name: n })));
+  if (names.length === 0) throw new Error(`no stage runs ${id}`);
+  const file = join(repo, "tools", "versions.json");
+  const versions = () => JSON.parse(readFileSync(file, "utf8")) as { addons: Record<string, { version: string }> };
+  const current = versions().addons[id]!.version;
+  if (!mirror.releases[current]) throw new Error(`the mirror of ${id} has no ${current}`);
+  const setVersion = (was: string, now: string) => () => {
+    const v = versions();
+    if (v.addons[id]!.version !== was) throw new Error(`the test tree runs ${id} ${v.addons[id]!.version}, not ${was}`);
+    v.addons[id]!.version = now;
+    writeFileSync(file, `${JSON.stringify(v, null, 2)}\n`);
+  };
+  const missing = unpublishedRelease(current, Object.keys(mirror.releases));
+  const owned = await ownedDeployments(kit, names);
+  if (!owned.length) throw new Error(`no Application of ${id} owns a Deployment`);
+  const before = await deploymentImages(owned);
+  const bad = await commitEdit(`${id} at ${missing}, a release its source does not have`, setVersion(current, missing));
+  const shown = await until(`every ${id} Application saying it cannot read ${missing}`, async () => {
+    const apps = await appsNow();
+    const messages = names.map(({ name }) => {
+      const a = apps.find((x) => x.metadata.name === name);
+      return a?.status?.sync?.status === "Unknown" ? a.status.conditions?.find((k) => k.type === "ComparisonError" && k.message.includes(missing))?.message : undefined;
+    });
+    return messages.every((m) => m !== undefined) ? messages[0] : undefined;
+  }, 180, appReport);
+  row.toSynced = seconds(bad.at);
+  const during = await deploymentImages(owned);
+  if (JSON.stringify(during) !== JSON.stringify(before)) row.problems.push(`while ${id} named ${missing}, its Deployments changed: ${JSON.stringify(before)} → ${JSON.stringify(during)}`);
+  const fix = await commitEdit(`${id} back at ${current}`, setVersion(missing, current));
+  await until(`every ${id} Application Synced at ${current} again, no ComparisonError`, async () => {
+    const apps = await appsNow();
+    return names.every(({ name }) => {
+      const a = apps.find((x) => x.metadata.name === name);
+      return a?.spec.source.targetRevision === current && a.status?.sync?.status === "Synced" && a.status.sync.revision === mirror.releases[current] && a.status.health?.status === "Healthy" && !a.status.conditions?.some((k) => k.type === "ComparisonError");
+    }) || undefined;
+  }, 300, appReport);
+  row.toDecision = seconds(fix.at);
+  const after = await deploymentImages(owned);
+  if (JSON.stringify(after) !== JSON.stringify(before)) row.problems.push(`after ${id} went back to ${current}, its Deployments differ from before: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
+  row.observed = `${missing} (no such tag): every ${id} Application (${names.length}) Unknown with ComparisonError ${row.toSynced} s after the commit ("${shown.replace(/\s+/g, " ").slice(0, 200)}"), its Deployments unchanged (${before.join("; ")}); ${current} put back: Synced and Healthy again ${row.toDecision} s after that commit`;
+}
+
+type Stage = Kit["platform"]["stages"][number];
+
+/** The Deployments the add-on's Applications own now, per stage. */
+async function ownedDeployments(kit: Kit, names: readonly { stage: Stage; name: string }[]): Promise<{ stage: Stage; namespace: string; name: string }[]> {
+  const apps = await kit.appsNow();
+  return names.flatMap(({ stage, name }) => (apps.find((x) => x.metadata.name === name)?.status?.resources ?? []).filter((r) => r.kind === "Deployment").map((r) => ({ stage, namespace: r.namespace!, name: r.name })));
+}
+
+/**
+ * `<stage> <namespace>/<name>: <images>` of each of those Deployments, read from its cluster (an
+ * Application that cannot read its source may list none of them), sorted.
+ */
+async function deploymentImages(owned: readonly { stage: Stage; namespace: string; name: string }[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const r of owned) {
+    const deployments = await list<{ metadata: { name: string }; spec: { template: { spec: { containers: { image: string }[] } } } }>(r.stage.cluster.cp.client, `/apis/apps/v1/namespaces/${r.namespace}/deployments`);
+    const d = deployments.find((x) => x.metadata.name === r.name);
+    out.push(`${r.stage.name} ${r.namespace}/${r.name}: ${d?.spec.template.spec.containers.map((x) => x.image).join(", ") ?? "gone"}`);
+  }
+  return out.sort();
+}
+
+/** A release of the same shape as `version` that `published` does not hold (patch 99 and up). */
+export function unpublishedRelease(version: string, published: readonly string[]): string {
+  const m = /^(v?\d+\.\d+\.)(\d+)$/.exec(version);
+  if (!m) throw new Error(`${version} is not a plain release (vX.Y.Z)`);
+  let patch = 99;
+  while (published.includes(`${m[1]}${patch}`)) patch++;
+  return `${m[1]}${patch}`;
+}

@@ -37,6 +37,8 @@ export interface LoopContext {
   readonly mirrors: readonly ServedAddon[];
   /** The add-on upgraded by commit after the bootstrap: the test tree starts it at `from`, the step moves it to `to` (the committed release). */
   readonly upgrade: { readonly id: string; readonly from: string; readonly to: string };
+  /** The add-on committed at a release its source does not have in (v), then put back. */
+  readonly unreadable: string;
   /** The stage removed in (d). */
   readonly removed: StageCluster;
   /** The fixture's regressed image of a component, for (b). */

@@ -5,12 +5,12 @@ import { historyCheck } from "./history-step.ts";
 import { bootstrapAndFirstReleases } from "./first-sync.ts";
 import { hotfixLane, regressedLane } from "./hotfix-lanes.ts";
 import { projectLanes } from "./project-lanes.ts";
-import { addonUpgrade } from "./addon-upgrade.ts";
+import { addonUpgrade, unreadableRelease } from "./addon-upgrade.ts";
 
 /**
  * The GitOps loop, driven only by git commits to the test repository, as a user drives it: the
  * README's bootstrap and every stage's first release judged, then (u) an add-on upgraded by commit,
- * then (a) a hotfix released straight
+ * (v) an add-on committed at a release its source lacks and put back, then (a) a hotfix released straight
  * into production and promoted by the operator, (b) a regressed hotfix the gate aborts, (c) its
  * revert, (e) an object no AppProject admits, (d) a region removed, (f) a release through the waves
  * and (g) one rolled back in the first wave (harness/gitops/waves.ts), and last `npm run check` on the
@@ -31,6 +31,11 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
   const rowU = newRow(rows, `(u) ${up.id} upgraded by commit: ${up.from} → ${up.to} in tools/versions.json`, `every stage's ${up.id} Application Synced at ${up.to} and Healthy, its Deployments on ${up.to}`);
   await runStep(rowU, (row) => addonUpgrade(kit, row));
   if (rowU.problems.length) return rows;
+  // What a release its source lacks looks like, once, before the engine's steps: alone, so no other
+  // commit's sync runs while its Applications cannot render.
+  const rowV = newRow(rows, `(v) ${ctx.unreadable} committed at a release its source does not have, then put back`, `every stage's ${ctx.unreadable} Application Unknown with ComparisonError naming it, its Deployments unchanged; Synced and Healthy again once put back, with no sync`);
+  await runStep(rowV, (row) => unreadableRelease(kit, row, ctx.unreadable));
+  if (rowV.problems.length) return rows;
 
   const rowA = newRow(rows, `(a) a hotfix: new digest for ${ctx.component} straight into ${rel.environment}/${rel.region}`, "gate passes → operator promotes → Synced/Healthy on the new digest");
   const rowB = newRow(rows, `(b) a regressed ${ctx.regressedComponent} hotfix (p99 ≈ 1.3 × budget)`, "aborted; Application Degraded; active never leaves the old ReplicaSet");
