@@ -60,7 +60,7 @@ export async function addonUpgrade(kit: Kit, row: StepRow): Promise<void> {
  * proxy or chart registry reachable): every stage's Application of the add-on shows Argo CD's
  * ComparisonError naming it and stays Unknown, and nothing on the clusters changes (Argo CD syncs
  * nothing it cannot render; docs/gitops.md, troubleshooting). Putting the version back makes each
- * Application Synced again without a sync: its objects never moved.
+ * Application Synced and Healthy again, its Deployments as they were.
  */
 export async function unreadableRelease(kit: Kit, row: StepRow, id: string): Promise<void> {
   const { ctx, repo, platform, appsNow, appReport, commitEdit, stageAddonApps } = kit;

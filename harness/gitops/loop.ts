@@ -33,7 +33,7 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
   if (rowU.problems.length) return rows;
   // What a release its source lacks looks like, once, before the engine's steps: alone, so no other
   // commit's sync runs while its Applications cannot render.
-  const rowV = newRow(rows, `(v) ${ctx.unreadable} committed at a release its source does not have, then put back`, `every stage's ${ctx.unreadable} Application Unknown with ComparisonError naming it, its Deployments unchanged; Synced and Healthy again once put back, with no sync`);
+  const rowV = newRow(rows, `(v) ${ctx.unreadable} committed at a release its source does not have, then put back`, `every stage's ${ctx.unreadable} Application Unknown with ComparisonError naming it, its Deployments unchanged; Synced and Healthy again once put back, its Deployments still unchanged`);
   await runStep(rowV, (row) => unreadableRelease(kit, row, ctx.unreadable));
   if (rowV.problems.length) return rows;
 
