@@ -16,7 +16,7 @@ interface KindedObject {
 }
 
 /** The API group of an apiVersion ("" for the core group's `v1`). */
-export const groupOf = (apiVersion: string): string => (apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.lastIndexOf("/")) : "");
+const groupOf = (apiVersion: string): string => (apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.lastIndexOf("/")) : "");
 
 /**
  * Whether an exclusion matches a group and kind. Our entries always name both (the schema refuses

@@ -3,7 +3,7 @@ import { stringify } from "yaml";
 import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
 import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
 import type { EnvironmentSettings } from "../inputs/types.ts";
-import { ARGOCD_ADDON, type AddonCatalog, type AddonVersions, type ResourceExclusion } from "../inputs/addons.ts";
+import { ARGOCD_ADDON, RESOURCE_EXCLUSIONS, type AddonCatalog, type AddonVersions, type ResourceExclusion } from "../inputs/addons.ts";
 import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names } from "../naming.ts";
 import { IN_CLUSTER } from "./environment-projects.ts";
@@ -22,11 +22,8 @@ export interface ArgoCdSelfProps {
 const configMapPatch = (name: string, data: Readonly<Record<string, string>>) =>
   stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data: { ...data } }, { lineWidth: 0 });
 
-/** The argocd-cm key Argo CD reads its exclusions from (util/settings/settings.go resourceExclusionsKey). */
-export const RESOURCE_EXCLUSIONS = "resource.exclusions";
-
 /** argocd-cm `resource.exclusions`: a YAML list of Argo CD's FilteredResource (apiGroups, kinds). */
-export const exclusionsText = (exclusions: readonly ResourceExclusion[]): string =>
+const exclusionsText = (exclusions: readonly ResourceExclusion[]): string =>
   stringify(exclusions.map((e) => ({ apiGroups: [...e.apiGroups], kinds: [...e.kinds] })), { lineWidth: 0 });
 
 /**

@@ -1,6 +1,6 @@
 import type { InputError } from "./errors.ts";
 import type { YamlSource } from "./yaml-source.ts";
-import { ARGOCD_ADDON, EXACT_VERSION, type AddonCatalog, type AddonSpec, type AddonVersions } from "./addons.ts";
+import { ARGOCD_ADDON, EXACT_VERSION, RESOURCE_EXCLUSIONS, type AddonCatalog, type AddonSpec, type AddonVersions } from "./addons.ts";
 import type { Catalog, EnvironmentSettings, RegionSettings } from "./types.ts";
 import { pushgatewayNamespace } from "../naming.ts";
 
@@ -49,7 +49,7 @@ export function checkAddons(addons: AddonCatalog, src: YamlSource, versions: Add
     if (typeof pin !== "string" && pin.source.type !== "git") errors.push(versionsSrc.error(["addons", ARGOCD_ADDON, "source", "type"], `Argo CD's own install is kustomize over its repository's ${addons.argocd.path} or ${addons.argocd.haPath}: the source must be git`));
   }
   // One text replaced whole by the patch: set twice, one would silently win.
-  if ("resource.exclusions" in addons.argocd.config) errors.push(src.error(["argocd", "config"], "argocd-cm's resource.exclusions is argocd.resourceExclusions (a typed list, checked against what the render makes); move the entries there", "resource.exclusions"));
+  if (RESOURCE_EXCLUSIONS in addons.argocd.config) errors.push(src.error(["argocd", "config"], `argocd-cm's ${RESOURCE_EXCLUSIONS} is argocd.resourceExclusions (a typed list, checked against what the render makes); move the entries there`, RESOURCE_EXCLUSIONS));
   if (!environments.includes(addons.argocd.environment)) errors.push(src.error(["argocd", "environment"], `environment ${addons.argocd.environment} does not exist (environments: ${environments.join(", ")}); its root carries Argo CD's own Application`));
   for (const [id, spec] of Object.entries(addons.addons)) {
     const pin = versions[id];

@@ -153,6 +153,9 @@ export interface ArgoCdSelf {
   readonly rbac: Readonly<Record<string, string>>;
 }
 
+/** The argocd-cm key Argo CD reads its exclusions from (util/settings/settings.go resourceExclusionsKey). */
+export const RESOURCE_EXCLUSIONS = "resource.exclusions";
+
 /** Kinds Argo CD ignores (one entry of argocd-cm `resource.exclusions`): every kind listed, in every group listed. */
 export interface ResourceExclusion {
   /** API groups, "" for the core group. */
