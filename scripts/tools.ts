@@ -3,7 +3,7 @@
 import { main } from "./lib/run.ts";
 import { schemaRoot } from "../harness/kubeconform.ts";
 import { actionlint, checkov, semgrep, trivy, kubeconform, kubeScore } from "../toolchain/scanners.ts";
-import { argocd, helm, kustomize, kubectl, rolloutsPlugin, argoEval, otelcol, kubeseal, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kwok, prometheus, promtool, rolloutsController, prometheusOperator } from "../toolchain/cluster.ts";
+import { argocd, helm, kustomize, kubectl, rolloutsPlugin, argoEval, otelcol, kubeseal, sealedSecretsController, etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kwok, prometheus, promtool, rolloutsController, prometheusOperator } from "../toolchain/cluster.ts";
 import { crdManifests } from "../toolchain/sources.ts";
 import { moduleDir } from "../toolchain/build.ts";
 import { moduleVersion, toolVersions } from "../lib/versions.ts";
@@ -17,6 +17,7 @@ await main(async () => {
     ["argo-eval", argoEval],
     ["otelcol", otelcol],
     ["kubeseal", kubeseal],
+    ["sealed-secrets-controller", sealedSecretsController],
     ["kubeconform", kubeconform],
     ["kube-apiserver", kubeApiserver],
     ["kube-controller-manager", kubeControllerManager],

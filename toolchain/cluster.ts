@@ -100,6 +100,15 @@ export function kubeseal(): string {
   return goBuild("kubeseal", join(REPO, "tools", "kubeseal"), "github.com/bitnami/sealed-secrets/cmd/kubeseal", ["go.mod", "go.sum"], [`-X main.VERSION=${toolVersions().kubeseal.version}`]);
 }
 
+/**
+ * The sealed-secrets controller of the same release as kubeseal (the add-on `sealed-secrets` pins it
+ * too; test/versions.test.ts holds the three together), from the same wrapper module. The GitOps e2e
+ * runs it for the management cluster's Deployment, which Argo CD syncs from the add-on's chart.
+ */
+export function sealedSecretsController(): string {
+  return goBuild("sealed-secrets-controller", join(REPO, "tools", "kubeseal"), "github.com/bitnami/sealed-secrets/cmd/controller", ["go.mod", "go.sum"], [`-X main.VERSION=${toolVersions().kubeseal.version}`]);
+}
+
 /** kwok at the version in tools/versions.json: fake nodes, and a kubelet-like pod lifecycle driven by stages. */
 export function kwok(): string {
   return goInstall("kwok", "sigs.k8s.io/kwok/cmd/kwok", toolVersions().kwok.version);
