@@ -143,6 +143,12 @@ export const names = {
   monitoringApplication: (stage: string) => `${stage}-${MONITORING}`,
   /** Argo CD's own Application and its AppProject, on the management cluster. */
   argocdSelf: "argocd",
+  /** AppProject of the add-ons Argo CD's own cluster runs beside it (engine/addons.yaml argocd.addons). */
+  managementAddonsProject: "management-addons",
+  /** Application of one add-on on Argo CD's own cluster. */
+  managementAddon: (addon: string) => `management-${addon}`,
+  /** The SealedSecret (and the Secret it unseals into) holding Argo CD's read credential for an environment's repository. */
+  repositoryCredential: (environment: string) => `${environment}-repository`,
   /** AppProject of a stage's chaos experiments (only where the environment has them). */
   chaosProject: (stage: string) => `${stage}-chaos`,
   /** A ChaosEngine: one fault against one component. */

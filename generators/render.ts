@@ -35,6 +35,8 @@ import { BootstrapProject } from "./constructs/environment-projects.ts";
 import { StageProjects } from "./constructs/stage-projects.ts";
 import { RootApplication } from "./constructs/root-application.ts";
 import { AddonApplications } from "./constructs/addon-applications.ts";
+import { RepositoryCredential } from "./constructs/repository-credential.ts";
+import { ManagementAddons } from "./constructs/management-addons.ts";
 import { ArgoCdSelf } from "./constructs/argocd-self.ts";
 import { StageChaos } from "./constructs/chaos.ts";
 import { validateObject } from "./validate/models.ts";
@@ -149,7 +151,11 @@ export function renderObjects(model: RepositoryModel): RenderedObject[] {
     const bootstrap = new FolderChart(paths.bootstrap(e));
     new BootstrapProject(bootstrap, "project", { environment: env.settings, labels: baseLabels(e) });
     new RootApplication(bootstrap, "root", { environment: env.settings, labels: baseLabels(e) });
-    if (model.addons.argocd.environment === e) new ArgoCdSelf(bootstrap, "argocd", { environment: env.settings, addons: model.addons, versions: model.addonVersions, labels: baseLabels(e) });
+    new RepositoryCredential(bootstrap, "repository", { environment: env.settings, labels: baseLabels(e) });
+    if (model.addons.argocd.environment === e) {
+      new ArgoCdSelf(bootstrap, "argocd", { environment: env.settings, addons: model.addons, versions: model.addonVersions, labels: baseLabels(e) });
+      new ManagementAddons(bootstrap, "management", { environment: env.settings, addons: model.addons, versions: model.addonVersions, labels: baseLabels(e) });
+    }
     charts.push(bootstrap);
     const appsets = new FolderChart(paths.applicationSets(e));
     for (const region of env.regions) {

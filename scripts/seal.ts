@@ -8,6 +8,14 @@
 // sealed by kubeseal (tools/versions.json) with strict scope for <environment>-<region>/<secret>, and
 // written into environments/<env>/regions/<region>.yaml under `secrets.<secret>` with comments and
 // layout kept. The edited inputs are validated before anything is written; the value is never printed.
+//
+// Argo CD's read credential for an environment's repository (a user and its token), sealed for the
+// management cluster's controller (its sealing key's certificate, docs/security.md):
+//
+//   npm run seal -- --environment production --repository --username argocd-reader --cert management.pem < token-file
+//
+// sealed with strict scope for <argocd namespace>/<env>-repository, into environments/<env>/environment.yaml
+// under `repository.credential` (username and password), the same way.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,46 +23,88 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadRepository } from "../generators/inputs/load.ts";
-import { stageId } from "../generators/naming.ts";
+import { names, stageId } from "../generators/naming.ts";
 import { readInputs } from "../lib/inputs.ts";
 import { main } from "./lib/run.ts";
 import { editKeepingLayout, LayoutNotKept } from "./lib/edit-yaml.ts";
 import { kubeseal } from "../toolchain/cluster.ts";
 
-const USAGE = "usage: npm run seal -- --environment <env> --region <region> --component <component> --secret <name> --key <ENV_NAME> --cert <controller-cert.pem> < value";
+const USAGE = "usage: npm run seal -- --environment <env> --region <region> --component <component> --secret <name> --key <ENV_NAME> --cert <controller-cert.pem> < value\n       npm run seal -- --environment <env> --repository --username <user> --cert <management-cert.pem> < token";
 
-await main(async () => {
-  const { values } = parseArgs({
-    options: { environment: { type: "string" }, region: { type: "string" }, component: { type: "string" }, secret: { type: "string" }, key: { type: "string" }, cert: { type: "string" } },
-    strict: true,
-  });
-  const missing = ["environment", "region", "component", "secret", "key", "cert"].filter((k) => !values[k as keyof typeof values]);
-  if (missing.length) throw new Error(`missing ${missing.map((m) => `--${m}`).join(", ")}\n${USAGE}`);
-  const { environment, region, component, secret, key, cert } = values as Record<string, string>;
-  const root = process.cwd();
-  const file = `environments/${environment}/regions/${region}.yaml`;
-  if (!existsSync(join(root, file))) throw new Error(`${file} does not exist`);
-  if (!existsSync(cert)) throw new Error(`certificate ${cert} does not exist (kubeseal --fetch-cert against the region's cluster writes it)`);
-
-  const raw = readFileSync(0, "utf8");
-  // One trailing newline is the shell's (echo, a file), not the credential's.
-  const value = raw.endsWith("\n") ? raw.slice(0, -1) : raw;
-  if (value.length === 0) throw new Error("no value on standard input");
-
+/** kubeseal --raw with strict scope for namespace/name: the ciphertext of one value. */
+function sealRaw(value: string, namespace: string, name: string, cert: string): string {
   // kubeseal --raw reads a file; Node's child stdin is a socket, which /dev/stdin cannot open. The
   // value goes to a file only this user can read, in a fresh directory removed right after.
   const dir = mkdtempSync(join(tmpdir(), "bitactor-seal-"));
-  let ciphertext: string;
   try {
     const valueFile = join(dir, "value");
     writeFileSync(valueFile, value, { mode: 0o600 });
-    ciphertext = execFileSync(kubeseal(), ["--raw", "--scope", "strict", "--namespace", stageId(environment, region), "--name", secret, "--cert", cert, `--from-file=${valueFile}`], {
+    return execFileSync(kubeseal(), ["--raw", "--scope", "strict", "--namespace", namespace, "--name", name, "--cert", cert, `--from-file=${valueFile}`], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     }).trim();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The value on standard input: one trailing newline is the shell's (echo, a file), not the credential's. */
+function readValue(): string {
+  const raw = readFileSync(0, "utf8");
+  const value = raw.endsWith("\n") ? raw.slice(0, -1) : raw;
+  if (value.length === 0) throw new Error("no value on standard input");
+  return value;
+}
+
+/** Writes `edited` to `file` only if the inputs with it load as a render would; on any error nothing is written. */
+async function validateAndWrite(root: string, file: string, edited: string): Promise<void> {
+  const inputs = (await readInputs(root)).map((f) => (f.path === file ? { path: f.path, text: edited } : f));
+  loadRepository(inputs);
+  await writeFile(join(root, file), edited);
+}
+
+await main(async () => {
+  const { values } = parseArgs({
+    options: { environment: { type: "string" }, region: { type: "string" }, component: { type: "string" }, secret: { type: "string" }, key: { type: "string" }, cert: { type: "string" }, repository: { type: "boolean" }, username: { type: "string" } },
+    strict: true,
+  });
+  const root = process.cwd();
+  if (values.repository) {
+    const missing = ["environment", "username", "cert"].filter((k) => !values[k as keyof typeof values]);
+    const foreign = ["region", "component", "secret", "key"].filter((k) => values[k as keyof typeof values] !== undefined);
+    if (foreign.length) throw new Error(`--repository seals the environment's repository credential: ${foreign.map((m) => `--${m}`).join(", ")} belong to a component's credential\n${USAGE}`);
+    if (missing.length) throw new Error(`missing ${missing.map((m) => `--${m}`).join(", ")}\n${USAGE}`);
+    const { environment, username, cert } = values as Record<string, string>;
+    const file = `environments/${environment}/environment.yaml`;
+    if (!existsSync(join(root, file))) throw new Error(`${file} does not exist`);
+    if (!existsSync(cert)) throw new Error(`certificate ${cert} does not exist (the management cluster's sealing key: docs/security.md)`);
+    const token = readValue();
+    const settings = loadRepository(await readInputs(root)).environments.find((e) => e.settings.environment === environment)!.settings;
+    const name = names.repositoryCredential(environment);
+    const sealed = { username: sealRaw(username, settings.argocd.namespace, name, cert), password: sealRaw(token, settings.argocd.namespace, name, cert) };
+    const text = readFileSync(join(root, file), "utf8");
+    let edited: string;
+    try {
+      edited = editKeepingLayout(file, text, (doc) => {
+        doc.setIn(["repository", "credential", "username"], sealed.username);
+        doc.setIn(["repository", "credential", "password"], sealed.password);
+      });
+    } catch (e) {
+      if (!(e instanceof LayoutNotKept)) throw e;
+      throw new Error(`${e.message}. Add under repository: by hand:\n  credential:\n    username: ${sealed.username}\n    password: ${sealed.password}`);
+    }
+    await validateAndWrite(root, file, edited);
+    console.log(`sealed the repository credential for ${settings.argocd.namespace}/${name} (strict scope) into ${file}: repository.credential; run npm run render`);
+    return;
+  }
+  const missing = ["environment", "region", "component", "secret", "key", "cert"].filter((k) => !values[k as keyof typeof values]);
+  if (missing.length) throw new Error(`missing ${missing.map((m) => `--${m}`).join(", ")}\n${USAGE}`);
+  const { environment, region, component, secret, key, cert } = values as Record<string, string>;
+  const file = `environments/${environment}/regions/${region}.yaml`;
+  if (!existsSync(join(root, file))) throw new Error(`${file} does not exist`);
+  if (!existsSync(cert)) throw new Error(`certificate ${cert} does not exist (kubeseal --fetch-cert against the region's cluster writes it)`);
+  const value = readValue();
+  const ciphertext = sealRaw(value, stageId(environment, region), secret, cert);
 
   const text = readFileSync(join(root, file), "utf8");
   let edited: string;
@@ -67,9 +117,6 @@ await main(async () => {
     if (!(e instanceof LayoutNotKept)) throw e;
     throw new Error(`${e.message}. Add under secrets: by hand:\n  ${secret}:\n    component: ${component}\n    encryptedData:\n      ${key}: ${ciphertext}`);
   }
-  // Validate the edited inputs as a render would; on any error nothing is written.
-  const inputs = (await readInputs(root)).map((f) => (f.path === file ? { path: f.path, text: edited } : f));
-  loadRepository(inputs);
-  await writeFile(join(root, file), edited);
+  await validateAndWrite(root, file, edited);
   console.log(`sealed ${key} for ${stageId(environment, region)}/${secret} (strict scope) into ${file}: secrets.${secret}; run npm run render`);
 });

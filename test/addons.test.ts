@@ -193,6 +193,35 @@ test("Argo CD manages itself: the pinned release, HA where the data says, our se
   assert.equal(apps.filter((a) => a.app.metadata.name === "argocd").length, 1);
 });
 
+test("Argo CD's own cluster runs its add-ons from the stages' entries at the same release, in their own project, never cascading or pruning CRDs", () => {
+  const ids = model.addons.argocd.addons;
+  assert.deepEqual(ids, ["sealed-secrets"]);
+  const dir = `apps/${model.addons.argocd.environment}`;
+  for (const id of ids) {
+    const mgmt = apps.find((a) => a.app.metadata.name === `management-${id}`)!;
+    assert.equal(mgmt.path, `${dir}/application-management-${id}.yaml`);
+    // The same source, path, release and values as every stage's Application of the add-on.
+    const staged = addonApps.filter((a) => a.app.metadata.labels["bitactor.io/addon"] === id);
+    assert.ok(staged.length > 0);
+    for (const s of staged) assert.deepEqual(mgmt.app.spec.source, s.app.spec.source, s.path);
+    assert.equal(mgmt.app.spec.source.targetRevision, pinOf(model, id).version);
+    assert.deepEqual(mgmt.app.spec.destination, { server: "https://kubernetes.default.svc", namespace: model.addons.addons[id]!.namespace });
+    assert.equal(mgmt.app.spec.project, "management-addons");
+    assert.equal(mgmt.app.metadata.finalizers, undefined);
+    assert.deepEqual(mgmt.app.spec.syncPolicy.automated, { prune: false, selfHeal: true });
+  }
+  const project = objects.find((o) => o.path === `${dir}/appproject-management-addons.yaml`)!.object as Any;
+  assert.deepEqual(project.spec.sourceRepos, ids.map((id) => pinOf(model, id).source.repoURL));
+  assert.deepEqual(project.spec.destinations, [{ server: "https://kubernetes.default.svc", namespace: "kube-system" }]);
+  // Moving the add-on's release moves the management cluster's too: one version for both.
+  const pin = pinOf(model, "sealed-secrets");
+  const moved = renderObjects({ ...model, addonVersions: { ...model.addonVersions, "sealed-secrets": { ...pin, version: "v0.40.1" } } });
+  assert.equal((moved.find((o) => o.path === `${dir}/application-management-sealed-secrets.yaml`)!.object as Any).spec.source.targetRevision, "v0.40.1");
+  // None listed: no management add-on objects at all.
+  const none = renderObjects({ ...model, addons: { ...model.addons, argocd: { ...model.addons.argocd, addons: [] } } });
+  assert.deepEqual(none.filter((o) => /management/.test(o.path)).map((o) => o.path), []);
+});
+
 test("Argo CD's exclusions: the patch sets exactly our typed list, which keeps every default of the pinned release's own argocd-cm (the key replaces them whole)", async () => {
   const { readFileSync } = await import("node:fs");
   const { join } = await import("node:path");

@@ -589,6 +589,18 @@ cases.push(
     expect: [{ file: ADDONS, field: "/argocd/config/resource.exclusions", message: /^argocd-cm's resource\.exclusions is argocd\.resourceExclusions \(a typed list, checked against what the render makes\); move the entries there$/, lineOf: "    resource.exclusions:" }],
   },
   {
+    name: "add-ons: the management cluster runs an add-on addons does not have",
+    mutate: replace(ADDONS, "  addons: [sealed-secrets]\n", "  addons: [sealed-secrets, vault]\n"),
+    expect: [{ file: ADDONS, field: "/argocd/addons/1", message: /^add-on vault is not in addons \(.*sealed-secrets.*\): the management cluster runs an add-on from its entry there$/, lineOf: "  addons: [sealed-secrets, vault]" }],
+  },
+  {
+    name: "add-ons: the management cluster runs an add-on whose values need a stage (it has no cluster name or region)",
+    mutate: replace(ADDONS, "  addons: [sealed-secrets]\n", "  addons: [sealed-secrets, karpenter]\n"),
+    expect: [
+      { file: ADDONS, field: "/argocd/addons/1", message: /^add-on karpenter uses \$\{cluster\}, which only a stage fills; the management cluster's add-ons may use \$\{version\}, \$\{versionNumber\}, \$\{appVersion\}$/, lineOf: "  addons: [sealed-secrets, karpenter]" },
+    ],
+  },
+  {
     name: "infrastructure: a misspelled cross-connect key",
     mutate: replace(US_EAST_1, "      vlan: 101\n", "      vlanId: 101\n"),
     expect: [

@@ -150,3 +150,88 @@ test("npm run seal refuses to rewrite a file whose formatting would change, and 
     await removeRepo(dir);
   }
 });
+
+// Argo CD's read credential for an environment's repository: sealed for the management cluster's key
+// (a throw-away one here) into environment.yaml; rendered beside the root as the SealedSecret the
+// management cluster's controller unseals into the repository Secret Argo CD reads.
+const ENV_FILE = "environments/production/environment.yaml";
+const CREDENTIAL = "apps/production/sealedsecret-production-repository.yaml";
+const TOKEN = "glpat-7f3a-not-a-real-token-c0ffee";
+const repoSealArgs = () => ["--environment", "production", "--repository", "--username", "argocd-reader", "--cert", join(keys, "cert.pem")];
+
+test("npm run seal --repository: the credential sealed into environment.yaml, rendered beside the root, never pruned, admitted only by that root's project", async () => {
+  const dir = await scratchRepo();
+  try {
+    const before = await readFile(join(dir, ENV_FILE), "utf8");
+    const r = tsx("seal.ts", repoSealArgs(), dir, `${TOKEN}\n`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /sealed the repository credential for argocd\/production-repository \(strict scope\) into environments\/production\/environment\.yaml: repository\.credential/);
+    assert.ok(!(r.stdout + r.stderr).includes(TOKEN));
+    const now = await readFile(join(dir, ENV_FILE), "utf8");
+    const credential = parseDocument(now).toJS().repository.credential;
+    assert.deepEqual(Object.keys(credential).sort(), ["password", "username"]);
+    for (const v of Object.values(credential)) assert.match(v as string, /^[A-Za-z0-9+/]{600,}={0,2}$/);
+    // Everything people wrote is kept: removing the two added lines gives the file back.
+    assert.equal(now.split("\n").filter((l) => !/^\s+(credential:|username: |password: )/.test(l)).join("\n"), before);
+    const render = tsx("render.ts", [], dir);
+    assert.equal(render.status, 0, render.stderr);
+    const tree = await readRendered(dir);
+    for (const [path, text] of tree) assert.ok(!text.includes(TOKEN), path);
+    const objects = parseFiles(tree);
+    const sealed = objects.find((o) => o.file === CREDENTIAL)!.object as Any;
+    assert.deepEqual(sealed.metadata.annotations, { "argocd.argoproj.io/sync-options": "Prune=false", "argocd.argoproj.io/sync-wave": "-2" });
+    assert.equal(sealed.metadata.namespace, "argocd");
+    assert.deepEqual(sealed.spec.encryptedData, { password: credential.password, username: credential.username });
+    assert.deepEqual(sealed.spec.template.data, { type: "git", url: "https://git.bitactor.internal/platform/bitactor-gitops.git" });
+    assert.equal(sealed.spec.template.metadata.labels["argocd.argoproj.io/secret-type"], "repository");
+    // Only the root that carries it may sync a SealedSecret, and only into Argo CD's namespace.
+    const kinds = (env: string) => ((objects.find((o) => o.file === `apps/${env}/appproject-${env}-bootstrap.yaml`)!.object as Any).spec.namespaceResourceWhitelist as Any[]).map((k) => `${k.group}/${k.kind}`);
+    assert.deepEqual(kinds("production"), ["argoproj.io/AppProject", "argoproj.io/Application", "argoproj.io/ApplicationSet", "bitnami.com/SealedSecret"]);
+    assert.deepEqual(kinds("staging"), ["argoproj.io/AppProject", "argoproj.io/Application", "argoproj.io/ApplicationSet"]);
+    assert.ok(![...tree.keys()].some((p) => p.startsWith("apps/staging/sealedsecret-")));
+    // The policy gate passes it (no plaintext, nothing that looks like a credential in the clear).
+    assert.deepEqual(checkPolicies(objects.map((o) => ({ path: o.file, object: o.object as never })), loadRepository(await readInputs(dir))), []);
+    // The management key unseals it into the repository Secret, as this name in this namespace only.
+    const text = tree.get(CREDENTIAL)!;
+    const unseal = (yaml: string) => spawnSync(kubeseal(), ["--recovery-unseal", "--recovery-private-key", join(keys, "key.pem"), "-o", "json"], { input: yaml, encoding: "utf8" });
+    const ok = unseal(text);
+    assert.equal(ok.status, 0, ok.stderr);
+    const secret = JSON.parse(ok.stdout);
+    const data = Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+    assert.deepEqual(data, { password: TOKEN, type: "git", url: "https://git.bitactor.internal/platform/bitactor-gitops.git", username: "argocd-reader" });
+    assert.equal(secret.metadata.labels["argocd.argoproj.io/secret-type"], "repository");
+    assert.notEqual(unseal(text.replace(/namespace: argocd/g, "namespace: default")).status, 0);
+  } finally {
+    await removeRepo(dir);
+  }
+});
+
+test("a repository credential is refused as plaintext, over plain http to another host, and by seal without its arguments, writing nothing", async () => {
+  const dir = await scratchRepo();
+  try {
+    const file = join(dir, ENV_FILE);
+    const original = await readFile(file, "utf8");
+    const render = async (yaml: string) => {
+      await writeFile(file, yaml);
+      const r = tsx("render.ts", [], dir);
+      assert.equal(r.status, 1);
+      return r.stderr;
+    };
+    const withCredential = (password: string) => original.replace("  targetRevision: main\n", `  targetRevision: main\n  credential:\n    username: ${"A".repeat(400)}\n    password: ${password}\n`);
+    assert.match(await render(withCredential("hunter22")), /environment\.yaml:\d+:\d+: \/repository\/credential\/password: must NOT have fewer than 344 characters/);
+    assert.match(await render(original.replace("url: https://git.bitactor.internal/", "url: http://git.bitactor.internal/")), /environment\.yaml:\d+:\d+: \/repository\/url: must match \^\(https:\/\/\|ssh.*\(got "http:\/\/git\.bitactor\.internal\//);
+    assert.match(await render(original.replace("  targetRevision: main\n", `  targetRevision: main\n  credential:\n    username: ${"A".repeat(400)}\n`)), /environment\.yaml:\d+:\d+: \/repository\/credential: missing required key "password"/);
+    await writeFile(file, original);
+    const missing = tsx("seal.ts", ["--environment", "production", "--repository", "--cert", join(keys, "cert.pem")], dir, TOKEN);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /missing --username/);
+    const mixed = tsx("seal.ts", [...repoSealArgs(), "--region", "us-east-1"], dir, TOKEN);
+    assert.equal(mixed.status, 1);
+    assert.match(mixed.stderr, /--region belong to a component's credential/);
+    const empty = tsx("seal.ts", repoSealArgs(), dir, "");
+    assert.match(empty.stderr, /no value on standard input/);
+    assert.equal(await readFile(file, "utf8"), original);
+  } finally {
+    await removeRepo(dir);
+  }
+});

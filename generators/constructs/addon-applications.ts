@@ -2,7 +2,10 @@ import { Construct } from "constructs";
 import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
 import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
 import type { Catalog, EnvironmentSettings, RegionSettings } from "../inputs/types.ts";
-import type { AddonCatalog, AddonVersions } from "../inputs/addons.ts";
+import type { AddonCatalog, AddonSpec, AddonVersions } from "../inputs/addons.ts";
+
+/** One add-on's release as tools/versions.json pins it (never the bare string form). */
+export type AddonPin = Exclude<AddonVersions[string], string>;
 import { addonValues, fillPlaceholders, stageAddons } from "../inputs/addon-semantics.ts";
 import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names, stageId } from "../naming.ts";
@@ -80,15 +83,7 @@ export class AddonApplications extends Construct {
         account: r.infrastructure.account,
         backupIdentity: r.backup.identity,
       });
-      const values = addonValues(spec, r.cloud);
-      const helm = spec.helm ? { helm: { releaseName: spec.helm.releaseName, ...(values ? { valuesObject: fill(values) } : {}) } } : {};
-      const kustomize = spec.kustomize ? { kustomize: { ...(spec.kustomize.namespace ? { namespace: spec.kustomize.namespace } : {}), ...(spec.kustomize.images ? { images: fill([...spec.kustomize.images]) } : {}) } } : {};
-      const source = pin.source.type === "helm"
-        ? { repoURL: pin.source.repoURL, chart: pin.source.chart, targetRevision: pin.version, ...helm }
-        // An OCI Helm chart's path is always "." (Argo CD user-guide/oci.md).
-        : pin.source.type === "oci"
-          ? { repoURL: pin.source.repoURL, targetRevision: pin.version, path: ".", ...helm }
-          : { repoURL: pin.source.repoURL, targetRevision: pin.version, path: spec.path!, ...helm, ...kustomize };
+      const source = addonSource(spec, pin, fill, addonValues(spec, r.cloud));
       emit(this, addon, new Application({
         metadata: {
           name: names.addonApplication(stage, addon),
@@ -100,17 +95,39 @@ export class AddonApplications extends Construct {
           project: names.addonsProject(stage),
           source,
           destination: { name: r.cluster.name, namespace: spec.namespace },
-          ...(spec.ignoreDifferences ? { ignoreDifferences: spec.ignoreDifferences.map((d) => ({ group: d.group, kind: d.kind, ...(d.jsonPointers ? { jsonPointers: [...d.jsonPointers] } : {}), ...(d.jqPathExpressions ? { jqPathExpressions: [...d.jqPathExpressions] } : {}) })) } : {}),
-          revisionHistoryLimit: 10,
-          syncPolicy: {
-            automated: { prune: !spec.crds, selfHeal: true },
-            syncOptions: ["CreateNamespace=true", ...(spec.crds ? [SERVER_SIDE] : []), ...(spec.ignoreDifferences ? [RESPECT_IGNORE] : [])],
-            retry: SYNC_RETRY,
-          },
+          ...addonSyncSpec(spec),
         },
       }));
     }
   }
+}
+
+/** An add-on's Application source: its upstream at the pinned release, with our values or kustomize settings filled in. */
+export function addonSource(spec: AddonSpec, pin: AddonPin, fill: <T>(v: T) => T, values: Record<string, unknown> | undefined) {
+  const helm = spec.helm ? { helm: { releaseName: spec.helm.releaseName, ...(values ? { valuesObject: fill(values) } : {}) } } : {};
+  const kustomize = spec.kustomize ? { kustomize: { ...(spec.kustomize.namespace ? { namespace: spec.kustomize.namespace } : {}), ...(spec.kustomize.images ? { images: fill([...spec.kustomize.images]) } : {}) } } : {};
+  return pin.source.type === "helm"
+    ? { repoURL: pin.source.repoURL, chart: pin.source.chart, targetRevision: pin.version, ...helm }
+    // An OCI Helm chart's path is always "." (Argo CD user-guide/oci.md).
+    : pin.source.type === "oci"
+      ? { repoURL: pin.source.repoURL, targetRevision: pin.version, path: ".", ...helm }
+      : { repoURL: pin.source.repoURL, targetRevision: pin.version, path: spec.path!, ...helm, ...kustomize };
+}
+
+/**
+ * The part of an add-on Application's spec after its source and destination: what it ignores, and
+ * how it syncs (an add-on that owns CRDs never prunes and applies server-side).
+ */
+export function addonSyncSpec(spec: AddonSpec) {
+  return {
+    ...(spec.ignoreDifferences ? { ignoreDifferences: spec.ignoreDifferences.map((d) => ({ group: d.group, kind: d.kind, ...(d.jsonPointers ? { jsonPointers: [...d.jsonPointers] } : {}), ...(d.jqPathExpressions ? { jqPathExpressions: [...d.jqPathExpressions] } : {}) })) } : {}),
+    revisionHistoryLimit: 10,
+    syncPolicy: {
+      automated: { prune: !spec.crds, selfHeal: true },
+      syncOptions: ["CreateNamespace=true", ...(spec.crds ? [SERVER_SIDE] : []), ...(spec.ignoreDifferences ? [RESPECT_IGNORE] : [])],
+      retry: SYNC_RETRY,
+    },
+  };
 }
 
 /** Label naming the add-on an Application delivers (an operator selects a stage's platform by it). */

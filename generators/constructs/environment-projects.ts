@@ -4,6 +4,9 @@ import type { EnvironmentSettings } from "../inputs/types.ts";
 import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names } from "../naming.ts";
 
+/** How a root's project description names the repository credential it may carry. */
+export const CREDENTIAL_MENTION = " and its repository credential (sealed)";
+
 /** Credentials: only sealed (the controller creates the Secret in the cluster, never from git). */
 export const SEALED_SECRET_KIND = { group: "bitnami.com", kind: "SealedSecret" } as const;
 
@@ -145,11 +148,12 @@ export class BootstrapProject extends Construct {
     emit(this, "bootstrap", new AppProject({
       metadata: { name: names.bootstrapProject(s.environment), namespace: s.argocd.namespace, labels: props.labels, annotations: { [SYNC_WAVE]: WAVE.projects } },
       spec: {
-        description: `Root of ${s.environment}: its AppProjects, Applications and ApplicationSets, in Argo CD's namespace only`,
+        description: `Root of ${s.environment}: its AppProjects, Applications and ApplicationSets${s.repository.credential ? CREDENTIAL_MENTION : ""}, in Argo CD's namespace only`,
         sourceRepos: [s.repository.url],
         destinations: [{ server: IN_CLUSTER, namespace: s.argocd.namespace }],
         clusterResourceWhitelist: [],
-        namespaceResourceWhitelist: BOOTSTRAP_KINDS.map((k) => ({ ...k })),
+        // The credential only where the environment has one: nothing else may put a SealedSecret here.
+        namespaceResourceWhitelist: [...BOOTSTRAP_KINDS, ...(s.repository.credential ? [SEALED_SECRET_KIND] : [])].map((k) => ({ ...k })),
       },
     }));
   }

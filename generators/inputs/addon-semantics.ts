@@ -7,6 +7,9 @@ import { pushgatewayNamespace } from "../naming.ts";
 /** The placeholders an add-on's templated text may use (inputs/addons.ts `Templated`). */
 export const PLACEHOLDERS = ["version", "versionNumber", "appVersion", "cluster", "stage", "region", "environment", "account", "backupIdentity"] as const;
 
+/** The placeholders a release fills, with no stage: all a management cluster's add-on may use. */
+export const RELEASE_PLACEHOLDERS = ["version", "versionNumber", "appVersion"] as const satisfies readonly (typeof PLACEHOLDERS)[number][];
+
 /** The placeholders a region fills only where its file says so (RegionSettings fields). */
 export const OPTIONAL_PLACEHOLDERS = { backupIdentity: "backup.identity" } as const;
 
@@ -51,6 +54,17 @@ export function checkAddons(addons: AddonCatalog, src: YamlSource, versions: Add
   // One text replaced whole by the patch: set twice, one would silently win.
   if (RESOURCE_EXCLUSIONS in addons.argocd.config) errors.push(src.error(["argocd", "config"], `argocd-cm's ${RESOURCE_EXCLUSIONS} is argocd.resourceExclusions (a typed list, checked against what the render makes); move the entries there`, RESOURCE_EXCLUSIONS));
   if (!environments.includes(addons.argocd.environment)) errors.push(src.error(["argocd", "environment"], `environment ${addons.argocd.environment} does not exist (environments: ${environments.join(", ")}); its root carries Argo CD's own Application`));
+  addons.argocd.addons.forEach((id, i) => {
+    const spec = addons.addons[id];
+    if (spec === undefined) {
+      errors.push(src.error(["argocd", "addons", i], `add-on ${id} is not in addons (${Object.keys(addons.addons).sort().join(", ")}): the management cluster runs an add-on from its entry there`));
+      return;
+    }
+    // The management cluster is no stage: it has no region, cluster name, account or cloud to fill in.
+    const staged = placeholdersIn({ kustomize: spec.kustomize, values: spec.helm?.values }).filter((p) => !(RELEASE_PLACEHOLDERS as readonly string[]).includes(p));
+    if (staged.length) errors.push(src.error(["argocd", "addons", i], `add-on ${id} uses ${staged.map((p) => `\${${p}}`).join(", ")}, which only a stage fills; the management cluster's add-ons may use ${RELEASE_PLACEHOLDERS.map((p) => `\${${p}}`).join(", ")}`));
+    if (spec.helm?.valuesByCloud) errors.push(src.error(["argocd", "addons", i], `add-on ${id} has helm.valuesByCloud: the management cluster has no cloud of its own here; give the values in helm.values`));
+  });
   for (const [id, spec] of Object.entries(addons.addons)) {
     const pin = versions[id];
     if (pin === undefined || typeof pin === "string") {

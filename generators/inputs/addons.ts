@@ -151,6 +151,14 @@ export interface ArgoCdSelf {
   readonly resourceExclusions: readonly ResourceExclusion[];
   /** Keys of argocd-rbac-cm we set. */
   readonly rbac: Readonly<Record<string, string>>;
+  /**
+   * Add-ons Argo CD's own cluster runs beside it, each from its entry in `addons` and its release in
+   * tools/versions.json, as the stages get it (one version for both): the sealed-secrets controller
+   * that decrypts the environments' repository credentials (`repository.credential`). Their values
+   * may use only the release placeholders (`${version}`, `${versionNumber}`, `${appVersion}`): the
+   * management cluster is no stage, so it has no region, cluster name or cloud to fill in.
+   */
+  readonly addons: readonly string[];
 }
 
 /** The argocd-cm key Argo CD reads its exclusions from (util/settings/settings.go resourceExclusionsKey). */
@@ -185,7 +193,7 @@ export const addonsSchema = {
     argocd: {
       type: "object",
       additionalProperties: false,
-      required: ["description", "environment", "highAvailability", "path", "haPath", "clusterKinds", "config", "resourceExclusions", "rbac"],
+      required: ["description", "environment", "highAvailability", "path", "haPath", "clusterKinds", "config", "resourceExclusions", "rbac", "addons"],
       properties: {
         description: { type: "string", minLength: 1 },
         environment: k8sName,
@@ -208,6 +216,7 @@ export const addonsSchema = {
           },
         },
         rbac: { type: "object", additionalProperties: { type: "string" } },
+        addons: { type: "array", uniqueItems: true, items: { type: "string", pattern: "^[a-z][a-z0-9-]{0,30}[a-z0-9]$" } },
       },
     },
     addons: {

@@ -323,6 +323,12 @@ export const catalogSchema = {
   },
 } as const;
 
+/**
+ * One value sealed by kubeseal: base64 of an RSA-OAEP session key (>= 256 bytes for a 2048-bit key)
+ * and the AES-GCM ciphertext. Anything shorter is not a sealed value (a pasted plaintext, for one).
+ */
+const SEALED = { type: "string", minLength: 344, pattern: "^[A-Za-z0-9+/]+={0,2}$" } as const;
+
 export const environmentSchema = {
   $id: "environment",
   type: "object",
@@ -335,8 +341,14 @@ export const environmentSchema = {
       type: "object",
       additionalProperties: false,
       required: ["url", "targetRevision"],
-      // file:/// only serves an Argo CD on the same machine: npm run e2e:gitops (Argo CD's own e2e tests use it too).
-      properties: { url: { type: "string", pattern: "^(https://|ssh://|git@|file:///)\\S+$" }, targetRevision: { type: "string", minLength: 1 } },
+      // file:/// and plain http to this machine only serve an Argo CD on the same machine: npm run
+      // e2e:gitops (Argo CD's own e2e tests use both). Plain http anywhere else would carry the
+      // credential in the clear.
+      properties: {
+        url: { type: "string", pattern: "^(https://|ssh://|git@|file:///|http://(127\\.0\\.0\\.1|localhost)(:[0-9]+)?/)\\S+$" },
+        targetRevision: { type: "string", minLength: 1 },
+        credential: { type: "object", additionalProperties: false, required: ["username", "password"], properties: { username: SEALED, password: SEALED } },
+      },
     },
     argocd: { type: "object", additionalProperties: false, required: ["namespace"], properties: { namespace: id } },
     scaleDownDelaySeconds: seconds(30, 86400),
@@ -554,9 +566,7 @@ export const regionSchema = {
             minProperties: 1,
             maxProperties: 32,
             propertyNames: { pattern: "^[A-Z][A-Z0-9_]{0,62}$" },
-            // kubeseal's output: base64 of an RSA-OAEP session key (>= 256 bytes for a 2048-bit key) and the
-            // AES-GCM ciphertext. Anything shorter is not a sealed value (a pasted plaintext, for one).
-            additionalProperties: { type: "string", minLength: 344, pattern: "^[A-Za-z0-9+/]+={0,2}$" },
+            additionalProperties: SEALED,
           },
         },
       },

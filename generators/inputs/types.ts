@@ -316,7 +316,19 @@ export interface EnvironmentSettings {
   /** `manual`: an operator promotes after the pre-promotion gate passed; `automatic`: the gate alone promotes. */
   readonly promotion: "manual" | "automatic";
   /** The git repository Argo CD reads this tree from. */
-  readonly repository: { readonly url: string; readonly targetRevision: string };
+  readonly repository: {
+    readonly url: string;
+    readonly targetRevision: string;
+    /**
+     * Argo CD's read credential for `url` (HTTPS: a user and a token), each value sealed for the
+     * management cluster's sealed-secrets controller (`npm run seal -- --repository`), strict scope
+     * for `<env>-repository` in Argo CD's namespace. Rendered as that SealedSecret beside the root;
+     * the controller unseals it into the repository Secret Argo CD reads. Absent for a repository
+     * Argo CD may read without one.
+     * @default no credential
+     */
+    readonly credential?: { readonly username: string; readonly password: string };
+  };
   /** Where Argo CD runs (the management cluster). */
   readonly argocd: { readonly namespace: string };
   /** Seconds the old (blue) stack keeps running after the switch, so a post-promotion failure can switch back. */
