@@ -23,6 +23,10 @@ import { createTestRepository } from "../harness/gitops/test-tree.ts";
 import { createMirrors, servable } from "../harness/gitops/mirrors.ts";
 import { toolVersions } from "../lib/versions.ts";
 import { runLoop } from "../harness/gitops/loop.ts";
+import { startGitServer, type GitServer } from "../harness/gitops/git-server.ts";
+import { createSealingKey, runSealedSecretsController, sealValue, type ControllerPod } from "../harness/gitops/sealing.ts";
+import { sealedSecretsController } from "../toolchain/cluster.ts";
+import { names } from "../generators/naming.ts";
 import { runRecord, stepTable, withRecord } from "../harness/gitops/report.ts";
 
 /** Released and promoted in (a); its first version regresses in asia-east2. */
@@ -44,6 +48,8 @@ const REGRESSED_FIRST = { environment: "production", region: "asia-east2" } as c
 const UPGRADE = { id: "prometheus-operator", from: "v0.94.0" } as const;
 /** Committed in (v) at a release its source lacks, then put back: an add-on no gate step reads. */
 const UNREADABLE = "kube-state-metrics";
+/** The management cluster's add-on that unseals the repository credentials (engine/addons.yaml argocd.addons). */
+const SEALED_SECRETS_ADDON = "sealed-secrets";
 /** `npm run e2e:gitops -- --record`: write this run into docs/gitops.md ("A run") when every step passes. */
 const RECORD = process.argv.slice(2).includes("--record");
 /**
@@ -95,6 +101,17 @@ await main(async () => {
   const served = servable(toolVersions()).served.map((a) => a.id);
   const platform = await startGitopsPlatform(REPO, programs, specs, served, log);
   let operators: OperatorPods | undefined;
+  let gitServer: GitServer | undefined;
+  let controller: ControllerPod | undefined;
+  const model = loadRepository(await readInputs(REPO));
+  const envs = [...new Set(STAGES.map((s) => s.environment))];
+  // Where the credentials and their controller live, from the inputs: Argo CD's namespace, and the
+  // add-on's namespace and the Deployment its chart names after `fullnameOverride`.
+  const ARGOCD_NAMESPACE = model.environments.find((e) => e.settings.environment === model.addons.argocd.environment)!.settings.argocd.namespace;
+  const sealedSpec = model.addons.addons[SEALED_SECRETS_ADDON];
+  const deployment = (sealedSpec?.helm?.values as { fullnameOverride?: string } | undefined)?.fullnameOverride;
+  if (!sealedSpec || !deployment || !model.addons.argocd.addons.includes(SEALED_SECRETS_ADDON)) throw new Error(`engine/addons.yaml: the management cluster's ${SEALED_SECRETS_ADDON} (argocd.addons, with helm.values.fullnameOverride naming its Deployment) is what unseals the repository credential`);
+  const SEALED_SECRETS = { namespace: sealedSpec.namespace, deployment };
   try {
     // The operator's image, for the stages whose region file pins it (kwok's pods run no program).
     const image = await operatorRuntime(join(platform.dir, "operator-image"));
@@ -105,14 +122,24 @@ await main(async () => {
     const upgrade = { ...UPGRADE, to: mirrors.served.find((m) => m.id === UPGRADE.id)!.version };
     for (const m of mirrors.served) log(`add-on ${m.id} ${m.version}: served from ${m.url} (its Go module at that tag)`);
     for (const u of mirrors.unserved) log(`add-on ${u.id} ${u.version}: NOT served offline (${u.source}: ${u.why}); delivered nowhere in the test tree, checked statically by the render`);
-    const { url } = await createTestRepository(REPO, repo, platform.stages.map((s) => ({ environment: s.environment, region: s.region, prometheusUrl: s.cluster.prometheusUrl })), { ...mirrors, startAt: { [UPGRADE.id]: UPGRADE.from } });
-    log(`test repository ${url}: the committed tree rendered with this URL, each stage's Prometheus, and only these stages`);
+    // The repository is private, as ours is: its host demands a credential, which the test tree
+    // carries sealed for the management cluster's key (the README's bootstrap applies that key).
+    gitServer = await startGitServer(repo);
+    const key = createSealingKey(join(platform.dir, "sealing"), SEALED_SECRETS.namespace);
+    const credential = (environment: string) => ({
+      username: sealValue(key.certFile, ARGOCD_NAMESPACE, names.repositoryCredential(environment), gitServer!.username),
+      password: sealValue(key.certFile, ARGOCD_NAMESPACE, names.repositoryCredential(environment), gitServer!.password),
+    });
+    const { url } = await createTestRepository(REPO, repo, { url: gitServer.url, credential }, platform.stages.map((s) => ({ environment: s.environment, region: s.region, prometheusUrl: s.cluster.prometheusUrl })), { ...mirrors, startAt: { [UPGRADE.id]: UPGRADE.from } });
+    log(`test repository ${url}: the committed tree rendered with this URL, its read credential sealed for the management cluster, each stage's Prometheus, and only these stages; served only with that credential`);
+    controller = runSealedSecretsController(platform.management, sealedSecretsController(), SEALED_SECRETS.namespace, SEALED_SECRETS.deployment, join(platform.dir, "sealing"), log);
     const shell = {
       cwd: repo,
       kubeconfig: platform.kubeconfig,
       argocdServer: platform.argocd.server,
       programs: { kubectl: tools.kubectl, "kubectl-argo-rollouts": tools.plugin, argocd: join(platform.argocd.binDir, "argocd") },
       home: join(platform.dir, "home"),
+      env: { SEALING_KEY: key.secretFile },
     };
     const rows = await runLoop({
       platform,
@@ -126,6 +153,8 @@ await main(async () => {
       mirrors: mirrors.served,
       upgrade,
       unreadable: UNREADABLE,
+      access: { server: gitServer, credentials: envs.map((e) => names.repositoryCredential(e)), namespace: ARGOCD_NAMESPACE },
+      managementApps: model.addons.argocd.addons.filter((a) => served.includes(a)).map((a) => names.managementAddon(a)),
       regressedComponent: REGRESSED_COMPONENT,
       refusedIn: REFUSED_IN,
       regressedFirst: { stage: platform.stages.find((s) => s.region === REGRESSED_FIRST.region)!, component: COMPONENT },
@@ -154,6 +183,8 @@ await main(async () => {
     return bad ? 1 : 0;
   } finally {
     await operators?.stop();
+    await controller?.stop();
+    await gitServer?.stop();
     await platform.stop();
     const leftover = runningProcesses();
     if (leftover.length) {

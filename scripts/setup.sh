@@ -2,10 +2,11 @@
 # npm run setup: everything the checks need on a fresh Debian machine. Idempotent; a warm run
 # installs and builds nothing.
 #   Debian: openssl (throw-away sealing keys in the secret tests), shellcheck (the node boot scripts),
-#   redis-server (Argo CD's cache in the GitOps e2e), python3 with venv (Semgrep, from PyPI)
+#   redis-server (Argo CD's cache in the GitOps e2e), util-linux's unshare (preinstalled: the GitOps e2e runs
+#   the sealed-secrets controller in a mount namespace), python3 with venv (Semgrep, from PyPI)
 #   Go module proxy: etcd, kube-apiserver, Prometheus and promtool, argo-eval, otelcol, kubeseal,
 #   kubeconform, and for the e2e kube-scheduler, kube-controller-manager, kwok and Argo Rollouts'
-#   controller and kubectl plugin, and for the GitOps e2e kubectl and Argo CD; Trivy, actionlint, kube-score
+#   controller and kubectl plugin, and for the GitOps e2e kubectl, Argo CD and the sealed-secrets controller; Trivy, actionlint, kube-score
 #   (pinned in tools/versions.json and tools/*/go.mod); CRD manifests
 #   PyPI: Semgrep and checkov, each into a virtual environment in the cache; the wheel of the Google
 #   provider bindings for cdktn (scripts/pypi-bindings.ts, npm ci's postinstall)

@@ -3,14 +3,16 @@
 // rule check and the report behave.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { REPO } from "../lib/repo.ts";
 import { readRendered } from "../lib/tree.ts";
 import { createTestRepository, jsonDifferences, unexplainedDifferences } from "../harness/gitops/test-tree.ts";
+import { createSealingKey, sealValue } from "../harness/gitops/sealing.ts";
+import { readWithoutCredential, startGitServer } from "../harness/gitops/git-server.ts";
 import { MARKER, bootstrapCommands } from "../harness/gitops/bootstrap.ts";
 import { projectViolations, type AppProject, type Application } from "../harness/gitops/argo-state.ts";
 import { stepTable } from "../harness/gitops/report.ts";
@@ -36,9 +38,28 @@ test("the test tree differs from the committed tree only by its URL, its Prometh
   const dir = mkdtempSync(join(tmpdir(), "bitactor-test-tree-"));
   try {
     const repo = join(dir, "repo");
-    const { url } = await createTestRepository(REPO, repo, STAGES, ADDONS);
+    // The e2e's access: a local host that demands a credential, sealed for a management key made here.
+    const key = createSealingKey(join(dir, "sealing"), "kube-system");
+    const ciphertexts: Record<string, string> = {};
+    const credential = (environment: string) => ({
+      username: (ciphertexts[`${environment}/username`] = sealValue(key.certFile, "argocd", `${environment}-repository`, "argocd")),
+      password: (ciphertexts[`${environment}/password`] = sealValue(key.certFile, "argocd", `${environment}-repository`, "a-token")),
+    });
+    const { url } = await createTestRepository(REPO, repo, { url: "http://127.0.0.1:8418/repo", credential }, STAGES, ADDONS);
+    assert.equal(url, "http://127.0.0.1:8418/repo");
     const committed = await parsed(REPO);
     const testTree = await parsed(repo);
+    // Edit 1's credential: one SealedSecret per environment beside its root, the Secret Argo CD reads the repository with.
+    for (const env of ["production", "staging"]) {
+      assert.deepEqual((testTree.get(`apps/${env}/sealedsecret-${env}-repository.yaml`) as { spec: unknown }).spec, {
+        encryptedData: { password: ciphertexts[`${env}/password`], username: ciphertexts[`${env}/username`] },
+        template: {
+          metadata: { name: `${env}-repository`, namespace: "argocd", labels: { "app.kubernetes.io/managed-by": "bitactor-gitops", "app.kubernetes.io/part-of": "bitactor", "bitactor.io/environment": env, "argocd.argoproj.io/secret-type": "repository" } },
+          type: "Opaque",
+          data: { type: "git", url },
+        },
+      });
+    }
     const removed = [
       { environment: "production", region: "ap-northeast-1", cluster: "bitactor-prod-apne1" },
       { environment: "production", region: "asia-east2", cluster: "bitactor-prod-ase2" },
@@ -46,7 +67,16 @@ test("the test tree differs from the committed tree only by its URL, its Prometh
       { environment: "production", region: "southeastasia", cluster: "bitactor-prod-sea" },
       { environment: "production", region: "us-east-2", cluster: "bitactor-prod-use2" },
     ];
-    assert.deepEqual(unexplainedDifferences(committed, testTree, removed, ADDONS), []);
+    assert.deepEqual(unexplainedDifferences(committed, testTree, removed, ADDONS, true), []);
+    // Without the credential edit, its files and the roots' projects admitting SealedSecrets are unexplained.
+    assert.deepEqual(unexplainedDifferences(committed, testTree, removed, ADDONS).sort(), [
+      "apps/production/appproject-production-bootstrap.yaml: /spec/description differs",
+      "apps/production/appproject-production-bootstrap.yaml: /spec/namespaceResourceWhitelist differs",
+      "apps/production/sealedsecret-production-repository.yaml: only in the test tree",
+      "apps/staging/appproject-staging-bootstrap.yaml: /spec/description differs",
+      "apps/staging/appproject-staging-bootstrap.yaml: /spec/namespaceResourceWhitelist differs",
+      "apps/staging/sealedsecret-staging-repository.yaml: only in the test tree",
+    ]);
     // The edits did happen: every Application, ApplicationSet and AppProject names the local URL
     // (the add-ons': their mirrors).
     const argo = [...testTree.values()].filter((o) => /^(Application|ApplicationSet|AppProject)$/.test((o as { kind: string }).kind));
@@ -57,10 +87,11 @@ test("the test tree differs from the committed tree only by its URL, its Prometh
     // its Prometheus' Application, workload, platform and (AWS) nodes projects; staging's stage also its chaos project.
     assert.equal(argo.length - platformObjects.length, 2 * 7 + 2 + 1);
     for (const o of argo.filter((x) => !platformObjects.includes(x))) assert.ok(JSON.stringify(o).includes(url), (o as { kind: string }).kind);
-    // Argo CD's own Application and project, and per stage its add-on project and the Applications of
-    // the add-ons served (both test stages are AWS stages; Karpenter, an OCI chart, is not served).
+    // Argo CD's own Application and project, the management cluster's add-on project and its
+    // sealed-secrets Application, and per stage its add-on project and the Applications of the add-ons
+    // served (both test stages are AWS stages; Karpenter, an OCI chart, is not served).
     assert.ok(unserved.some((u) => u.id === "karpenter"));
-    assert.equal(platformObjects.length, 2 + 2 * (1 + ADDONS.served.length - 1));
+    assert.equal(platformObjects.length, 2 + 2 + 2 * (1 + ADDONS.served.length - 1));
     for (const o of platformObjects.filter((x) => (x as { kind: string }).kind === "Application")) {
       const id = addonOf(o) ?? "argo-cd";
       assert.equal((o as { spec: { source: { repoURL: string } } }).spec.source.repoURL, `file:///mirrors/${id}.git`, id);
@@ -96,7 +127,7 @@ test("the test tree differs from the committed tree only by its URL, its Prometh
     const sealed = structuredClone(edited.get(sealedPath)) as { spec: { source: { targetRevision: string } } };
     sealed.spec.source.targetRevision = "v0.39.0";
     edited.set(sealedPath, sealed as unknown as Json);
-    assert.deepEqual(unexplainedDifferences(committed, edited, removed, ADDONS).sort(), [
+    assert.deepEqual(unexplainedDifferences(committed, edited, removed, ADDONS, true).sort(), [
       "applicationsets/production/application-production-us-east-1-argo-rollouts.yaml: missing from the test tree",
       `${sealedPath}: /spec/source/targetRevision differs`,
       `${addonsProject}: /spec/clusterResourceWhitelist holds kinds the committed project does not`,
@@ -108,7 +139,7 @@ test("the test tree differs from the committed tree only by its URL, its Prometh
       "rollouts/staging/us-east-1/shared/service-otel-collector.yaml: missing from the test tree",
     ]);
     // A region left out only explains its own files.
-    assert.ok(unexplainedDifferences(committed, testTree, removed.slice(1), ADDONS).some((p) => p.startsWith("rollouts/production/ap-northeast-1/") && p.endsWith("missing from the test tree")));
+    assert.ok(unexplainedDifferences(committed, testTree, removed.slice(1), ADDONS, true).some((p) => p.startsWith("rollouts/production/ap-northeast-1/") && p.endsWith("missing from the test tree")));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -123,19 +154,35 @@ test("jsonDifferences names each differing path", () => {
 test("the README's bootstrap block is what the e2e runs: kubectl and argocd only, every file it applies exists", () => {
   const commands = bootstrapCommands(readFileSync(join(REPO, "README.md"), "utf8"));
   assert.ok(commands.length >= 5);
-  for (const c of commands) assert.match(c, /^(kubectl |argocd |for cluster in \$\(npm run --silent clusters\); )/, c);
-  const applied = commands.flatMap((c) => [...c.matchAll(/-f (\S+)/g)].map((m) => m[1]!));
+  const CREDENTIALS = "for credential in $(find apps -name 'sealedsecret-*-repository.yaml'); do kubectl ";
+  for (const c of commands) assert.ok(/^(kubectl |argocd |for cluster in \$\(npm run --silent clusters\); )/.test(c) || c.startsWith(CREDENTIALS), c);
+  // Files named in the block (the sealing key and each credential are variables: the user's file, and what find lists).
+  const applied = commands.flatMap((c) => [...c.matchAll(/-f ([^"\s]\S*)/g)].map((m) => m[1]!));
   assert.ok(applied.length >= 2);
   for (const f of applied) assert.doesNotThrow(() => readFileSync(join(REPO, f)), f);
-  // Argo CD's own Application and project, then each environment's root and its project: the roots bring everything else.
+  // Argo CD's own Application and project, the sealed-secrets controller of its cluster with its
+  // project, then each environment's root and its project: the roots bring everything else.
   assert.deepEqual(applied.map((f) => f.replace(/^apps\/[a-z]+\//, "")).sort(), [
     "application-argocd.yaml",
+    "application-management-sealed-secrets.yaml",
     "application-production-root.yaml",
     "application-staging-root.yaml",
     "appproject-argocd.yaml",
+    "appproject-management-addons.yaml",
     "appproject-production-bootstrap.yaml",
     "appproject-staging-bootstrap.yaml",
   ]);
+  // The repository credentials before any root (without them Argo CD cannot read the roots), each
+  // unsealed (Synced) first; the sealing key before the controller that reads it starts.
+  const at = (p: (c: string) => boolean) => {
+    const i = commands.findIndex(p);
+    assert.ok(i >= 0, `no such command in the block: ${p}`);
+    return i;
+  };
+  const rootAt = at((c) => /application-(staging|production)-root/.test(c));
+  assert.ok(at((c) => c.startsWith(CREDENTIALS) && c.includes("kubectl wait --for=condition=Synced")) < rootAt);
+  assert.ok(at((c) => c.includes('-f "$SEALING_KEY"')) < at((c) => c.includes("application-management-sealed-secrets.yaml")));
+  assert.ok(at((c) => c.startsWith("argocd app wait argocd management-sealed-secrets ")) < at((c) => c.startsWith(CREDENTIALS)));
   // Argo CD manages itself before the roots apply: its Application health check orders their waves.
   const firstRoot = commands.findIndex((c) => /application-(staging|production)-root/.test(c));
   assert.ok(commands.findIndex((c) => c.startsWith("argocd app wait argocd ")) < firstRoot && commands.some((c) => c.startsWith("argocd app wait argocd ")));
@@ -224,4 +271,34 @@ test("(v)'s release its source lacks: same shape as the pin (the render takes it
   assert.equal(unpublishedRelease("1.15.1", ["1.15.1"]), "1.15.99");
   assert.throws(() => unpublishedRelease("v1.2", []), /v1\.2 is not a plain release/);
   assert.throws(() => unpublishedRelease("latest", []), /latest is not a plain release/);
+});
+
+test("the e2e's git host answers only with its credential: a read without it is refused (401), a clone with it gets the commit", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "bitactor-git-host-"));
+  const repo = join(dir, "repo");
+  const sh = (args: string[], cwd = dir) => new Promise<{ code: number; out: string }>((resolve) => {
+    execFile("git", ["-c", "user.name=t", "-c", "user.email=t@bitactor.invalid", "-c", "credential.helper=", ...args], { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } }, (e, stdout, stderr) => resolve({ code: e ? 1 : 0, out: `${stdout}${stderr}` }));
+  });
+  const server = await startGitServer(repo);
+  try {
+    assert.equal((await sh(["init", "-q", "-b", "main", repo])).code, 0);
+    writeFileSync(join(repo, "a"), "one\n");
+    assert.equal((await sh(["add", "a"], repo)).code, 0);
+    assert.equal((await sh(["commit", "-qm", "one"], repo)).code, 0);
+    const head = (await sh(["rev-parse", "HEAD"], repo)).out.trim();
+    const anonymous = await readWithoutCredential(server.url);
+    assert.equal(anonymous.ok, false);
+    const wrong = await sh(["ls-remote", server.url.replace("http://", `http://${server.username}:not-the-token@`)]);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.out, /Authentication failed|401/);
+    const clone = await sh(["clone", "-q", server.url.replace("http://", `http://${server.username}:${server.password}@`), join(dir, "clone")]);
+    assert.equal(clone.code, 0, clone.out);
+    assert.equal((await sh(["rev-parse", "HEAD"], join(dir, "clone"))).out.trim(), head);
+    const counts = server.counts();
+    assert.ok(counts.refused >= 2, JSON.stringify(counts));
+    assert.ok(counts.served >= 1, JSON.stringify(counts));
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -3,6 +3,8 @@ import { projects, projectViolations, settled } from "./argo-state.ts";
 import { bootstrapCommands, run } from "./bootstrap.ts";
 import { git } from "./test-tree.ts";
 import { seconds, until, type StepRow } from "./steps.ts";
+import { readWithoutCredential } from "./git-server.ts";
+import { ARGOCD_SECRET_TYPE } from "../../generators/constructs/repository-credential.ts";
 
 /**
  * The bootstrap: the README's commands on empty clusters, then every Application of the test stages
@@ -18,7 +20,7 @@ export async function bootstrapAndFirstReleases(kit: Kit, rows: StepRow[]): Prom
     const start = Date.now();
     const head = git(repo, "rev-parse", "HEAD");
     for (const command of bootstrapCommands(ctx.readme)) {
-      const r = run(shell, command);
+      const r = await run(shell, command);
       log(`$ ${command}  (exit ${r.status}, ${r.seconds.toFixed(1)} s)`);
       if (r.status !== 0) {
         row.problems.push(`\`${command}\` exited ${r.status}:\n${r.output}`);
@@ -30,7 +32,7 @@ export async function bootstrapAndFirstReleases(kit: Kit, rows: StepRow[]): Prom
     const envs = [...new Set(platform.stages.map((s) => s.environment))];
     // Argo CD's own Application, each environment's two, every stage's add-ons and its engine Applications.
     const addonApps = platform.stages.flatMap(stageAddonApps);
-    const expected = ["argocd", ...envs.flatMap((e) => [`${e}-root`, `${e}-applicationsets`]), ...addonApps, ...platform.stages.flatMap(stageApps)].sort();
+    const expected = ["argocd", ...ctx.managementApps, ...envs.flatMap((e) => [`${e}-root`, `${e}-applicationsets`]), ...addonApps, ...platform.stages.flatMap(stageApps)].sort();
     if (addonApps.length === 0) {
       row.problems.push("the test tree has no add-on Application: nothing of the platform would be proven");
       return;
@@ -98,8 +100,22 @@ export async function bootstrapAndFirstReleases(kit: Kit, rows: StepRow[]): Prom
         row.problems.push(...projectViolations(a, project, resources));
       }
     }
+    // The repository is private: a read without the credential is refused, and Argo CD read it with
+    // the Secrets the management cluster's sealed-secrets controller unsealed from git.
+    const anonymous = await readWithoutCredential(ctx.access.server.url);
+    if (anonymous.ok) row.problems.push(`the test repository answered a read without credentials (${anonymous.output}): nothing proves Argo CD used the sealed one`);
+    for (const name of ctx.access.credentials) {
+      const got = await mgmt.request("GET", `/api/v1/namespaces/${ctx.access.namespace}/secrets/${name}`);
+      const secret = got.body as { metadata?: { labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] }; data?: Record<string, string> };
+      if (got.status !== 200) row.problems.push(`Secret ${ctx.access.namespace}/${name}: HTTP ${got.status}; the sealed-secrets controller never unsealed the repository credential`);
+      else if (secret.metadata?.labels?.[ARGOCD_SECRET_TYPE] !== "repository" || !secret.metadata.ownerReferences?.some((o) => o.kind === "SealedSecret" && o.name === name) || Buffer.from(secret.data?.url ?? "", "base64").toString() !== ctx.access.server.url) {
+        row.problems.push(`Secret ${ctx.access.namespace}/${name} is not the repository Secret unsealed from SealedSecret ${name} for ${ctx.access.server.url}: ${JSON.stringify(secret.metadata)}`);
+      }
+    }
+    const served = ctx.access.server.counts();
+    if (served.served === 0) row.problems.push("the test repository served no request with its credential");
     row.toDecision = seconds(start);
-    row.observed = `${expected.length} Applications Synced (Argo CD's own, ${addonApps.length} add-ons), all Healthy but ${failedFirst}; ${objects} objects on ${platform.stages.length} clusters, each where its AppProject allows`;
+    row.observed = `${expected.length} Applications Synced (Argo CD's own, ${ctx.managementApps.length} on the management cluster, ${addonApps.length} add-ons), all Healthy but ${failedFirst}; ${objects} objects on ${platform.stages.length} clusters, each where its AppProject allows; the repository read ${served.served}× with the credential unsealed from git (${ctx.access.credentials.join(", ")}), ${served.refused} reads without it refused`;
     log(row.observed);
 
     // Every first release judged: each component's first-release AnalysisRun, on every cluster.

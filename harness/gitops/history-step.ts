@@ -6,7 +6,7 @@ import { runStep, type StepRow } from "./steps.ts";
 export function historyCheck(kit: Kit, rowH: StepRow): Promise<void> {
   const { shell, log } = kit;
   return runStep(rowH, async (row) => {
-    const r = run(shell, "npm run --silent check", 300_000);
+    const r = await run(shell, "npm run --silent check", 300_000);
     log(`$ npm run check  (exit ${r.status})\n${r.output}`);
     const hotfixes = r.output.split("\n").filter((l) => /^check: hotfix: /.test(l));
     if (r.status !== 0) row.problems.push(`npm run check exited ${r.status}:\n${r.output}`);

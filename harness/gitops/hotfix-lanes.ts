@@ -28,7 +28,7 @@ export function hotfixLane(kit: Kit, rowA: StepRow): Promise<void> {
       }, 600, appReport);
       const hash = paused.currentPodHash!;
       log(`(a) gate passed (${paused.blueGreen?.prePromotionAnalysisRunStatus?.name}); promoting as the operator`);
-      promote(component);
+      await promote(component);
       await until("Synced and Healthy on the new digest", async () => {
         const st = await rollout(client, rns, component);
         return (await settledAt(appName, c.sha)) && st.stableRS === hash && st.blueGreen?.activeSelector === hash ? true : undefined;

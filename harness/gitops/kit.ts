@@ -6,6 +6,7 @@ import type { KubeObject } from "../../lib/objects.ts";
 import { POD_TEMPLATE_HASH_LABEL } from "../../generators/constructs/pod-monitor.ts";
 import { applications, describeApp, list } from "./argo-state.ts";
 import { run, type Shell } from "./bootstrap.ts";
+import type { GitServer } from "./git-server.ts";
 import { gitOk } from "./test-tree.ts";
 import type { GitopsPlatform, StageCluster } from "./platform.ts";
 import type { WaveLanes } from "./waves.ts";
@@ -39,6 +40,13 @@ export interface LoopContext {
   readonly upgrade: { readonly id: string; readonly from: string; readonly to: string };
   /** The add-on committed at a release its source does not have in (v), then put back. */
   readonly unreadable: string;
+  /**
+   * The test repository's host, which serves only with its credential, and the Secrets (in
+   * `namespace` on the management cluster) the sealed-secrets controller must unseal that credential into.
+   */
+  readonly access: { readonly server: GitServer; readonly credentials: readonly string[]; readonly namespace: string };
+  /** The Applications of the management cluster's add-ons the test serves (`management-<id>`). */
+  readonly managementApps: readonly string[];
   /** The stage removed in (d). */
   readonly removed: StageCluster;
   /** The fixture's regressed image of a component, for (b). */
@@ -140,9 +148,9 @@ export function makeKit(ctx: LoopContext) {
   const client = rel.cluster.cp.client;
   const rns = rel.releases[0]!.namespace;
   const regionFile = join(repo, "environments", rel.environment, "regions", `${rel.region}.yaml`);
-  const promote = (component: string) => {
+  const promote = async (component: string) => {
     for (const command of [`kubectl config use-context ${rel.name}`, `kubectl argo rollouts promote ${component} -n ${rns}`]) {
-      const r = run(shell, command, 60_000);
+      const r = await run(shell, command, 60_000);
       log(`$ ${command}  (exit ${r.status})`);
       if (r.status !== 0) throw new Error(`\`${command}\` exited ${r.status}: ${r.output}`);
     }

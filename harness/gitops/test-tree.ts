@@ -6,6 +6,7 @@ import { postPromotionSeconds } from "../../generators/gate-math.ts";
 import type { Catalog } from "../../generators/inputs/types.ts";
 import { renderCommand } from "../../lib/render.ts";
 import { ADDON_LABEL } from "../../generators/constructs/addon-applications.ts";
+import { CREDENTIAL_MENTION, SEALED_SECRET_KIND } from "../../generators/constructs/environment-projects.ts";
 
 /** The add-ons' sources as the test serves them (harness/gitops/mirrors.ts makes them): id → mirror URL, and the ids it cannot serve. */
 export interface AddonMirrors {
@@ -19,7 +20,9 @@ export interface AddonMirrors {
  * The repository Argo CD reads in npm run e2e:gitops: a local git repository holding this
  * repository's inputs and rendered tree, changed in exactly these ways, each by editing the inputs
  * and rendering (never by editing rendered files):
- *   1. `repository.url` of every environment is the local repository (file:///...);
+ *   1. `repository.url` of every environment is the local repository (served by the harness:
+ *      git-server.ts), and `repository.credential` the credential that server demands, sealed for
+ *      the e2e's management cluster (sealing.ts);
  *   2. the regions on the test's clusters query the test's Prometheus (`prometheus`: address, and no
  *      cloud authentication, which belongs to the managed address);
  *   3. every other region file is removed: its cluster does not exist here, and an Application
@@ -30,6 +33,13 @@ export interface AddonMirrors {
  * `testTreeDifferences` states what those edits may change in the rendered tree; a test proves
  * that a test tree differs from the committed tree in nothing else.
  */
+
+/** How Argo CD reaches the test repository: its URL, and the read credential it demands, sealed (environment.yaml `repository`). */
+export interface RepositoryAccess {
+  readonly url: string;
+  /** Each value sealed for the management cluster's controller (strict scope, `<env>-repository` in argocd). @default none */
+  readonly credential?: (environment: string) => { readonly username: string; readonly password: string };
+}
 
 export interface TestStage {
   readonly environment: string;
@@ -61,7 +71,7 @@ export function testPlan(root: string, stages: readonly TestStage[]): { text: st
 }
 
 /** Points the test stages at the test's Prometheus and removes every other region, in `root`'s inputs. */
-export function editInputs(root: string, repoUrl: string, stages: readonly TestStage[], addons: AddonMirrors): void {
+export function editInputs(root: string, access: RepositoryAccess, stages: readonly TestStage[], addons: AddonMirrors): void {
   const plan = testPlan(root, stages);
   const versionsFile = join(root, "tools", "versions.json");
   const versions = JSON.parse(readFileSync(versionsFile, "utf8")) as { addons: Record<string, { source: { repoURL: string } }> };
@@ -73,7 +83,10 @@ export function editInputs(root: string, repoUrl: string, stages: readonly TestS
   });
   writeFileSync(join(root, "environments", "waves.yaml"), plan.text);
   for (const env of readdirSync(join(root, "environments"), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
-    editYaml(join(root, "environments", env, "environment.yaml"), (d) => d.setIn(["repository", "url"], repoUrl));
+    editYaml(join(root, "environments", env, "environment.yaml"), (d) => {
+      d.setIn(["repository", "url"], access.url);
+      if (access.credential) d.setIn(["repository", "credential"], { ...access.credential(env) });
+    });
     for (const f of readdirSync(join(root, "environments", env, "regions"))) {
       const stage = stages.find((s) => s.environment === env && `${s.region}.yaml` === f);
       const file = join(root, "environments", env, "regions", f);
@@ -92,15 +105,15 @@ export function editInputs(root: string, repoUrl: string, stages: readonly TestS
  * files, so a local run tests local edits too; node_modules linked, as after `npm ci`), with the
  * inputs edited, rendered and committed on `main`.
  */
-export async function createTestRepository(from: string, dir: string, stages: readonly TestStage[], addons: AddonMirrors): Promise<{ url: string; commit: string }> {
-  const url = `file://${dir}`;
+export async function createTestRepository(from: string, dir: string, access: RepositoryAccess, stages: readonly TestStage[], addons: AddonMirrors): Promise<{ url: string; commit: string }> {
+  const url = access.url;
   const files = git(from, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0").filter((f) => f && existsSync(join(from, f)));
   for (const f of files) {
     mkdirSync(dirname(join(dir, f)), { recursive: true });
     copyFileSync(join(from, f), join(dir, f));
   }
   symlinkSync(join(from, "node_modules"), join(dir, "node_modules"));
-  editInputs(dir, url, stages, addons);
+  editInputs(dir, access, stages, addons);
   await renderCommand(dir);
   git(dir, "init", "-q", "-b", "main");
   writeFileSync(join(dir, ".git", "info", "exclude"), "node_modules\n");
@@ -151,8 +164,12 @@ export function unexplainedDifferences(
   test: ReadonlyMap<string, Json>,
   removedRegions: readonly { environment: string; region: string; cluster: string }[],
   addons: AddonMirrors,
+  /** The test tree seals a repository credential the committed tree lacks (edit 1). @default false */
+  credential = false,
 ): string[] {
   const out: string[] = [];
+  // Edit 1's credential: the SealedSecret beside each root, and the root's project admitting exactly that kind.
+  const credentialFile = (p: string) => credential && /^apps\/[^/]+\/sealedsecret-[^/]+-repository\.yaml$/.test(p);
   const addonOf = (o: Json | undefined) => (o as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels?.[ADDON_LABEL];
   const removed = (p: string) =>
     removedRegions.some((r) => {
@@ -165,13 +182,14 @@ export function unexplainedDifferences(
     // An add-on the test cannot serve is delivered nowhere: its Applications go.
     addons.unserved.some((u) => addonOf(committed.get(p)) === u.id);
   const mirrorUrls = new Set(addons.served.map((m) => m.url));
-  for (const p of test.keys()) if (!committed.has(p)) out.push(`${p}: only in the test tree`);
+  for (const p of test.keys()) if (!committed.has(p) && !credentialFile(p)) out.push(`${p}: only in the test tree`);
   for (const [p, object] of committed) {
     if (!test.has(p)) {
       if (!removed(p)) out.push(`${p}: missing from the test tree`);
       continue;
     }
     let [a, b]: [Json, Json] = [object, test.get(p)!];
+    if (credential && /^apps\/[^/]+\/appproject-[^/]+-bootstrap\.yaml$/.test(p)) b = withoutCredentialKind(b);
     const destinations = (o: Json) => ((o as { spec?: { destinations?: { name?: string }[] } }).spec?.destinations ?? null);
     if ((a as { kind?: string }).kind === "AppProject") {
       const gone = new Set(removedRegions.map((r) => r.cluster));
@@ -202,6 +220,16 @@ export function unexplainedDifferences(
     }
   }
   return out;
+}
+
+/** A root's project as it would be without a repository credential: the SealedSecret kind (last) and the description's mention of it go. */
+function withoutCredentialKind(o: Json): Json {
+  const copy = structuredClone(o) as { spec?: { description?: string; namespaceResourceWhitelist?: { group: string; kind: string }[] } };
+  const list = copy.spec?.namespaceResourceWhitelist;
+  const last = list?.[list.length - 1];
+  if (list && last?.group === SEALED_SECRET_KIND.group && last.kind === SEALED_SECRET_KIND.kind) list.pop();
+  if (copy.spec?.description) copy.spec.description = copy.spec.description.replace(CREDENTIAL_MENTION, "");
+  return copy as Json;
 }
 
 function withoutSourceRepos(o: Json): Json {

@@ -54,8 +54,8 @@ function commitAll(repo: string, message: string): { sha: string; at: number } {
 const clean = (repo: string) => git(repo, "status", "--porcelain") === "";
 
 /** `npm run <script>` in the test repository, as typed; the output's evidence lines for the report. */
-function npm(l: WaveLanes, args: string): CommandResult {
-  const r = run(l.shell, `npm run --silent ${args}`, 120_000);
+async function npm(l: WaveLanes, args: string): Promise<CommandResult> {
+  const r = await run(l.shell, `npm run --silent ${args}`, 120_000);
   l.log(`$ npm run ${args}  (exit ${r.status})\n${r.output.split("\n").map((x) => `    ${x}`).join("\n")}`);
   return r;
 }
@@ -66,9 +66,9 @@ const evidenceLine = (out: string, stage: string) => out.split("\n").find((x) =>
 async function releaseToStaging(l: WaveLanes, component: string, digest: string, row: StepRow): Promise<{ c: { sha: string; at: number }; version: string }> {
   const stage = `${l.staging.environment}-${l.staging.region}`;
   let version = "";
-  const c = await l.serial(() => {
+  const c = await l.serial(async () => {
     version = nextVersion(l.repo, l.staging, component);
-    const r = npm(l, `release -- ${component} ${version} ${digest}`);
+    const r = await npm(l, `release -- ${component} ${version} ${digest}`);
     if (r.status !== 0) throw new Error(`npm run release exited ${r.status}:\n${r.output}`);
     return commitAll(l.repo, `release ${component} ${version}`);
   });
@@ -108,8 +108,8 @@ export async function laneF(l: WaveLanes, row: StepRow): Promise<void> {
     return r.status === 0 ? r : undefined;
   }, 900);
   l.log(`(f) the dry run accepts:\n${ready.output}`);
-  const moved = await l.serial(() => {
-    const r = npm(l, `promote -- ${component}`);
+  const moved = await l.serial(async () => {
+    const r = await npm(l, `promote -- ${component}`);
     if (r.status !== 0) throw new Error(`npm run promote exited ${r.status} after a clean soak:\n${r.output}`);
     return { r, commit: commitAll(l.repo, `promote ${component} ${version} to ${target}`) };
   });
