@@ -52,7 +52,7 @@ export class AddonApplications extends Construct {
     const stage = stageId(s.environment, r.region);
     const ids = stageAddons(props.addons, s.environment, r, props.catalog);
     if (ids.length === 0) return;
-    const pins = Object.fromEntries(ids.map((a) => [a, props.versions[a]])) as Record<string, Exclude<AddonVersions[string], string>>;
+    const pins = Object.fromEntries(ids.map((a) => [a, props.versions[a]])) as Record<string, AddonPin>;
     const kinds = ids.flatMap((a) => props.addons.addons[a]!.clusterKinds);
     emit(this, "project", new AppProject({
       metadata: { name: names.addonsProject(stage), namespace: s.argocd.namespace, labels: props.labels, annotations: { [SYNC_WAVE]: WAVE.projects } },
@@ -60,9 +60,7 @@ export class AddonApplications extends Construct {
         description: `The platform add-ons of ${stage}, each from its upstream's release`,
         sourceRepos: [...new Set(ids.map((a) => pins[a]!.source.repoURL))].sort(),
         destinations: [...new Set(ids.map((a) => props.addons.addons[a]!.namespace))].sort().map((namespace) => ({ name: r.cluster.name, namespace })),
-        // The add-ons' namespaces: each Application creates its own (CreateNamespace), which Argo CD
-        // syncs as a resource of the Application and so checks against the project like any other.
-        clusterResourceWhitelist: [{ group: "", kind: "Namespace" }, ...kinds.filter((k, i) => kinds.findIndex((x) => x.group === k.group && x.kind === k.kind) === i).map((k) => ({ ...k }))],
+        clusterResourceWhitelist: addonClusterKinds(kinds),
         // Namespaced kinds: the upstream installs' own (Deployments, Services, RBAC, ConfigMaps, ...),
         // which are theirs to choose; destinations keep them to the add-ons' namespaces. Left unset,
         // which Argo CD reads as every kind (app_project_types.go IsGroupKindNamePermitted: a nil
@@ -100,6 +98,15 @@ export class AddonApplications extends Construct {
       }));
     }
   }
+}
+
+/**
+ * The cluster-scoped kinds an add-on project admits: the add-ons' namespaces (each Application
+ * creates its own, CreateNamespace, which Argo CD checks against the project like any object) and
+ * the kinds engine/addons.yaml lists for them, each once, in order.
+ */
+export function addonClusterKinds(kinds: readonly { readonly group: string; readonly kind: string }[]): { group: string; kind: string }[] {
+  return [{ group: "", kind: "Namespace" }, ...kinds.filter((k, i) => kinds.findIndex((x) => x.group === k.group && x.kind === k.kind) === i).map((k) => ({ ...k }))];
 }
 
 /** An add-on's Application source: its upstream at the pinned release, with our values or kustomize settings filled in. */

@@ -7,7 +7,7 @@ import { fillPlaceholders } from "../inputs/addon-semantics.ts";
 import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names } from "../naming.ts";
 import { IN_CLUSTER } from "./environment-projects.ts";
-import { ADDON_LABEL, DESCRIPTION, addonSource, addonSyncSpec, type AddonPin } from "./addon-applications.ts";
+import { ADDON_LABEL, DESCRIPTION, addonClusterKinds, addonSource, addonSyncSpec, type AddonPin } from "./addon-applications.ts";
 
 export interface ManagementAddonsProps {
   /** The environment whose root carries Argo CD's own Application (engine/addons.yaml argocd.environment). */
@@ -48,7 +48,7 @@ export class ManagementAddons extends Construct {
         description: "The add-ons Argo CD's own cluster runs beside it, each from its upstream's release",
         sourceRepos: [...new Set(ids.map((a) => pinOf(a).source.repoURL))].sort(),
         destinations: [...new Set(ids.map((a) => props.addons.addons[a]!.namespace))].sort().map((namespace) => ({ server: IN_CLUSTER, namespace })),
-        clusterResourceWhitelist: [{ group: "", kind: "Namespace" }, ...kinds.filter((k, i) => kinds.findIndex((x) => x.group === k.group && x.kind === k.kind) === i).map((k) => ({ ...k }))],
+        clusterResourceWhitelist: addonClusterKinds(kinds),
       },
     }));
     for (const addon of ids) {
