@@ -21,8 +21,9 @@ export const ARGOCD_SECRET_TYPE = "argocd.argoproj.io/secret-type";
  * namespace. Only the controller ever holds the plaintext.
  * - The root carries it (`apps/<env>/`) so a rotation is a commit; the README's bootstrap applies it
  *   by hand once, because without it Argo CD cannot read the root at all.
- * - Never pruned (`Prune=false`): removing it from git must not cut Argo CD off the repository that
- *   would have to carry the fix; wave -2, before the projects, for the same reason.
+ * - Never pruned (`Prune=false`, Argo CD user-guide/sync-options.md "No Prune Resources"): removing
+ *   it from git must not cut Argo CD off the repository that would have to carry the fix; wave -2,
+ *   before the projects, for the same reason.
  */
 export class RepositoryCredential extends Construct {
   constructor(scope: Construct, id: string, props: RepositoryCredentialProps) {
