@@ -57,12 +57,12 @@ test("one object per file, every name explicit (no hash suffixes), paths follow 
   // the platform from git: per stage an add-on project and an Application for each of Argo Rollouts,
   // prometheus-operator, sealed-secrets, kube-state-metrics, Velero, Istio's two charts, the
   // Pushgateway, Grafana and Jaeger (Karpenter too on the 5 AWS stages), and Argo CD's own
-  // project and Application; per stage its Prometheus with an account, Role and binding, and their Application;
+  // project and Application, and the management cluster's add-on project and sealed-secrets Application; per stage its Prometheus with an account, Role and binding, and their Application;
   // per stage the operator's access: its Namespace, account, ClusterRole, 3 Roles and 4 bindings;
   // per stage its monitoring: PodMonitor, PrometheusRule, the stage Prometheus' Role and binding;
   // and where a region file pins the operator (staging alone so far) its pods: Deployment, PodDisruptionBudget, 2 NetworkPolicies;
   // per stage the Pushgateway's scrape: a PodMonitor, a Role and its binding.
-  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 10) + 5 + 2 + 7 * (4 + 1) + 7 * 10 + 7 * 4 + 1 * 4 + 7 * 3);
+  assert.equal(objects.length, 7 * (5 * 15 + 1 + 10) + 5 * 4 * 2 + 7 * 4 + 7 + 7 * 2 + 5 + 2 * 3 + (5 * 4 + 10 + 1) + 7 * 14 + 5 * (2 + 2) + (2 + 4 * 2) + (2 + 5 * 2) + 7 * (1 + 10) + 5 + 2 + 7 * (4 + 1) + 7 * 10 + 7 * 4 + 1 * 4 + 7 * 3 + 2);
 });
 
 test("blue/green Rollouts: both analyses, never autoPromotionSeconds, promotion mode from the environment", () => {
@@ -206,10 +206,12 @@ test("bootstrap: the root syncs apps/<env>/ (its project in wave -1), which brin
     const apps = ofKind("Application").filter((o) => o.path.startsWith(`apps/${e}/`)).map((o) => o.object as Any);
     const root = apps.find((a) => a.metadata.name === `${e}-root`)!;
     const sets = apps.find((a) => a.metadata.name === `${e}-applicationsets`)!;
-    // Argo CD's own Application lives beside the root of the environment that carries it (one
-    // management cluster serves both): the root brings it in wave 0, before the ApplicationSets.
+    // Argo CD's own Application and the management cluster's add-ons live beside the root of the
+    // environment that carries them (one management cluster serves both): the root brings them in
+    // wave 0, before the ApplicationSets.
     const carriesArgoCd = model.addons.argocd.environment === e;
-    assert.equal(apps.length, carriesArgoCd ? 3 : 2);
+    assert.equal(apps.length, carriesArgoCd ? 3 + model.addons.argocd.addons.length : 2);
+    if (carriesArgoCd) for (const id of model.addons.argocd.addons) assert.equal(apps.find((a) => a.metadata.name === `management-${id}`)?.metadata.annotations["argocd.argoproj.io/sync-wave"], "0", id);
     if (carriesArgoCd) {
       const self = apps.find((a) => a.metadata.name === "argocd")!;
       assert.equal(self.spec.project, "argocd");
@@ -225,7 +227,8 @@ test("bootstrap: the root syncs apps/<env>/ (its project in wave -1), which brin
     }
     assert.equal(sets.metadata.annotations["argocd.argoproj.io/sync-wave"], "1");
     const projects = ofKind("AppProject").filter((o) => o.path.startsWith(`apps/${e}/`));
-    assert.equal(projects.length, carriesArgoCd ? 2 : 1);
+    // Its own, and where it carries Argo CD: Argo CD's and the management cluster's add-on project.
+    assert.equal(projects.length, carriesArgoCd ? 3 : 1);
     for (const p of projects) assert.ok(Number((p.object.metadata as Any).annotations["argocd.argoproj.io/sync-wave"]) < 1, p.path);
     const bootstrap = projects.find((p) => p.object.metadata.name === `${e}-bootstrap`)!.object.spec as Any;
     assert.deepEqual(bootstrap.namespaceResourceWhitelist, [
@@ -313,8 +316,8 @@ test("AppProjects are narrow and per stage: this repo, the stage's cluster and n
     }
   }
   // No project admits another stage's cluster: the only projects are the stages' and the bootstraps.
-  // Per stage also its add-on project; and Argo CD's own project.
-  assert.equal(ofKind("AppProject").length, 1 + model.environments.reduce((n, env) => n + 1 + env.regions.reduce((m, r) => m + (r.cloud === "aws" ? 3 : 2) + 1 + (env.settings.chaos ? 1 : 0), 0), 0));
+  // Per stage also its add-on project; and Argo CD's own project and the management cluster's add-on project.
+  assert.equal(ofKind("AppProject").length, 2 + model.environments.reduce((n, env) => n + 1 + env.regions.reduce((m, r) => m + (r.cloud === "aws" ? 3 : 2) + 1 + (env.settings.chaos ? 1 : 0), 0), 0));
 });
 
 test("a misspelled field anywhere in a generator's output is rejected by the strict validation", () => {
