@@ -24,8 +24,8 @@ import { createMirrors, servable } from "../harness/gitops/mirrors.ts";
 import { toolVersions } from "../lib/versions.ts";
 import { runLoop } from "../harness/gitops/loop.ts";
 import { startGitServer, type GitServer } from "../harness/gitops/git-server.ts";
-import { createSealingKey, runSealedSecretsController, sealValue, type ControllerPod } from "../harness/gitops/sealing.ts";
-import { sealedSecretsController } from "../toolchain/cluster.ts";
+import { createSealingKey, runSealedSecretsController, type ControllerPod } from "../harness/gitops/sealing.ts";
+import { sealValue, sealedSecretsController } from "../toolchain/cluster.ts";
 import { names } from "../generators/naming.ts";
 import { runRecord, stepTable, withRecord } from "../harness/gitops/report.ts";
 
@@ -175,7 +175,7 @@ await main(async () => {
     if (RECORD && !bad) {
       const doc = join(REPO, "docs", "gitops.md");
       // The seed's recovery time objective: production's restore drill target.
-      const rto = loadRepository(await readInputs(REPO)).environments.find((e) => e.settings.environment === "production")?.settings.backup.drill?.rtoSeconds;
+      const rto = model.environments.find((e) => e.settings.environment === "production")?.settings.backup.drill?.rtoSeconds;
       if (rto === undefined) throw new Error("not recorded: production's environment.yaml has no backup.drill.rtoSeconds to judge the rebuild by");
       writeFileSync(doc, withRecord(readFileSync(doc, "utf8"), runRecord(rows, { date: new Date().toISOString().slice(0, 10), cores: cpus().length, seconds: total, rtoSeconds: rto, served: mirrors.served.map((m) => `${m.id} ${m.version}`), unserved: mirrors.unserved.map((u) => `${u.id} ${u.version}`) })));
       console.log("docs/gitops.md: the run recorded");

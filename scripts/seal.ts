@@ -16,9 +16,7 @@
 //
 // sealed with strict scope for <argocd namespace>/<env>-repository, into environments/<env>/environment.yaml
 // under `repository.credential` (username and password), the same way.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -27,26 +25,9 @@ import { names, stageId } from "../generators/naming.ts";
 import { readInputs } from "../lib/inputs.ts";
 import { main } from "./lib/run.ts";
 import { editKeepingLayout, LayoutNotKept } from "./lib/edit-yaml.ts";
-import { kubeseal } from "../toolchain/cluster.ts";
+import { sealValue } from "../toolchain/cluster.ts";
 
 const USAGE = "usage: npm run seal -- --environment <env> --region <region> --component <component> --secret <name> --key <ENV_NAME> --cert <controller-cert.pem> < value\n       npm run seal -- --environment <env> --repository --username <user> --cert <management-cert.pem> < token";
-
-/** kubeseal --raw with strict scope for namespace/name: the ciphertext of one value. */
-function sealRaw(value: string, namespace: string, name: string, cert: string): string {
-  // kubeseal --raw reads a file; Node's child stdin is a socket, which /dev/stdin cannot open. The
-  // value goes to a file only this user can read, in a fresh directory removed right after.
-  const dir = mkdtempSync(join(tmpdir(), "bitactor-seal-"));
-  try {
-    const valueFile = join(dir, "value");
-    writeFileSync(valueFile, value, { mode: 0o600 });
-    return execFileSync(kubeseal(), ["--raw", "--scope", "strict", "--namespace", namespace, "--name", name, "--cert", cert, `--from-file=${valueFile}`], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    }).trim();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** The value on standard input: one trailing newline is the shell's (echo, a file), not the credential's. */
 function readValue(): string {
@@ -81,7 +62,7 @@ await main(async () => {
     const token = readValue();
     const settings = loadRepository(await readInputs(root)).environments.find((e) => e.settings.environment === environment)!.settings;
     const name = names.repositoryCredential(environment);
-    const sealed = { username: sealRaw(username, settings.argocd.namespace, name, cert), password: sealRaw(token, settings.argocd.namespace, name, cert) };
+    const sealed = { username: sealValue(cert, settings.argocd.namespace, name, username), password: sealValue(cert, settings.argocd.namespace, name, token) };
     const text = readFileSync(join(root, file), "utf8");
     let edited: string;
     try {
@@ -104,7 +85,7 @@ await main(async () => {
   if (!existsSync(join(root, file))) throw new Error(`${file} does not exist`);
   if (!existsSync(cert)) throw new Error(`certificate ${cert} does not exist (kubeseal --fetch-cert against the region's cluster writes it)`);
   const value = readValue();
-  const ciphertext = sealRaw(value, stageId(environment, region), secret, cert);
+  const ciphertext = sealValue(cert, stageId(environment, region), secret, value);
 
   const text = readFileSync(join(root, file), "utf8");
   let edited: string;

@@ -1,3 +1,6 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO } from "../lib/repo.ts";
 import { toolVersions } from "../lib/versions.ts";
@@ -98,6 +101,23 @@ export function rolloutsPlugin(): string {
 export function kubeseal(): string {
   // Built in a wrapper module (tools/kubeseal): v0.40.0 renamed its module path, see its go.mod. The stamp is its Makefile's.
   return goBuild("kubeseal", join(REPO, "tools", "kubeseal"), "github.com/bitnami/sealed-secrets/cmd/kubeseal", ["go.mod", "go.sum"], [`-X main.VERSION=${toolVersions().kubeseal.version}`]);
+}
+
+/**
+ * One value sealed by kubeseal with strict scope for `namespace/name` (`--raw`): what `npm run seal`
+ * writes and what the GitOps e2e seals its credential with. kubeseal --raw reads a file (Node's child
+ * stdin is a socket, which /dev/stdin cannot open), so the value goes to a file only this user can
+ * read, in a fresh directory removed right after.
+ */
+export function sealValue(certFile: string, namespace: string, name: string, value: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "bitactor-seal-"));
+  try {
+    const file = join(dir, "value");
+    writeFileSync(file, value, { mode: 0o600 });
+    return execFileSync(kubeseal(), ["--raw", "--scope", "strict", "--namespace", namespace, "--name", name, "--cert", certFile, `--from-file=${file}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -71,9 +71,7 @@ export class AddonApplications extends Construct {
       const spec = props.addons.addons[addon]!;
       const pin = pins[addon]!;
       const fill = <T>(v: T): T => fillPlaceholders(v, {
-        version: pin.version,
-        versionNumber: pin.version.replace(/^v/, ""),
-        appVersion: pin.appVersion ?? pin.version,
+        ...releasePlaceholders(pin),
         cluster: r.cluster.name,
         stage,
         region: r.region,
@@ -99,6 +97,9 @@ export class AddonApplications extends Construct {
     }
   }
 }
+
+/** What a release fills in an add-on's values with no stage: `${version}`, `${versionNumber}` (no leading v), `${appVersion}`. */
+export const releasePlaceholders = (pin: AddonPin) => ({ version: pin.version, versionNumber: pin.version.replace(/^v/, ""), appVersion: pin.appVersion ?? pin.version });
 
 /**
  * The cluster-scoped kinds an add-on project admits: the add-ons' namespaces (each Application

@@ -7,7 +7,7 @@ import { fillPlaceholders } from "../inputs/addon-semantics.ts";
 import { emit } from "../argo.ts";
 import { SYNC_WAVE, WAVE, names } from "../naming.ts";
 import { IN_CLUSTER } from "./environment-projects.ts";
-import { ADDON_LABEL, DESCRIPTION, addonClusterKinds, addonSource, addonSyncSpec, type AddonPin } from "./addon-applications.ts";
+import { ADDON_LABEL, DESCRIPTION, addonClusterKinds, addonSource, addonSyncSpec, releasePlaceholders, type AddonPin } from "./addon-applications.ts";
 
 export interface ManagementAddonsProps {
   /** The environment whose root carries Argo CD's own Application (engine/addons.yaml argocd.environment). */
@@ -56,9 +56,7 @@ export class ManagementAddons extends Construct {
       const pin = pinOf(addon);
       // Only the release placeholders (addon-semantics.ts refuses the stage ones here).
       const fill = <T>(v: T): T => fillPlaceholders(v, {
-        version: pin.version,
-        versionNumber: pin.version.replace(/^v/, ""),
-        appVersion: pin.appVersion ?? pin.version,
+        ...releasePlaceholders(pin),
         cluster: undefined, stage: undefined, region: undefined, environment: undefined, account: undefined, backupIdentity: undefined,
       });
       emit(this, addon, new Application({

@@ -136,6 +136,13 @@ export class KubeClient {
   }
 }
 
+/** A token of a ServiceAccount (TokenRequest, 4 hours: longer than any run), as the kubelet mounts one into the account's pods. */
+export async function serviceAccountToken(client: KubeClient, namespace: string, account: string): Promise<string> {
+  const r = await client.request("POST", `/api/v1/namespaces/${namespace}/serviceaccounts/${account}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 * 4 } });
+  if (r.status !== 201) throw new Error(`a token for ${namespace}/${account}: ${statusMessage(r)}`);
+  return (r.body as { status: { token: string } }).status.token;
+}
+
 /** The server's own message from a failed call (its Status object), or the raw answer. */
 export function statusMessage(r: Response): string {
   const b = r.body as { kind?: string; message?: string } | string;

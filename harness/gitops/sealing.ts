@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { kubeseal } from "../../toolchain/cluster.ts";
 import { Managed, freePorts } from "../cluster/process.ts";
 import type { ControlPlane } from "../cluster/control-plane.ts";
+import { serviceAccountToken } from "../cluster/client.ts";
 
 /**
  * The management cluster's sealing key in the GitOps e2e, and the sealed-secrets controller that
@@ -45,18 +45,6 @@ export function createSealingKey(dir: string, namespace: string): SealingKey {
   return { certFile, secretFile };
 }
 
-/** One value sealed by kubeseal with strict scope for `namespace/name` (what `npm run seal` runs). */
-export function sealValue(certFile: string, namespace: string, name: string, value: string): string {
-  const dir = mkdtempSync(join(certFile, "..", "value-"));
-  try {
-    const file = join(dir, "value");
-    writeFileSync(file, value, { mode: 0o600 });
-    return execFileSync(kubeseal(), ["--raw", "--scope", "strict", "--namespace", namespace, "--name", name, "--cert", certFile, `--from-file=${file}`], { encoding: "utf8" }).trim();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 interface DeploymentShape {
   spec?: { template?: { spec?: { serviceAccountName?: string; containers?: { args?: string[] }[] } } };
 }
@@ -90,13 +78,11 @@ export function runSealedSecretsController(cp: ControlPlane, binary: string, nam
       if (r.status === 200) {
         const spec = (r.body as DeploymentShape).spec?.template?.spec;
         const account = spec?.serviceAccountName ?? "default";
-        const token = await cp.client.request("POST", `/api/v1/namespaces/${namespace}/serviceaccounts/${account}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 * 4 } });
-        if (token.status !== 201) throw new Error(`a token for ${namespace}/${account}: HTTP ${token.status}`);
         // /var/run is /run: this folder is the controller's /run.
         const run = join(dir, "run");
         const sa = join(run, "secrets", "kubernetes.io", "serviceaccount");
         mkdirSync(sa, { recursive: true });
-        writeFileSync(join(sa, "token"), (token.body as { status: { token: string } }).status.token, { mode: 0o600 });
+        writeFileSync(join(sa, "token"), await serviceAccountToken(cp.client, namespace, account), { mode: 0o600 });
         writeFileSync(join(sa, "ca.crt"), readFileSync(cp.caFile));
         writeFileSync(join(sa, "namespace"), namespace);
         const [http, metrics] = await freePorts(2);

@@ -11,7 +11,7 @@ import type { Located } from "../../lib/objects.ts";
 import { writeLayout, type OciImage } from "../../toolchain/oci.ts";
 import { buildOperatorImage, imageInputs } from "../../toolchain/operator-image.ts";
 import { operatorNames } from "../../generators/constructs/operator-access.ts";
-import { KubeClient, statusMessage } from "../cluster/client.ts";
+import { KubeClient, serviceAccountToken, statusMessage } from "../cluster/client.ts";
 import type { ControlPlane } from "../cluster/control-plane.ts";
 import { Managed, freePorts } from "../cluster/process.ts";
 
@@ -93,9 +93,7 @@ export async function grantOperator(cp: ControlPlane, access: readonly Located[]
 export async function operatorCredentials(cp: ControlPlane, stage: string, server?: string): Promise<OperatorGrant> {
   const api = cp.client;
   const ns = operatorNames.namespace(stage);
-  const r = await api.request("POST", `/api/v1/namespaces/${ns}/serviceaccounts/${operatorNames.account}/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 * 4 } });
-  if (r.status !== 201) throw new Error(`a token for ${ns}/${operatorNames.account}: ${statusMessage(r)}`);
-  const token = (r.body as { status: { token: string } }).status.token;
+  const token = await serviceAccountToken(api, ns, operatorNames.account);
   const config = JSON.parse(readFileSync(cp.kubeconfig, "utf8")) as { clusters: { cluster: { server: string } }[]; users: { user: unknown }[] };
   if (server) config.clusters[0]!.cluster.server = server;
   config.users[0]!.user = { token };
