@@ -78,6 +78,12 @@ export const paths = {
   chaos: (environment: string, region: string) => `rollouts/${environment}/${region}/${CHAOS}`,
   /** Folder of the stage's Prometheus, its account and Role (constructs/stage-prometheus.ts). */
   monitoring: (environment: string, region: string) => `rollouts/${environment}/${region}/${MONITORING}`,
+  /**
+   * Folder of what this repository adds to one add-on in one stage (Grafana's sealed admin login),
+   * the second source of that add-on's Application `<stage>-<add-on>`: add-on ids are reserved
+   * against components and stage folders (inputs/load.ts), so it collides with neither.
+   */
+  addon: (environment: string, region: string, addon: string) => `rollouts/${environment}/${region}/${addon}`,
   /** Folder the `<env>-applicationsets` Application syncs. */
   applicationSets: (environment: string) => `applicationsets/${environment}`,
   /** Folder the root Application syncs: the AppProjects, the root itself and `<env>-applicationsets`. */

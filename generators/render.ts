@@ -38,6 +38,8 @@ import { AddonApplications } from "./constructs/addon-applications.ts";
 import { RepositoryCredential } from "./constructs/repository-credential.ts";
 import { ManagementAddons } from "./constructs/management-addons.ts";
 import { ArgoCdSelf } from "./constructs/argocd-self.ts";
+import { GrafanaAdmin } from "./constructs/grafana-admin.ts";
+import { GRAFANA_ADDON, addonsWithOurObjects, grafanaAdminSecret } from "./inputs/addon-semantics.ts";
 import { StageChaos } from "./constructs/chaos.ts";
 import { validateObject } from "./validate/models.ts";
 import { RenderValidationError } from "./render-error.ts";
@@ -114,10 +116,13 @@ function stageCharts(catalog: Catalog, machines: MachineCatalog, addons: AddonCa
   const drill = env.settings.backup.drill;
   new NodeAgents(platform, "node-agents", { catalog, machines, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   if (drill) new DrDrill(platform, "drill", { catalog, environment: env.settings, drill, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
+  // What this repository adds to an add-on (its Application's second source): the sealed Grafana login.
+  const addonFolders = addonsWithOurObjects(addons, region).includes(GRAFANA_ADDON) ? [new FolderChart(paths.addon(e, region.region, GRAFANA_ADDON))] : [];
+  for (const chart of addonFolders) new GrafanaAdmin(chart, "admin", { admin: region.grafana.admin!, secret: grafanaAdminSecret(addons, region.cloud)!, labels: { ...baseLabels(e, region), [LABEL.component]: GRAFANA_ADDON } });
   const monitoring = new FolderChart(paths.monitoring(e, region.region));
   new StagePrometheus(monitoring, "prometheus", { environment: env.settings, region, prometheusVersion, labels: { ...baseLabels(e, region), [LABEL.component]: MONITORING } });
   new AddonScrapes(monitoring, "addon-scrapes", { addons, catalog, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: MONITORING } });
-  return [shared, platform, monitoring, ...nodes, ...chaos, ...Object.keys(region.components).sort().map((componentId) => {
+  return [shared, platform, monitoring, ...nodes, ...chaos, ...addonFolders, ...Object.keys(region.components).sort().map((componentId) => {
     const component = catalog.components[componentId]!;
     const chart = new FolderChart(paths.component(e, region.region, componentId), namespace);
     const labels = { ...baseLabels(e, region), [LABEL.component]: componentId, [LABEL.name]: componentId };

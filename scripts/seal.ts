@@ -16,6 +16,12 @@
 //
 // sealed with strict scope for <argocd namespace>/<env>-repository, into environments/<env>/environment.yaml
 // under `repository.credential` (username and password), the same way.
+//
+// Grafana's admin login for one region (a user and its password), sealed for the region's controller
+// with strict scope for the Secret the Grafana add-on's values name (engine/addons.yaml
+// admin.existingSecret, in the add-on's namespace), into the region file under `grafana.admin`:
+//
+//   npm run seal -- --environment production --region us-east-1 --grafana-admin --username admin --cert us-east-1.pem < password-file
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -26,8 +32,9 @@ import { readInputs } from "../lib/inputs.ts";
 import { main } from "./lib/run.ts";
 import { editKeepingLayout, LayoutNotKept } from "./lib/edit-yaml.ts";
 import { sealValue } from "../toolchain/cluster.ts";
+import { grafanaAdminSecret } from "../generators/inputs/addon-semantics.ts";
 
-const USAGE = "usage: npm run seal -- --environment <env> --region <region> --component <component> --secret <name> --key <ENV_NAME> --cert <controller-cert.pem> < value\n       npm run seal -- --environment <env> --repository --username <user> --cert <management-cert.pem> < token";
+const USAGE = "usage: npm run seal -- --environment <env> --region <region> --component <component> --secret <name> --key <ENV_NAME> --cert <controller-cert.pem> < value\n       npm run seal -- --environment <env> --repository --username <user> --cert <management-cert.pem> < token\n       npm run seal -- --environment <env> --region <region> --grafana-admin --username <user> --cert <controller-cert.pem> < password";
 
 /** The value on standard input: one trailing newline is the shell's (echo, a file), not the credential's. */
 function readValue(): string {
@@ -46,14 +53,14 @@ async function validateAndWrite(root: string, file: string, edited: string): Pro
 
 await main(async () => {
   const { values } = parseArgs({
-    options: { environment: { type: "string" }, region: { type: "string" }, component: { type: "string" }, secret: { type: "string" }, key: { type: "string" }, cert: { type: "string" }, repository: { type: "boolean" }, username: { type: "string" } },
+    options: { environment: { type: "string" }, region: { type: "string" }, component: { type: "string" }, secret: { type: "string" }, key: { type: "string" }, cert: { type: "string" }, repository: { type: "boolean" }, "grafana-admin": { type: "boolean" }, username: { type: "string" } },
     strict: true,
   });
   const root = process.cwd();
   if (values.repository) {
     const missing = ["environment", "username", "cert"].filter((k) => !values[k as keyof typeof values]);
-    const foreign = ["region", "component", "secret", "key"].filter((k) => values[k as keyof typeof values] !== undefined);
-    if (foreign.length) throw new Error(`--repository seals the environment's repository credential: ${foreign.map((m) => `--${m}`).join(", ")} belong to a component's credential\n${USAGE}`);
+    const foreign = ["region", "component", "secret", "key", "grafana-admin"].filter((k) => values[k as keyof typeof values] !== undefined);
+    if (foreign.length) throw new Error(`--repository seals the environment's repository credential: ${foreign.map((m) => `--${m}`).join(", ")} belong to another credential\n${USAGE}`);
     if (missing.length) throw new Error(`missing ${missing.map((m) => `--${m}`).join(", ")}\n${USAGE}`);
     const { environment, username, cert } = values as Record<string, string>;
     const file = `environments/${environment}/environment.yaml`;
@@ -76,6 +83,36 @@ await main(async () => {
     }
     await validateAndWrite(root, file, edited);
     console.log(`sealed the repository credential for ${settings.argocd.namespace}/${name} (strict scope) into ${file}: repository.credential; run npm run render`);
+    return;
+  }
+  if (values["grafana-admin"]) {
+    const missing = ["environment", "region", "username", "cert"].filter((k) => !values[k as keyof typeof values]);
+    const foreign = ["component", "secret", "key", "repository"].filter((k) => values[k as keyof typeof values] !== undefined);
+    if (foreign.length) throw new Error(`--grafana-admin seals the region's Grafana admin login: ${foreign.map((m) => `--${m}`).join(", ")} belong to another credential\n${USAGE}`);
+    if (missing.length) throw new Error(`missing ${missing.map((m) => `--${m}`).join(", ")}\n${USAGE}`);
+    const { environment, region, username, cert } = values as Record<string, string>;
+    const file = `environments/${environment}/regions/${region}.yaml`;
+    if (!existsSync(join(root, file))) throw new Error(`${file} does not exist`);
+    if (!existsSync(cert)) throw new Error(`certificate ${cert} does not exist (kubeseal --fetch-cert against the region's cluster writes it)`);
+    const password = readValue();
+    const model = loadRepository(await readInputs(root));
+    const settings = model.environments.find((e) => e.settings.environment === environment)!.regions.find((r) => r.region === region)!;
+    const secret = grafanaAdminSecret(model.addons, settings.cloud);
+    if (!secret) throw new Error(`the grafana add-on's ${settings.cloud} values name no admin.existingSecret, admin.userKey and admin.passwordKey (engine/addons.yaml): Grafana would not read a sealed login`);
+    const sealed = { user: sealValue(cert, secret.namespace, secret.name, username), password: sealValue(cert, secret.namespace, secret.name, password) };
+    const text = readFileSync(join(root, file), "utf8");
+    let edited: string;
+    try {
+      edited = editKeepingLayout(file, text, (doc) => {
+        doc.setIn(["grafana", "admin", "user"], sealed.user);
+        doc.setIn(["grafana", "admin", "password"], sealed.password);
+      });
+    } catch (e) {
+      if (!(e instanceof LayoutNotKept)) throw e;
+      throw new Error(`${e.message}. Add under grafana: by hand:\n  admin:\n    user: ${sealed.user}\n    password: ${sealed.password}`);
+    }
+    await validateAndWrite(root, file, edited);
+    console.log(`sealed the Grafana admin login for ${secret.namespace}/${secret.name} (strict scope) into ${file}: grafana.admin; run npm run render`);
     return;
   }
   const missing = ["environment", "region", "component", "secret", "key", "cert"].filter((k) => !values[k as keyof typeof values]);

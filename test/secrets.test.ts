@@ -227,9 +227,112 @@ test("a repository credential is refused as plaintext, over plain http to anothe
     assert.match(missing.stderr, /missing --username/);
     const mixed = tsx("seal.ts", [...repoSealArgs(), "--region", "us-east-1"], dir, TOKEN);
     assert.equal(mixed.status, 1);
-    assert.match(mixed.stderr, /--region belong to a component's credential/);
+    assert.match(mixed.stderr, /--region belong to another credential/);
     const empty = tsx("seal.ts", repoSealArgs(), dir, "");
     assert.match(empty.stderr, /no value on standard input/);
+    assert.equal(await readFile(file, "utf8"), original);
+  } finally {
+    await removeRepo(dir);
+  }
+});
+
+// Grafana's admin login for one region: sealed for the region's controller into the region file,
+// rendered in the add-on's own folder and synced by the Grafana add-on's Application as its second
+// source, so the Secret the chart's admin.existingSecret names arrives with the pod that reads it.
+const GRAFANA_SEALED = "rollouts/production/us-east-1/grafana/sealedsecret-grafana-admin.yaml";
+const GRAFANA_APP = (stage: string) => `applicationsets/production/application-${stage}-grafana.yaml`;
+const GRAFANA_PASSWORD = "grafana-7f3a-not-a-real-password";
+const grafanaSealArgs = () => ["--environment", "production", "--region", "us-east-1", "--grafana-admin", "--username", "admin", "--cert", join(keys, "cert.pem")];
+
+test("npm run seal --grafana-admin: the login sealed into the region file, rendered for the Grafana add-on's Application as its second source, unsealed as the Secret its values name", async () => {
+  const dir = await scratchRepo();
+  try {
+    const before = await readFile(join(dir, REGION_FILE), "utf8");
+    const r = tsx("seal.ts", grafanaSealArgs(), dir, `${GRAFANA_PASSWORD}\n`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /sealed the Grafana admin login for monitoring\/grafana-admin \(strict scope\) into environments\/production\/regions\/us-east-1\.yaml: grafana\.admin/);
+    assert.ok(!(r.stdout + r.stderr).includes(GRAFANA_PASSWORD));
+    const now = await readFile(join(dir, REGION_FILE), "utf8");
+    const admin = parseDocument(now).toJS().grafana.admin;
+    assert.deepEqual(Object.keys(admin).sort(), ["password", "user"]);
+    for (const v of Object.values(admin)) assert.match(v as string, /^[A-Za-z0-9+/]{600,}={0,2}$/);
+    assert.equal(now.split("\n").filter((l) => !/^\s+(admin:|user: |password: )/.test(l)).join("\n"), before);
+    const render = tsx("render.ts", [], dir);
+    assert.equal(render.status, 0, render.stderr);
+    const tree = await readRendered(dir);
+    for (const [path, text] of tree) assert.ok(!text.includes(GRAFANA_PASSWORD), path);
+    const objects = parseFiles(tree);
+    const get = (file: string) => objects.find((o) => o.file === file)?.object as Any;
+    const sealed = get(GRAFANA_SEALED);
+    const labels = { "app.kubernetes.io/managed-by": "bitactor-gitops", "app.kubernetes.io/part-of": "bitactor", "bitactor.io/cloud": "aws", "bitactor.io/component": "grafana", "bitactor.io/environment": "production", "bitactor.io/region": "us-east-1" };
+    assert.deepEqual(sealed, {
+      apiVersion: "bitnami.com/v1alpha1",
+      kind: "SealedSecret",
+      metadata: { name: "grafana-admin", namespace: "monitoring", labels },
+      spec: { encryptedData: { "admin-password": admin.password, "admin-user": admin.user }, template: { metadata: { name: "grafana-admin", namespace: "monitoring", labels }, type: "Opaque" } },
+    });
+    // The folder is nobody else's: the Grafana Application of that stage reads it as a second source;
+    // every other stage's keeps its one source.
+    const app = get(GRAFANA_APP("production-us-east-1"));
+    assert.equal(app.spec.source, undefined);
+    assert.deepEqual(app.spec.sources[1], { repoURL: "https://git.bitactor.internal/platform/bitactor-gitops.git", targetRevision: "main", path: "rollouts/production/us-east-1/grafana" });
+    assert.deepEqual(app.spec.sources[0], get(GRAFANA_APP("production-us-east-2")).spec.source);
+    assert.deepEqual([...tree.keys()].filter((p) => /^rollouts\/[^/]+\/[^/]+\/grafana\//.test(p)), [GRAFANA_SEALED]);
+    const repos = (stage: string) => get(`applicationsets/production/appproject-${stage}-addons.yaml`).spec.sourceRepos as string[];
+    assert.ok(repos("production-us-east-1").includes("https://git.bitactor.internal/platform/bitactor-gitops.git"));
+    assert.ok(!repos("production-us-east-2").includes("https://git.bitactor.internal/platform/bitactor-gitops.git"));
+    // The cluster object carries Grafana's address, never its login.
+    assert.deepEqual(get("rollouts/production/us-east-1/platform/bitactorcluster-production-us-east-1.yaml").spec.grafana, { url: parseDocument(before).toJS().grafana.url });
+    assert.deepEqual(checkPolicies(objects.map((o) => ({ path: o.file, object: o.object as never })), loadRepository(await readInputs(dir))), []);
+    // kubeconform, strict: the SealedSecret against sealed-secrets' CRD, the two-source Application against Argo CD's.
+    const kc = tsx("validate.ts", [], dir);
+    assert.equal(kc.status, 0, kc.stdout + kc.stderr);
+    assert.match(kc.stdout, new RegExp(`${(await readRendered(ROOT)).size + 1} objects accepted, 0 rejected`));
+    // The region's key unseals it into the Secret Grafana reads, as this name in this namespace only.
+    const unseal = (yaml: string) => spawnSync(kubeseal(), ["--recovery-unseal", "--recovery-private-key", join(keys, "key.pem"), "-o", "json"], { input: yaml, encoding: "utf8" });
+    const ok = unseal(tree.get(GRAFANA_SEALED)!);
+    assert.equal(ok.status, 0, ok.stderr);
+    const secret = JSON.parse(ok.stdout);
+    assert.equal(`${secret.metadata.namespace}/${secret.metadata.name}`, "monitoring/grafana-admin");
+    const data = Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+    assert.deepEqual(data, { "admin-password": GRAFANA_PASSWORD, "admin-user": "admin" });
+    assert.notEqual(unseal(tree.get(GRAFANA_SEALED)!.replace(/namespace: monitoring/g, "namespace: production-us-east-1")).status, 0);
+  } finally {
+    await removeRepo(dir);
+  }
+});
+
+test("a Grafana login is refused as plaintext, where the Grafana add-on does not go or reads no Secret, and by seal without its arguments, writing nothing", async () => {
+  const dir = await scratchRepo();
+  try {
+    const file = join(dir, REGION_FILE);
+    const original = await readFile(file, "utf8");
+    const render = async () => {
+      const r = tsx("render.ts", [], dir);
+      assert.equal(r.status, 1);
+      return r.stderr;
+    };
+    const sealed = "A".repeat(400);
+    const withAdmin = (password: string) => original.replace(/^grafana:\n(  url: .*\n)/m, `grafana:\n$1  admin:\n    user: ${sealed}\n    password: ${password}\n`);
+    assert.notEqual(withAdmin(sealed), original, "the region file has a grafana block to add to");
+    await writeFile(file, withAdmin("hunter22"));
+    assert.match(await render(), /us-east-1\.yaml:\d+:\d+: \/grafana\/admin\/password: must NOT have fewer than 344 characters/);
+    await writeFile(file, withAdmin(sealed));
+    const addons = join(dir, "engine/addons.yaml");
+    const addonsText = await readFile(addons, "utf8");
+    await writeFile(addons, addonsText.replace("  grafana:\n", "  grafana:\n    when: { environments: [staging] }\n"));
+    assert.match(await render(), /us-east-1\.yaml:\d+:\d+: \/grafana\/admin: the Grafana admin login is sealed here, but engine\/addons\.yaml delivers no grafana add-on to production-us-east-1/);
+    await writeFile(addons, addonsText.replace("          existingSecret: grafana-admin\n", ""));
+    assert.match(await render(), /\/grafana\/admin: the Grafana admin login is sealed here, but the grafana add-on's aws values name no admin\.existingSecret/);
+    await writeFile(addons, addonsText);
+    await writeFile(file, original);
+    const missing = tsx("seal.ts", ["--environment", "production", "--region", "us-east-1", "--grafana-admin", "--cert", join(keys, "cert.pem")], dir, GRAFANA_PASSWORD);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /missing --username/);
+    const mixed = tsx("seal.ts", [...grafanaSealArgs(), "--component", "execution-gateway"], dir, GRAFANA_PASSWORD);
+    assert.equal(mixed.status, 1);
+    assert.match(mixed.stderr, /--component belong to another credential/);
+    assert.match(tsx("seal.ts", grafanaSealArgs(), dir, "").stderr, /no value on standard input/);
     assert.equal(await readFile(file, "utf8"), original);
   } finally {
     await removeRepo(dir);

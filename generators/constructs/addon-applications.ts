@@ -6,9 +6,9 @@ import type { AddonCatalog, AddonSpec, AddonVersions } from "../inputs/addons.ts
 
 /** One add-on's release as tools/versions.json pins it (never the bare string form). */
 export type AddonPin = Exclude<AddonVersions[string], string>;
-import { addonValues, fillPlaceholders, stageAddons } from "../inputs/addon-semantics.ts";
+import { addonValues, addonsWithOurObjects, fillPlaceholders, stageAddons } from "../inputs/addon-semantics.ts";
 import { emit } from "../argo.ts";
-import { SYNC_WAVE, WAVE, names, stageId } from "../naming.ts";
+import { SYNC_WAVE, WAVE, names, paths, stageId } from "../naming.ts";
 import { SYNC_RETRY } from "./region-application-set.ts";
 
 export interface AddonApplicationsProps {
@@ -41,8 +41,9 @@ export const SERVER_SIDE = "ServerSideApply=true";
  *   its kind) and applies server-side;
  * - sync waves order the add-ons (CRD owners first) before the stage's ApplicationSet (WAVE.engine),
  *   which Argo CD honours across Applications with the Application health check argocd-self.ts sets.
- * The project admits only the add-ons' sources, the stage's cluster in the add-ons' namespaces, and
- * the cluster-scoped kinds engine/addons.yaml lists.
+ * The project admits only the add-ons' sources (and this repository, where it adds objects to an
+ * add-on: a region's sealed Grafana login, paths.addon), the stage's cluster in the add-ons'
+ * namespaces, and the cluster-scoped kinds engine/addons.yaml lists.
  */
 export class AddonApplications extends Construct {
   constructor(scope: Construct, id: string, props: AddonApplicationsProps) {
@@ -54,11 +55,14 @@ export class AddonApplications extends Construct {
     if (ids.length === 0) return;
     const pins = Object.fromEntries(ids.map((a) => [a, props.versions[a]])) as Record<string, AddonPin>;
     const kinds = ids.flatMap((a) => props.addons.addons[a]!.clusterKinds);
+    // Add-ons this repository adds objects to (a sealed login): their Applications read our folder too.
+    const ours = addonsWithOurObjects(props.addons, r).filter((a) => ids.includes(a));
+    const repository = { repoURL: s.repository.url, targetRevision: s.repository.targetRevision };
     emit(this, "project", new AppProject({
       metadata: { name: names.addonsProject(stage), namespace: s.argocd.namespace, labels: props.labels, annotations: { [SYNC_WAVE]: WAVE.projects } },
       spec: {
         description: `The platform add-ons of ${stage}, each from its upstream's release`,
-        sourceRepos: [...new Set(ids.map((a) => pins[a]!.source.repoURL))].sort(),
+        sourceRepos: [...new Set([...ids.map((a) => pins[a]!.source.repoURL), ...(ours.length > 0 ? [repository.repoURL] : [])])].sort(),
         destinations: [...new Set(ids.map((a) => props.addons.addons[a]!.namespace))].sort().map((namespace) => ({ name: r.cluster.name, namespace })),
         clusterResourceWhitelist: addonClusterKinds(kinds),
         // Namespaced kinds: the upstream installs' own (Deployments, Services, RBAC, ConfigMaps, ...),
@@ -89,7 +93,9 @@ export class AddonApplications extends Construct {
         },
         spec: {
           project: names.addonsProject(stage),
-          source,
+          // A second source where we add objects (Argo CD user-guide/multiple_sources.md): one
+          // Application, one sync wave, so the Secret is there when the pod that reads it starts.
+          ...(ours.includes(addon) ? { sources: [source, { ...repository, path: paths.addon(s.environment, r.region, addon) }] } : { source }),
           destination: { name: r.cluster.name, namespace: spec.namespace },
           ...addonSyncSpec(spec),
         },

@@ -126,7 +126,8 @@ export class BitActorClusterResources extends Construct {
     emit(this, "crd", bitActorClusterCrd(props.labels));
     // Sealed credentials stay in their SealedSecrets only; everything else is the region file as
     // written, then what the operator measures and the order flow it may open.
-    const { secrets: _secrets, ...region } = props.region;
+    const { secrets: _secrets, grafana: { admin: _admin, ...grafana }, ...rest } = props.region;
+    const region = { ...rest, grafana };
     const flow = orderFlow(props.catalog, props.environment, props.region);
     const spec = { ...region, targets: clusterTargets(props.catalog, props.environment, props.region), ...(flow ? { orderFlow: flow } : {}) };
     emit(this, "cluster", {

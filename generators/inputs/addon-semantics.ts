@@ -187,3 +187,56 @@ export function checkDrillScrape(addons: AddonCatalog, environment: string, sett
   if (missed.length === 0) return [];
   return [src.error(["backup", "drill", "pushgateway"], `${missed.map((r) => `${environment}-${r.region}`).sort().join(", ")} ${missed.length === 1 ? "runs" : "run"} no add-on in namespace ${namespace} that ${missed.length === 1 ? "its" : "their"} Prometheus scrapes with honorLabels: true (engine/addons.yaml scrape): the dr-drill rules would see no result and BitActorDrDrillNotRun would fire; point the drill at such an add-on's Service, or give the add-on that runs there scrape with honorLabels: true`)];
 }
+
+/** The Grafana add-on's id in engine/addons.yaml: a region's sealed admin login (grafana.admin) rides its Application. */
+export const GRAFANA_ADDON = "grafana";
+
+/** The Secret a stage's Grafana reads its admin login from, as the add-on's values name it. */
+export interface GrafanaAdminSecret {
+  /** The add-on's namespace: the Secret must be beside Grafana's pod. */
+  readonly namespace: string;
+  readonly name: string;
+  readonly userKey: string;
+  readonly passwordKey: string;
+}
+
+/**
+ * Where the Grafana add-on reads its admin login on one cloud's stages: the chart's
+ * `admin.existingSecret`, `admin.userKey`, `admin.passwordKey` (grafana chart values.yaml), read
+ * from our values so the sealed Secret and the chart can never name different things. undefined
+ * when the add-on is missing or its values name no existing Secret.
+ */
+export function grafanaAdminSecret(addons: AddonCatalog, cloud: RegionSettings["cloud"]): GrafanaAdminSecret | undefined {
+  const spec = addons.addons[GRAFANA_ADDON];
+  const admin = spec ? addonValues(spec, cloud)?.["admin"] as Record<string, unknown> | undefined : undefined;
+  const [name, userKey, passwordKey] = [admin?.["existingSecret"], admin?.["userKey"], admin?.["passwordKey"]];
+  if (typeof name !== "string" || typeof userKey !== "string" || typeof passwordKey !== "string") return undefined;
+  return { namespace: spec!.namespace, name, userKey, passwordKey };
+}
+
+/**
+ * A region that seals Grafana's admin login (grafana.admin) must have the Grafana add-on delivered
+ * by us, reading it from an existing Secret: the SealedSecret rides the add-on's own Application (so
+ * it is there when Grafana's pod starts, in the same wave), and is named after what its values read.
+ * Located at the region's `grafana.admin`.
+ */
+export function checkGrafanaAdmin(addons: AddonCatalog, environment: string, region: RegionSettings, src: YamlSource, catalog: Catalog): InputError[] {
+  if (!region.grafana.admin) return [];
+  const spec = addons.addons[GRAFANA_ADDON];
+  const stage = `${environment}-${region.region}`;
+  if (!spec || !addonApplies(spec, environment, region, catalog)) {
+    return [src.error(["grafana", "admin"], `the Grafana admin login is sealed here, but engine/addons.yaml delivers no ${GRAFANA_ADDON} add-on to ${stage} (the login rides its Application): deliver the add-on, or remove grafana.admin and create the Secret some other way`)];
+  }
+  if (!grafanaAdminSecret(addons, region.cloud)) {
+    return [src.error(["grafana", "admin"], `the Grafana admin login is sealed here, but the ${GRAFANA_ADDON} add-on's ${region.cloud} values name no admin.existingSecret, admin.userKey and admin.passwordKey (engine/addons.yaml): Grafana would not read it`)];
+  }
+  return [];
+}
+
+/**
+ * The add-ons of a stage to which this repository adds objects of its own (the region's sealed
+ * Grafana admin login): their Applications get a second source, the folder paths.addon renders.
+ */
+export function addonsWithOurObjects(addons: AddonCatalog, region: RegionSettings): string[] {
+  return region.grafana.admin && grafanaAdminSecret(addons, region.cloud) ? [GRAFANA_ADDON] : [];
+}

@@ -5,7 +5,7 @@ import { checkCatalog, checkEnvironment } from "./semantics.ts";
 import { checkMachines, checkRegionMachines } from "./machine-semantics.ts";
 import type { MachineCatalog } from "./machines.ts";
 import type { AddonCatalog, AddonVersions } from "./addons.ts";
-import { checkAddons, checkDrillScrape, checkRegionAddons } from "./addon-semantics.ts";
+import { checkAddons, checkDrillScrape, checkGrafanaAdmin, checkRegionAddons } from "./addon-semantics.ts";
 import { checkPlan, planOf, PLAN_FILE } from "./plan.ts";
 import { STAGE_FOLDERS, stageId } from "../naming.ts";
 import type { Catalog, Environment, EnvironmentSettings, InputFile, RegionSettings, ReleasePlanInput, RepositoryModel } from "./types.ts";
@@ -114,7 +114,7 @@ export function loadRepository(files: readonly InputFile[]): RepositoryModel {
     }
     if (catalog) errors.push(...checkEnvironment(name, env.settings, env.regions, env.regionFiles, catalog));
     if (catalog && machines) errors.push(...checkRegionMachines(catalog, machines, env.regions));
-    if (catalog && addons) for (const r of env.regions) errors.push(...checkRegionAddons(addons, name, r.value, r.source, catalog));
+    if (catalog && addons) for (const r of env.regions) errors.push(...checkRegionAddons(addons, name, r.value, r.source, catalog), ...checkGrafanaAdmin(addons, name, r.value, r.source, catalog));
     if (catalog && addons) errors.push(...checkDrillScrape(addons, name, env.settings.value, env.regions.map((r) => r.value), env.settings.source, catalog));
     environments.push({ settings: env.settings.value, regions: env.regions.map((r) => r.value).sort((a, b) => byId(a.region, b.region)) });
   }

@@ -571,7 +571,15 @@ export const regionSchema = {
         },
       },
     },
-    grafana: { type: "object", additionalProperties: false, required: ["url"], properties: { url: { type: "string", pattern: "^https://[^\\s/?#]+(/[^\\s?#]*)?$" } } },
+    grafana: {
+      type: "object",
+      additionalProperties: false,
+      required: ["url"],
+      properties: {
+        url: { type: "string", pattern: "^https://[^\\s/?#]+(/[^\\s?#]*)?$" },
+        admin: { type: "object", additionalProperties: false, required: ["user", "password"], properties: { user: SEALED, password: SEALED } },
+      },
+    },
     backup: {
       type: "object",
       additionalProperties: false,
@@ -745,6 +753,9 @@ export const clusterSpecSchema = {
   $id: "bitactor-cluster-spec",
   properties: {
     ...regionSchema.properties,
+    // Sealed credentials stay in their SealedSecrets only (constructs/bitactor-cluster.ts): the
+    // cluster object carries Grafana's address, not its login.
+    grafana: { ...regionSchema.properties.grafana, properties: { url: regionSchema.properties.grafana.properties.url } },
     targets: { type: "object", additionalProperties: clusterTargetSchema },
     orderFlow: orderFlowSchema,
   },

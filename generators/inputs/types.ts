@@ -538,7 +538,16 @@ export interface RegionSettings {
    */
   readonly secrets?: Readonly<Record<string, SealedCredential>>;
   /** The region's Grafana; Argo CD links its dashboards. */
-  readonly grafana: { readonly url: string };
+  readonly grafana: {
+    readonly url: string;
+    /**
+     * Grafana's admin login, sealed with the region's sealed-secrets controller certificate
+     * (`npm run seal -- ... --grafana-admin`): the SealedSecret the Grafana add-on's values name
+     * (engine/addons.yaml `admin.existingSecret`), rendered in the stage's monitoring folder.
+     * @default none: the site creates that Secret itself (docs/gitops.md "Prerequisites")
+     */
+    readonly admin?: { readonly user: string; readonly password: string };
+  };
   /**
    * Karpenter's settings for the region's cluster (AWS regions only; required there): the IAM role
    * its nodes get, and the EKS-optimised AMI release they boot, pinned (`al2023@vYYYYMMDD`): a new
