@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseDocument } from "yaml";
 import { removeRepo, scratchRepo, ROOT } from "./helpers/repo.ts";
 import { readInputs } from "../lib/inputs.ts";
@@ -16,7 +16,7 @@ import { readRendered } from "../lib/tree.ts";
 import { parseFiles } from "../lib/objects.ts";
 import { loadRepository } from "../generators/inputs/load.ts";
 import { checkPolicies } from "../checks/policy.ts";
-import { kubeseal } from "../toolchain/cluster.ts";
+import { kubectl, kubeseal } from "../toolchain/cluster.ts";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -336,5 +336,38 @@ test("a Grafana login is refused as plaintext, where the Grafana add-on does not
     assert.equal(await readFile(file, "utf8"), original);
   } finally {
     await removeRepo(dir);
+  }
+});
+
+test("docs/security.md's lines that make the management cluster's sealing key give the Secret the controller registers, whose key unseals what seal makes with its certificate", async () => {
+  const doc = await readFile(join(ROOT, "docs/security.md"), "utf8");
+  const section = doc.slice(doc.indexOf("## Argo CD's repository credential"));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+  // The key-making lines: everything before the per-environment seal.
+  const lines = block.slice(0, block.indexOf("# each environment")).split("\n").filter((l) => l.trim() !== "").join("\n");
+  assert.match(lines, /openssl req -x509[\s\S]*kubectl create secret tls[\s\S]*kubectl label --local/);
+  const dir = await mkdtemp(join(tmpdir(), "bitactor-doc-key-"));
+  try {
+    // As the doc says, with no cluster: --dry-run=client and --local never reach a server.
+    const made = spawnSync("bash", ["-euo", "pipefail", "-c", lines], { cwd: dir, encoding: "utf8", env: { PATH: `${dirname(kubectl())}:${process.env.PATH}`, HOME: dir, KUBECONFIG: join(dir, "none") } });
+    assert.equal(made.status, 0, made.stderr);
+    const secret = parseDocument(await readFile(join(dir, "management-sealing-key.yaml"), "utf8")).toJS();
+    assert.equal(secret.kind, "Secret");
+    assert.equal(secret.type, "kubernetes.io/tls");
+    assert.equal(secret.metadata.namespace, "kube-system");
+    // sealed-secrets registers every Secret with this label in its namespace at start (README "Bring your own certificates").
+    assert.deepEqual(secret.metadata.labels, { "sealedsecrets.bitnami.com/sealed-secrets-key": "active" });
+    await writeFile(join(dir, "recovered.key"), Buffer.from(secret.data["tls.key"], "base64"));
+    assert.equal(Buffer.from(secret.data["tls.crt"], "base64").toString("utf8"), await readFile(join(dir, "management.pem"), "utf8"));
+    const sealed = spawnSync(kubeseal(), ["--cert", join(dir, "management.pem"), "--scope", "strict", "-o", "yaml"], {
+      input: JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "production-repository", namespace: "argocd" }, stringData: { password: TOKEN } }),
+      encoding: "utf8",
+    });
+    assert.equal(sealed.status, 0, sealed.stderr);
+    const back = spawnSync(kubeseal(), ["--recovery-unseal", "--recovery-private-key", join(dir, "recovered.key"), "-o", "json"], { input: sealed.stdout, encoding: "utf8" });
+    assert.equal(back.status, 0, back.stderr);
+    assert.equal(Buffer.from(JSON.parse(back.stdout).data.password, "base64").toString("utf8"), TOKEN);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
