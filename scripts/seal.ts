@@ -51,6 +51,33 @@ async function validateAndWrite(root: string, file: string, edited: string): Pro
   await writeFile(join(root, file), edited);
 }
 
+/**
+ * Writes sealed fields under `at` (a two-key path: the block and its credential) into `file`, the
+ * rest of the file kept byte for byte and the inputs validated first; where the layout cannot be
+ * kept, writes nothing and says which lines to add by hand.
+ */
+async function writeSealed(root: string, file: string, at: readonly [string, string], fields: Readonly<Record<string, string>>): Promise<void> {
+  const text = readFileSync(join(root, file), "utf8");
+  let edited: string;
+  try {
+    edited = editKeepingLayout(file, text, (doc) => {
+      for (const [k, v] of Object.entries(fields)) doc.setIn([...at, k], v);
+    });
+  } catch (e) {
+    if (!(e instanceof LayoutNotKept)) throw e;
+    throw new Error(`${e.message}. Add under ${at[0]}: by hand:\n  ${at[1]}:\n${Object.entries(fields).map(([k, v]) => `    ${k}: ${v}`).join("\n")}`);
+  }
+  await validateAndWrite(root, file, edited);
+}
+
+/** Refuses flags of another kind of credential, then missing ones, each with the usage. */
+function checkFlags(values: Readonly<Record<string, unknown>>, mode: string, what: string, required: readonly string[], foreign: readonly string[]): void {
+  const extra = foreign.filter((k) => values[k] !== undefined);
+  if (extra.length) throw new Error(`--${mode} seals ${what}: ${extra.map((m) => `--${m}`).join(", ")} belong to another credential\n${USAGE}`);
+  const missing = required.filter((k) => !values[k]);
+  if (missing.length) throw new Error(`missing ${missing.map((m) => `--${m}`).join(", ")}\n${USAGE}`);
+}
+
 await main(async () => {
   const { values } = parseArgs({
     options: { environment: { type: "string" }, region: { type: "string" }, component: { type: "string" }, secret: { type: "string" }, key: { type: "string" }, cert: { type: "string" }, repository: { type: "boolean" }, "grafana-admin": { type: "boolean" }, username: { type: "string" } },
@@ -58,10 +85,7 @@ await main(async () => {
   });
   const root = process.cwd();
   if (values.repository) {
-    const missing = ["environment", "username", "cert"].filter((k) => !values[k as keyof typeof values]);
-    const foreign = ["region", "component", "secret", "key", "grafana-admin"].filter((k) => values[k as keyof typeof values] !== undefined);
-    if (foreign.length) throw new Error(`--repository seals the environment's repository credential: ${foreign.map((m) => `--${m}`).join(", ")} belong to another credential\n${USAGE}`);
-    if (missing.length) throw new Error(`missing ${missing.map((m) => `--${m}`).join(", ")}\n${USAGE}`);
+    checkFlags(values, "repository", "the environment's repository credential", ["environment", "username", "cert"], ["region", "component", "secret", "key", "grafana-admin"]);
     const { environment, username, cert } = values as Record<string, string>;
     const file = `environments/${environment}/environment.yaml`;
     if (!existsSync(join(root, file))) throw new Error(`${file} does not exist`);
@@ -69,27 +93,12 @@ await main(async () => {
     const token = readValue();
     const settings = loadRepository(await readInputs(root)).environments.find((e) => e.settings.environment === environment)!.settings;
     const name = names.repositoryCredential(environment);
-    const sealed = { username: sealValue(cert, settings.argocd.namespace, name, username), password: sealValue(cert, settings.argocd.namespace, name, token) };
-    const text = readFileSync(join(root, file), "utf8");
-    let edited: string;
-    try {
-      edited = editKeepingLayout(file, text, (doc) => {
-        doc.setIn(["repository", "credential", "username"], sealed.username);
-        doc.setIn(["repository", "credential", "password"], sealed.password);
-      });
-    } catch (e) {
-      if (!(e instanceof LayoutNotKept)) throw e;
-      throw new Error(`${e.message}. Add under repository: by hand:\n  credential:\n    username: ${sealed.username}\n    password: ${sealed.password}`);
-    }
-    await validateAndWrite(root, file, edited);
+    await writeSealed(root, file, ["repository", "credential"], { username: sealValue(cert, settings.argocd.namespace, name, username), password: sealValue(cert, settings.argocd.namespace, name, token) });
     console.log(`sealed the repository credential for ${settings.argocd.namespace}/${name} (strict scope) into ${file}: repository.credential; run npm run render`);
     return;
   }
   if (values["grafana-admin"]) {
-    const missing = ["environment", "region", "username", "cert"].filter((k) => !values[k as keyof typeof values]);
-    const foreign = ["component", "secret", "key", "repository"].filter((k) => values[k as keyof typeof values] !== undefined);
-    if (foreign.length) throw new Error(`--grafana-admin seals the region's Grafana admin login: ${foreign.map((m) => `--${m}`).join(", ")} belong to another credential\n${USAGE}`);
-    if (missing.length) throw new Error(`missing ${missing.map((m) => `--${m}`).join(", ")}\n${USAGE}`);
+    checkFlags(values, "grafana-admin", "the region's Grafana admin login", ["environment", "region", "username", "cert"], ["component", "secret", "key", "repository"]);
     const { environment, region, username, cert } = values as Record<string, string>;
     const file = `environments/${environment}/regions/${region}.yaml`;
     if (!existsSync(join(root, file))) throw new Error(`${file} does not exist`);
@@ -99,19 +108,7 @@ await main(async () => {
     const settings = model.environments.find((e) => e.settings.environment === environment)!.regions.find((r) => r.region === region)!;
     const secret = grafanaAdminSecret(model.addons, settings.cloud);
     if (!secret) throw new Error(`the grafana add-on's ${settings.cloud} values name no admin.existingSecret, admin.userKey and admin.passwordKey (engine/addons.yaml): Grafana would not read a sealed login`);
-    const sealed = { user: sealValue(cert, secret.namespace, secret.name, username), password: sealValue(cert, secret.namespace, secret.name, password) };
-    const text = readFileSync(join(root, file), "utf8");
-    let edited: string;
-    try {
-      edited = editKeepingLayout(file, text, (doc) => {
-        doc.setIn(["grafana", "admin", "user"], sealed.user);
-        doc.setIn(["grafana", "admin", "password"], sealed.password);
-      });
-    } catch (e) {
-      if (!(e instanceof LayoutNotKept)) throw e;
-      throw new Error(`${e.message}. Add under grafana: by hand:\n  admin:\n    user: ${sealed.user}\n    password: ${sealed.password}`);
-    }
-    await validateAndWrite(root, file, edited);
+    await writeSealed(root, file, ["grafana", "admin"], { user: sealValue(cert, secret.namespace, secret.name, username), password: sealValue(cert, secret.namespace, secret.name, password) });
     console.log(`sealed the Grafana admin login for ${secret.namespace}/${secret.name} (strict scope) into ${file}: grafana.admin; run npm run render`);
     return;
   }
