@@ -121,14 +121,22 @@ async function start(dir: string, processes: Managed[], etcdBin: string, apiserv
   const launch = async () => {
     const api = new Managed("kube-apiserver", apiserverBin, apiArgs, join(dir, "kube-apiserver.log"));
     processes.push(api);
+    // The checks /readyz last failed, to say why when it never gets there.
+    let failing = "";
     await waitFor(
       "kube-apiserver",
       async () => {
         client ??= new KubeClient(`https://127.0.0.1:${securePort}`, token, readFileSync(join(certDir, "apiserver.crt"), "utf8"));
-        return (await client.request("GET", "/readyz")).status === 200;
+        const ready = await client.request("GET", "/readyz?verbose");
+        failing = String(ready.body).split("\n").filter((l) => l.startsWith("[-]")).join("\n");
+        return ready.status === 200;
       },
       () => api.running && etcdProc.running,
-      () => `${api.tail()}\n--- etcd ---\n${etcdProc.tail(5)}`,
+      () => `/readyz failing: ${failing || "(no answer)"}\n${api.tail()}\n--- etcd ---\n${etcdProc.tail(5)}`,
+      // Not the default 90 s: in a fresh-clone CI (2 cores, 7 December 2026) one of the gate e2e's
+      // ten API servers, started beside the GitOps e2e's four and Argo CD, was still not ready at
+      // 90 s. Waiting longer hides no ordering bug: nothing else starts until it answers.
+      240_000,
     );
     return api;
   };
