@@ -117,8 +117,12 @@ function stageCharts(catalog: Catalog, machines: MachineCatalog, addons: AddonCa
   new NodeAgents(platform, "node-agents", { catalog, machines, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   if (drill) new DrDrill(platform, "drill", { catalog, environment: env.settings, drill, region, labels: { ...baseLabels(e, region), [LABEL.component]: PLATFORM } });
   // What this repository adds to an add-on (its Application's second source): the sealed Grafana login.
-  const addonFolders = addonsWithOurObjects(addons, region).includes(GRAFANA_ADDON) ? [new FolderChart(paths.addon(e, region.region, GRAFANA_ADDON))] : [];
-  for (const chart of addonFolders) new GrafanaAdmin(chart, "admin", { admin: region.grafana.admin!, secret: grafanaAdminSecret(addons, region.cloud)!, labels: { ...baseLabels(e, region), [LABEL.component]: GRAFANA_ADDON } });
+  const addonFolders: FolderChart[] = [];
+  if (addonsWithOurObjects(addons, region).includes(GRAFANA_ADDON)) {
+    const chart = new FolderChart(paths.addon(e, region.region, GRAFANA_ADDON));
+    new GrafanaAdmin(chart, "admin", { admin: region.grafana.admin!, secret: grafanaAdminSecret(addons, region.cloud)!, labels: { ...baseLabels(e, region), [LABEL.component]: GRAFANA_ADDON } });
+    addonFolders.push(chart);
+  }
   const monitoring = new FolderChart(paths.monitoring(e, region.region));
   new StagePrometheus(monitoring, "prometheus", { environment: env.settings, region, prometheusVersion, labels: { ...baseLabels(e, region), [LABEL.component]: MONITORING } });
   new AddonScrapes(monitoring, "addon-scrapes", { addons, catalog, environment: env.settings, region, labels: { ...baseLabels(e, region), [LABEL.component]: MONITORING } });

@@ -31,6 +31,38 @@ const tsx = (script: string, args: string[], cwd: string, input?: string) =>
   spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "scripts", script), ...args], { cwd, input, encoding: "utf8" });
 const sealArgs = (secret: string, key: string, component = "execution-gateway") => ["--environment", "production", "--region", "us-east-1", "--component", component, "--secret", secret, "--key", key, "--cert", join(keys, "cert.pem")];
 
+/** Writes `yaml` to `file` in the scratch repository `dir` (when given), renders, and returns why the render refused. */
+async function refusedRender(dir: string, file?: string, yaml?: string): Promise<string> {
+  if (file !== undefined && yaml !== undefined) await writeFile(file, yaml);
+  const r = tsx("render.ts", [], dir);
+  assert.equal(r.status, 1, "the render must refuse");
+  return r.stderr;
+}
+
+/**
+ * Seals a login (`seal.ts` with `args`, the secret on standard input) into `file` of the scratch
+ * repository `dir`, and checks what every sealed login must hold: the two fields under `at` are
+ * kubeseal output, the only lines added (everything people wrote is kept), the plaintext is in no
+ * output; then renders and checks it is in no rendered file either. Returns what a test goes on from.
+ */
+async function sealLoginAndRender(dir: string, args: string[], file: string, at: readonly [string, string], plaintext: string) {
+  const before = await readFile(join(dir, file), "utf8");
+  const r = tsx("seal.ts", args, dir, `${plaintext}\n`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(!(r.stdout + r.stderr).includes(plaintext));
+  const now = await readFile(join(dir, file), "utf8");
+  const sealed = parseDocument(now).toJS()[at[0]][at[1]] as Record<string, string>;
+  assert.equal(Object.keys(sealed).length, 2);
+  for (const v of Object.values(sealed)) assert.match(v, /^[A-Za-z0-9+/]{600,}={0,2}$/);
+  const added = new RegExp(`^\\s+(${[at[1], ...Object.keys(sealed)].join("|")}):`);
+  assert.equal(now.split("\n").filter((l) => !added.test(l)).join("\n"), before);
+  const render = tsx("render.ts", [], dir);
+  assert.equal(render.status, 0, render.stderr);
+  const tree = await readRendered(dir);
+  for (const [path, text] of tree) assert.ok(!text.includes(plaintext), path);
+  return { before, stdout: r.stdout, sealed, tree, objects: parseFiles(tree) };
+}
+
 before(async () => {
   keys = await mkdtemp(join(tmpdir(), "bitactor-sealing-"));
   // A region's controller key pair: RSA 4096 and a self-signed certificate, as the controller makes.
@@ -97,12 +129,7 @@ test("inputs refuse a pasted plaintext, a component not in the region, and one v
     const file = join(dir, REGION_FILE);
     const text = await readFile(join(repo, REGION_FILE), "utf8");
     const cipher = parseDocument(text).toJS().secrets["nyse-fix"].encryptedData.NYSE_FIX_PASSWORD;
-    const check = async (yaml: string) => {
-      await writeFile(file, yaml);
-      const r = tsx("render.ts", [], dir);
-      assert.equal(r.status, 1);
-      return r.stderr;
-    };
+    const check = (yaml: string) => refusedRender(dir, file, yaml);
     assert.match(await check(text.replace(cipher, "hunter22")), /us-east-1\.yaml:\d+:\d+: \/secrets\/nyse-fix\/encryptedData\/NYSE_FIX_PASSWORD: must NOT have fewer than 344 characters/);
     assert.match(await check(text.replace("component: execution-gateway", "component: pricing-engine")), /\/secrets\/nyse-fix\/component: "pricing-engine" is not deployed in this region/);
     assert.match(await check(`${text}  nyse-fix-2:\n    component: execution-gateway\n    encryptedData:\n      NYSE_FIX_PASSWORD: ${cipher}\n`), /\/secrets\/nyse-fix-2\/encryptedData\/NYSE_FIX_PASSWORD: execution-gateway already gets NYSE_FIX_PASSWORD from secret "nyse-fix"/);
@@ -162,22 +189,9 @@ const repoSealArgs = () => ["--environment", "production", "--repository", "--us
 test("npm run seal --repository: the credential sealed into environment.yaml, rendered beside the root, never pruned, admitted only by that root's project", async () => {
   const dir = await scratchRepo();
   try {
-    const before = await readFile(join(dir, ENV_FILE), "utf8");
-    const r = tsx("seal.ts", repoSealArgs(), dir, `${TOKEN}\n`);
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /sealed the repository credential for argocd\/production-repository \(strict scope\) into environments\/production\/environment\.yaml: repository\.credential/);
-    assert.ok(!(r.stdout + r.stderr).includes(TOKEN));
-    const now = await readFile(join(dir, ENV_FILE), "utf8");
-    const credential = parseDocument(now).toJS().repository.credential;
+    const { stdout, sealed: credential, tree, objects } = await sealLoginAndRender(dir, repoSealArgs(), ENV_FILE, ["repository", "credential"], TOKEN);
+    assert.match(stdout, /sealed the repository credential for argocd\/production-repository \(strict scope\) into environments\/production\/environment\.yaml: repository\.credential/);
     assert.deepEqual(Object.keys(credential).sort(), ["password", "username"]);
-    for (const v of Object.values(credential)) assert.match(v as string, /^[A-Za-z0-9+/]{600,}={0,2}$/);
-    // Everything people wrote is kept: removing the two added lines gives the file back.
-    assert.equal(now.split("\n").filter((l) => !/^\s+(credential:|username: |password: )/.test(l)).join("\n"), before);
-    const render = tsx("render.ts", [], dir);
-    assert.equal(render.status, 0, render.stderr);
-    const tree = await readRendered(dir);
-    for (const [path, text] of tree) assert.ok(!text.includes(TOKEN), path);
-    const objects = parseFiles(tree);
     const sealed = objects.find((o) => o.file === CREDENTIAL)!.object as Any;
     assert.deepEqual(sealed.metadata.annotations, { "argocd.argoproj.io/sync-options": "Prune=false", "argocd.argoproj.io/sync-wave": "-2" });
     assert.equal(sealed.metadata.namespace, "argocd");
@@ -211,12 +225,7 @@ test("a repository credential is refused as plaintext, over plain http to anothe
   try {
     const file = join(dir, ENV_FILE);
     const original = await readFile(file, "utf8");
-    const render = async (yaml: string) => {
-      await writeFile(file, yaml);
-      const r = tsx("render.ts", [], dir);
-      assert.equal(r.status, 1);
-      return r.stderr;
-    };
+    const render = (yaml: string) => refusedRender(dir, file, yaml);
     const withCredential = (password: string) => original.replace("  targetRevision: main\n", `  targetRevision: main\n  credential:\n    username: ${"A".repeat(400)}\n    password: ${password}\n`);
     assert.match(await render(withCredential("hunter22")), /environment\.yaml:\d+:\d+: \/repository\/credential\/password: must NOT have fewer than 344 characters/);
     assert.match(await render(original.replace("url: https://git.bitactor.internal/", "url: http://git.bitactor.internal/")), /environment\.yaml:\d+:\d+: \/repository\/url: must match \^\(https:\/\/\|ssh.*\(got "http:\/\/git\.bitactor\.internal\//);
@@ -247,21 +256,9 @@ const grafanaSealArgs = () => ["--environment", "production", "--region", "us-ea
 test("npm run seal --grafana-admin: the login sealed into the region file, rendered for the Grafana add-on's Application as its second source, unsealed as the Secret its values name", async () => {
   const dir = await scratchRepo();
   try {
-    const before = await readFile(join(dir, REGION_FILE), "utf8");
-    const r = tsx("seal.ts", grafanaSealArgs(), dir, `${GRAFANA_PASSWORD}\n`);
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /sealed the Grafana admin login for monitoring\/grafana-admin \(strict scope\) into environments\/production\/regions\/us-east-1\.yaml: grafana\.admin/);
-    assert.ok(!(r.stdout + r.stderr).includes(GRAFANA_PASSWORD));
-    const now = await readFile(join(dir, REGION_FILE), "utf8");
-    const admin = parseDocument(now).toJS().grafana.admin;
+    const { before, stdout, sealed: admin, tree, objects } = await sealLoginAndRender(dir, grafanaSealArgs(), REGION_FILE, ["grafana", "admin"], GRAFANA_PASSWORD);
+    assert.match(stdout, /sealed the Grafana admin login for monitoring\/grafana-admin \(strict scope\) into environments\/production\/regions\/us-east-1\.yaml: grafana\.admin/);
     assert.deepEqual(Object.keys(admin).sort(), ["password", "user"]);
-    for (const v of Object.values(admin)) assert.match(v as string, /^[A-Za-z0-9+/]{600,}={0,2}$/);
-    assert.equal(now.split("\n").filter((l) => !/^\s+(admin:|user: |password: )/.test(l)).join("\n"), before);
-    const render = tsx("render.ts", [], dir);
-    assert.equal(render.status, 0, render.stderr);
-    const tree = await readRendered(dir);
-    for (const [path, text] of tree) assert.ok(!text.includes(GRAFANA_PASSWORD), path);
-    const objects = parseFiles(tree);
     const get = (file: string) => objects.find((o) => o.file === file)?.object as Any;
     const sealed = get(GRAFANA_SEALED);
     const labels = { "app.kubernetes.io/managed-by": "bitactor-gitops", "app.kubernetes.io/part-of": "bitactor", "bitactor.io/cloud": "aws", "bitactor.io/component": "grafana", "bitactor.io/environment": "production", "bitactor.io/region": "us-east-1" };
@@ -307,11 +304,7 @@ test("a Grafana login is refused as plaintext, where the Grafana add-on does not
   try {
     const file = join(dir, REGION_FILE);
     const original = await readFile(file, "utf8");
-    const render = async () => {
-      const r = tsx("render.ts", [], dir);
-      assert.equal(r.status, 1);
-      return r.stderr;
-    };
+    const render = () => refusedRender(dir);
     const sealed = "A".repeat(400);
     const withAdmin = (password: string) => original.replace(/^grafana:\n(  url: .*\n)/m, `grafana:\n$1  admin:\n    user: ${sealed}\n    password: ${password}\n`);
     assert.notEqual(withAdmin(sealed), original, "the region file has a grafana block to add to");

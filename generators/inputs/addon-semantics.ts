@@ -2,7 +2,7 @@ import type { InputError } from "./errors.ts";
 import type { YamlSource } from "./yaml-source.ts";
 import { ARGOCD_ADDON, EXACT_VERSION, RESOURCE_EXCLUSIONS, type AddonCatalog, type AddonSpec, type AddonVersions } from "./addons.ts";
 import type { Catalog, EnvironmentSettings, RegionSettings } from "./types.ts";
-import { pushgatewayNamespace } from "../naming.ts";
+import { pushgatewayNamespace, stageId } from "../naming.ts";
 
 /** The placeholders an add-on's templated text may use (inputs/addons.ts `Templated`). */
 export const PLACEHOLDERS = ["version", "versionNumber", "appVersion", "cluster", "stage", "region", "environment", "account", "backupIdentity"] as const;
@@ -223,7 +223,7 @@ export function grafanaAdminSecret(addons: AddonCatalog, cloud: RegionSettings["
 export function checkGrafanaAdmin(addons: AddonCatalog, environment: string, region: RegionSettings, src: YamlSource, catalog: Catalog): InputError[] {
   if (!region.grafana.admin) return [];
   const spec = addons.addons[GRAFANA_ADDON];
-  const stage = `${environment}-${region.region}`;
+  const stage = stageId(environment, region.region);
   if (!spec || !addonApplies(spec, environment, region, catalog)) {
     return [src.error(["grafana", "admin"], `the Grafana admin login is sealed here, but engine/addons.yaml delivers no ${GRAFANA_ADDON} add-on to ${stage} (the login rides its Application): deliver the add-on, or remove grafana.admin and create the Secret some other way`)];
   }

@@ -543,7 +543,8 @@ export interface RegionSettings {
     /**
      * Grafana's admin login, sealed with the region's sealed-secrets controller certificate
      * (`npm run seal -- ... --grafana-admin`): the SealedSecret the Grafana add-on's values name
-     * (engine/addons.yaml `admin.existingSecret`), rendered in the stage's monitoring folder.
+     * (engine/addons.yaml `admin.existingSecret`), rendered in the stage's folder of that add-on
+     * (`rollouts/<env>/<region>/grafana/`), which its Application syncs as a second source.
      * @default none: the site creates that Secret itself (docs/gitops.md "Prerequisites")
      */
     readonly admin?: { readonly user: string; readonly password: string };
