@@ -404,8 +404,14 @@ test("memory: the leader's live heap does not grow with its reconciles", async (
   const a = await driveReconciles(20);
   const b = await driveReconciles(100);
   const c = await driveReconciles(100);
+  const d = await driveReconciles(100);
   assert.equal(await holder(), leaderIdentity, "the same leader throughout");
-  console.log(`# operator memory (live heap after a full GC): ${a.heap} bytes after ${a.reconciles} reconciles, ${b.heap} after ${b.reconciles}, ${c.heap} after ${c.reconciles}; rss ${a.rss} → ${c.rss}`);
-  // 100 reconciles that each kept 10 kB would add 1 MB.
-  assert.ok(c.heap - b.heap < 2 ** 20, `live heap grew ${c.heap - b.heap} bytes over ${c.reconciles - b.reconciles} reconciles`);
+  console.log(`# operator memory (live heap after a full GC): ${a.heap} bytes after ${a.reconciles} reconciles, ${b.heap} after ${b.reconciles}, ${c.heap} after ${c.reconciles}, ${d.heap} after ${d.reconciles}; rss ${a.rss} → ${d.rss}`);
+  // 100 reconciles that each kept 10 kB would add 1 MB, in every window. A one-off step does not
+  // repeat: code V8 optimises late counts in heapUsed, and on a loaded machine (npm test runs this
+  // beside three end-to-end tests) that lands in whichever window the compiler thread got to it,
+  // once (1.16 MB in one window of a CI run, after 0.38 MB in the window before). So a leak is
+  // growth in each of two windows in a row.
+  const grew = [c.heap - b.heap, d.heap - c.heap];
+  assert.ok(Math.min(...grew) < 2 ** 20, `live heap grew ${grew[0]} then ${grew[1]} bytes over two windows of ${c.reconciles - b.reconciles} and ${d.reconciles - c.reconciles} reconciles`);
 });
