@@ -3,8 +3,10 @@
 // rule check and the report behave.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { execFile, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -18,6 +20,7 @@ import { MARKER, bootstrapCommands } from "../harness/gitops/bootstrap.ts";
 import { projectViolations, type AppProject, type Application } from "../harness/gitops/argo-state.ts";
 import { stepTable } from "../harness/gitops/report.ts";
 import { servable } from "../harness/gitops/mirrors.ts";
+import { installPushWebhook } from "../harness/gitops/push-webhook.ts";
 import { unpublishedRelease } from "../harness/gitops/addon-upgrade.ts";
 import { broughtByAddon } from "../harness/e2e/cluster.ts";
 import { targetCrds } from "../toolchain/sources.ts";
@@ -300,6 +303,49 @@ test("the e2e's git host answers only with its credential: a read without it is 
     assert.ok(counts.served >= 1, JSON.stringify(counts));
   } finally {
     await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("every commit to the test repository reaches Argo CD as the git host's push event; a refused one is recorded", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "push-webhook-"));
+  try {
+    // Argo CD's API server serves TLS with a certificate it made itself: so does this stand-in.
+    execFileSync("openssl", ["req", "-x509", "-nodes", "-newkey", "rsa:2048", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-subj", "/CN=argocd-server", "-days", "1"], { stdio: "ignore" });
+    const received: { path: string; event: string; body: Record<string, unknown> }[] = [];
+    let answer = 200;
+    const server = createHttpsServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) }, (req, res) => {
+      let text = "";
+      req.on("data", (c) => (text += c));
+      req.on("end", () => {
+        received.push({ path: `${req.method} ${req.url}`, event: String(req.headers["x-github-event"]), body: JSON.parse(text) });
+        res.writeHead(answer).end(answer === 200 ? "" : "Webhook processing failed");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    const repo = join(dir, "repo");
+    mkdirSync(repo);
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: repo, encoding: "utf8" }).trim();
+    git("init", "-q", "-b", "main");
+    // The test repository's package.json makes its .js files ES modules; the hook must run regardless.
+    writeFileSync(join(repo, "package.json"), '{ "type": "module" }\n');
+    const hook = installPushWebhook(repo, "http://127.0.0.1:18291/repo", `127.0.0.1:${port}`);
+    git("add", "-A");
+    // execFile, not execFileSync: the hook's request needs this process's event loop to be answered.
+    const commit = (...args: string[]) => new Promise<void>((resolve, reject) => execFile("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: repo }, (e) => (e ? reject(e) : resolve())));
+    await commit("commit", "-q", "-m", "one");
+    const first = git("rev-parse", "HEAD");
+    await commit("revert", "--no-edit", "HEAD");
+    const reverted = git("rev-parse", "HEAD");
+    answer = 400;
+    await commit("commit", "-q", "--allow-empty", "-m", "refused");
+    const refused = git("rev-parse", "HEAD");
+    server.close();
+    const push = (after: string) => ({ path: "POST /api/webhook", event: "push", body: { ref: "refs/heads/main", after, repository: { html_url: "http://127.0.0.1:18291/repo", default_branch: "main" } } });
+    assert.deepEqual(received, [push(first), push(reverted), push(refused)]);
+    assert.deepEqual(hook.failures(), [`${refused}: HTTP 400 Webhook processing failed`]);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

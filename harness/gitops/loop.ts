@@ -6,6 +6,7 @@ import { bootstrapAndFirstReleases } from "./first-sync.ts";
 import { hotfixLane, regressedLane } from "./hotfix-lanes.ts";
 import { projectLanes } from "./project-lanes.ts";
 import { addonUpgrade, unreadableRelease } from "./addon-upgrade.ts";
+import { installPushWebhook } from "./push-webhook.ts";
 
 /**
  * The GitOps loop, driven only by git commits to the test repository, as a user drives it: the
@@ -16,10 +17,12 @@ import { addonUpgrade, unreadableRelease } from "./addon-upgrade.ts";
  * and (g) one rolled back in the first wave (harness/gitops/waves.ts), and last `npm run check` on the
  * history all of them made. (a), (b)+(c), (e)+(d), (f) and (g) run at the same time on different
  * Applications. Each step records seconds from its commit to Argo CD's Synced and to the decision,
- * and what it saw.
+ * and what it saw. Every commit reaches Argo CD as a real install's does, by the git host's push
+ * webhook (push-webhook.ts); Argo CD's own poll is only the fallback.
  */
 export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
   const kit = makeKit(ctx);
+  const webhook = installPushWebhook(ctx.repo, ctx.access.server.url, ctx.shell.argocdServer);
   const { rel } = kit;
   const rows: StepRow[] = [];
 
@@ -56,5 +59,8 @@ export async function runLoop(ctx: LoopContext): Promise<StepRow[]> {
 
   await Promise.all([laneA, laneB, laneC, laneWaves]);
   await historyCheck(kit, rowH);
+  // A refused delivery leaves Argo CD to its poll: the steps pass, slower, so it is reported here.
+  const refused = webhook.failures();
+  if (refused.length > 0) rowH.problems.push(`the push webhook to Argo CD failed for ${refused.length} commit(s): ${refused.join("; ")}`);
   return rows;
 }
