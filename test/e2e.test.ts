@@ -386,9 +386,12 @@ test("Ctrl-C during a scenario: every program of its cluster is killed and its t
   // Wait for the last programs a cluster starts, so there is one of each to leave behind.
   const programs = ["etcd", "kube-apiserver", "kube-scheduler", "kube-controller-manager", "kwok", "rollouts-controller", "fixture-main", "prometheus"];
   let started: Proc[] = [];
+  // The harness gives a kube-apiserver up to 240 s to be ready (harness/cluster/control-plane.ts),
+  // and the scenario starts its other programs after it: on a loaded machine 90 s was not enough.
   await until(
     () => `not all started: ${started.map((p) => p.cmd).join("\n")}`,
     () => ((started = descendants(child.pid!)), programs.every((name) => started.some((p) => p.cmd.includes(name)))),
+    300_000,
   );
   const dirs = new Set(started.flatMap((p) => p.cmd.match(/\/[^ ]*\/bitactor-apiserver-[^/ ]+/g) ?? []));
   assert.ok(dirs.size === 1, `one cluster dir: ${[...dirs].join(", ")}`);
