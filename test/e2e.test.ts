@@ -19,6 +19,7 @@ import { prometheusConfig, targetGroups } from "../harness/observability/pod-mon
 import { EPHEMERAL_STORAGE, fakeNodes, loadRelease, pointAtPrometheus, releaseImage, rolloutSpec } from "../harness/e2e/release.ts";
 import { SCENARIOS, defaultBehaviour, mustNeverBeActive, halfTheFloor, healthy, latency, naiveGate, productionRate, regressed } from "../harness/e2e/scenarios.ts";
 import { deployFirstRevision, judge, lostChange, promoteThroughDashboard, releaseCluster } from "../harness/e2e/run-scenario.ts";
+import { API_SERVER_READY_MS } from "../harness/cluster/control-plane.ts";
 import { stageNodeTypes } from "../generators/nodes/node-types.ts";
 import { podTemplatesOf } from "../generators/nodes/fit.ts";
 import { millicores, quantityUnits, showQuantity } from "../generators/nodes/quantity.ts";
@@ -386,12 +387,12 @@ test("Ctrl-C during a scenario: every program of its cluster is killed and its t
   // Wait for the last programs a cluster starts, so there is one of each to leave behind.
   const programs = ["etcd", "kube-apiserver", "kube-scheduler", "kube-controller-manager", "kwok", "rollouts-controller", "fixture-main", "prometheus"];
   let started: Proc[] = [];
-  // The harness gives a kube-apiserver up to 240 s to be ready (harness/cluster/control-plane.ts),
-  // and the scenario starts its other programs after it: on a loaded machine 90 s was not enough.
+  // As long as the harness gives the API server, and a minute for the programs it starts after it:
+  // on a loaded machine 90 s was not enough.
   await until(
     () => `not all started: ${started.map((p) => p.cmd).join("\n")}`,
     () => ((started = descendants(child.pid!)), programs.every((name) => started.some((p) => p.cmd.includes(name)))),
-    300_000,
+    API_SERVER_READY_MS + 60_000,
   );
   const dirs = new Set(started.flatMap((p) => p.cmd.match(/\/[^ ]*\/bitactor-apiserver-[^/ ]+/g) ?? []));
   assert.ok(dirs.size === 1, `one cluster dir: ${[...dirs].join(", ")}`);

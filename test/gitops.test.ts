@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { REPO } from "../lib/repo.ts";
 import { readRendered } from "../lib/tree.ts";
-import { createTestRepository, jsonDifferences, unexplainedDifferences } from "../harness/gitops/test-tree.ts";
+import { createTestRepository, git, jsonDifferences, unexplainedDifferences } from "../harness/gitops/test-tree.ts";
 import { createSealingKey } from "../harness/gitops/sealing.ts";
 import { sealValue } from "../toolchain/cluster.ts";
 import { readWithoutCredential, startGitServer } from "../harness/gitops/git-server.ts";
@@ -326,21 +326,20 @@ test("every commit to the test repository reaches Argo CD as the git host's push
     const port = (server.address() as AddressInfo).port;
     const repo = join(dir, "repo");
     mkdirSync(repo);
-    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: repo, encoding: "utf8" }).trim();
-    git("init", "-q", "-b", "main");
+    git(repo, "init", "-q", "-b", "main");
     // The test repository's package.json makes its .js files ES modules; the hook must run regardless.
     writeFileSync(join(repo, "package.json"), '{ "type": "module" }\n');
     const hook = installPushWebhook(repo, "http://127.0.0.1:18291/repo", `127.0.0.1:${port}`);
-    git("add", "-A");
-    // execFile, not execFileSync: the hook's request needs this process's event loop to be answered.
+    git(repo, "add", "-A");
+    // Not the harness's git(), which blocks: the hook's request needs this process's event loop to be answered.
     const commit = (...args: string[]) => new Promise<void>((resolve, reject) => execFile("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: repo }, (e) => (e ? reject(e) : resolve())));
     await commit("commit", "-q", "-m", "one");
-    const first = git("rev-parse", "HEAD");
+    const first = git(repo, "rev-parse", "HEAD");
     await commit("revert", "--no-edit", "HEAD");
-    const reverted = git("rev-parse", "HEAD");
+    const reverted = git(repo, "rev-parse", "HEAD");
     answer = 400;
     await commit("commit", "-q", "--allow-empty", "-m", "refused");
-    const refused = git("rev-parse", "HEAD");
+    const refused = git(repo, "rev-parse", "HEAD");
     server.close();
     const push = (after: string) => ({ path: "POST /api/webhook", event: "push", body: { ref: "refs/heads/main", after, repository: { html_url: "http://127.0.0.1:18291/repo", default_branch: "main" } } });
     assert.deepEqual(received, [push(first), push(reverted), push(refused)]);

@@ -12,6 +12,14 @@ import { etcd, kubeApiserver } from "../../toolchain/cluster.ts";
  * certificate, and one static admin token (group system:masters, RBAC on). `stop()` ends both
  * processes and deletes every file it made.
  */
+/**
+ * How long a kube-apiserver may take to answer /readyz. Not the default 90 s: in a fresh-clone CI
+ * (2 cores, 7 December 2026) one of the gate e2e's ten API servers, started beside the GitOps e2e's
+ * four and Argo CD, was still not ready at 90 s. Waiting longer hides no ordering bug: nothing else
+ * starts until it answers.
+ */
+export const API_SERVER_READY_MS = 240_000;
+
 export interface ControlPlane {
   readonly client: KubeClient;
   /** Where etcd data, keys and logs live until `stop()`. */
@@ -133,10 +141,7 @@ async function start(dir: string, processes: Managed[], etcdBin: string, apiserv
       },
       () => api.running && etcdProc.running,
       () => `/readyz failing: ${failing || "(no answer)"}\n${api.tail()}\n--- etcd ---\n${etcdProc.tail(5)}`,
-      // Not the default 90 s: in a fresh-clone CI (2 cores, 7 December 2026) one of the gate e2e's
-      // ten API servers, started beside the GitOps e2e's four and Argo CD, was still not ready at
-      // 90 s. Waiting longer hides no ordering bug: nothing else starts until it answers.
-      240_000,
+      API_SERVER_READY_MS,
     );
     return api;
   };

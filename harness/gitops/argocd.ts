@@ -123,9 +123,8 @@ export async function startArgoCd(cp: ControlPlane, opts: { readonly namespace: 
       "--address=127.0.0.1", `--port=${repoPort}`, "--metrics-address=127.0.0.1", `--metrics-port=${repoMetrics}`, `--redis=${redis}`,
       // Plain gRPC on loopback; its default CA path is a file inside the image.
       "--disable-tls", "--client-ca-path=",
-      // Resolve main to its newest commit every 3 s instead of caching it 3 minutes: what a git
-      // webhook does in a real install (argo-cd docs, "Git Webhook Configuration"), so a step's
-      // seconds measure Argo CD's reaction, not a cache's age.
+      // A webhook's refresh resolves main past this cache (push-webhook.ts); the 3 s (default
+      // 3 minutes) are for the poll, so a commit whose webhook failed is seen at the next one.
       "--revision-cache-expiration=3s",
       "--loglevel=info",
     ]);
